@@ -1,0 +1,80 @@
+"""One place for configuration: environment variables with the ``WILDWATCH_`` prefix.
+
+Nested groups use a double underscore, e.g. ``WILDWATCH_CRAWLER__USER_AGENT``.
+A ``.env`` file in the working directory is read too.  Reach settings through
+:func:`get_settings` (cached) so tests can override them with ``get_settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "CrawlerSettings", "ApiSettings", "get_settings", "PROJECT_ROOT"]
+
+#: The repository root (the project is installed editable; data and models live beside the code).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'wildwatch.db'}"
+
+
+class CrawlerSettings(BaseModel):
+    """Politeness and limits for crawls; any Scrapy setting can still be overridden per run."""
+
+    user_agent: str = Field(
+        "WildWatchBot/0.1 (+https://github.com/wildwatch/wildwatch; wildlife-trade monitoring)",
+        description="User-Agent sent with every request.",
+    )
+    obey_robots: bool = Field(True, description="Obey robots.txt.")
+    download_delay: float = Field(0.0, description="Seconds between requests to one domain (AutoThrottle adapts it).")
+    concurrent_requests_per_domain: int = Field(8, description="Parallel requests to one domain.")
+    autothrottle: bool = Field(True, description="Enable Scrapy AutoThrottle.")
+    max_page_bytes: int = Field(5_000_000, description="Pages larger than this are skipped (recorded).")
+    max_pages: int = Field(0, description="Stop a crawl after this many pages (0 = no limit).")
+    snapshot_dir: Path = Field(PROJECT_ROOT / "var" / "snapshots", description="Where raw page snapshots are kept.")
+    job_dir: Path = Field(PROJECT_ROOT / "var" / "jobs", description="Scrapy JOBDIR root for resumable crawls.")
+
+
+class ApiSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address `wildwatch serve` binds to.")
+    port: int = Field(8000, description="Port `wildwatch serve` listens on.")
+
+
+class ClassifierSettings(BaseModel):
+    model_path: Path | None = Field(
+        None, description="A model directory; default: the newest under `models_dir`."
+    )
+    models_dir: Path = Field(PROJECT_ROOT / "models", description="Where trained models are kept.")
+    batch_size: int = Field(2000, description="Listings scored per batch.")
+
+
+class Settings(BaseSettings):
+    """All WildWatch settings (env prefix ``WILDWATCH_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WILDWATCH_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    env: str = Field("development", description="`development` or `production`.")
+    database_url: str = Field(default_factory=_default_database_url, description="SQLAlchemy URL of the store.")
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Lexicons, seed data and demo fixtures.")
+    var_dir: Path = Field(PROJECT_ROOT / "var", description="Runtime state: SQLite file, snapshots, reports.")
+    log_level: str = Field("INFO", description="Logging level.")
+    log_json: bool = Field(False, description="Emit JSON log lines.")
+    crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
