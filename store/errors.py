@@ -1,0 +1,15 @@
+"""Store errors, part of WildWatch's one error tree."""
+
+from __future__ import annotations
+
+from wildwatch.errors import StoreError
+
+__all__ = ["StoreUnavailable", "NotFound"]
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or migrated."""
+
+
+class NotFound(StoreError):
+    """A requested row does not exist."""

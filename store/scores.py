@@ -1,0 +1,108 @@
+"""Reading listings that need a score and recording scores (history + denormalised latest)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from store.models import Listing, ListingSpecies, Score, utcnow
+
+__all__ = ["ToScore", "ScoreIn", "listings_to_score", "count_to_score", "record_scores"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToScore:
+    listing_id: int
+    title: str
+    description: str
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreIn:
+    listing_id: int
+    content_hash: str
+    score: float
+    flagged: bool
+    species: Sequence[str]
+    reasons: Sequence[str]
+
+
+def _needs_score(model_version: str):  # type: ignore[no-untyped-def]
+    return or_(
+        Listing.scored_hash.is_(None),
+        Listing.scored_hash != Listing.content_hash,
+        Listing.model_version != model_version,
+    )
+
+
+def listings_to_score(session: Session, *, model_version: str, limit: int, after_id: int = 0) -> list[ToScore]:
+    """The next batch (by id) of listings this model has not scored in their current content."""
+    rows = session.execute(
+        select(Listing.id, Listing.title, Listing.description, Listing.content_hash)
+        .where(Listing.id > after_id, _needs_score(model_version))
+        .order_by(Listing.id)
+        .limit(limit)
+    ).tuples()
+    return [ToScore(*row) for row in rows]
+
+
+def count_to_score(session: Session, *, model_version: str) -> int:
+    """How many listings `listings_to_score` would walk through (for progress bars)."""
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(Listing).where(_needs_score(model_version))) or 0
+
+
+def record_scores(
+    session: Session, scores: Sequence[ScoreIn], *, model_version: str, threshold: float
+) -> list[int]:
+    """Store a batch of scores; return the ids of listings that became flagged with it."""
+    if not scores:
+        return []
+    now = utcnow()
+    ids = [s.listing_id for s in scores]
+    listings = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+    existing = set(
+        session.execute(
+            select(Score.listing_id, Score.content_hash).where(
+                Score.listing_id.in_(ids), Score.model_version == model_version
+            )
+        ).tuples()
+    )
+    newly_flagged: list[int] = []
+    session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
+    for s in scores:
+        listing = listings.get(s.listing_id)
+        if listing is None:
+            continue
+        species = ";".join(s.species)
+        if (s.listing_id, s.content_hash) not in existing:
+            session.add(
+                Score(
+                    listing_id=s.listing_id,
+                    model_version=model_version,
+                    content_hash=s.content_hash,
+                    score=s.score,
+                    threshold=threshold,
+                    flagged=s.flagged,
+                    species=species,
+                    reasons=list(s.reasons),
+                    scored_at=now,
+                )
+            )
+        if s.flagged and not listing.flagged:
+            newly_flagged.append(listing.id)
+        listing.score = s.score
+        listing.flagged = s.flagged
+        listing.species = species
+        listing.reasons = list(s.reasons)
+        listing.model_version = model_version
+        listing.scored_hash = s.content_hash
+        listing.scored_at = now
+        session.add_all(ListingSpecies(listing_id=listing.id, species=name) for name in dict.fromkeys(s.species))
+    session.flush()
+    return newly_flagged
