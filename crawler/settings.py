@@ -1,0 +1,40 @@
+"""Scrapy defaults for WildWatch crawls: polite first.
+
+Deploy-specific values (database URL, snapshot directory, User-Agent, limits) are filled in by
+the CLI from WildWatch's settings; ``wildwatch crawl --set NAME=VALUE`` overrides any of them.
+"""
+
+BOT_NAME = "wildwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "WildWatchBot/0.1 (+https://github.com/wildwatch/wildwatch; wildlife-trade monitoring)"
+ROBOTSTXT_OBEY = True
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5_000_000  # bytes; larger pages are skipped with reason "too_large"
+DOWNLOAD_WARNSIZE = 0
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOGSTATS_INTERVAL = 0
+
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+
+# Filled in by the CLI.
+WILDWATCH_DATABASE_URL = None
+WILDWATCH_SNAPSHOT_DIR = None
+WILDWATCH_RUN_ID = None
+WILDWATCH_SITE_ID = None
+WILDWATCH_MAX_PAGES = 0
+WILDWATCH_STORE_BATCH = 200
+WILDWATCH_PROGRESS_SECONDS = 5.0

@@ -1,0 +1,1 @@
+"""WildWatch spiders: one generic spider reads any marketplace."""

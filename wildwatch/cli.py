@@ -1,0 +1,64 @@
+"""The `wildwatch` command: the composition root that wires settings, store, crawler,
+classifier and API together.  Each command lives in ``wildwatch/commands/``."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from wildwatch import __version__
+from wildwatch.commands import apikey, crawl, db, demo, export, score, serve
+from wildwatch.errors import WildwatchError
+from wildwatch.logs import configure_logging
+from wildwatch.settings import get_settings
+
+app = typer.Typer(
+    name="wildwatch",
+    help="Find illegal wildlife trade in online marketplace listings: crawl, score, serve.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (db, crawl, score, serve, export, apikey, demo):
+    module.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"wildwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Find illegal wildlife trade in online marketplace listings: crawl, score, serve."""
+    settings = get_settings()
+    configure_logging("DEBUG" if verbose else settings.log_level, json_lines=settings.log_json)
+
+
+def main() -> None:
+    """Console entry point: domain errors become one readable line and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except WildwatchError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.secho("aborted", err=True)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.BadParameter, __import__("click").ClickException) as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

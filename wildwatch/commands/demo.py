@@ -1,0 +1,98 @@
+"""`wildwatch demo`: the whole pipeline on the bundled demo marketplace (what `make run` runs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from store.apikeys import create_api_key
+from store.db import session_scope
+from store.models import Listing
+from wildwatch.commands.crawl import crawler_overrides, print_summary
+from wildwatch.commands.options import DbOption
+from wildwatch.errors import CrawlError
+from wildwatch.runtime import open_store
+from wildwatch.scoring import load_classifier, score_stored
+from wildwatch.settings import get_settings
+
+
+def demo(
+    market_port: Annotated[int, typer.Option(help="Port of the demo marketplace on 127.0.0.1.")] = 8088,
+    host: Annotated[str | None, typer.Option(help="API bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="API port (default 8000).")] = None,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards until Ctrl-C.")] = True,
+    db: DbOption = None,
+) -> None:
+    """Serve the demo marketplace, crawl it, score it, summarise, then serve the API."""
+    from crawler.run import run_crawl
+    from wildwatch.demo.server import make_server
+
+    console = Console(stderr=True)
+    settings = get_settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
+    console.print(f"[bold]1/5[/] database: {settings.database_url}")
+    store = open_store(settings=settings)
+    console.print(f"[bold]2/5[/] starting the demo marketplace on http://127.0.0.1:{market_port}/")
+    try:
+        market = make_server("127.0.0.1", market_port).start()
+    except OSError as exc:
+        raise CrawlError(f"cannot start the demo marketplace on port {market_port}: {exc} (try --market-port)") from exc
+    try:
+        console.print(f"[bold]3/5[/] crawling {market.url}/ with the generic spider (robots.txt obeyed) …")
+        summary = run_crawl(
+            market.url + "/",
+            database_url=store.url,
+            snapshot_dir=settings.crawler.snapshot_dir,
+            overrides=crawler_overrides(settings) | {"AUTOTHROTTLE_ENABLED": False},
+        )
+        print_summary(summary)
+        model = load_classifier(settings.classifier.model_path, settings.classifier.models_dir)
+        console.print(f"[bold]4/5[/] scoring with model {model.version} …")
+        scoring = score_stored(store, model, batch_size=settings.classifier.batch_size)
+        console.print(f"      scored {scoring.scored} new or changed listings")
+        _print_summary(store, console)
+        with session_scope(store.sessions) as session:
+            _, key = create_api_key(session, role="analyst", name="demo analyst (make run)", actor="demo")
+        api_host = host or settings.api.host
+        api_port = port or settings.api.port
+        base = f"http://{api_host}:{api_port}"
+        console.print(f"[bold]5/5[/] demo analyst API key (shown once): [green]{key}[/]")
+        console.print(f'      curl -H "Authorization: Bearer {key}" "{base}/v1/listings?flagged=true"')
+        console.print(f"      API docs: {base}/docs   health: {base}/healthz   review: {base}/review")
+        if serve:
+            import uvicorn
+
+            from api.app import create_app
+
+            app = create_app(settings, engine=store.engine, model=model)
+            console.print(f"serving on {base} — press Ctrl-C to stop")
+            uvicorn.run(app, host=api_host, port=api_port, log_level="warning")
+    finally:
+        market.stop()
+        store.close()
+
+
+def _print_summary(store, console: Console) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(store.sessions) as session:
+        total = session.scalar(select(func.count()).select_from(Listing)) or 0
+        flagged = session.scalar(select(func.count()).select_from(Listing).where(Listing.flagged.is_(True))) or 0
+        top = session.execute(
+            select(Listing.id, Listing.score, Listing.species, Listing.title)
+            .where(Listing.flagged.is_(True))
+            .order_by(Listing.score.desc(), Listing.id)
+            .limit(5)
+        ).all()
+    console.print(f"[bold]{total}[/] listings stored, [bold red]{flagged}[/] flagged as likely wildlife trade")
+    table = Table("id", "score", "species", "title", title="Top 5 flagged")
+    for listing_id, score, species, title in top:
+        table.add_row(str(listing_id), f"{score:.3f}", (species or "").replace(";", ", "), title[:60])
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

@@ -1,0 +1,32 @@
+"""`wildwatch export`: stored listings with their latest score, to CSV or Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from store.db import session_scope
+from store.queries import EXPORT_COLUMNS, ListingFilter, iter_export_rows
+from wildwatch.commands.options import DbOption
+from wildwatch.runtime import open_store
+from wildwatch.tables import write_rows
+
+
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write: .csv, .parquet or .jsonl.")],
+    flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Only listings flagged by their latest score.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Export stored listings (streamed: safe for millions of rows)."""
+    store = open_store(db)
+    filters = ListingFilter(flagged=True if flagged_only else None)
+    with session_scope(store.sessions) as session:
+        count = write_rows(output, EXPORT_COLUMNS, iter_export_rows(session, filters))
+    typer.echo(f"wrote {count} listings to {output}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(export)
+

@@ -1,0 +1,58 @@
+"""`wildwatch score`: score a file of listings, or the stored listings not yet scored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from wildwatch.commands.options import DbOption
+from wildwatch.errors import InputError
+from wildwatch.runtime import open_store
+from wildwatch.scoring import load_classifier, score_frame, score_stored
+from wildwatch.settings import get_settings
+from wildwatch.tables import read_table, table_format, write_rows
+
+
+def score(
+    input: Annotated[Path | None, typer.Option("--input", "-i", help="CSV/JSONL/Parquet with id,title,description.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the scored rows (same formats).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="A model directory (default: the newest in models/).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Score listings.  With --input: a file, written to --output.  Without: the stored
+    listings that the current model has not scored yet (new or changed ones)."""
+    settings = get_settings()
+    classifier = load_classifier(model or settings.classifier.model_path, settings.classifier.models_dir)
+    typer.echo(f"model {classifier.version} (threshold {classifier.threshold:.3f})", err=True)
+    if input is not None:
+        if output is None:
+            raise InputError("--output is required with --input")
+        table_format(output)
+        frame = read_table(input)
+        scored = score_frame(frame, classifier, batch_size=settings.classifier.batch_size)
+        write_rows(output, list(scored.columns), scored.to_dict("records"))
+        bad = scored[scored["error"] != ""]
+        for _, row in bad.iterrows():
+            typer.echo(f"row id={row['id']!r}: {row['error']}", err=True)
+        flagged = int((scored["flagged"] == "true").sum())
+        typer.echo(
+            f"scored {len(scored) - int((scored['score'] == '').sum())} of {len(scored)} rows, "
+            f"{flagged} flagged, {len(bad)} with problems -> {output}",
+            err=True,
+        )
+        return
+    store = open_store(db)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("scoring stored listings", total=None)
+        result = score_stored(
+            store, classifier, batch_size=settings.classifier.batch_size,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    typer.echo(f"scored {result.scored} listings: {result.flagged} flagged, {len(result.newly_flagged)} newly", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(score)
