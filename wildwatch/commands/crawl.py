@@ -5,18 +5,20 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
 
-from crawler.run import CrawlSummary, run_crawl
 from store.db import session_scope
 from store.runs import latest_crawl_run
 from wildwatch.commands.options import DbOption
 from wildwatch.errors import InputError
 from wildwatch.runtime import open_store
 from wildwatch.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from crawler.run import CrawlSummary
 
 
 def parse_set_options(values: list[str]) -> dict[str, str]:
@@ -68,6 +70,8 @@ def crawl(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted crawl of this URL.")] = False,
 ) -> None:
     """Crawl a marketplace starting at URL and store every listing found (with evidence)."""
+    from crawler.run import run_crawl  # Scrapy is heavy: import it only when crawling
+
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"not an http(s) URL: {url!r}")
