@@ -34,5 +34,5 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("scrapy.core.scraper", "scrapy.middleware", "scrapy.extensions", "jieba", "httpx"):
+    for noisy in ("scrapy.core.scraper", "scrapy.middleware", "scrapy.extensions", "jieba", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
