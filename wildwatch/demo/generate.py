@@ -357,7 +357,7 @@ EN_WILDLIFE = [
       (1200, 8800), ("hornbill",), keys=("hornbill",)),
     P("jewelry", ["Tiger tooth pendant, real", "Tiger claw necklace, silver capped"],
       ["0|Real tiger tooth, not a replica.", "Silver capped, very old."], (1500, 8000), ("tiger",), keys=("tiger",)),
-    P("health", ["Tiger bone wine, vintage 1980s", "Tiger bone for wine"], ["Vintage bottle, label intact.",
+    P("health", ["Tiger bone wine, vintage 1980s", "Tiger bone for wine"], ["Vintage bottle, seal intact.",
                                                                         "Great for joints, old recipe."],
       (3000, 38000), ("tiger",), keys=("tiger",)),
     P("home", ["Leopard skin rug, full hide", "Real leopard pelt wall hanging"], ["Full hide with head.",
