@@ -8,11 +8,12 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import extruct
 import httpx
 import pytest
 
 from wildwatch.demo.generate import CATEGORIES
-from wildwatch.demo.server import DemoServer, canonical_path, listing_url, section_of
+from wildwatch.demo.server import DemoServer, canonical_path, listing_url, make_server, section_of
 
 ITEM_HREF = re.compile(r'href="((?:/cn|/hk)?/item/(\d+)[^"]*)"')
 NEXT_HREF = re.compile(r'<a rel="next"[^>]*href="([^"]+)"')
@@ -229,11 +230,33 @@ def test_head_request_sends_headers_only(client: httpx.Client) -> None:
 
 
 def test_server_can_stop_and_release_its_port() -> None:
-    from wildwatch.demo.server import make_server
-
     server = make_server().start()
     url = server.url
     assert httpx.get(url + "/robots.txt").status_code == 200
     server.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/robots.txt", timeout=2)
+
+
+@pytest.mark.parametrize("section", ["main", "cn", "hk"])
+@pytest.mark.parametrize("markup", ["jsonld", "microdata"])
+def test_extruct_reads_structured_data_in_every_encoding(client: httpx.Client, listings: list[dict[str, Any]],
+                                                         section: str, markup: str) -> None:
+    """The crawler's extractor (extruct) must recover exact title/description/currency, Big5 and GBK included."""
+    records = [r for r in listings if section_of(r) == section and r["markup"] == markup][:8]
+    assert records
+    for record in records:
+        response = client.get(canonical_path(record))
+        data = extruct.extract(response.content, base_url=str(response.url), encoding=response.encoding,
+                               syntaxes=["json-ld", "microdata"], uniform=True)
+        (product,) = data["json-ld" if markup == "jsonld" else "microdata"]
+        assert product["name"] == record["title"]
+        assert product["description"] == record["description"]
+        assert product["offers"]["priceCurrency"] == record["currency"]
+
+
+@pytest.mark.parametrize("path", ["/hk", "/cn"])
+def test_section_roots_redirect_to_trailing_slash(client: httpx.Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 301
+    assert response.headers["location"] == f"{path}/"

@@ -70,6 +70,7 @@ class Product:
 
 def P(category: str, titles: list[str], cores: list[str], price: tuple[int, int], species: tuple[str, ...] = (),
       hard: bool = False, keys: tuple[str, ...] = ()) -> Product:
+    """Compact constructor so the product tables below stay readable."""
     return Product(category, tuple(titles), tuple(cores), price, species, hard, keys)
 
 

@@ -466,6 +466,8 @@ class Site:
                                 self.png if match.group(1) == "png" else self.jpeg)
         if path.startswith("/cart/") or path.startswith("/account/"):
             return self.cart_add(query.get("item", [""])[0])
+        if path in ("/cn", "/hk"):
+            return Response(301, "text/plain; charset=utf-8", b"Moved Permanently\n", location=f"{path}/")
         match = re.fullmatch(r"(?:/cn|/hk)?/item/(\d+)", path)
         if match and int(match.group(1)) in self.by_id:
             target = canonical_path(self.by_id[int(match.group(1))])
