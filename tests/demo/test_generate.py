@@ -71,7 +71,7 @@ def test_sellers_include_repeat_offenders_and_a_shared_wechat(listings: list[dic
     assert len(sharing) >= 2
 
 
-@pytest.mark.parametrize("trick", ["微信", "WhatsApp", "私", "vx", "Pre-ban"])
+@pytest.mark.parametrize("trick", ["微信", "WhatsApp", "私"])
 def test_seller_tricks_appear_in_positives(listings: list[dict[str, Any]], trick: str) -> None:
     assert any(trick in r["description"] for r in listings if r["label"])
 

@@ -217,12 +217,14 @@ HANS_PLAIN = [
     P("home", ["露营 帐篷 四人", "折叠 自行车 20寸", "瑜伽垫 加厚"], ["02|用过两次，没有破损。", "1|骑行不到一百公里。"], (60, 900)),
 ]
 
-HANS_CONDITION = ["九成新。", "95新，几乎没怎么用。", "自用一年多，有轻微使用痕迹。", "全新未拆封。", "有点小划痕，不影响使用。",
+HANS_CONDITION = ["九成新。", "95新，几乎没怎么用。", "自用一年多，有轻微使用痕迹。", "有点小划痕，不影响使用。",
                   "闲置在家吃灰很久了。", "配件齐全，盒子还在。", "成色如图，所见即所得。"]
 HANS_SHIPPING = ["包邮（偏远地区除外）。", "同城可自提。", "顺丰到付。", "不退不换，介意勿拍。", "江浙沪包邮。",
                  "默认中通，需要顺丰补差价。", "可小刀。", "诚心要的价格可以谈。"]
 HANS_CHATTER = ["搬家急出。", "换新了所以出掉。", "有问题随时留言。", "看好再拍，拍下不退。", "老用户了，信誉有保障。",
                 "晚上回复比较快。", "买来没用几次。", "非诚勿扰，谢谢。"]
+HANS_DETAILS = ["购于{year}年{month}月。", "原价{orig}，现在便宜出。", "可以补拍细节图。", "实物比图片好看。", "发货前会再检查一遍。",
+                "{year}年买的，发票还在。"]
 HANS_TRICKS = ["私聊。", "详情加微信：{wx}。", "加V：{wx}，平台不方便说。", "包真，可验货。", "老料，懂的来。", "Q：{qq}。",
                "不懂勿扰。", "可视频看货。", "量大从优，可长期合作。", "可寄港澳，包装严实。", "价格私聊，不在这里说。",
                "vx {wx} 备注闲鱼。"]
@@ -326,11 +328,12 @@ HANT_PLAIN = [
     P("home", ["露營帳篷 四人", "摺合單車 20吋", "瑜伽墊"], ["02|用過兩次，冇爛。", "1|踩咗唔夠一百公里。"], (60, 900)),
 ]
 
-HANT_CONDITION = ["九成新。", "好新淨。", "用咗幾次。", "冇花冇損。", "全新未開封。", "有少少花痕，唔影響使用。", "成色睇相。"]
+HANT_CONDITION = ["九成新。", "好新淨。", "用咗幾次。", "冇花冇損。", "有少少花痕，唔影響使用。", "成色睇相。"]
 HANT_SHIPPING = ["旺角地鐵站交收。", "順豐到付。", "觀塘或九龍灣交收。", "可平郵。", "澳門氹仔交收。", "荃灣西站可交收。",
                  "唔包郵。", "沙田港鐵站交收。"]
 HANT_CHATTER = ["有意PM。", "唔議價，唔好問最低。", "先到先得。", "搬屋清貨。", "平放。", "買咗冇點用。", "歡迎WhatsApp查詢。",
                 "唔退唔換。"]
+HANT_DETAILS = ["{year}年{month}月買。", "原價{orig}。", "可以再影多啲相。", "實物靚過相。", "有單，{year}年買。"]
 HANT_TRICKS = ["WhatsApp {wa}。", "加微信 {wx}。", "包真，可上門睇貨。", "舊料，識貨嘅PM。", "唔方便講太多，私訊。", "可視像睇貨。",
                "可寄大陸。", "價錢私訊。", "大量有貨，長期供應。"]
 
@@ -472,28 +475,29 @@ EN_PLAIN = [
                                                                          "Frame included."], (50, 800)),
 ]
 
-EN_CONDITION = ["Excellent condition.", "Like new, barely used.", "Some light scratches, works fine.", "Brand new in box.",
-                "Used for about a year.", "Condition as pictured.", "Small scuff on the side, see photos."]
+EN_CONDITION = ["Excellent condition.", "Like new, barely used.", "Some light scratches, works fine.", "Used for about a year.", "Condition as pictured.", "Small scuff on the side, see photos."]
 EN_SHIPPING = ["Local pickup or I can ship.", "Shipping is extra.", "Free shipping in the US.", "Cash or Venmo only.",
                "Meet at a public place.", "Price is firm.", "Open to reasonable offers.", "Porch pickup available."]
 EN_CHATTER = ["Moving sale, everything must go.", "Upgraded so selling this one.", "Message me with any questions.",
               "No lowballers please.", "First come first served.", "Smoke-free, pet-free home.",
               "Still available if the post is up.", "Serious inquiries only."]
+EN_DETAILS = ["Bought in {month_name} {year}.", "Paid {orig} new.", "Happy to send more photos.", "Looks better in person.",
+              "Receipt from {year} available."]
 EN_TRICKS = ["DM for pics.", "WhatsApp {wa}.", "WeChat: {wx}.", "Serious buyers only.", "Discreet shipping.",
              "Pre-ban, no papers needed.", "Can ship worldwide, well packed.", "Message me on WhatsApp, this app deletes my posts.",
              "More available in bulk.", "Real, not resin."]
 
 POOLS: dict[str, dict[str, Any]] = {
     "zh-Hans": {"wildlife": HANS_WILDLIFE, "hard": HANS_HARD, "plain": HANS_PLAIN, "condition": HANS_CONDITION,
-                "shipping": HANS_SHIPPING, "chatter": HANS_CHATTER, "tricks": HANS_TRICKS,
+                "shipping": HANS_SHIPPING, "chatter": HANS_CHATTER, "tricks": HANS_TRICKS, "details": HANS_DETAILS,
                 "prefix": ["", "", "", "【自用】", "急出！", "转让 ", "出 ", "闲置 "],
                 "suffix": ["", "", "", " 包邮", " 可议", " 有瑕疵", " 自提"]},
     "zh-Hant": {"wildlife": HANT_WILDLIFE, "hard": HANT_HARD, "plain": HANT_PLAIN, "condition": HANT_CONDITION,
-                "shipping": HANT_SHIPPING, "chatter": HANT_CHATTER, "tricks": HANT_TRICKS,
+                "shipping": HANT_SHIPPING, "chatter": HANT_CHATTER, "tricks": HANT_TRICKS, "details": HANT_DETAILS,
                 "prefix": ["", "", "", "[放] ", "平放 ", "出售 ", "【清貨】"],
                 "suffix": ["", "", "", " 可議", " 旺角交收", " 新淨"]},
     "en": {"wildlife": EN_WILDLIFE, "hard": EN_HARD, "plain": EN_PLAIN, "condition": EN_CONDITION,
-           "shipping": EN_SHIPPING, "chatter": EN_CHATTER, "tricks": EN_TRICKS,
+           "shipping": EN_SHIPPING, "chatter": EN_CHATTER, "tricks": EN_TRICKS, "details": EN_DETAILS,
            "prefix": ["", "", "", "FS: ", "[Sale] ", "Selling ", "Like new - "],
            "suffix": ["", "", "", " - OBO", " (pickup)", " - great deal"]},
 }
@@ -623,11 +627,18 @@ def _cores_for(product: Product, title_index: int) -> list[str]:
 
 
 def _description(product: Product, title_index: int, kind: str, pool: dict[str, Any], contact: dict[str, str],
-                 lang: str, rng: random.Random) -> str:
+                 lang: str, orig: str, rng: random.Random) -> str:
+    month = rng.randint(1, 12)
+    slots = {"year": rng.randint(2019, 2025), "month": month, "orig": orig,
+             "month_name": dt.date(2000, month, 1).strftime("%B")}
     cores = _cores_for(product, title_index)
     parts = rng.sample(cores, k=min(len(cores), rng.choice([1, 1, 2])))
-    extras = [rng.choice(pool[name]) for name in rng.sample(["condition", "shipping", "chatter"], k=rng.choice([0, 1, 1, 2]))]
-    if kind == "wildlife" and rng.random() < 0.85:
+    names = rng.sample(["condition", "shipping", "chatter", "details"], k=rng.choice([0, 1, 1, 2]))
+    extras = [rng.choice(pool[name]).format(**slots) for name in names]
+    if kind == "wildlife" and contact["wx"] == SHARED_WECHAT:
+        # the ring always advertises its shared WeChat, so analysts can link the sellers
+        extras.append(rng.choice([t for t in pool["tricks"] if "{wx}" in t]).format(**contact))
+    elif kind == "wildlife" and rng.random() < 0.85:
         extras.append(rng.choice(pool["tricks"]).format(**contact))
     rng.shuffle(extras)
     sentences = parts + extras
@@ -644,7 +655,11 @@ def _listing(idx: int, lang: str, kind: str, product: Product, seller: dict[str,
     pool = POOLS[lang]
     title_index = rng.randrange(len(product.titles))
     title = f"{rng.choice(pool['prefix'])}{product.titles[title_index]}{rng.choice(pool['suffix'])}".strip()
-    description = _description(product, title_index, kind, pool, contact, lang, rng)
+    currency = _currency(lang, rng)
+    cny = rng.randint(*product.price)
+    price = _price(cny, currency, rng)
+    orig = _price_text(_price(int(cny * rng.uniform(1.5, 2.5)), currency, rng), currency, lang, rng)
+    description = _description(product, title_index, kind, pool, contact, lang, orig, rng)
     if kind == "wildlife" and product.keys and rng.random() < 0.4:
         key = rng.choice(product.keys)
         target = rng.choice(["title", "description", "both"])
@@ -652,8 +667,6 @@ def _listing(idx: int, lang: str, kind: str, product: Product, seller: dict[str,
             title = _replace_word(title, key, _disguise(key, rng, lang))
         if target in ("description", "both"):
             description = _replace_word(description, key, _disguise(key, rng, lang))
-    currency = _currency(lang, rng)
-    price = _price(rng.randint(*product.price), currency, rng)
     posted = dt.date(2026, 1, 3) + dt.timedelta(days=rng.randint(0, 320))
     return {
         "id": idx,
