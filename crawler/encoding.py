@@ -140,15 +140,18 @@ def _detect(body: bytes) -> DecodedBody | None:
     sample = body[:_SAMPLE_BYTES]
     if sample.isascii():
         return DecodedBody(body.decode("ascii"), "ascii", True)
+    utf8 = _strict(body, "utf_8")
+    if utf8 is not None:
+        return DecodedBody(utf8, "utf_8", True)  # valid multibyte UTF-8 is almost never an accident
     scored: list[tuple[float, int, str, str]] = []
-    for rank, encoding in enumerate(("utf_8", "gb18030", "big5hkscs")):
+    for rank, encoding in enumerate(("gb18030", "big5hkscs")):
         text = _strict(body, encoding)
         if text is not None:
             scored.append((_plausibility(text), -rank, encoding, text))
     if scored:
         score, _, encoding, text = max(scored)
         if score >= _PLAUSIBLE:
-            return DecodedBody(text, encoding, encoding == "utf_8" or score >= 0.95)
+            return DecodedBody(text, encoding, score >= 0.95)
     try:
         best = from_bytes(sample).best()
     except (ValueError, LookupError, UnicodeError):
