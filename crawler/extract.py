@@ -552,14 +552,16 @@ def _heuristics(page: _Page) -> _Heuristics:
             )
             own += sum(len(clean_text(child.text)) for child in element if child.tag in ("b", "i", "em", "strong", "span", "font"))
             if own >= 20:
+                # Readability-style: text credits its container and, half, the container's parent.
                 parent = element.getparent()
                 weight = min(own, 2000)
-                scores[element] = scores.get(element, 0.0) + weight
+                if tag in ("div", "section", "article", "td", "dd"):
+                    scores[element] = scores.get(element, 0.0) + weight
                 if parent is not None:
-                    scores[parent] = scores.get(parent, 0.0) + weight / 2
+                    scores[parent] = scores.get(parent, 0.0) + weight
                     grand = parent.getparent()
                     if grand is not None:
-                        scores[grand] = scores.get(grand, 0.0) + weight / 4
+                        scores[grand] = scores.get(grand, 0.0) + weight / 2
 
     # Description: the hinted container with the most text, else the densest text block.
     best_text, best_element = "", None
