@@ -637,6 +637,12 @@ def _dedupe(urls: list[str], limit: int | None = None) -> list[str]:
     return out[:limit] if limit else out
 
 
+def _product_url(product: dict[str, Any], base: str) -> str | None:
+    href = _first_text(product.get("url"))
+    absolute = _absolute(base, href) if href else None
+    return canonicalize_url(absolute) if absolute else None
+
+
 def _build_listing(page: _Page) -> ExtractedListing | None:
     heuristics = _heuristics(page)
     product: dict[str, Any] | None = None
@@ -644,7 +650,10 @@ def _build_listing(page: _Page) -> ExtractedListing | None:
     for syntax, label in (("json-ld", "jsonld"), ("microdata", "microdata"), ("rdfa", "rdfa")):
         products = _products(page, syntax)
         if products:
-            product, source = products[0], label
+            # Several products (related items, ItemList entries): prefer the one that is this page.
+            here = canonicalize_url(page.url) if page.url else ""
+            same = [p for p in products if _product_url(p, page.base) == here]
+            product, source = (same or products)[0], label
             break
     og: dict[str, Any] = {}
     for item in page.structured.get("opengraph", []):

@@ -69,6 +69,14 @@ _MULTIPLIERS = {
     "万": 10_000, "萬": 10_000, "千": 1_000, "仟": 1_000, "百": 100, "佰": 100,
     "亿": 100_000_000, "億": 100_000_000, "k": 1_000,
 }
+_CURRENT_LABEL = re.compile(
+    r"(?:现价|現價|售价|售價|特价|特價|优惠价|優惠價|折后价|折後價|活动价|活動價|到手价|到手價|"
+    r"now|sale|our\s+price|price\s+now)[^\d]{0,6}$",
+    re.IGNORECASE,
+)
+_FORMER_LABEL = re.compile(
+    r"(?:原价|原價|市场价|市場價|专柜价|專櫃價|定价|定價|was|rrp|list\s+price|msrp)[^\d]{0,6}$", re.IGNORECASE
+)
 _MAX_AMOUNT = Decimal(10) ** 12
 _ADJACENT = 4  # characters of gap allowed between a currency token and its number
 
@@ -148,6 +156,7 @@ def parse_price(text: str, *, default_currency: str | None = None) -> Price | No
                 return _resolve(_TOKEN_TO_CODE[cur.group(0).upper()], default_currency)
         return None
 
+    marked: list[tuple[int, Price]] = []
     for index, match in enumerate(amounts):
         currency = currency_near(match)
         if currency is not None:
@@ -159,7 +168,16 @@ def parse_price(text: str, *, default_currency: str | None = None) -> Price | No
                 index -= 1
             amount = _to_decimal(amounts[index])
             if amount is not None:
-                return Price(amount, currency)
+                marked.append((amounts[index].start(), Price(amount, currency)))
+    if marked:
+        # "原价¥200 现价¥150": a current-price label wins, a former-price label loses.
+        def label(start: int) -> int:
+            before = cleaned[max(0, start - 12) : start]
+            if _CURRENT_LABEL.search(before):
+                return 0
+            return 2 if _FORMER_LABEL.search(before) else 1
+
+        return min(marked, key=lambda item: label(item[0]))[1]
     if _NO_PRICE_RE.search(cleaned):
         return None
     amount = _to_decimal(amounts[0])

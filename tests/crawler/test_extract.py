@@ -269,6 +269,27 @@ def test_title_heuristics(html: str, title: str) -> None:
     assert listing is not None and listing.title == title
 
 
+def test_item_page_with_related_items_stays_an_item() -> None:
+    related = "".join(f'<a href="/item/{i}">related {i}</a>' for i in range(20))
+    html = (
+        "<html><body><h1>Pangolin scale bag</h1><span class='price'>¥380</span>"
+        "<div class='description'>Dried scales, 500g, ships from Guangzhou within two days.</div>"
+        f"<div class='related'>{related}</div></body></html>"
+    )
+    analysis = analyse_page(html, "https://s.example/item/99")
+    assert analysis.kind == "item"
+    assert len(analysis.links.item_links) == 20
+
+
+def test_the_product_matching_the_page_url_wins() -> None:
+    html = (
+        '<script type="application/ld+json">[{"@type":"Product","name":"Other","url":"/item/1"},'
+        '{"@type":"Product","name":"This one","url":"/item/2?utm_source=x"}]</script>'
+    )
+    listing = extract_listing(html, "https://s.example/item/2")
+    assert listing is not None and listing.title == "This one"
+
+
 def test_old_price_is_not_taken() -> None:
     html = (
         "<html><body><h1>Coral</h1><span class='original-price'>¥900</span><del><span class='price'>¥800</span></del>"

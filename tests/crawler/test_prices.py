@@ -79,6 +79,13 @@ D = Decimal
         ("\u200b¥\u200b99", "99", "CNY"),
         ("128.00", "128.00", None),
         (".5", "0.5", None),
+        # former vs current price
+        ("原价¥200 现价¥150", "150", "CNY"),
+        ("原價 HK$200，特價 HK$150", "150", "HKD"),
+        ("Was $80, now $60", "60", "USD"),
+        ("RRP £30 Our price £25", "25", "GBP"),
+        ("市场价：¥999 ¥599", "599", "CNY"),
+        ("¥599 原价¥999", "599", "CNY"),
     ],
 )
 def test_parse_price(text: str, amount: str, currency: str | None) -> None:
