@@ -128,7 +128,7 @@ def _latin_run_ratio(text: str) -> float:
     if not high:
         return 0.0
     runs = sum(
-        1 for a, b in zip(sample, sample[1:]) if "\u0080" <= a <= "\u00ff" and "\u0080" <= b <= "\u00ff"
+        1 for a, b in zip(sample, sample[1:], strict=False) if "\u0080" <= a <= "\u00ff" and "\u0080" <= b <= "\u00ff"
     )
     return runs / len(high)
 

@@ -169,7 +169,16 @@ def test_parse_price_parts(amount: object, currency: str | None, expected: Price
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("HK$", "HKD"), ("rmb", "CNY"), ("¥", "CNY"), ("usd", "USD"), ("澳門幣", "MOP"), ("NT$", "TWD"), ("XYZ", "XYZ"), ("??", None)],
+    [
+        ("HK$", "HKD"),
+        ("rmb", "CNY"),
+        ("¥", "CNY"),
+        ("usd", "USD"),
+        ("澳門幣", "MOP"),
+        ("NT$", "TWD"),
+        ("XYZ", "XYZ"),
+        ("??", None),
+    ],
 )
 def test_normalize_currency(value: str, code: str | None) -> None:
     assert normalize_currency(value) == code
