@@ -631,11 +631,18 @@ def _heuristics(page: _Page) -> _Heuristics:
             found.price, found.price_text = price, text
             break
     if found.price is None:
-        haystack = found.description[:4000] + "\n" + " ".join(found.h1)
-        for match in _PRICE_LABEL.finditer(haystack):
-            price = parse_price(match.group(1), default_currency=default_currency)
-            if price is not None:
-                found.price, found.price_text = price, clean_text(match.group(0))
+        # A "Price: ¥100" label in the description, the title, or anywhere in the page's visible text.
+        body = doc.find("body")
+        haystacks = [found.description[:4000] + "\n" + " ".join(found.h1)]
+        if body is not None:
+            haystacks.append(_block_text(body, limit=20_000))
+        for haystack in haystacks:
+            for match in _PRICE_LABEL.finditer(haystack):
+                price = parse_price(match.group(1), default_currency=default_currency)
+                if price is not None:
+                    found.price, found.price_text = price, clean_text(match.group(0))
+                    break
+            if found.price is not None:
                 break
 
     if seller_candidates:
@@ -928,11 +935,12 @@ def _classify(page: _Page, links: PageLinks, listing: ExtractedListing | None) -
         return "listing"
     if og_type.startswith("product") and not many_items:
         return "item"
+    # One h1 with a description, plus a price or an item-shaped URL ("面议" items have no price).
+    described = listing is not None and len(listing.description) >= 30
     heuristic_item = (
         listing is not None
-        and listing.price is not None
         and bool(page.doc.xpath("boolean(//h1)"))
-        and (url_kind == "item" or len(listing.description) >= 30)
+        and ((listing.price is not None and (url_kind == "item" or described)) or (url_kind == "item" and described))
     )
     if heuristic_item and not (many_items and url_kind in ("listing", "seller")):
         return "item"

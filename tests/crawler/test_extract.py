@@ -171,6 +171,19 @@ def _cards(n: int, prefix: str = "/item/") -> str:
             "https://s.example/view?x=1",
             "item",
         ),
+        (
+            "<html><body><h1>Tiger bone wine</h1><p>价格：面议</p>"
+            "<div><p>Old tiger bone wine, sealed bottle, message me for the price.</p></div></body></html>",
+            "https://s.example/item/5",
+            "item",
+        ),
+        (
+            "<html><body><nav><a href='/'>Home</a></nav><h1>Ivory bangle</h1><p>Price: ¥1,200</p>"
+            "<section><p>Old ivory bangle from grandmother, very white, genuine.</p></section>"
+            "<p>Sold by <a href='/seller/7'>Lao Wang</a></p></body></html>",
+            "http://127.0.0.1:8000/item/42",
+            "item",
+        ),
         ("<html><body><h1>About us</h1><p>We are a small team.</p></body></html>", "https://s.example/about", "other"),
         ("<html><body><h1>Login</h1><form><input name=u></form></body></html>", "https://s.example/login", "other"),
         ("", "https://s.example/", "other"),
@@ -333,6 +346,18 @@ def test_price_from_label_in_text() -> None:
     )
     listing = extract_listing(html, "https://s.example/item/1")
     assert listing is not None and (listing.price, listing.currency) == (Decimal("8000"), "HKD")
+
+
+def test_price_label_outside_the_description_block() -> None:
+    html = (
+        "<html><body><h1>Ivory bangle</h1><p>Price: ¥1,200</p>"
+        "<section><p>Old ivory bangle from grandmother, very white, genuine.</p></section>"
+        "<p>Sold by <a href='/seller/7'>Lao Wang</a></p></body></html>"
+    )
+    listing = extract_listing(html, "http://127.0.0.1:8000/item/42")
+    assert listing is not None
+    assert (listing.price, listing.currency, listing.price_text) == (Decimal("1200"), "CNY", "Price: ¥1,200")
+    assert (listing.seller_name, listing.seller_url) == ("Lao Wang", "http://127.0.0.1:8000/seller/7")
 
 
 def test_dollar_price_uses_site_region() -> None:
