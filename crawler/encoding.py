@@ -178,7 +178,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> DecodedBody:
     if not body:
         return DecodedBody("", "utf_8", True)
     bom_encoding, bom = read_bom(body)
-    if bom_encoding:
+    if bom_encoding and bom:
         encoding = normalize_encoding_name(bom_encoding) or "utf_8"
         text = _strict(body[len(bom) :], encoding)
         if text is not None:

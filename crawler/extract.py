@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 
 import extruct
@@ -43,6 +43,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PageKind = Literal["item", "listing", "seller", "other"]
+_T = TypeVar("_T")
 
 _MAX_TITLE = 300
 _MAX_DESCRIPTION = 20_000
@@ -966,11 +967,13 @@ def analyse_page(html: str, url: str) -> PageAnalysis:
         return PageAnalysis(kind="other", listing=None, links=PageLinks())
     links = _guard(lambda: _build_links(page), PageLinks(), "links")
     listing = _guard(lambda: _build_listing(page), None, "listing")
-    kind = _guard(lambda: _classify(page, links, listing), "other", "classification")
+    other: PageKind = "other"
+    kind = _guard(lambda: _classify(page, links, listing), other, "classification")
     return PageAnalysis(kind=kind, listing=listing, links=links)
 
 
-def _guard(build: Any, default: Any, what: str) -> Any:
+def _guard(build: Callable[[], _T], default: _T, what: str) -> _T:
+    """Run one extraction step; parse-level failures on hostile pages become the default."""
     try:
         return build()
     except (etree.LxmlError, ValueError, RecursionError, UnicodeError) as exc:
