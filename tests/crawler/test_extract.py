@@ -439,3 +439,22 @@ def test_ten_megabyte_page() -> None:
     analysis = analyse_page(html, "https://s.example/search?q=ivory")
     assert analysis.kind == "listing"
     assert len(analysis.links.item_links) >= 1000
+
+
+def test_itemlist_inside_graph_gives_item_links() -> None:
+    html = (
+        '<script type="application/ld+json">{"@context":"https://schema.org","@graph":['
+        '{"@type":"WebPage","name":"Search"},'
+        '{"@type":"ItemList","itemListElement":['
+        '{"@type":"ListItem","position":1,"url":"/goods/a1"},'
+        '{"@type":"ListItem","position":2,"item":{"@id":"https://m.s.example/goods/a2?spm=1"}},'
+        '{"@type":"ListItem","position":3,"item":{"@type":"Product","name":"c","url":"/goods/a3"}}]}]}'
+        "</script>"
+    )
+    analysis = analyse_page(html, "https://s.example/search?q=horn")
+    assert analysis.kind == "listing"
+    assert analysis.links.item_links == [
+        "https://s.example/goods/a1",
+        "https://s.example/goods/a2",
+        "https://s.example/goods/a3",
+    ]
