@@ -938,9 +938,10 @@ def _classify(page: _Page, links: PageLinks, listing: ExtractedListing | None) -
         return "item"
     # One h1 with a description, plus a price or an item-shaped URL ("面议" items have no price).
     described = listing is not None and len(listing.description) >= 30
+    # Item-shaped URLs count even without an <h1>: many sites put the title in a <b> or a table cell.
     heuristic_item = (
         listing is not None
-        and bool(page.doc.xpath("boolean(//h1)"))
+        and (url_kind == "item" or bool(page.doc.xpath("boolean(//h1)")))
         and ((listing.price is not None and (url_kind == "item" or described)) or (url_kind == "item" and described))
     )
     if heuristic_item and not (many_items and url_kind in ("listing", "seller")):
