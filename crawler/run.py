@@ -35,6 +35,7 @@ def scrapy_settings(overrides: dict[str, Any]) -> ScrapySettings:
     """Our Scrapy defaults (``crawler.settings``) with ``overrides`` on top, at command-line priority."""
     settings = ScrapySettings()
     settings.setmodule("crawler.settings", priority="project")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the CLI configures logging
     settings.update(overrides, priority="cmdline")
     return settings
 
@@ -75,7 +76,7 @@ def run_crawl(
         values["JOBDIR"] = str(job_dir)
     values.update(overrides or {})
     settings = scrapy_settings(values)
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(GenericSpider)
     status = "failed"
     try:
