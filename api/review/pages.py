@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api.deps import SessionDep
 from api.review import auth
+from classifier import normalize_text
 from api.review.highlight import evidence_terms, highlight
 from api.review.i18n import LANGUAGES, pick_language, translator
 from store.alerts import delivery_counts, list_deliveries
@@ -56,10 +57,6 @@ templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=
 
 def normalised(text: str) -> str:
     """The text as the classifier sees it (width, script and spacing folded)."""
-    try:
-        from classifier import normalize_text
-    except ImportError:  # the classifier package predates normalize_text
-        return text
     return normalize_text(text)
 
 
@@ -73,7 +70,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     lang = _lang(request)
     html = templates.get_template(name).render(
         t=translator(lang), lang=lang, languages=LANGUAGES, request_path=request.url.path,
-        query=dict(request.query_params), **context,
+        query=dict(request.query_params), **{"view": None, "user": None, **context},
     )
     response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
     if request.query_params.get("lang") in LANGUAGES:
