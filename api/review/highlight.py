@@ -9,19 +9,25 @@ from markupsafe import Markup, escape
 
 __all__ = ["evidence_terms", "highlight"]
 
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _QUOTED = re.compile(r"[\"'“”‘’「」『』]([^\"'“”‘’「」『』]{1,40})[\"'“”‘’「」『』]")
 
 
 def evidence_terms(reasons: Sequence[str], text: str) -> list[str]:
     """The terms from the classifier's reasons that occur in ``text`` (longest first).
 
-    Reasons look like ``lexicon: 穿山甲片`` or ``code word "老虎油"``; both the quoted part and
-    the part after a colon count as a term.
+    The classifier writes ``穿山甲片 (pangolin)``, ``老虎油 = 老虎油 (code word: tiger)`` or
+    ``ivory (+0.42)``: the words before the trailing parenthesis, on either side of ``=``, are
+    terms.  ``lexicon: 象牙`` and quoted terms are understood too.
     """
     lowered = text.lower()
     candidates: set[str] = set()
     for reason in reasons:
         candidates.update(match.strip() for match in _QUOTED.findall(reason))
+        reason = _TRAILING_NOTE.sub("", reason)
+        if " = " in reason:
+            candidates.update(part.strip() for part in reason.split(" = "))
+            continue
         head, sep, tail = reason.partition(":")
         for part in re.split(r"[,，、;；|]", tail if sep else head):
             candidates.add(part.strip().strip("\"'“”「」"))

@@ -82,6 +82,10 @@ HIGHLIGHTS = [
     ("case-insensitive English", "Real IVORY bangle", ["lexicon: ivory"], "Real <mark>IVORY</mark> bangle"),
     ("script stays text", "<b>象牙</b>", ["lexicon: 象牙"], "&lt;b&gt;<mark>象牙</mark>&lt;/b&gt;"),
     ("hostile term", "<i>x</i>", ["lexicon: <i>x</i>"], "<mark>&lt;i&gt;x&lt;/i&gt;</mark>"),
+    ("classifier species reason", "出售穿山甲片一批", ["穿山甲片 (pangolin)"], "出售<mark>穿山甲片</mark>一批"),
+    ("classifier code word with surface form", "正宗老虎油", ["老虎油 = 老虎油 (code word: tiger)"],
+     "正宗<mark>老虎油</mark>"),
+    ("classifier surface differs", "ＩＶＯＲＹ bangle", ["ＩＶＯＲＹ = ivory (+0.42)"], "<mark>ＩＶＯＲＹ</mark> bangle"),
     ("term absent", "茶叶", ["lexicon: 象牙"], "茶叶"),
     ("single characters ignored", "牛角", ["lexicon: 角"], "牛角"),
 ]
