@@ -73,3 +73,10 @@ def login(client: TestClient, key: str) -> None:
 
 def csrf_of(html: str) -> str:
     return html.split('name="csrf" value="')[1].split('"')[0]
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty SQLite store."""
+    with make_store("sqlite", tmp_path) as store:
+        yield store
