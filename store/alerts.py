@@ -27,18 +27,18 @@ __all__ = [
     "EVENT_FLAGGED",
     "MAX_ATTEMPTS",
     "SubscriptionIn",
-    "create_subscription",
-    "list_subscriptions",
-    "subscription_matches",
-    "listing_payload",
-    "enqueue_deliveries",
-    "claim_due",
-    "mark_sent",
-    "mark_attempt_failed",
-    "make_failed_due",
     "backoff",
+    "claim_due",
+    "create_subscription",
     "delivery_counts",
+    "enqueue_deliveries",
     "list_deliveries",
+    "list_subscriptions",
+    "listing_payload",
+    "make_failed_due",
+    "mark_attempt_failed",
+    "mark_sent",
+    "subscription_matches",
 ]
 
 EVENT_FLAGGED = "listing.flagged"
@@ -108,9 +108,7 @@ def subscription_matches(subscription: Subscription, listing: Listing) -> bool:
             return False
     if subscription.marketplaces and (listing.marketplace or "").lower() not in subscription.marketplaces:
         return False
-    if subscription.seller_ids and listing.seller_id not in subscription.seller_ids:
-        return False
-    return True
+    return not (subscription.seller_ids and listing.seller_id not in subscription.seller_ids)
 
 
 def listing_payload(listing: Listing, seller: Seller | None) -> dict[str, Any]:

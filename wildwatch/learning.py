@@ -16,7 +16,7 @@ from wildwatch.runtime import Store
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["reviews_frame", "review_summary", "compare_models", "promotion_check"]
+__all__ = ["compare_models", "promotion_check", "review_summary", "reviews_frame"]
 
 
 def reviews_frame(store: Store) -> pd.DataFrame:
@@ -39,7 +39,7 @@ def reviews_frame(store: Store) -> pd.DataFrame:
 def review_summary(frame: pd.DataFrame) -> dict[str, int]:
     """What the model card records about the reviews that went in."""
     positives = int(frame["label"].sum()) if len(frame) else 0
-    return {"count": int(len(frame)), "confirmed": positives, "dismissed": int(len(frame)) - positives}
+    return {"count": len(frame), "confirmed": positives, "dismissed": len(frame) - positives}
 
 
 def compare_models(new: Any, current: Any, test: pd.DataFrame) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def compare_models(new: Any, current: Any, test: pd.DataFrame) -> dict[str, Any]
     return {
         "compared_to": current.version,
         "metric": "F1 on the held-out test split",
-        "test_rows": int(len(test)),
+        "test_rows": len(test),
         "current": {k: old_metrics[k] for k in ("precision", "recall", "f1")},
         "new": {k: new_metrics[k] for k in ("precision", "recall", "f1")},
         "promoted": bool(promoted),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import session_scope
-from tests.review.factories import add_listing, add_seller, make_store
+from tests.review.factories import add_listing, add_seller, make_store, store_for
 from wildwatch.runtime import Store
 from wildwatch.settings import Settings
 
@@ -50,9 +51,16 @@ def build_world(store: Store) -> World:
     return World(store, keys, ids, seller_id)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The world on SQLite and on PostgreSQL."""
+    with store_for(request, tmp_path) as store:
+        yield build_world(store)
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    with make_store("sqlite", tmp_path) as store:
+    with make_store(tmp_path) as store:
         yield build_world(store)
 
 
@@ -78,5 +86,15 @@ def csrf_of(html: str) -> str:
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     """A migrated, empty SQLite store."""
-    with make_store("sqlite", tmp_path) as store:
+    with make_store(tmp_path) as store:
         yield store
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI invocations point the root logger at pytest's captured stderr; undo that afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -168,7 +168,12 @@ def test_labels_in_three_languages(client: TestClient, world: World, lang: str |
 
 
 def test_alert_problems_are_visible_in_the_ui(client: TestClient, world: World) -> None:
-    from store.alerts import SubscriptionIn, create_subscription, enqueue_deliveries, mark_attempt_failed
+    from store.alerts import (
+        SubscriptionIn,
+        create_subscription,
+        enqueue_deliveries,
+        mark_attempt_failed,
+    )
     from store.models import AlertDelivery, utcnow
 
     with session_scope(world.store.sessions) as session:

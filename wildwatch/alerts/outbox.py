@@ -11,7 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.alerts import claim_due, enqueue_deliveries, make_failed_due, mark_attempt_failed, mark_sent
+from store.alerts import (
+    claim_due,
+    enqueue_deliveries,
+    make_failed_due,
+    mark_attempt_failed,
+    mark_sent,
+)
 from store.db import session_scope
 from store.models import AlertDelivery, Subscription, utcnow
 from wildwatch.alerts.notify import notify_apprise
@@ -20,7 +26,7 @@ from wildwatch.errors import AlertError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SendCounts", "Target", "enqueue_alerts", "send_due", "retry_failed", "webhook_message", "text_message"]
+__all__ = ["SendCounts", "Target", "enqueue_alerts", "retry_failed", "send_due", "text_message", "webhook_message"]
 
 DIGEST_EVENT = "listings.digest"
 _DIGEST_NAMESPACE = uuid.UUID("5b0f6a0e-8f55-4a43-9a43-7f3f1d2a9c11")

@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from store.alerts import SubscriptionIn, create_subscription, delivery_counts, list_deliveries, list_subscriptions
+from store.alerts import (
+    SubscriptionIn,
+    create_subscription,
+    delivery_counts,
+    list_deliveries,
+    list_subscriptions,
+)
 from store.db import session_scope
 from wildwatch.alerts import SendCounts, retry_failed, send_due
 from wildwatch.alerts.notify import validate_apprise_url
