@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
 
 #: Review statuses an analyst can filter on; ``unreviewed`` means no decision yet.
 REVIEW_STATUSES = ("confirmed", "dismissed", "escalated", "unreviewed")
+_MAX_ID = 2**63 - 1
 
 
 class InvalidCursor(ValueError):
@@ -149,12 +150,15 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         cursor_sort, value, listing_id = json.loads(raw)
         if cursor_sort != sort or not isinstance(listing_id, int) or isinstance(listing_id, bool):
             raise ValueError("cursor for another sort")
+        if not 0 <= listing_id <= _MAX_ID:
+            raise ValueError("id out of range")
         if sort.lstrip("-") == "score":
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1:
                 raise ValueError("bad score")
             return float(value), listing_id
-        return datetime.fromisoformat(value), listing_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        stamp = datetime.fromisoformat(value)
+        return (stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)), listing_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidCursor("invalid cursor") from exc
 
 
