@@ -14,7 +14,7 @@ from wildwatch.errors import InputError, WildwatchError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ApiError", "ErrorOut", "ERROR_RESPONSES", "install_error_handlers"]
+__all__ = ["ApiError", "ErrorOut", "ERROR_RESPONSES", "NOT_FOUND", "error_response", "install_error_handlers"]
 
 
 class ApiError(Exception):
@@ -58,6 +58,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (429, "Too many requests for this key (see Retry-After)."),
     )
 }
+
+
+def error_response(description: str) -> dict[str, object]:
+    """An OpenAPI response entry for a JSON error."""
+    return {"description": description, "content": {"application/json": {"schema": ErrorOut}}}
+
+
+NOT_FOUND = {404: error_response("No such object.")}
 
 
 def install_error_handlers(app: FastAPI) -> None:

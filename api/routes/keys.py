@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from api.deps import AdminKey, SessionDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, NOT_FOUND
 from api.routes.filters import MAX_ID
 from api.schemas import KeyCreatedOut, KeyIn, KeyOut
 from store.apikeys import create_api_key, list_api_keys, revoke_api_key
@@ -38,7 +38,7 @@ def post_key(body: KeyIn, session: SessionDep, key: AdminKey) -> KeyCreatedOut:
     return KeyCreatedOut(**key_out(row).model_dump(), key=plaintext)
 
 
-@router.delete("/keys/{key_id}", status_code=204)
+@router.delete("/keys/{key_id}", status_code=204, responses=NOT_FOUND)
 def delete_key(
     key_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request, session: SessionDep, key: AdminKey
 ) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import CurrentKey, SessionDep, SettingsDep
-from api.errors import ERROR_RESPONSES, ApiError
+from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from api.routes.filters import MAX_ID, ListingFilterDep
 from api.schemas import (
     ListingDetailOut,
@@ -94,7 +94,9 @@ def get_listings(
     return ListingPageOut(items=[listing_out(item, request) for item in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/listings/{listing_id}", response_model=ListingDetailOut, name="get_listing_detail")
+@router.get(
+    "/listings/{listing_id}", response_model=ListingDetailOut, name="get_listing_detail", responses=NOT_FOUND
+)
 def get_listing_detail_route(
     listing_id: ListingId, request: Request, session: SessionDep, key: CurrentKey
 ) -> ListingDetailOut:
@@ -161,7 +163,7 @@ SNAPSHOT_HEADERS = {
     "/listings/{listing_id}/snapshot",
     name="get_listing_snapshot",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "The page source as plain text."}},
+    responses={200: {"content": {"text/plain": {}}, "description": "The page source as plain text."}} | NOT_FOUND,
 )
 def get_listing_snapshot(
     listing_id: ListingId, session: SessionDep, settings: SettingsDep, key: CurrentKey

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentKey, ModelDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, error_response
 from api.schemas import ScoreIn, ScoreOut
 
 router = APIRouter(prefix="/v1", tags=["score"], responses=ERROR_RESPONSES)
 
 
-@router.post("/score", response_model=ScoreOut)
+@router.post("/score", response_model=ScoreOut, responses={503: error_response("No classifier model is loaded.")})
 def score_text(body: ScoreIn, key: CurrentKey, model: ModelDep) -> ScoreOut:
     """Score one title/description with the loaded model (nothing is stored)."""
     result = model.score_batch([body.title], [body.description])[0]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import CurrentKey, SessionDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, NOT_FOUND
 from api.routes.filters import MAX_ID
 from api.routes.listings import seller_brief
 from api.schemas import ContactOut, LinkedSellerOut, SafeStr, SellerDetailOut, SellerOut, SellerPageOut
@@ -58,7 +58,7 @@ def get_sellers(
     return SellerPageOut(items=[seller_out(row, request) for row in rows], total=total, next_offset=next_offset)
 
 
-@router.get("/sellers/{seller_id}", response_model=SellerDetailOut, name="get_seller_detail")
+@router.get("/sellers/{seller_id}", response_model=SellerDetailOut, name="get_seller_detail", responses=NOT_FOUND)
 def get_seller_detail_route(
     seller_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
