@@ -43,6 +43,13 @@ class CrawlerSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address `wildwatch serve` binds to.")
     port: int = Field(8000, description="Port `wildwatch serve` listens on.")
+    rate_limit_per_minute: int = Field(
+        600, description="Requests per minute allowed per API key (token bucket, per process); 0 disables."
+    )
+    rate_limit_burst: int = Field(120, description="Requests a key may make at once before the rate applies.")
+    key_cache_seconds: float = Field(
+        10.0, description="How long a checked API key is trusted before the database is asked again."
+    )
 
 
 class ClassifierSettings(BaseModel):
