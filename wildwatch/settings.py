@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Runtime state: SQLite file, snapshots, reports.")
     log_level: str = Field("INFO", description="Logging level.")
     log_json: bool = Field(False, description="Emit JSON log lines.")
+    config_file: Path = Field(
+        PROJECT_ROOT / "wildwatch.yaml", description="Operations file: sites, schedule, alert rules, retention."
+    )
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
