@@ -227,7 +227,7 @@ def _record_contacts(session: Session, touched: list[tuple[ListingIn, Listing]])
     present = set(
         session.execute(
             select(Contact.listing_id, Contact.kind, Contact.value).where(Contact.listing_id.in_(listing_ids))
-        ).tuples()
+        )
     )
     session.add_all(
         Contact(listing_id=lid, kind=kind, value=value, seller_id=seller_id)

@@ -46,7 +46,7 @@ def listings_to_score(session: Session, *, model_version: str, limit: int, after
         .where(Listing.id > after_id, _needs_score(model_version))
         .order_by(Listing.id)
         .limit(limit)
-    ).tuples()
+    )
     return [ToScore(*row) for row in rows]
 
 
@@ -71,7 +71,7 @@ def record_scores(
             select(Score.listing_id, Score.content_hash).where(
                 Score.listing_id.in_(ids), Score.model_version == model_version
             )
-        ).tuples()
+        )
     )
     newly_flagged: list[int] = []
     session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
