@@ -72,6 +72,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be read (and served)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
