@@ -121,7 +121,7 @@ def nightly_crawl_runs(session: Session, nightly_run_id: int) -> list[tuple[Craw
         .outerjoin(Site, Site.id == CrawlRun.site_id)
         .where(CrawlRun.nightly_run_id == nightly_run_id)
         .order_by(CrawlRun.id)
-    ).tuples()
+    )
     return list(rows)
 
 
@@ -153,11 +153,11 @@ def flagged_breakdown(session: Session, listing_ids: Sequence[int]) -> dict[str,
         species_of: dict[int, list[str]] = defaultdict(list)
         for listing_id, name in session.execute(
             select(ListingSpecies.listing_id, ListingSpecies.species).where(ListingSpecies.listing_id.in_(chunk))
-        ).tuples():
+        ):
             species_of[listing_id].append(name)
         for listing_id, marketplace in session.execute(
             select(Listing.id, Listing.marketplace).where(Listing.id.in_(chunk))
-        ).tuples():
+        ):
             by_marketplace[marketplace] += 1
             for name in species_of.get(listing_id) or ["(unknown)"]:
                 by_species[name] += 1
@@ -179,7 +179,7 @@ def top_sellers(session: Session, listing_ids: Sequence[int], *, since: datetime
         select(Listing.seller_id, Listing.id).where(
             Listing.flagged.is_(True), Listing.last_seen >= since, Listing.seller_id.is_not(None)
         )
-    ).tuples():
+    ):
         counts[seller_id].append(listing_id)
     ranked = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
     sellers = {s.id: s for s in session.scalars(select(Seller).where(Seller.id.in_([k for k, _ in ranked])))}
@@ -217,7 +217,7 @@ def first_flags_by_day(session: Session, *, since: datetime) -> dict[str, dict[s
     rows = session.execute(
         select(first.c.listing_id, first.c.first_at).join(Listing, Listing.id == first.c.listing_id)
         .where(first.c.first_at >= since, Listing.flagged.is_(True))
-    ).tuples()
+    )
     day_of: dict[int, date] = {}
     for listing_id, first_at in rows:
         day_of[listing_id] = _as_date(first_at)
@@ -226,7 +226,7 @@ def first_flags_by_day(session: Session, *, since: datetime) -> dict[str, dict[s
     for chunk in _chunks(list(day_of)):
         for listing_id, name in session.execute(
             select(ListingSpecies.listing_id, ListingSpecies.species).where(ListingSpecies.listing_id.in_(chunk))
-        ).tuples():
+        ):
             species_of[listing_id].append(name)
     for listing_id, day in day_of.items():
         for name in species_of.get(listing_id) or ["(unknown)"]:
@@ -251,7 +251,7 @@ def queue_sizes(session: Session, *, model_version: str | None) -> QueueSizes:
 
         to_score = count_to_score(session, model_version=model_version)
     statuses = dict(
-        session.execute(select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)).tuples().all()
+        session.execute(select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)).all()
     )
     backlog = session.scalar(
         select(func.count()).select_from(Listing).where(Listing.flagged.is_(True), Listing.review_status.is_(None))
@@ -280,7 +280,7 @@ def prune_snapshots(session: Session, *, older_than: datetime, keep_flagged: boo
             .where(Listing.flagged.is_(True), ListingVersion.snapshot_id.is_not(None))
         )
         query = query.where(Snapshot.id.not_in(flagged_versions))
-    rows = session.execute(query.order_by(Snapshot.id).limit(limit)).tuples().all()
+    rows = session.execute(query.order_by(Snapshot.id).limit(limit)).all()
     if not rows:
         return []
     ids = [row[0] for row in rows]

@@ -84,6 +84,9 @@ class NightlyConfig(_Strict):
         20, gt=0, description="An unfinished run younger than this is resumed; an older one is abandoned."
     )
     report_history_days: int = Field(90, ge=1, description="Days of history in the report's chart.")
+    scrapy_settings: dict[str, Any] = Field(
+        default_factory=dict, description="Extra Scrapy settings for every nightly crawl (e.g. DOWNLOAD_DELAY)."
+    )
 
 
 class ScheduleConfig(_Strict):

@@ -48,7 +48,7 @@ from wildwatch.errors import WildwatchError
 from wildwatch.lock import PgAdvisoryLock, RunLock
 from wildwatch.nightly.metrics import NightlyMetrics
 from wildwatch.nightly.targets import crawl_targets, lexicon_terms
-from wildwatch.nightly.worker import CrawlJob
+from wildwatch.nightly.jobs import CrawlJob
 from wildwatch.runtime import Store
 from wildwatch.settings import Settings
 
@@ -117,10 +117,18 @@ def _signals(flag: _StopFlag) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the forked child must not dlopen
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
+
+PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent() -> None:
     """In the crawl child: get SIGTERM when the nightly dies (even by kill -9), never orphan on."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Nightly:
@@ -328,7 +336,7 @@ class Nightly:
             url=target["url"], database_url=self.store.url, snapshot_dir=str(self.settings.crawler.snapshot_dir),
             job_dir=str(job_dir), crawl_run_id=target["crawl_run_id"], site_id=target["site_id"],
             profile=target.get("profile"), max_pages=self._max_pages(target["site"]),
-            overrides=crawler_overrides(self.settings),
+            overrides=crawler_overrides(self.settings) | self.config.nightly.scrapy_settings,
         )
         logger.info("crawling %s (site %s, budget %.0fs)", target["url"], target["site"], budget)
         child = subprocess.Popen([*self.crawl_command, job.to_json()], preexec_fn=_die_with_parent)  # noqa: PLW1509

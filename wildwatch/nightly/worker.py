@@ -13,31 +13,14 @@ import json
 import logging
 import os
 import sys
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wildwatch.nightly.jobs import CrawlJob
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["CrawlJob", "main"]
-
-
-@dataclass
-class CrawlJob:
-    """Everything a child needs for one crawl (JSON on its command line)."""
-
-    url: str
-    database_url: str
-    snapshot_dir: str
-    job_dir: str
-    crawl_run_id: int
-    site_id: int | None = None
-    profile: str | None = None
-    max_pages: int = 0
-    overrides: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
+__all__ = ["main"]
 
 
 def _crawl(job: CrawlJob) -> str:

@@ -19,8 +19,8 @@ _env = Environment(loader=PackageLoader("wildwatch.reports", "templates"), autoe
 TOP_SPECIES_IN_CHART = 8
 
 
-def render_chart(history: dict[str, dict[str, int]]) -> bytes | None:
-    """A PNG of listings first flagged per day, one line per species (None without data)."""
+def render_chart(history: dict[str, dict[str, int]], *, end: date | None = None, min_days: int = 14) -> bytes | None:
+    """A PNG of listings first flagged per day, stacked by species (None without data)."""
     if not history:
         return None
     import matplotlib
@@ -37,20 +37,24 @@ def render_chart(history: dict[str, dict[str, int]]) -> bytes | None:
             other[day] = other.get(day, 0) + n
     series = {name: history[name] for name in shown} | ({"other species": other} if other else {})
     days = sorted({date.fromisoformat(d) for s in series.values() for d in s})
-    start, end = days[0], days[-1]
-    axis = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    last = max(end or days[-1], days[-1])
+    first = min(days[0], last - timedelta(days=min_days - 1))
+    axis = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     fig, ax = plt.subplots(figsize=(9, 3.6), dpi=110)
     try:
-        for name, counts in series.items():
-            ax.plot(axis, [counts.get(d.isoformat(), 0) for d in axis], marker="o" if len(axis) < 40 else None,
-                    linewidth=1.6, markersize=3, label=name)
+        bottom = [0] * len(axis)
+        colors = plt.get_cmap("tab10").colors
+        for i, (name, counts) in enumerate(series.items()):
+            heights = [counts.get(d.isoformat(), 0) for d in axis]
+            ax.bar(axis, heights, bottom=bottom, width=0.8, label=name, color=colors[i % len(colors)])
+            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
         ax.set_ylabel("listings first flagged")
-        ax.set_title("Flagged listings over time, by species")
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-        ax.grid(alpha=0.3)
-        ax.set_ylim(bottom=0)
-        ax.legend(fontsize=8, loc="upper left", ncols=2)
-        fig.autofmt_xdate()
+        ax.set_title("Newly flagged listings per day, by species")
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=12))
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_axisbelow(True)
+        ax.legend(fontsize=8, loc="upper left", ncols=2, frameon=False)
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
@@ -83,7 +87,8 @@ def write_report(root: Path, summary: dict[str, Any]) -> Path:
     """Write ``<root>/<run-id>/`` (chart, summary.json, index.html last); returns index.html."""
     directory = Path(root) / str(summary["run_id"])
     directory.mkdir(parents=True, exist_ok=True)
-    chart = render_chart(summary.get("flagged_history", {}))
+    end = date.fromisoformat(str(summary["finished_at"])[:10]) if summary.get("finished_at") else None
+    chart = render_chart(summary.get("flagged_history", {}), end=end)
     if chart:
         _write_atomic(directory / "flagged_by_species.png", chart)
     _write_atomic(directory / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False).encode())
