@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         DEV_SECRET_KEY, description="Signs review-UI session cookies; must be set outside development."
     )
+    config_file: Path = Field(
+        PROJECT_ROOT / "wildwatch.yaml", description="Operations file: sites, schedule, alert rules, retention."
+    )
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
