@@ -50,7 +50,7 @@ _WORD_DIGITS = {
     "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }
 _WORD = "|".join(_WORD_DIGITS)
-_WORD_RUN = re.compile(rf"\b(?:{_WORD}|\d)(?:[\s,\-]+(?:{_WORD}|\d)\b){{4,}}", re.IGNORECASE)
+_WORD_RUN = re.compile(rf"\b(?:{_WORD}|\d+)(?:[\s,\-]+(?:{_WORD}|\d+)\b){{4,}}", re.IGNORECASE)
 
 _SEP = r"[\s:：=＝\-—>→是为為号號加个個的]{0,6}"
 _WECHAT_KW = (
@@ -66,7 +66,7 @@ _PHONE_KW = r"(?:電話|电话|手機|手机|tel|phone|mobile|call|致電|致电
 _ID = r"(?P<id>[a-z][a-z0-9_\-]{5,19})(?![a-z0-9_\-])"
 _DIGITS = r"(?P<num>\+?\d(?:[\s\-().]?\d){4,14})(?!\d)"
 
-_WECHAT_RE = re.compile(rf"{_WECHAT_KW}{_SEP}(?:{_ID}|{_DIGITS})", re.IGNORECASE)
+_WECHAT_RE = re.compile(rf"{_WECHAT_KW}(?:\s*id)?{_SEP}(?:{_ID}|{_DIGITS})", re.IGNORECASE)
 _QQ_RE = re.compile(rf"{_QQ_KW}{_SEP}(?P<num>[1-9](?:[\s\-]?\d){{4,10}})(?!\d)", re.IGNORECASE)
 _WHATSAPP_RE = re.compile(rf"{_WHATSAPP_KW}{_SEP}{_DIGITS}", re.IGNORECASE)
 _LINE_RE = re.compile(rf"{_LINE_KW}{_SEP}@?(?P<id>[a-z0-9][a-z0-9._\-]{{3,19}})(?![a-z0-9._\-])", re.IGNORECASE)
@@ -82,10 +82,13 @@ _SAME_AS_PHONE = re.compile(r"微信同号|微信同號|同微信|vx同号|v同�
 
 def _convert_digit_words(text: str) -> str:
     text = _CN_RUN.sub(lambda m: "".join(_CN_DIGITS.get(c, c) for c in m.group(0)), text)
-    return _WORD_RUN.sub(
-        lambda m: "".join(_WORD_DIGITS.get(w.lower(), w) for w in re.findall(rf"{_WORD}|\d", m.group(0), re.I)),
-        text,
-    )
+    def spell(match: re.Match[str]) -> str:
+        tokens = re.findall(rf"{_WORD}|\d+", match.group(0), re.IGNORECASE)
+        if all(token.isdigit() for token in tokens):
+            return match.group(0)  # plain digit groups keep their separators for phone splitting
+        return "".join(_WORD_DIGITS.get(token.lower(), token) for token in tokens)
+
+    return _WORD_RUN.sub(spell, text)
 
 
 def normalize_contact_text(text: str) -> str:

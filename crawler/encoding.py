@@ -44,6 +44,9 @@ _SUPERSETS = {
     "ascii": "cp1252",
 }
 
+# What marketplaces in our regions actually serve; keeps the detector away from exotic codecs.
+_DETECTABLE = ("utf_8", "gb18030", "big5hkscs", "cp1252", "shift_jis", "euc_jp", "euc_kr", "cp1251", "utf_16")
+
 _SINGLE_BYTE = {"cp1252", "iso8859_15", "cp1250", "cp1251", "koi8_r", "mac_roman"}
 
 
@@ -60,10 +63,13 @@ def normalize_encoding_name(name: str | None) -> str | None:
     """Map a charset label to the Python codec we decode with (GB* -> gb18030, Big5 -> big5hkscs)."""
     if not name:
         return None
-    resolved = resolve_encoding(name.strip().strip("\"'")) or None
+    label = name.strip().strip("\"'").lower()
+    if label.startswith("x-"):
+        label = label[2:]
+    resolved = resolve_encoding(label) or None
     if resolved is None:
         try:
-            resolved = codecs.lookup(name.strip()).name
+            resolved = codecs.lookup(label).name
         except (LookupError, ValueError):
             return None
     resolved = codecs.lookup(resolved).name.replace("-", "_")
@@ -140,17 +146,20 @@ def _detect(body: bytes) -> DecodedBody | None:
     sample = body[:_SAMPLE_BYTES]
     if sample.isascii():
         return DecodedBody(body.decode("ascii"), "ascii", True)
+    utf8 = _strict(body, "utf_8")
+    if utf8 is not None:
+        return DecodedBody(utf8, "utf_8", True)  # valid multibyte UTF-8 is almost never an accident
     scored: list[tuple[float, int, str, str]] = []
-    for rank, encoding in enumerate(("utf_8", "gb18030", "big5hkscs")):
+    for rank, encoding in enumerate(("gb18030", "big5hkscs")):
         text = _strict(body, encoding)
         if text is not None:
             scored.append((_plausibility(text), -rank, encoding, text))
     if scored:
         score, _, encoding, text = max(scored)
         if score >= _PLAUSIBLE:
-            return DecodedBody(text, encoding, encoding == "utf_8" or score >= 0.95)
+            return DecodedBody(text, encoding, score >= 0.95)
     try:
-        best = from_bytes(sample).best()
+        best = from_bytes(sample, cp_isolation=list(_DETECTABLE)).best()
     except (ValueError, LookupError, UnicodeError):
         best = None
     if best is not None:
@@ -181,14 +190,23 @@ def decode_body(body: bytes, content_type: str | None = None) -> DecodedBody:
     for candidate in (header, meta):
         if candidate and candidate not in declared:
             declared.append(candidate)
+    doubtful: list[DecodedBody] = []
     for encoding in declared:
         text = _strict(body, encoding)
-        if text is not None and _acceptable(text, encoding):
+        if text is None:
+            logger.debug("declared encoding %s does not decode", encoding)
+            continue
+        if _acceptable(text, encoding):
             return DecodedBody(text, encoding, True)
-        logger.debug("declared encoding %s rejected", encoding)
+        doubtful.append(DecodedBody(text, encoding, True))
 
     detected = _detect(body)
-    if detected is not None:
+    if detected is not None and (detected.confident or not doubtful):
+        if doubtful:
+            logger.debug("declared encoding %s overridden by %s", doubtful[0].encoding, detected.encoding)
         return detected
+    if doubtful:
+        # Decodes cleanly, looks unusual (rare or HKSCS characters), and nothing fits better.
+        return doubtful[0]
     fallback = declared[0] if declared else "utf_8"
     return DecodedBody(body.decode(fallback, errors="replace"), fallback, False)

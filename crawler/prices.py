@@ -69,6 +69,7 @@ _MULTIPLIERS = {
     "万": 10_000, "萬": 10_000, "千": 1_000, "仟": 1_000, "百": 100, "佰": 100,
     "亿": 100_000_000, "億": 100_000_000, "k": 1_000,
 }
+_MAX_AMOUNT = Decimal(10) ** 12
 _ADJACENT = 4  # characters of gap allowed between a currency token and its number
 
 
@@ -122,8 +123,8 @@ def _to_decimal(match: re.Match[str]) -> Decimal | None:
     mult = match.group("mult")
     if mult:
         amount *= _MULTIPLIERS[mult.lower()]
-    if not amount.is_finite():
-        return None
+    if not amount.is_finite() or amount > _MAX_AMOUNT:
+        return None  # a digit run this long is an id or junk, not a price
     return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 
 
@@ -185,7 +186,7 @@ def parse_price_parts(
             value = Decimal(str(amount))
         except InvalidOperation:
             return None
-        if not value.is_finite() or value < 0:
+        if not value.is_finite() or value < 0 or value > _MAX_AMOUNT:
             return None
         return Price(value, code or (default_currency.upper() if default_currency else None))
     if not isinstance(amount, str):

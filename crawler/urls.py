@@ -77,13 +77,19 @@ def _is_tracking(name: str, value: str) -> bool:
 @lru_cache(maxsize=4096)
 def _collapse_host(host: str) -> str:
     """Remove leftmost mobile labels while a registrable domain (domain + public suffix) remains."""
-    parts = _EXTRACT(host)
-    if not parts.suffix or not parts.domain:
+    if re.fullmatch(r"[\d.]+", host):
         return host
-    sub_labels = parts.subdomain.split(".") if parts.subdomain else []
+    parts = _EXTRACT(host)
+    if parts.suffix and parts.domain:
+        sub_labels = parts.subdomain.split(".") if parts.subdomain else []
+        registrable = [parts.domain, parts.suffix]
+    else:
+        # Unknown suffix (.example, .test, .internal): treat the last two labels as registrable.
+        labels = host.split(".")
+        sub_labels, registrable = labels[:-2], labels[-2:]
     while sub_labels and sub_labels[0] in MOBILE_LABELS:
         sub_labels.pop(0)
-    return ".".join([*sub_labels, parts.domain, parts.suffix])
+    return ".".join([*sub_labels, *registrable])
 
 
 def _idna(host: str) -> str:
