@@ -140,6 +140,9 @@ def run_crawl(
     values.update(overrides or {})
     settings = scrapy_settings(values, defaults=defaults, profile=profile)
     process = CrawlerProcess(settings, install_root_handler=False)
+    if "LOG_LEVEL" not in (overrides or {}):
+        # Scrapy's own INFO lines (stats dump, "Spider opened") drown our progress lines.
+        logging.getLogger("scrapy").setLevel(max(logging.WARNING, logging.getLogger().level))
     crawler = process.create_crawler(GenericSpider)
     status = "failed"
     try:

@@ -35,12 +35,32 @@ from crawler.urls import canonicalize_url, site_key
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GenericSpider", "skip_reason"]
+__all__ = ["GenericSpider", "decide_kind", "skip_reason"]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 #: Request priorities: listing pages are expanded before items are fetched, so pagination
 #: keeps flowing; items before "other" pages.
 PRIORITY = {"listing": 20, "item": 10, "seller": 5, "other": 0}
+
+
+#: An item page's "related items" block rarely has more links than this; a category page has more.
+MAX_RELATED_ITEMS = 12
+
+
+def decide_kind(page_kind: str, link_kind: str | None, listing: ExtractedListing | None, links: PageLinks) -> str:
+    """The page's kind from its content (``page_kind``) and from the link that led to it.
+
+    The link's URL shape is evidence too: a page reached through a seller-profile link is a
+    seller page even if it shows one featured item, and a page reached through an item link that
+    reads as one priced listing with only a few related items is an item page.
+    """
+    if page_kind == "item" and link_kind == "seller":
+        return "seller"
+    if (page_kind in ("listing", "other") and link_kind == "item" and listing is not None and listing.title
+            and (listing.price is not None or listing.source != "heuristic")
+            and len(links.item_links) <= MAX_RELATED_ITEMS):
+        return "item"
+    return page_kind
 
 
 def skip_reason(failure: Failure) -> tuple[str, str, int | None]:
@@ -162,8 +182,9 @@ class GenericSpider(scrapy.Spider):
             decoded = decode_body(response.body, content_type or None)
         html = decoded.text
         analysis = analyse_page(html, response.url)
-        kind = (self.profile.page_kind(response.url) if self.profile else None) or analysis.kind
         listing = analysis.listing
+        kind = (self.profile.page_kind(response.url) if self.profile else None) or decide_kind(
+            analysis.kind, response.meta.get("kind"), listing, analysis.links)
         selector = Selector(text=html) if self._selector_fields or (
             self.profile and self.profile.pagination.next) else None
         if kind == "item":
@@ -173,8 +194,6 @@ class GenericSpider(scrapy.Spider):
                 yield SkipItem(response.url, "no_listing_found", "item-like page without a title", response.status)
             else:
                 yield self._item(response, listing, decoded.encoding)
-        elif kind == "listing" and response.meta.get("kind") == "item" and listing is None:
-            logger.debug("expected an item at %s, found a listing page", response.url)
         yield from self._follow(response, analysis.links, selector)
 
     def _apply_overrides(self, selector: Selector, url: str, listing: ExtractedListing | None) -> ExtractedListing:
@@ -274,7 +293,7 @@ class GenericSpider(scrapy.Spider):
         """Record why a request produced no page (HTTP error, timeout, too large, robots...)."""
         request = failure.request  # type: ignore[attr-defined]
         reason, detail, status = skip_reason(failure)
-        logger.info("skipped %s: %s", request.url, reason)
+        logger.debug("skipped %s: %s", request.url, reason)
         yield SkipItem(request.url, reason, detail, status)
 
     def on_idle(self) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
@@ -127,8 +126,6 @@ def crawl(
         if redis_reset:
             clear_redis_prefix(redis, prefix)
     overrides = parse_set_options(set_)
-    if not overrides.get("LOG_LEVEL") and logging.getLogger().level > logging.DEBUG:
-        logging.getLogger("scrapy").setLevel(logging.WARNING)
     typer.echo(f"crawling {url}" + (f" with profile {site_profile.name}" if site_profile else "")
                + (f", {len(terms)} search terms" if terms else "") + (f", Redis prefix {prefix}" if prefix else ""),
                err=True)
