@@ -148,9 +148,10 @@ class StorePipeline:
             return
         self._last_progress = now
         logger.info(
-            "crawl progress: %d pages fetched, %d listings stored (%d new), %d pages skipped",
+            "crawl progress: %d pages fetched, %d listings found, %d written (%d new), %d pages skipped",
             self.stats.get_value("response_received_count", 0),
             self.totals.new + self.totals.updated + self.totals.unchanged + len(self.pending),
+            self.totals.new + self.totals.updated + self.totals.unchanged,
             self.totals.new,
             sum(self.skip_reasons.values()),
         )

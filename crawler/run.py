@@ -143,6 +143,8 @@ def run_crawl(
     if "LOG_LEVEL" not in (overrides or {}):
         # Scrapy's own INFO lines (stats dump, "Spider opened") drown our progress lines.
         logging.getLogger("scrapy").setLevel(max(logging.WARNING, logging.getLogger().level))
+        # Pages that fail after retries are recorded as skips and summed up at the end.
+        logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(GenericSpider)
     status = "failed"
     try:

@@ -32,6 +32,10 @@ TELNETCONSOLE_ENABLED = False
 LOGSTATS_INTERVAL = 0
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
+}
 
 # Filled in by the CLI.
 WILDWATCH_DATABASE_URL = None

@@ -293,8 +293,12 @@ class GenericSpider(scrapy.Spider):
         """Record why a request produced no page (HTTP error, timeout, too large, robots...)."""
         request = failure.request  # type: ignore[attr-defined]
         reason, detail, status = skip_reason(failure)
-        logger.debug("skipped %s: %s", request.url, reason)
-        yield SkipItem(request.url, reason, detail, status)
+        url = request.url
+        redirects = request.meta.get("redirect_urls")
+        if redirects:  # report the URL the crawl asked for, and where it ended
+            url, detail = redirects[0], f"{detail} (at {request.url})"
+        logger.debug("skipped %s: %s", url, reason)
+        yield SkipItem(url, reason, detail, status)
 
     def on_idle(self) -> None:
         """In distributed mode, wait a little for requests other workers may still enqueue."""
