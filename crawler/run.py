@@ -103,6 +103,7 @@ def run_crawl(
     redis_url: str | None = None,
     redis_prefix: str | None = None,
     nightly_run_id: int | None = None,
+    categories: bool = True,
 ) -> CrawlSummary:
     """Crawl ``start_url`` with the generic spider; blocks until done (one per process).
 
@@ -110,7 +111,7 @@ def run_crawl(
     that earlier run (see module docstring).  ``profile`` adds a site's start URLs, selectors and
     politeness; with ``search_terms`` and the profile's ``search_url`` each term's results are
     crawled too.  ``redis_url`` shares scheduler and dupefilter with other workers under
-    ``redis_prefix``.  ``overrides`` win over everything (``--set``); ``defaults`` lose to the profile.
+    ``redis_prefix``.  ``categories=False`` crawls the searches only.  ``overrides`` win over everything (``--set``); ``defaults`` lose to the profile.
     """
     if profile is not None and not isinstance(profile, SiteProfile):
         profile = load_profile(profile)
@@ -149,7 +150,7 @@ def run_crawl(
     status = "failed"
     try:
         process.crawl(crawler, start_url=start_url, max_pages=max_pages, profile=profile,
-                      search_terms=list(search_terms), skip_urls=skip)
+                      search_terms=list(search_terms), skip_urls=skip, categories=categories)
         process.start()
         reason = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
         status = "completed" if reason == "finished" else ("interrupted" if reason == "shutdown" else "failed")

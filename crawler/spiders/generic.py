@@ -105,6 +105,7 @@ class GenericSpider(scrapy.Spider):
         profile: SiteProfile | None = None,
         search_terms: Iterable[str] = (),
         skip_urls: Iterable[str] = (),
+        categories: bool | str = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -120,6 +121,8 @@ class GenericSpider(scrapy.Spider):
             profile is None or profile.follow_other
         )
         self.search_terms = list(search_terms)
+        #: False: a search-only crawl (search results and their items, nothing else).
+        self.categories = str(categories).lower() not in ("0", "false", "no")
         #: Canonical URLs already stored by the run being resumed: never fetched again.
         self.skip_urls = set(skip_urls)
         self.pages_seen = 0
@@ -151,7 +154,7 @@ class GenericSpider(scrapy.Spider):
     def start_requests_list(self) -> list[scrapy.Request]:
         """Category/start pages, then one search per keyword (trafficking monitors' way)."""
         urls = self.profile.resolve_start_urls(self.start_url) if self.profile else [self.start_url]
-        requests = [self._request(url, "listing", listing_page=1) for url in urls]
+        requests = [self._request(url, "listing", listing_page=1) for url in urls] if self.categories else []
         if self.profile and self.search_terms:
             for term, url in self.profile.search_urls(self.start_url, self.search_terms):
                 requests.append(self._request(url, "listing", listing_page=1, search_term=term))
@@ -264,9 +267,12 @@ class GenericSpider(scrapy.Spider):
         if not max_listing_pages or page_no < max_listing_pages:
             for url in next_pages:
                 yield from self._maybe(url, "listing", listing_page=page_no + 1, search_term=term)
-        groups = [("listing", links.listing_links), ("item", links.item_links), ("seller", links.seller_links)]
-        if self.follow_other:
-            groups.append(("other", links.other_links))
+        if not self.categories:  # search-only: results pages lead to items, items lead nowhere
+            groups = [("item", links.item_links)] if term and response.meta.get("kind") == "listing" else []
+        else:
+            groups = [("listing", links.listing_links), ("item", links.item_links), ("seller", links.seller_links)]
+            if self.follow_other:
+                groups.append(("other", links.other_links))
         for kind, urls in groups:
             for url in urls:
                 if kind == "listing" and url in next_pages:

@@ -87,6 +87,7 @@ def crawl(
     profile: Annotated[str | None, typer.Option("--profile", help="Site profile: a YAML/TOML file, or the name of a shipped one.")] = None,
     keywords: Annotated[bool | None, typer.Option("--keywords/--no-keywords", help="Also crawl the profile's search for each lexicon term (default: when the profile has search_url).")] = None,
     keyword: Annotated[list[str], typer.Option("--keyword", "-k", help="Search this term (repeatable; replaces the lexicon terms).")] = [],  # noqa: B006
+    categories: Annotated[bool, typer.Option("--categories/--no-categories", help="Crawl the start/category pages (--no-categories: keyword searches only).")] = True,
     redis: Annotated[str | None, typer.Option("--redis", help="Distributed mode: share scheduler and dupefilter in this Redis (redis://127.0.0.1:6379/0).")] = None,
     redis_prefix: Annotated[str | None, typer.Option(help="Redis key prefix shared by the workers of one crawl (default: from the URL).")] = None,
     redis_reset: Annotated[bool, typer.Option("--redis-reset", help="Clear the prefix's queue and fingerprints first (start a fresh distributed crawl).")] = False,
@@ -120,6 +121,8 @@ def crawl(
         terms = list(keyword) or load_search_terms(settings.data_dir / "lexicon") + site_profile.keywords
     elif keyword or keywords:
         raise InputError("keyword search needs --profile with a search_url")
+    if not categories and not terms:
+        raise InputError("--no-categories leaves nothing to crawl without keyword searches")
     prefix = None
     if redis:
         prefix = redis_prefix or f"wildwatch:{job_dir.name}"
@@ -143,6 +146,7 @@ def crawl(
         search_terms=terms,
         redis_url=redis,
         redis_prefix=prefix,
+        categories=categories,
     )
     print_summary(summary)
     store.close()
