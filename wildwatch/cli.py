@@ -8,7 +8,7 @@ import sys
 import typer
 
 from wildwatch import __version__
-from wildwatch.commands import apikey, crawl, db, demo, export, score, serve
+from wildwatch.commands import apikey, crawl, db, demo, export, score, serve, snapshots
 from wildwatch.errors import WildwatchError
 from wildwatch.logs import configure_logging
 from wildwatch.settings import get_settings
@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (db, crawl, score, serve, export, apikey, demo):
+for module in (db, crawl, score, serve, export, apikey, demo, snapshots):
     module.register(app)
 
 
