@@ -21,6 +21,7 @@ from wildwatch.commands import (
     score,
     serve,
     sites,
+    snapshots,
     status,
 )
 from wildwatch.errors import WildwatchError
@@ -49,6 +50,7 @@ COMMANDS = (
     nightly,
     status,
     schedule,
+    snapshots,
 )
 for module in COMMANDS:
     module.register(app)
