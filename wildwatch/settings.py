@@ -47,6 +47,13 @@ class CrawlerSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address `wildwatch serve` binds to.")
     port: int = Field(8000, description="Port `wildwatch serve` listens on.")
+    rate_limit_per_minute: int = Field(
+        600, description="Requests per minute allowed per API key (token bucket, per process); 0 disables."
+    )
+    rate_limit_burst: int = Field(120, description="Requests a key may make at once before the rate applies.")
+    key_cache_seconds: float = Field(
+        10.0, description="How long a checked API key is trusted before the database is asked again."
+    )
 
 
 class AlertSettings(BaseModel):
@@ -81,6 +88,9 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, description="Emit JSON log lines.")
     secret_key: str = Field(
         DEV_SECRET_KEY, description="Signs review-UI session cookies; must be set outside development."
+    )
+    config_file: Path = Field(
+        PROJECT_ROOT / "wildwatch.yaml", description="Operations file: sites, schedule, alert rules, retention."
     )
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
