@@ -9,6 +9,7 @@ from wildwatch.alerts.outbox import (
     Target,
     enqueue_alerts,
     retry_failed,
+    send_digest,
     send_due,
 )
 from wildwatch.alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify
@@ -20,6 +21,7 @@ __all__ = [
     "Target",
     "enqueue_alerts",
     "retry_failed",
+    "send_digest",
     "send_due",
     "sign",
     "verify",
