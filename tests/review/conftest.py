@@ -66,7 +66,8 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 @pytest.fixture
 def client(world: World, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database_url=world.store.url, var_dir=tmp_path)
+    settings = Settings(database_url=world.store.url, var_dir=tmp_path,
+                        crawler={"snapshot_dir": tmp_path / "snapshots"})  # type: ignore[arg-type]
     app = create_app(settings, engine=world.store.engine, model=object())
     with TestClient(app, base_url="http://testserver") as client:
         yield client
