@@ -197,12 +197,16 @@ def claim_due(
     ids = list(session.scalars(query))
     if not ids:
         return []
-    session.execute(
-        update(AlertDelivery).where(AlertDelivery.id.in_(ids))
+    # The status/time guard repeats the query's: a concurrent sender that claimed a row first wins it.
+    claimed = session.scalars(
+        update(AlertDelivery)
+        .where(AlertDelivery.id.in_(ids), AlertDelivery.status.in_(("pending", "sending")),
+               AlertDelivery.next_attempt_at <= now)
         .values(status="sending", attempts=AlertDelivery.attempts + 1, next_attempt_at=now + lease)
+        .returning(AlertDelivery.id)
         .execution_options(synchronize_session=False)
-    )
-    return list(session.scalars(select(AlertDelivery).where(AlertDelivery.id.in_(ids)).order_by(AlertDelivery.id)))
+    ).all()
+    return list(session.scalars(select(AlertDelivery).where(AlertDelivery.id.in_(claimed)).order_by(AlertDelivery.id)))
 
 
 def mark_sent(session: Session, delivery_ids: Sequence[int], *, now: datetime) -> None:
