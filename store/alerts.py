@@ -236,14 +236,15 @@ def mark_attempt_failed(session: Session, delivery_ids: Sequence[int], *, error:
 
 def make_failed_due(session: Session, *, now: datetime) -> int:
     """Make every delivery whose last attempt failed due now (after an operator fixed the endpoint)."""
-    result = session.execute(
+    revived = session.scalars(
         update(AlertDelivery)
         .where(or_(AlertDelivery.status == "failed",
                    (AlertDelivery.status == "pending") & AlertDelivery.last_error.is_not(None)))
         .values(status="pending", next_attempt_at=now)
+        .returning(AlertDelivery.id)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    ).all()
+    return len(revived)
 
 
 def delivery_counts(session: Session) -> dict[str, int]:

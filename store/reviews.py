@@ -149,7 +149,8 @@ def seller_history(session: Session, seller_id: int) -> SellerHistory:
                                                           Listing.review_status.is_not(None))
         .group_by(Listing.review_status)
     ):
-        setattr(history, status, count)
+        if status in DECISIONS:
+            setattr(history, status, count)
     return history
 
 

@@ -215,15 +215,17 @@ def post_decision(
     if decision not in DECISIONS or reason not in REASONS[decision]:
         return render(request, "error.html", status=422, user=user,
                       message=f"{t('decision')}/{t('reason')}: {decision or '-'} / {reason or '-'}")
-    common = {"decision": decision, "reason": reason, "reviewer": user.name, "note": note, "api_key_id": user.key_id}
     count = 1
     if bulk_seller and listing.seller_id is not None:
-        reviews = record_seller_reviews(session, listing.seller_id, **common)
+        reviews = record_seller_reviews(session, listing.seller_id, decision=decision, reason=reason,
+                                        reviewer=user.name, note=note, api_key_id=user.key_id)
         if listing_id not in {r.listing_id for r in reviews}:
-            reviews.append(record_review(session, listing_id, **common))
+            reviews.append(record_review(session, listing_id, decision=decision, reason=reason, reviewer=user.name,
+                                         note=note, api_key_id=user.key_id))
         count = len(reviews)
     else:
-        record_review(session, listing_id, **common)
+        record_review(session, listing_id, decision=decision, reason=reason, reviewer=user.name, note=note,
+                      api_key_id=user.key_id)
     session.flush()
     logger.info("review: key %d marked %d listing(s) %s", user.key_id, count, decision)
     remaining = review_queue(session, view=view, limit=1)

@@ -83,7 +83,8 @@ def get_review_reasons(key: CurrentKey) -> dict[str, list[str]]:
     return {decision: list(REASONS[decision]) for decision in DECISIONS}
 
 
-@router.post("/listings/{listing_id}/reviews", response_model=ReviewRecordOut, status_code=201, responses=NOT_FOUND)
+@router.post("/listings/{listing_id}/reviews", response_model=ReviewRecordOut, status_code=201,
+             responses={404: NOT_FOUND[404]})
 def post_review(listing_id: ListingId, body: ReviewIn, session: SessionDep, key: ModeratorKey) -> ReviewRecordOut:
     """Record a decision on a listing through the API (same audit trail as the review UI)."""
     try:
