@@ -2,12 +2,14 @@
 
 The demo serves 330 items in UTF-8, GBK and Big5 with JSON-LD, microdata or bare markup inside
 realistic chrome (nav, cookie banner, ads, related-item cards with their own prices); the generic
-extractor must read each item exactly as the ground truth says, without knowing the site.
+extractor must read each item exactly as the ground truth says, without knowing the site, both as
+served and with the structured data removed (so the heuristics alone read all 330 layouts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,6 +26,7 @@ from wildwatch.demo.server import listing_url, load_listings, load_sellers, make
 class Outcome:
     """One item page: its ground truth, the page kind and the listing the extractor read."""
 
+    mode: str
     record: dict[str, Any]
     url: str
     kind: PageKind
@@ -34,20 +37,36 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+_JSONLD = re.compile(r"<script[^>]*application/ld\+json[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
+_MICRODATA = re.compile(r"\s(?:itemscope|itemtype=\"[^\"]*\"|itemprop=\"[^\"]*\")")
+
+
+def _without_structured_data(html: str) -> str:
+    """The same page with its JSON-LD and microdata removed: only the heuristics can read it."""
+    return _MICRODATA.sub("", _JSONLD.sub("", html))
+
+
 @pytest.fixture(scope="module")
-def outcomes() -> Iterator[list[Outcome]]:
-    """Fetch and analyse every demo item page once for all field checks."""
-    records = load_listings()
-    results = []
+def pages() -> list[tuple[dict[str, Any], str, str]]:
+    """Every demo item page as (ground truth, URL, decoded HTML), fetched once over loopback."""
+    fetched = []
     with make_server(host="127.0.0.1", port=0) as server, httpx.Client(timeout=10) as client:
-        for record in records:
+        for record in load_listings():
             url = listing_url(server.url, record)
             response = client.get(url)
             assert response.status_code == 200, url
-            html = decode_body(response.content, response.headers.get("content-type")).text
-            analysis = analyse_page(html, url)
-            results.append(Outcome(record, url, analysis.kind, analysis.listing))
-    yield results
+            fetched.append((record, url, decode_body(response.content, response.headers.get("content-type")).text))
+    return fetched
+
+
+@pytest.fixture(scope="module", params=["as-served", "heuristics-only"])
+def outcomes(request: pytest.FixtureRequest, pages: list[tuple[dict[str, Any], str, str]]) -> list[Outcome]:
+    """The extractor's reading of every page, as served and with its structured data removed."""
+    results = []
+    for record, url, html in pages:
+        analysis = analyse_page(html if request.param == "as-served" else _without_structured_data(html), url)
+        results.append(Outcome(request.param, record, url, analysis.kind, analysis.listing))
+    return results
 
 
 SELLERS = {int(seller["id"]): seller["name"] for seller in load_sellers()}
@@ -135,3 +154,12 @@ def test_field_accuracy(outcomes: list[Outcome], field: str, minimum: float) -> 
     hits = sum(FIELDS[field](o) for o in outcomes)
     assert len(outcomes) == 330
     assert hits / len(outcomes) >= minimum, f"{field} below {minimum:.0%}\n" + _report(outcomes)
+
+
+def test_each_mode_reads_the_syntax_it_should(outcomes: list[Outcome]) -> None:
+    """As served, JSON-LD and microdata pages are read from their markup; stripped, only heuristics remain."""
+    expected = {"jsonld": "jsonld", "microdata": "microdata", "bare": "heuristic"}
+    for outcome in outcomes:
+        assert outcome.listing is not None, outcome.url
+        want = expected[outcome.record["markup"]] if outcome.mode == "as-served" else "heuristic"
+        assert outcome.listing.source == want, outcome.url
