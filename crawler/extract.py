@@ -10,6 +10,7 @@ whitespace normalised, and is otherwise kept as written (no script conversion).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -685,7 +686,7 @@ def _heuristics(page: _Page) -> _Heuristics:
     # Description: the hinted container with the most text, else the densest text block; either way
     # without the lines holding the title, price, seller and posting date.
     skip = {_line_of(e) for e in (title_element, price_element, seller_element) if e is not None}
-    skip.update(_line_of(e) for e in date_elements if len(clean_text(e.text_content())) <= 60)
+    skip.update(_line_of(e) for e in date_elements if _text_length(e, 60) <= 60)
     best_text, best_element = "", None
     for element in description_candidates:
         if element.tag in ("div", "section", "article", "td", "p", "main", "pre", "dd", "ul", "dl", "table"):
@@ -754,9 +755,7 @@ def _take_price(found: _Heuristics, element: Any, default_currency: str | None) 
 
 def _price_near(found: _Heuristics, title_element: Any, default_currency: str | None) -> Any:
     """The first element after (else just before) the title whose whole text is a price; sets ``found``."""
-    following = title_element.xpath("following::*[position() <= 60]")
-    preceding = title_element.xpath("preceding::*[position() <= 20]")
-    for element in [*following, *reversed(preceding)]:
+    for element in [*_nearby(title_element, 60), *_nearby(title_element, 20, preceding=True)]:
         if not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
             continue
         text = clean_text(element.text_content())
@@ -768,6 +767,23 @@ def _price_near(found: _Heuristics, title_element: Any, default_currency: str | 
         found.price, found.price_text = price, text
         return element
     return None
+
+
+def _nearby(element: Any, limit: int, *, preceding: bool = False) -> Iterator[Any]:
+    """Up to ``limit`` elements after (or before, nearest first) ``element`` in document order, not inside it."""
+    count = 0
+    node = element
+    while node is not None and node.tag not in ("body", "html"):
+        for sibling in node.itersiblings(preceding=preceding):
+            subtree = sibling.iter()
+            if preceding:
+                subtree = reversed(list(itertools.islice(subtree, limit - count)))
+            for inner in subtree:
+                yield inner
+                count += 1
+                if count >= limit:
+                    return
+        node = node.getparent()
 
 
 def _description_text(element: Any, skip: set[Any]) -> str:
@@ -814,23 +830,46 @@ def _in_repeated_block(element: Any, levels: int = 5) -> bool:
             continue
         if node.tag not in ("li", "div", "article", "section", "dd", "tr"):
             continue
-        twins = sum(1 for sibling in parent if sibling.tag == node.tag and sibling.get("class") == klass)
-        if twins >= 3:
+        if _twins(node, klass) >= 2:
             return True
     return False
 
 
+def _twins(node: Any, klass: str | None, wanted: int = 2, look: int = 20) -> int:
+    """Same-tag, same-class siblings near ``node`` (bounded: a search page may have 100,000 cards)."""
+    found = 0
+    for preceding in (False, True):
+        for index, sibling in enumerate(node.itersiblings(preceding=preceding)):
+            if index >= look:
+                break
+            if sibling.tag == node.tag and sibling.get("class") == klass:
+                found += 1
+                if found >= wanted:
+                    return found
+    return found
+
+
 def _line_of(element: Any) -> Any:
     """The element with its inline label ("Seller: <a>x</a>"): the largest ancestor adding little text."""
-    own = len(clean_text(element.text_content()))
+    own = _text_length(element, _MAX_TITLE)
     current = element
     for parent in element.iterancestors():
         if parent.tag in ("body", "html") or len(parent) > 50:
             break
-        if len(clean_text(parent.text_content())) > own + _LINE_SLACK:
+        if _text_length(parent, own + _LINE_SLACK) > own + _LINE_SLACK:
             break
         current = parent
     return current
+
+
+def _text_length(element: Any, cap: int) -> int:
+    """Visible characters of an element (whitespace runs count once), counted up to just past ``cap``."""
+    length = 0
+    for chunk in element.itertext():
+        length += len(" ".join(chunk.split()))
+        if length > cap:
+            break
+    return length
 
 
 def _site_names(found: _Heuristics, logos: list[Any]) -> list[str]:
