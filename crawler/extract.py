@@ -129,8 +129,8 @@ _TITLE_TAGS = frozenset({"h1", "h2", "h3", "b", "strong"})
 _SITE_NAME_HINT = re.compile(r"logo|site-?name|site-?title|brand", re.IGNORECASE)
 # Containers of other items' prices: related/recommended cards, ads, promotions.
 _RELATED_HINT = re.compile(
-    r"related|recommend\w*|similar|also|sponsor\w*|(?:^|[\s_-])ads?(?:$|[\s_-])|advert\w*|banner|promo\w*|"
-    r"card|popular|hot-?items|guess|carousel",
+    r"related|recommend\w*|similar|also-?(?:like|viewed|bought)|sponsor\w*|(?:^|[\s_-])ads?(?:$|[\s_-])|advert\w*|"
+    r"banner|promo\w*|popular|hot-?items|guess|carousel",
     re.IGNORECASE,
 )
 _DATE_HINT = re.compile(
@@ -657,7 +657,11 @@ def _heuristics(page: _Page) -> _Heuristics:
     # Title: the first <h1>, else the <title> matched to the visible block that repeats it.
     title_element = h1_element
     if found.title_tag:
-        blocks = [(element, clean_text(element.text_content())[:_MAX_TITLE]) for element in title_blocks]
+        blocks = [
+            (element, clean_text(element.text_content()))
+            for element in title_blocks
+            if _text_length(element, _MAX_TITLE) <= _MAX_TITLE
+        ]
         found.page_title, matched = _title_from_tag(found.title_tag, _site_names(found, logos), blocks)
         if title_element is None:
             title_element = matched
@@ -820,7 +824,7 @@ def _in_other_items(element: Any) -> bool:
 
 
 def _in_repeated_block(element: Any, levels: int = 5) -> bool:
-    """Inside one of several same-class siblings (cards of a list) rather than the page's one product block."""
+    """Inside one of several same-class priced siblings (cards of a list), not the page's one product block."""
     for node in [element, *element.iterancestors()][:levels]:
         parent = node.getparent()
         if parent is None or node.tag in ("body", "html"):
@@ -836,17 +840,30 @@ def _in_repeated_block(element: Any, levels: int = 5) -> bool:
 
 
 def _twins(node: Any, klass: str | None, wanted: int = 2, look: int = 20) -> int:
-    """Same-tag, same-class siblings near ``node`` (bounded: a search page may have 100,000 cards)."""
+    """Same-tag, same-class siblings near ``node`` that show a price too (bounded: pages may hold 100,000 cards)."""
     found = 0
     for preceding in (False, True):
         for index, sibling in enumerate(node.itersiblings(preceding=preceding)):
             if index >= look:
                 break
-            if sibling.tag == node.tag and sibling.get("class") == klass:
+            if sibling.tag == node.tag and sibling.get("class") == klass and _priced(sibling):
                 found += 1
                 if found >= wanted:
                     return found
     return found
+
+
+def _priced(element: Any) -> bool:
+    """Whether a block shows a price: a price-marked element or a currency-marked amount in its first words."""
+    if element.xpath("boolean(descendant-or-self::*[contains(translate(@class, 'PRICE', 'price'), 'price')])"):
+        return True
+    text = ""
+    for chunk in element.itertext():
+        text += chunk
+        if len(text) > 300:
+            break
+    price = parse_price(text[:300])
+    return price is not None and price.currency is not None
 
 
 def _line_of(element: Any) -> Any:

@@ -116,10 +116,17 @@ def test_title_keeps_everything_but_the_site_name(html: str, title: str) -> None
             "<aside class='buybox'><span class='price'>HK$ 2,400</span></aside>",
             "2400",
         ),
+        # Same-class panels that show no prices are not a card list: the product panel keeps its price.
+        (
+            "<div class='card'><h1>Coral necklace</h1><span class='price'>HK$ 2,400</span></div>"
+            "<div class='card'><p>Old red coral, 45cm, clasp in silver.</p></div>"
+            "<div class='card'><p>Seller since 2019, Kowloon</p></div>",
+            "2400",
+        ),
         # Only related cards carry prices: no price rather than someone else's.
         ("<h1>Coral necklace</h1><div class='body'><p>Old red coral, 45cm, price on request.</p></div>", None),
     ],
-    ids=["repeated-cards", "aside-buy-box", "only-related-prices"],
+    ids=["repeated-cards", "aside-buy-box", "unpriced-panels", "only-related-prices"],
 )
 def test_own_price_not_a_card_price(body: str, price: str | None) -> None:
     html = f"<html><body>{body}{RELATED}</body></html>"
