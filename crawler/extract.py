@@ -1219,11 +1219,13 @@ def _classify(page: _Page, links: PageLinks, listing: ExtractedListing | None) -
         and (url_kind == "item" or bool(page.doc.xpath("boolean(//h1)")))
         and ((listing.price is not None and (url_kind == "item" or described)) or (url_kind == "item" and described))
     )
-    if heuristic_item and not (many_items and url_kind in ("listing", "seller")):
+    # A seller- or listing-shaped URL that links to items shows those items, even just one or two.
+    links_items = many_items or bool(links.item_links) or listed > 0
+    if heuristic_item and not (links_items and url_kind in ("listing", "seller")):
         return "item"
     if profile and (many_items or links.item_links):
         return "seller"
-    if many_items:
+    if many_items or (links_items and url_kind == "listing"):
         return "listing"
     return "other"
 

@@ -19,7 +19,7 @@ import pytest
 
 from crawler.encoding import decode_body
 from crawler.extract import ExtractedListing, PageKind, analyse_page
-from wildwatch.demo.server import listing_url, load_listings, load_sellers, make_server
+from wildwatch.demo.server import SECTION_PREFIX, listing_url, load_listings, load_sellers, make_server, section_of
 
 
 @dataclass
@@ -163,3 +163,21 @@ def test_each_mode_reads_the_syntax_it_should(outcomes: list[Outcome]) -> None:
         assert outcome.listing is not None, outcome.url
         want = expected[outcome.record["markup"]] if outcome.mode == "as-served" else "heuristic"
         assert outcome.listing.source == want, outcome.url
+
+
+def test_seller_and_category_pages_are_not_items() -> None:
+    """Every seller profile reads as "seller" and every non-empty category page as "listing", small ones too."""
+    records = load_listings()
+    filled = {(SECTION_PREFIX[section_of(r)], r["category"]) for r in records}
+    selling = {int(r["seller_id"]) for r in records}
+    expected = {f"/seller/{seller_id}": "seller" for seller_id in selling}
+    expected.update({f"{prefix}/category/{slug}": "listing" for prefix, slug in filled})
+    wrong = []
+    with make_server(host="127.0.0.1", port=0) as server, httpx.Client(timeout=10) as client:
+        for path, kind in sorted(expected.items()):
+            response = client.get(server.url + path)
+            html = decode_body(response.content, response.headers.get("content-type")).text
+            got = analyse_page(html, server.url + path).kind
+            if got != kind:
+                wrong.append(f"{path}: {got}, expected {kind}")
+    assert not wrong, "\n".join(wrong)

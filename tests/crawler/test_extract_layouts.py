@@ -82,7 +82,8 @@ def test_bare_item_among_related_cards(html, title, price, currency, description
         ("<title>FS: Framed watercolor painting - OBO - Jishi Market</title>", "FS: Framed watercolor painting - OBO"),
         # The site name is known: exactly it goes, wherever the separators are.
         (
-            "<title>Like new - Ray-Ban - OBO | Jishi Market</title><meta property='og:site_name' content='Jishi Market'>",
+            "<title>Like new - Ray-Ban - OBO | Jishi Market</title>"
+            "<meta property='og:site_name' content='Jishi Market'>",
             "Like new - Ray-Ban - OBO",
         ),
         ("<title>Jishi Market - Like new - Ray-Ban</title><meta name='application-name' content='Jishi Market'>",
@@ -105,7 +106,8 @@ def test_title_keeps_everything_but_the_site_name(html: str, title: str) -> None
     [
         # Price-marked cards repeated in the main column belong to other items; the own price is a bare line.
         (
-            "<h1>Coral necklace</h1><p>HK$ 2,400</p><div class='body'><p>Old red coral, 45cm, clasp in silver.</p></div>"
+            "<h1>Coral necklace</h1><p>HK$ 2,400</p>"
+            "<div class='body'><p>Old red coral, 45cm, clasp in silver.</p></div>"
             + "".join(f"<div class='tile'><a href='/item/{i}'>x</a><span class='price'>HK$ {i}00</span></div>"
                       for i in range(1, 5)),
             "2400",
