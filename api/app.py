@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.model_holder import ModelHolder
-from api.routes import health, listings
+from api.routes import health, listings, reports
 from store.db import make_engine, make_session_factory
 from wildwatch import __version__
 from wildwatch.settings import Settings, get_settings
@@ -38,4 +38,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(listings.router)
+    app.include_router(reports.router)
     return app

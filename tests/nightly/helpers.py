@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from pathlib import Path
@@ -25,16 +24,6 @@ def make_small_site_data(target: Path, source: Path) -> Path:
     (target / "listings.jsonl").write_text("\n".join(lines[:SMALL_SITE_LISTINGS]) + "\n", encoding="utf-8")
     shutil.copy(source / "sellers.jsonl", target / "sellers.jsonl")
     return target
-
-
-def edit_listings(data_dir: Path, count: int, suffix: str = " (price cut)") -> list[int]:
-    """Change the title of the first ``count`` listings; returns their ids."""
-    path = data_dir / "listings.jsonl"
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for record in records[:count]:
-        record["title"] += suffix
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return [r["id"] for r in records[:count]]
 
 
 def nightly_in_process(
