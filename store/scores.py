@@ -66,13 +66,14 @@ def record_scores(
     now = utcnow()
     ids = [s.listing_id for s in scores]
     listings = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
-    existing = set(
-        session.execute(
+    existing = {
+        tuple(row)
+        for row in session.execute(
             select(Score.listing_id, Score.content_hash).where(
                 Score.listing_id.in_(ids), Score.model_version == model_version
             )
         )
-    )
+    }
     newly_flagged: list[int] = []
     session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
     for s in scores:

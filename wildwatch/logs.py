@@ -31,8 +31,9 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     handler.setFormatter(
         JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    handler.setLevel(level.upper())  # Scrapy resets the root logger's level; filter here too
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("scrapy.core.scraper", "scrapy.middleware", "scrapy.extensions", "jieba", "httpx", "alembic"):
+    for noisy in ("scrapy.core.scraper", "scrapy.middleware", "scrapy.extensions", "scrapy.statscollectors", "jieba", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

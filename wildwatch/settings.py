@@ -10,13 +10,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "CrawlerSettings", "ApiSettings", "get_settings", "PROJECT_ROOT"]
+__all__ = ["Settings", "CrawlerSettings", "ApiSettings", "AlertSettings", "get_settings", "PROJECT_ROOT"]
 
 #: The repository root (the project is installed editable; data and models live beside the code).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+#: Only accepted when ``env == "development"`` (see ``Settings._refuse_dev_secret``).
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
 
 def _default_database_url() -> str:
@@ -43,6 +47,19 @@ class CrawlerSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address `wildwatch serve` binds to.")
     port: int = Field(8000, description="Port `wildwatch serve` listens on.")
+    rate_limit_per_minute: int = Field(
+        600, description="Requests per minute allowed per API key (token bucket, per process); 0 disables."
+    )
+    rate_limit_burst: int = Field(120, description="Requests a key may make at once before the rate applies.")
+    key_cache_seconds: float = Field(
+        10.0, description="How long a checked API key is trusted before the database is asked again."
+    )
+
+
+class AlertSettings(BaseModel):
+    webhook_timeout: float = Field(10.0, description="Seconds to wait for a webhook receiver's answer.")
+    lease_seconds: int = Field(300, description="A delivery claimed by a sender that died is resent after this.")
+    digest_top: int = Field(20, description="Listings in one digest message (the highest scores).")
 
 
 class ClassifierSettings(BaseModel):
@@ -69,12 +86,22 @@ class Settings(BaseSettings):
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Runtime state: SQLite file, snapshots, reports.")
     log_level: str = Field("INFO", description="Logging level.")
     log_json: bool = Field(False, description="Emit JSON log lines.")
+    secret_key: str = Field(
+        DEV_SECRET_KEY, description="Signs review-UI session cookies; must be set outside development."
+    )
     config_file: Path = Field(
         PROJECT_ROOT / "wildwatch.yaml", description="Operations file: sites, schedule, alert rules, retention."
     )
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret(self) -> Settings:
+        if self.env != "development" and self.secret_key in ("", DEV_SECRET_KEY):
+            raise ValueError("WILDWATCH_SECRET_KEY must be set to a private random value outside development")
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -114,7 +114,7 @@ def test_export_writes_flagged_listings_with_latest_score(
     out = tmp / "flagged.csv"
     result = run_cli(["export", "--db", db_url, "--output", str(out), "--flagged-only"], tmp)
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert rows and all(row["flagged"] == "true" for row in rows)
     assert {"id", "url", "title", "price", "currency", "seller", "score", "species", "reasons"} <= set(rows[0])
 
@@ -138,7 +138,7 @@ def test_score_file_contract(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     result = run_cli(["score", "--input", str(source), "--output", str(out)], tmp_path)
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert [r["id"] for r in rows] == ["a1", "a2", "a3"]
     assert list(rows[0])[:4] == ["id", "title", "description", "price"]
     assert {"score", "flagged", "species", "reasons"} <= set(rows[0])
