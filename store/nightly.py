@@ -305,6 +305,8 @@ def sync_subscriptions(session: Session, rules: Sequence[dict[str, Any]]) -> int
     for rule in rules:
         subscription = existing.get(rule["name"]) or Subscription(name=rule["name"])
         for key, value in rule.items():
+            if key in ("species", "marketplaces"):  # stored lower-case, as the alerts module matches them
+                value = [v.strip().lower() for v in value if v.strip()]
             setattr(subscription, key, value)
         session.add(subscription)
     session.flush()

@@ -126,6 +126,8 @@ class AlertRule(_Strict):
     def _webhook_url(self) -> AlertRule:
         if self.channel == "webhook":
             _check_http_url(self.target)
+            if not self.secret:
+                raise ValueError("a webhook rule needs a secret (receivers verify the HMAC signature with it)")
         return self
 
 

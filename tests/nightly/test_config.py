@@ -27,6 +27,7 @@ SITE = {"name": "demo", "url": "http://127.0.0.1:8088/"}
         ({"nightly": {"run_budget_minutes": 0}}, "nightly.run_budget_minutes: Input should be greater than 0"),
         ({"alerts": {"rules": [{"name": "a", "channel": "sms", "target": "x"}]}}, "alerts.rules.0.channel"),
         ({"alerts": {"rules": [{"name": "a", "channel": "webhook", "target": "not a url"}]}}, "not an http(s) URL"),
+        ({"alerts": {"rules": [{"name": "a", "channel": "webhook", "target": "https://h/"}]}}, "needs a secret"),
         ({"retention": {"snapshots_days": -1}}, "retention.snapshots_days"),
         (["a list"], "the top level must be a mapping"),
     ],
