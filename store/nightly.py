@@ -18,12 +18,10 @@ from store.models import (
     CrawlSkip,
     Listing,
     ListingSpecies,
-    ListingVersion,
     NightlyRun,
     Score,
     Seller,
     Site,
-    Snapshot,
     Subscription,
     utcnow,
 )
@@ -43,7 +41,6 @@ __all__ = [
     "review_backlog",
     "first_flags_by_day",
     "queue_sizes",
-    "prune_snapshots",
     "prune_skips",
     "sync_subscriptions",
     "QueueSizes",
@@ -262,34 +259,6 @@ def queue_sizes(session: Session, *, model_version: str | None) -> QueueSizes:
         alerts_failed=int(statuses.get("failed", 0)),
         review_backlog=int(backlog),
     )
-
-
-def prune_snapshots(session: Session, *, older_than: datetime, keep_flagged: bool, limit: int = 5000) -> list[str]:
-    """Delete snapshot rows fetched before ``older_than`` that are nobody's current evidence.
-
-    A listing's current snapshot is always kept; with ``keep_flagged`` every snapshot of a
-    flagged listing (its version history) is kept too.  Returns the file paths that no
-    remaining row uses, for the caller to delete after committing.
-    """
-    current = select(Listing.snapshot_id).where(Listing.snapshot_id.is_not(None))
-    query = select(Snapshot.id, Snapshot.path).where(Snapshot.fetched_at < older_than, Snapshot.id.not_in(current))
-    if keep_flagged:
-        flagged_versions = (
-            select(ListingVersion.snapshot_id)
-            .join(Listing, Listing.id == ListingVersion.listing_id)
-            .where(Listing.flagged.is_(True), ListingVersion.snapshot_id.is_not(None))
-        )
-        query = query.where(Snapshot.id.not_in(flagged_versions))
-    rows = session.execute(query.order_by(Snapshot.id).limit(limit)).all()
-    if not rows:
-        return []
-    ids = [row[0] for row in rows]
-    paths = {row[1] for row in rows}
-    for chunk in _chunks(ids):
-        session.execute(delete(Snapshot).where(Snapshot.id.in_(chunk)))
-    still_used = set(session.scalars(select(Snapshot.path).where(Snapshot.path.in_(paths))))
-    session.flush()
-    return sorted(paths - still_used)
 
 
 def prune_skips(session: Session, *, older_than: datetime) -> int:

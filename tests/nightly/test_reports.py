@@ -91,7 +91,7 @@ def client(tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
         ("/reports/2/", 404, "application/json"),
         ("/reports/1/..%2F..%2Fww.db", 404, "application/json"),
         ("/reports/1/%2e%2e/%2e%2e/ww.db", 404, "application/json"),
-        ("/reports/..%2F..%2F/index.html", 422, "application/json"),
+        ("/reports/..%2F..%2F/index.html", 404, "application/json"),
     ],
 )
 def test_reports_are_served_by_run_id_only(client: tuple[TestClient, str], path: str, status: int, kind: str) -> None:

@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import CrawlRun, Listing, ListingVersion, Score, Snapshot, Subscription, utcnow
+from store.models import CrawlRun, Listing, Score, Snapshot, Subscription, utcnow
 from store.nightly import (
     abandon_unfinished_runs,
     first_flags_by_day,
     newly_flagged_since,
-    prune_snapshots,
     start_nightly_run,
     sync_subscriptions,
     unfinished_nightly_run,
@@ -51,31 +50,6 @@ def test_newly_flagged_means_first_flagged_since_the_run_began(session: Session)
     for day in days:  # old, rescored (first flagged two days ago) and new; never the unflagged one
         expected[day] = expected.get(day, 0) + 1
     assert history == {"(unknown)": expected}
-
-
-def test_prune_keeps_current_and_flagged_evidence(session: Session) -> None:
-    old = utcnow() - timedelta(days=200)
-
-    def snapshot(name: str) -> Snapshot:
-        row = Snapshot(url=f"http://m.example/{name}", http_status=200, sha256=name.ljust(64, "0"), size=1,
-                       path=f"{name}.gz", fetched_at=old)
-        session.add(row)
-        session.flush()
-        return row
-
-    current, history_flagged, history_plain, shared_a, shared_b = (snapshot(n) for n in ["cur", "hf", "hp", "sa", "sa"])
-    flagged = _listing(session, 1, flagged=True, snapshot=current)
-    plain = _listing(session, 2, flagged=False)
-    session.add_all([
-        ListingVersion(listing_id=flagged.id, version=1, content_hash="x", snapshot_id=history_flagged.id),
-        ListingVersion(listing_id=plain.id, version=1, content_hash="y", snapshot_id=history_plain.id),
-    ])
-    session.flush()
-    deleted_paths = prune_snapshots(session, older_than=utcnow() - timedelta(days=90), keep_flagged=True)
-    remaining = set(session.scalars(select(Snapshot.id)))
-    assert remaining == {current.id, history_flagged.id}
-    assert deleted_paths == ["hp.gz", "sa.gz"]  # both rows sharing sa.gz went, so the file can go too
-    assert {shared_a.id, shared_b.id}.isdisjoint(remaining)
 
 
 def test_sites_add_list_and_sync(session: Session) -> None:
