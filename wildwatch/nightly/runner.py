@@ -324,7 +324,7 @@ class Nightly:
         job_dir = job_dir_for(self.settings, target["url"])
         workers = self._workers(target["site"])
         redis_url = self.config.nightly.redis_url if workers > 1 else None
-        redis_prefix = f"wildwatch:nightly-{run_id}-{target['site_id']}" if redis_url else None
+        redis_prefix = f"wildwatch:nightly-site-{target['site_id']}" if redis_url else None
         with session_scope(self.store.sessions) as session:
             if target["crawl_run_id"] is None:
                 # A new crawl: forget any crawl state an older, abandoned run left behind.
