@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from wildwatch.config import parse_config
-from wildwatch.nightly import NightlyResult, run_nightly
+from wildwatch.nightly import NightlyResult, default_alerts, run_nightly
 from wildwatch.runtime import open_store
 from wildwatch.settings import Settings
 
@@ -35,15 +35,19 @@ def nightly_in_process(
     model_pause_at: int | None = None,
     alerts_pause_after: int | None = None,
     marker: str | None = None,
+    real_alerts: bool = False,
 ) -> NightlyResult:
-    """One nightly with the fake model and outbox (pausing where asked)."""
+    """One nightly with the fake model and the fake outbox (pausing where asked) or the real one."""
     logging.basicConfig(level=logging.INFO)
     store = open_store(database_url)
+    ops_settings = Settings(**settings)
+    alerts = (default_alerts(ops_settings) if real_alerts
+              else OutboxAlerts(Path(sink), alerts_pause_after, Path(marker) if marker else None))
     try:
         return run_nightly(
-            settings=Settings(**settings), config=parse_config(config), store=store,
+            settings=ops_settings, config=parse_config(config), store=store,
             model_loader=lambda: HashModel(model_pause_at, Path(marker) if marker else None),
-            alerts=OutboxAlerts(Path(sink), alerts_pause_after, Path(marker) if marker else None),
+            alerts=alerts,
         )
     finally:
         store.close()

@@ -534,20 +534,23 @@ def _prune_reports(root: Path, *, keep: int) -> int:
 class ModuleAlerts:
     """The seam over ``wildwatch.alerts``: its outbox, its send pass, and the digest pass."""
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: Any, settings: Settings) -> None:
         self.module = module
+        alerts = settings.alerts
+        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds)}
+        self.top = alerts.digest_top
 
     def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any:
         return self.module.enqueue_alerts(session, listing_ids)
 
     def send_due(self, store: Store) -> Any:
-        return self.module.send_due(store.sessions)
+        return self.module.send_due(store.sessions, **self.options)
 
     def send_digest(self, store: Store) -> Any:
-        return self.module.send_due(store.sessions, digest=True)
+        return self.module.send_due(store.sessions, digest=True, top=self.top, **self.options)
 
 
-def default_alerts() -> AlertsSeam | None:
+def default_alerts(settings: Settings) -> AlertsSeam | None:
     """The real alerts module, or None when it is not installed (the stage records that)."""
     try:
         import wildwatch.alerts as alerts
@@ -555,7 +558,7 @@ def default_alerts() -> AlertsSeam | None:
         return None
     if not all(hasattr(alerts, name) for name in ("enqueue_alerts", "send_due")):
         return None
-    return ModuleAlerts(alerts)
+    return ModuleAlerts(alerts, settings)
 
 
 def run_nightly(
