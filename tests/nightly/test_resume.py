@@ -121,6 +121,7 @@ def test_kill_9_mid_stage_then_rerun_happens_exactly_once(
     run = _query(env.database_url, lambda s: s.execute(select(NightlyRun.status, NightlyRun.stage)).one())
     assert tuple(run) == ("running", stage), "the kill did not land in the intended stage"
 
+    env.config["nightly"]["scrapy_settings"] = {"WILDWATCH_STORE_BATCH": 5}  # the rerun need not crawl slowly
     result = nightly_in_process(env.settings, env.config, env.database_url, str(env.sink))
 
     assert result.resumed and result.status == "completed" and result.run_id == 1

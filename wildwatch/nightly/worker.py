@@ -59,15 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     job = CrawlJob(**json.loads((argv or sys.argv[1:])[0]))
-    lock_path = Path(job.job_dir + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)  # waits for an orphaned crawl of the same JOBDIR to exit
-    try:
+    if job.redis_url:  # the workers of a distributed crawl run side by side by design
         status = _crawl(job)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    else:
+        lock_path = Path(job.job_dir + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits for an orphaned crawl of the same JOBDIR to exit
+        try:
+            status = _crawl(job)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
     logger.info("crawl run #%d of %s: %s", job.crawl_run_id, job.url, status)
     return 0 if status == "completed" else 1
 
