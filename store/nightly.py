@@ -38,6 +38,7 @@ __all__ = [
     "newly_flagged_since",
     "flagged_breakdown",
     "top_sellers",
+    "top_flagged_listings",
     "review_backlog",
     "first_flags_by_day",
     "queue_sizes",
@@ -166,6 +167,21 @@ def flagged_breakdown(session: Session, listing_ids: Sequence[int]) -> dict[str,
             {"species": s, "marketplace": m, "count": n} for (s, m), n in pairs.most_common()
         ],
     }
+
+
+def top_flagged_listings(session: Session, listing_ids: Sequence[int], *, limit: int = 25) -> list[dict[str, Any]]:
+    """The highest-scoring of ``listing_ids``, for the report's table."""
+    if not listing_ids:
+        return []
+    rows = session.scalars(
+        select(Listing).where(Listing.id.in_(list(listing_ids)[:10_000])).order_by(Listing.score.desc(), Listing.id)
+        .limit(limit)
+    )
+    return [
+        {"id": r.id, "title": r.title[:200], "url": r.url, "marketplace": r.marketplace, "score": r.score,
+         "species": r.species, "price": r.price_text}
+        for r in rows
+    ]
 
 
 def top_sellers(session: Session, listing_ids: Sequence[int], *, since: datetime, limit: int = 10) -> list[dict[str, Any]]:

@@ -29,6 +29,8 @@ def summary(run_id: int = 7, **extra: Any) -> dict[str, Any]:
         "newly_flagged": {"count": 2, "listing_ids": [1, 2], "by_species": {"pangolin": 2},
                           "by_marketplace": {"m.example": 2},
                           "by_species_marketplace": [{"species": "pangolin", "marketplace": "m.example", "count": 2}]},
+        "top_listings": [{"id": 1, "title": "穿山甲片 正品", "url": "javascript:alert(1)", "marketplace": "m.example",
+                          "score": 0.97, "species": "pangolin", "price": "¥300"}],
         "top_sellers": [{"seller_id": 1, "name": "老王收藏", "marketplace": "m.example", "url": None,
                          "flagged_listings": 5, "new_flagged": 2}],
         "review_backlog": {"unreviewed": 9, "oldest_scored_at": "2026-11-20T02:00:00+00:00"},
@@ -49,6 +51,7 @@ def test_report_page_has_the_briefing_sections_and_escapes_listing_text(tmp_path
                     "What was crawled", "Errors", "2026.11.25-1"):
         assert heading in html
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "穿山甲片 正品" in html and 'href="javascript:' not in html
     assert 'src="data:image/png;base64,' in html
     assert (path.parent / "flagged_by_species.png").read_bytes().startswith(b"\x89PNG")
     assert json.loads((path.parent / "summary.json").read_text(encoding="utf-8"))["run_id"] == 7

@@ -14,6 +14,7 @@ from store.nightly import (
     nightly_crawl_runs,
     queue_sizes,
     review_backlog,
+    top_flagged_listings,
     top_sellers,
 )
 
@@ -58,6 +59,7 @@ def build_summary(
         "crawl": {"totals": totals, "runs": crawls},
         "scored": int(state.get("scored_this_attempt", 0)),
         "newly_flagged": {"count": len(newly), "listing_ids": newly[:1000], **flagged_breakdown(session, newly)},
+        "top_listings": top_flagged_listings(session, newly),
         "top_sellers": top_sellers(session, newly, since=run.started_at),
         "review_backlog": review_backlog(session),
         "queues": {"to_score": sizes.to_score, "alerts_pending": sizes.alerts_pending,
