@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.nightly.helpers import make_small_site_data
 from wildwatch.demo.server import DemoServer, make_server
 from wildwatch.settings import PROJECT_ROOT
-
-from tests.nightly.helpers import make_small_site_data
 
 
 @dataclass

@@ -7,12 +7,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.nightly.fakes import HashModel, OutboxAlerts
 from wildwatch.config import parse_config
 from wildwatch.nightly import NightlyResult, default_alerts, run_nightly
 from wildwatch.runtime import open_store
 from wildwatch.settings import Settings
-
-from tests.nightly.fakes import HashModel, OutboxAlerts
 
 SMALL_SITE_LISTINGS = 24
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from store.db import make_engine, make_session_factory, session_scope
 from store.models import CrawlRun
-
 from tests.nightly.conftest import SmallSite, make_env
 from tests.nightly.helpers import nightly_in_process
 

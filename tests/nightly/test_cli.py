@@ -23,7 +23,6 @@ from wildwatch.errors import WildwatchError
 from wildwatch.lock import ALREADY_RUNNING_EXIT, RunLock
 from wildwatch.settings import PROJECT_ROOT, get_settings
 
-
 pytestmark = pytest.mark.e2e
 
 

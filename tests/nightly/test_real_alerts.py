@@ -21,11 +21,10 @@ from sqlalchemy import select
 
 from store.db import make_engine, make_session_factory, session_scope
 from store.models import AlertDelivery, Listing
-from wildwatch.alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from wildwatch.runtime import open_store
-
 from tests.nightly.conftest import SmallSite, make_env
 from tests.nightly.helpers import nightly_in_process
+from wildwatch.alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from wildwatch.runtime import open_store
 
 pytestmark = pytest.mark.e2e
 SECRET = "s3cret"

@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 
 from store.db import make_engine, make_session_factory, session_scope
 from store.models import CrawlRun, Listing, ListingVersion, NightlyRun, Score
-from wildwatch.nightly import STOPPED_EXIT
-from wildwatch.demo.server import make_server
-from wildwatch.runtime import open_store
-from wildwatch.settings import PROJECT_ROOT
-
 from tests.nightly.conftest import NightlyEnv, SmallSite, make_env
 from tests.nightly.helpers import make_small_site_data, nightly_in_process
+from wildwatch.demo.server import make_server
+from wildwatch.nightly import STOPPED_EXIT
+from wildwatch.runtime import open_store
+from wildwatch.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 

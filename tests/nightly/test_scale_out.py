@@ -18,11 +18,9 @@ from sqlalchemy import func, select
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, session_scope
 from store.models import CrawlRun, Listing
-
-from wildwatch.demo.server import listing_url, load_listings
-
 from tests.nightly.conftest import SmallSite, make_env
 from tests.nightly.helpers import nightly_in_process
+from wildwatch.demo.server import listing_url, load_listings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from store.db import session_scope
-from store.models import CrawlRun, NightlyRun
+from store.models import CrawlRun
 from store.nightly import (
     abandon_unfinished_runs,
     finish_nightly_run,
@@ -45,8 +45,8 @@ from store.sites import SiteSpec, enabled_sites, sync_sites
 from wildwatch.config import OpsConfig
 from wildwatch.errors import WildwatchError
 from wildwatch.lock import PgAdvisoryLock, RunLock
-from wildwatch.nightly.metrics import NightlyMetrics
 from wildwatch.nightly.jobs import CrawlJob
+from wildwatch.nightly.metrics import NightlyMetrics
 from wildwatch.runtime import Store
 from wildwatch.settings import Settings
 
