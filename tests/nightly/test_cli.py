@@ -153,6 +153,11 @@ def test_sites_rejects_bad_input_with_one_line(
     assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
 
 
+def test_schedule_rejects_a_bad_crontab_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = invoke(["schedule", "--cron", "every night"], tmp_path, monkeypatch)
+    assert result.returncode == 2 and "expected 5 crontab fields" in result.stderr
+
+
 def test_an_invalid_config_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "wildwatch.yaml").write_text("sites:\n  - name: x\n    url: http://127.0.0.1:9/\n    budjet_minutes: 3\n")
     result = invoke(["nightly"], tmp_path, monkeypatch)

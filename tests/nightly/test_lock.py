@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wildwatch.lock import AlreadyRunning, PgAdvisoryLock, RunLock, read_lock_info
+from wildwatch.lock import AlreadyRunning, PgAdvisoryLock, RunLock, holder_state, read_lock_info
 
 
 def _hold_and_die(path: str, ready: str) -> None:
@@ -25,6 +25,7 @@ def test_a_second_holder_is_refused_at_once_with_the_holder_named(tmp_path: Path
     with RunLock(path):
         with pytest.raises(AlreadyRunning, match=rf"already running \(pid {os.getpid()} on {socket.gethostname()}"):
             RunLock(path).acquire()
+    assert holder_state(path) == ("idle", None)
     with RunLock(path) as again:
         assert again.took_over is None  # a clean release leaves no stale holder behind
 
@@ -36,7 +37,9 @@ def test_the_lock_of_a_killed_holder_is_taken_over(tmp_path: Path) -> None:
     process.join(60)
     assert process.exitcode == -signal.SIGKILL and ready.exists()
     assert read_lock_info(path).pid == process.pid  # type: ignore[union-attr]
+    assert holder_state(path)[0] == "stale"
     with RunLock(path) as lock:
+        assert holder_state(path)[0] == "running"
         assert lock.took_over is not None and lock.took_over.pid == process.pid
         assert json.loads(path.read_text())["pid"] == os.getpid()
 

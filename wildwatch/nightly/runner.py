@@ -420,10 +420,10 @@ class Nightly:
         with session_scope(self.store.sessions) as session:
             newly = newly_flagged_since(session, started_at)
             state["newly_flagged"] = newly
-            state["scored_this_attempt"] = int(state.get("scored_this_attempt", 0)) + result.scored
+            state["scored"] = int(state.get("scored", 0)) + result.scored
             state["model_version"] = model.version
             self._save(run_id, state=state, session=session)
-        self.metrics.scored.set(state["scored_this_attempt"])
+        self.metrics.scored.set(state["scored"])
         self.metrics.newly_flagged.set(len(newly))
         logger.info("scored %d listings; %d newly flagged", result.scored, len(newly))
 

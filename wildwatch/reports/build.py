@@ -57,7 +57,7 @@ def build_summary(
         "model_version": model_version,
         "sites": sorted({t["site"] for t in targets}),
         "crawl": {"totals": totals, "runs": crawls},
-        "scored": int(state.get("scored_this_attempt", 0)),
+        "scored": int(state.get("scored", 0)),
         "newly_flagged": {"count": len(newly), "listing_ids": newly[:1000], **flagged_breakdown(session, newly)},
         "top_listings": top_flagged_listings(session, newly),
         "top_sellers": top_sellers(session, newly, since=run.started_at),
