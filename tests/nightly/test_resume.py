@@ -146,8 +146,9 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(tmp_path: Path, shared_site
     status, stage, state = _query(env.database_url, lambda s: s.execute(
         select(NightlyRun.status, NightlyRun.stage, NightlyRun.state)).one())
     assert (status, stage) == ("interrupted", "score")
-    assert any("Stopped" in e for e in state["errors"])
+    assert state["interruptions"] == ["stopped by signal during score"]
     assert not list((env.var_dir / "reports").glob("*/index.html")), "a stopped run must not leave a report"
     result = nightly_in_process(env.settings, env.config, env.database_url, str(env.sink))
     assert result.resumed and result.status == "completed"
+    assert result.summary["errors"] == [] and result.summary["interruptions"] == ["stopped by signal during score"]
     assert STOPPED_EXIT == 143

@@ -245,7 +245,10 @@ class Nightly:
             with session_scope(self.store.sessions) as session:
                 run = get_nightly_run(session, run_id)
                 state = dict(run.state or {})
-                state.setdefault("errors", []).append(f"{run.stage}: {type(exc).__name__}: {exc}")
+                if status == "interrupted":
+                    state.setdefault("interruptions", []).append(f"stopped by signal during {run.stage}")
+                else:
+                    state.setdefault("errors", []).append(f"{run.stage}: {type(exc).__name__}: {exc}")
                 save_progress(session, run, status=status, state=state)
             self._write_metrics(completed=False)
             raise

@@ -68,4 +68,5 @@ def build_summary(
         "retention": dict(state.get("retention", {})),
         "flagged_history": first_flags_by_day(session, since=now - timedelta(days=history_days)),
         "errors": errors,
+        "interruptions": list(state.get("interruptions", [])),  # stops by signal this run recovered from
     }
