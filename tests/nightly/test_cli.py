@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -55,6 +56,8 @@ def invoke(args: list[str], tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Ran:
     for name, value in cli_env(tmp).items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level  # the CLI configures logging: put pytest's back after
     stdout, stderr = io.StringIO(), io.StringIO()
     code = 0
     try:
@@ -71,6 +74,7 @@ def invoke(args: list[str], tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Ran:
                 code = exc.exit_code
     finally:
         get_settings.cache_clear()
+        root.handlers[:], root.level = handlers, level
     return Ran(code, stdout.getvalue(), stderr.getvalue())
 
 
