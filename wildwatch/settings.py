@@ -10,10 +10,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "CrawlerSettings", "ApiSettings", "AlertSettings", "get_settings", "PROJECT_ROOT"]
+from wildwatch.errors import ConfigError
+
+__all__ = ["PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "Settings", "get_settings"]
 
 #: The repository root (the project is installed editable; data and models live beside the code).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -106,5 +108,8 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment (invalid ones: a ConfigError)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
