@@ -547,10 +547,10 @@ class ModuleAlerts:
         return self.module.enqueue_alerts(session, listing_ids)
 
     def send_due(self, store: Store) -> Any:
-        return self.module.send_due(store.sessions, **self.options)
+        return self.module.send_due(store, **self.options)
 
     def send_digest(self, store: Store) -> Any:
-        return self.module.send_due(store.sessions, digest=True, top=self.top, **self.options)
+        return self.module.send_due(store, digest=True, top=self.top, **self.options)
 
 
 def default_alerts(settings: Settings) -> AlertsSeam | None:
