@@ -39,6 +39,7 @@ from store.nightly import (
     save_progress,
     start_nightly_run,
     sync_subscriptions,
+    unfinished_nightly_run,
 )
 from store.runs import start_crawl_run
 from store.sites import SiteSpec, enabled_sites, sync_sites
@@ -161,8 +162,6 @@ class Nightly:
     def _open_run(self) -> tuple[int, bool]:
         window = self.now() - timedelta(hours=self.config.nightly.resume_within_hours)
         with session_scope(self.store.sessions) as session:
-            from store.nightly import unfinished_nightly_run
-
             run = unfinished_nightly_run(session, started_after=window)
             abandoned = abandon_unfinished_runs(session, keep=run.id if run else None)
             if abandoned:
