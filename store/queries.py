@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.models import Listing, ListingSpecies, ListingVersion, Review, Seller, Snapshot
-from store.search import match_clause
+from store.search import count_matches, match_clause
 
 __all__ = [
     "ListingFilter",
@@ -61,15 +61,19 @@ class ListingFilter:
     max_price: Decimal | None = None
     q: str | None = None
 
-    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
-        """The WHERE conditions for ``dialect`` (``sqlite`` or ``postgresql``)."""
+    def conditions(self, dialect: str, *, scan_in_order: bool = False) -> list[ColumnElement[bool]]:
+        """The WHERE conditions for ``dialect`` (``sqlite`` or ``postgresql``).
+
+        ``scan_in_order`` writes the species and text terms so SQLite cannot drive the query
+        from them (``id + 0`` hides the key): it then walks the sort index and stops at the
+        page size, which beats sorting a large candidate set.
+        """
         where: list[ColumnElement[bool]] = []
+        key = (Listing.id + 0) if scan_in_order else Listing.id
         if self.flagged is not None:
             where.append(Listing.flagged.is_(self.flagged))
         if self.species:
-            where.append(
-                Listing.id.in_(select(ListingSpecies.listing_id).where(ListingSpecies.species == self.species))
-            )
+            where.append(key.in_(select(ListingSpecies.listing_id).where(ListingSpecies.species == self.species)))
         if self.marketplace:
             where.append(Listing.marketplace == self.marketplace)
         if self.seller_id is not None:
@@ -97,13 +101,13 @@ class ListingFilter:
         if self.max_price is not None:
             where.append(Listing.price <= self.max_price)
         if self.q is not None and self.q.strip():
-            clause = match_clause(dialect, self.q)
+            clause = match_clause(dialect, self.q, key=key)
             where.append(false() if clause is None else clause)
         return where
 
-    def apply(self, query: Select[Any], dialect: str = "sqlite") -> Select[Any]:
+    def apply(self, query: Select[Any], dialect: str = "sqlite", *, scan_in_order: bool = False) -> Select[Any]:
         """``query`` narrowed by these filters."""
-        conditions = self.conditions(dialect)
+        conditions = self.conditions(dialect, scan_in_order=scan_in_order)
         return query.where(*conditions) if conditions else query
 
     def as_params(self) -> dict[str, Any]:
@@ -175,7 +179,9 @@ def list_listings(
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     column, descending = SORTS[sort]
     key = _score_key() if column is None else column
-    query = filters.apply(select(Listing), session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    scan = column is not None and dialect == "sqlite" and _large_candidate_sets(session, filters)
+    query = filters.apply(select(Listing), dialect, scan_in_order=scan)
     if descending:
         query = query.order_by(key.desc(), Listing.id.desc())
     else:
@@ -189,6 +195,30 @@ def list_listings(
     rows = list(session.scalars(query.limit(limit + 1)))
     next_cursor = _encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
     return ListingPage(items=rows[:limit], next_cursor=next_cursor)
+
+
+#: Above this many candidates from the species or text index, SQLite walks the sort index instead.
+DRIVING_SET_LIMIT = 3000
+
+
+def _large_candidate_sets(session: Session, filters: ListingFilter) -> bool:
+    """True when every species/text term matches many listings (so none should drive the query)."""
+    sizes: list[int] = []
+    if filters.species:
+        sizes.append(
+            session.scalar(
+                select(func.count()).select_from(
+                    select(ListingSpecies.listing_id)
+                    .where(ListingSpecies.species == filters.species)
+                    .limit(DRIVING_SET_LIMIT + 1)
+                    .subquery()
+                )
+            )
+            or 0
+        )
+    if filters.q is not None and filters.q.strip():
+        sizes.append(count_matches(session, filters.q, limit=DRIVING_SET_LIMIT + 1))
+    return bool(sizes) and min(sizes) > DRIVING_SET_LIMIT
 
 
 def get_listing(session: Session, listing_id: int) -> Listing:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, bindparam, column, select, text
+from sqlalchemy import ColumnElement, Connection, Integer, bindparam, column, func, select, text
 from sqlalchemy.orm import Session
 
 from store.models import Listing
@@ -33,6 +33,7 @@ __all__ = [
     "rebuild_index",
     "match_clause",
     "query_tokens",
+    "count_matches",
 ]
 
 Tokenizer = Callable[[str], list[str]]
@@ -159,7 +160,26 @@ def _tsquery(tokens: Sequence[str]) -> str:
     return " & ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens)
 
 
-def match_clause(dialect: str, q: str) -> ColumnElement[bool] | None:
+def _matches(dialect: str, tokens: Sequence[str]) -> Any:
+    if dialect == "sqlite":
+        return text("SELECT rowid AS id FROM listings_fts WHERE listings_fts MATCH :fts_query").bindparams(
+            fts_query=_fts5_query(tokens)
+        )
+    return text("SELECT listing_id AS id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)").bindparams(
+        fts_query=_tsquery(tokens)
+    )
+
+
+def count_matches(session: Session, q: str, *, limit: int) -> int:
+    """How many listings match ``q``, counting no further than ``limit`` (a cheap estimate)."""
+    tokens = query_tokens(q)
+    if not tokens:
+        return 0
+    matches = _matches(session.get_bind().dialect.name, tokens).columns(column("id", Integer)).subquery()
+    return session.scalar(select(func.count()).select_from(select(matches.c.id).limit(limit).subquery())) or 0
+
+
+def match_clause(dialect: str, q: str, *, key: ColumnElement[Any] | None = None) -> ColumnElement[bool] | None:
     """A WHERE clause on ``Listing.id`` for listings containing every token of ``q``.
 
     Returns None when ``q`` has no searchable token (punctuation only): the caller then
@@ -168,12 +188,4 @@ def match_clause(dialect: str, q: str) -> ColumnElement[bool] | None:
     tokens = query_tokens(q)
     if not tokens:
         return None
-    if dialect == "sqlite":
-        matches = text("SELECT rowid AS id FROM listings_fts WHERE listings_fts MATCH :fts_query").bindparams(
-            fts_query=_fts5_query(tokens)
-        )
-    else:
-        matches = text(
-            "SELECT listing_id AS id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)"
-        ).bindparams(fts_query=_tsquery(tokens))
-    return Listing.id.in_(matches.columns(column("id", Integer)))
+    return (Listing.id if key is None else key).in_(_matches(dialect, tokens).columns(column("id", Integer)))
