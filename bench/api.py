@@ -43,7 +43,8 @@ SCENARIOS = [
     ("flagged=true&species=tiger&limit=50", "/v1/listings", {"flagged": "true", "species": "tiger", "limit": "50"}),
     ("q=象牙 (Simplified)", "/v1/listings", {"q": "象牙"}),
     ("q=鶴頂紅 (Traditional)", "/v1/listings", {"q": "鶴頂紅"}),
-    ("q=rhino horn (English, 2 terms)", "/v1/listings", {"q": "rhino horn"}),
+    ("q=ivory bangle (English, 2 words)", "/v1/listings", {"q": "ivory bangle"}),
+    ("q=手镯 (common word, 1 in 8)", "/v1/listings", {"q": "手镯"}),
 ]
 
 

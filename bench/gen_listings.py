@@ -142,8 +142,9 @@ def load(url: str, rows: int, *, batch: int = 20_000, sellers: int | None = None
             logger.info("loaded %d listings", total)
         logger.info("rebuilding indexes")
     inserted = time.perf_counter() - start - generated
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # VACUUM sets PostgreSQL's visibility map, which index-only scans need
+        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
     engine.dispose()
     return {
         "rows": total,

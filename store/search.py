@@ -34,6 +34,7 @@ __all__ = [
     "match_clause",
     "query_tokens",
     "count_matches",
+    "matching_ids",
 ]
 
 Tokenizer = Callable[[str], list[str]]
@@ -62,13 +63,22 @@ class _JiebaTokenizer:
                 self._jieba = jieba
 
     def __call__(self, value: str) -> list[str]:
+        """Index tokens: search-mode segmentation also yields the words inside long words."""
+        return self._tokens(value, search_mode=True)
+
+    def query(self, value: str) -> list[str]:
+        """Query tokens: precise segmentation (its words are among a document's index tokens)."""
+        return self._tokens(value, search_mode=False)
+
+    def _tokens(self, value: str, *, search_mode: bool) -> list[str]:
         if not value:
             return []
         if self._jieba is None:
             self._load()
         simplified = self._converter.convert(value.lower())
+        pieces = self._jieba.cut_for_search(simplified) if search_mode else self._jieba.cut(simplified)
         tokens: list[str] = []
-        for piece in self._jieba.cut_for_search(simplified):
+        for piece in pieces:
             tokens.extend(_WORD.findall(piece))
         return tokens
 
@@ -95,7 +105,8 @@ def _document(title: str, description: str) -> str:
 
 def query_tokens(q: str) -> list[str]:
     """The distinct tokens of a free-text query, capped so a huge query stays cheap."""
-    return list(dict.fromkeys(_tokenizer(q)))[:_MAX_QUERY_TOKENS]
+    tokenize = getattr(_tokenizer, "query", _tokenizer)
+    return list(dict.fromkeys(tokenize(q)))[:_MAX_QUERY_TOKENS]
 
 
 def index_rows(connection: Connection, rows: Iterable[tuple[int, str]]) -> int:
@@ -168,6 +179,15 @@ def _matches(dialect: str, tokens: Sequence[str]) -> Any:
     return text("SELECT listing_id AS id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)").bindparams(
         fts_query=_tsquery(tokens)
     )
+
+
+def matching_ids(session: Session, q: str, *, limit: int) -> list[int]:
+    """Ids of up to ``limit`` listings matching ``q`` (unordered)."""
+    tokens = query_tokens(q)
+    if not tokens:
+        return []
+    matches = _matches(session.get_bind().dialect.name, tokens).columns(column("id", Integer)).subquery()
+    return list(session.scalars(select(matches.c.id).limit(limit)))
 
 
 def count_matches(session: Session, q: str, *, limit: int) -> int:

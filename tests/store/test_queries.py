@@ -43,12 +43,13 @@ def _suffixes(session: Session, filters: ListingFilter, **kwargs: object) -> lis
         (ListingFilter(species="no such species"), []),
     ],
 )
-@pytest.mark.parametrize("driving_set_limit", [3000, 0], ids=["drive-from-set", "scan-in-order"])
+@pytest.mark.parametrize("driving_set_limit", [3000, 0], ids=["candidates-first", "scan-in-order"])
 def test_filters(
     session: Session, filters: ListingFilter, expected: list[str], driving_set_limit: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(queries, "DRIVING_SET_LIMIT", driving_set_limit)
+    monkeypatch.setattr(queries, "PG_TEXT_CANDIDATES", driving_set_limit)
     seed_store(session)
     assert _suffixes(session, filters) == expected
 
