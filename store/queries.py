@@ -66,15 +66,23 @@ class ListingFilter:
         """The WHERE conditions for ``dialect`` (``sqlite`` or ``postgresql``).
 
         ``scan_in_order`` writes the species and text terms so SQLite cannot drive the query
-        from them (``id + 0`` hides the key): it then walks the sort index and stops at the
-        page size, which beats sorting a large candidate set.
+        from them (species as a per-row EXISTS, text with its key hidden as ``id + 0``): it
+        then walks the sort index and stops at the page size, which beats sorting a large
+        candidate set.
         """
         where: list[ColumnElement[bool]] = []
-        key = (Listing.id + 0) if scan_in_order else Listing.id
         if self.flagged is not None:
             where.append(Listing.flagged.is_(self.flagged))
-        if self.species:
-            where.append(key.in_(select(ListingSpecies.listing_id).where(ListingSpecies.species == self.species)))
+        if self.species and scan_in_order:
+            where.append(
+                select(ListingSpecies.listing_id)
+                .where(ListingSpecies.listing_id == Listing.id, ListingSpecies.species == self.species)
+                .exists()
+            )
+        elif self.species:
+            where.append(
+                Listing.id.in_(select(ListingSpecies.listing_id).where(ListingSpecies.species == self.species))
+            )
         if self.marketplace:
             where.append(Listing.marketplace == self.marketplace)
         if self.seller_id is not None:
@@ -102,7 +110,7 @@ class ListingFilter:
         if self.max_price is not None:
             where.append(Listing.price <= self.max_price)
         if self.q is not None and self.q.strip():
-            clause = match_clause(dialect, self.q, key=key)
+            clause = match_clause(dialect, self.q, in_order=scan_in_order)
             where.append(false() if clause is None else clause)
         return where
 

@@ -199,13 +199,15 @@ def count_matches(session: Session, q: str, *, limit: int) -> int:
     return session.scalar(select(func.count()).select_from(select(matches.c.id).limit(limit).subquery())) or 0
 
 
-def match_clause(dialect: str, q: str, *, key: ColumnElement[Any] | None = None) -> ColumnElement[bool] | None:
+def match_clause(dialect: str, q: str, *, in_order: bool = False) -> ColumnElement[bool] | None:
     """A WHERE clause on ``Listing.id`` for listings containing every token of ``q``.
 
-    Returns None when ``q`` has no searchable token (punctuation only): the caller then
-    matches nothing rather than everything.
+    ``in_order`` writes the key as ``id + 0`` so SQLite cannot drive the query from the match
+    (it then walks the sort index, probing the materialised match set).  Returns None when
+    ``q`` has no searchable token (punctuation only): the caller then matches nothing.
     """
     tokens = query_tokens(q)
     if not tokens:
         return None
-    return (Listing.id if key is None else key).in_(_matches(dialect, tokens).columns(column("id", Integer)))
+    key = (Listing.id + 0) if in_order else Listing.id
+    return key.in_(_matches(dialect, tokens).columns(column("id", Integer)))

@@ -52,9 +52,23 @@ def upgrade() -> None:
         # keyset order (sort key, id) straight from an index; SQLite indexes end in the rowid anyway
         for name, columns in PG_ORDER_INDEXES.items():
             op.create_index(name, "listings", columns)
+    _index_existing_listings(bind)
     op.create_index("ix_listings_seller_last_seen", "listings", ["seller_id", "last_seen"])
     op.create_index("ix_listings_price", "listings", ["price"])
     op.create_index("ix_listing_species_species_listing", "listing_species", ["species", "listing_id"])
+
+
+def _index_existing_listings(bind: sa.Connection) -> None:
+    """Listings stored before this revision get their search documents now."""
+    if not bind.execute(sa.text("SELECT 1 FROM listings LIMIT 1")).first():
+        return
+    from sqlalchemy.orm import Session
+
+    from store.search import rebuild_index
+
+    with Session(bind=bind) as session:
+        rebuild_index(session)
+        session.flush()
 
 
 def downgrade() -> None:
