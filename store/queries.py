@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.models import Listing, ListingSpecies, ListingVersion, Review, Seller, Snapshot
-from store.search import count_matches, match_clause, matching_ids
+from store.search import count_matches, estimate_matches, match_clause, matching_ids
 
 __all__ = [
     "ListingFilter",
@@ -244,6 +244,8 @@ def _text_candidates_first(session: Session, filters: ListingFilter) -> Select[A
     """
     if filters.q is None or not filters.q.strip():
         return None
+    if estimate_matches(session, filters.q) > 2 * PG_TEXT_CANDIDATES:
+        return None  # a common word: walking the sort index finds a page quickly
     ids = matching_ids(session, filters.q, limit=PG_TEXT_CANDIDATES + 1)
     if len(ids) > PG_TEXT_CANDIDATES:
         return None

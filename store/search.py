@@ -34,6 +34,7 @@ __all__ = [
     "match_clause",
     "query_tokens",
     "count_matches",
+    "estimate_matches",
     "matching_ids",
 ]
 
@@ -188,6 +189,18 @@ def matching_ids(session: Session, q: str, *, limit: int) -> list[int]:
         return []
     matches = _matches(session.get_bind().dialect.name, tokens).columns(column("id", Integer)).subquery()
     return list(session.scalars(select(matches.c.id).limit(limit)))
+
+
+def estimate_matches(session: Session, q: str) -> int:
+    """PostgreSQL's own estimate of how many listings match ``q`` (from its tsvector statistics)."""
+    tokens = query_tokens(q)
+    if not tokens:
+        return 0
+    plan = session.execute(
+        text("EXPLAIN (FORMAT JSON) SELECT listing_id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)"),
+        {"fts_query": _tsquery(tokens)},
+    ).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])  # type: ignore[index]
 
 
 def count_matches(session: Session, q: str, *, limit: int) -> int:
