@@ -11,6 +11,7 @@ from api.deps import KeyCache
 from api.errors import install_error_handlers
 from api.model_holder import ModelHolder
 from api.ratelimit import RateLimiter
+from api.review import router as review_router
 from api.routes import export, health, keys, listings, metrics, score, sellers, stats
 from store.db import make_engine, make_session_factory
 from wildwatch import __version__
@@ -52,4 +53,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(score.router)
     app.include_router(keys.router)
     app.include_router(metrics.router)
+    app.include_router(review_router)
     return app

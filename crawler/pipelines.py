@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
+from sqlalchemy.exc import IntegrityError, OperationalError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -22,6 +23,8 @@ from store.snapshots import SnapshotStore
 logger = logging.getLogger(__name__)
 
 __all__ = ["StorePipeline"]
+
+_ATTEMPTS = 3
 
 
 class StorePipeline:
@@ -111,6 +114,23 @@ class StorePipeline:
         """Write what is buffered in one transaction."""
         if not self.pending and not self.skips:
             return
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                counts = self._write()
+                break
+            except (IntegrityError, OperationalError) as exc:
+                # Another worker inserted the same seller/listing first, or held the SQLite
+                # write lock too long: the batch rolled back whole, so writing it again is safe.
+                if attempt == _ATTEMPTS:
+                    raise
+                logger.info("store batch conflicted (%s); retrying", type(exc).__name__)
+        self.totals.add(counts)
+        for name in ("new", "updated", "unchanged"):
+            self.stats.inc_value(f"wildwatch/listings_{name}", getattr(counts, name))
+        self.pending.clear()
+        self.skips.clear()
+
+    def _write(self) -> UpsertCounts:
         with session_scope(self.sessions) as session:
             counts = upsert_listings(session, self.pending, run_id=self.run_id)
             record_skips(session, self.run_id, self.skips)
@@ -120,11 +140,7 @@ class StorePipeline:
                     run.listings_new += counts.new
                     run.listings_updated += counts.updated
                     run.listings_unchanged += counts.unchanged
-        self.totals.add(counts)
-        for name in ("new", "updated", "unchanged"):
-            self.stats.inc_value(f"wildwatch/listings_{name}", getattr(counts, name))
-        self.pending.clear()
-        self.skips.clear()
+        return counts
 
     def _report_progress(self) -> None:
         now = time.monotonic()
@@ -132,9 +148,10 @@ class StorePipeline:
             return
         self._last_progress = now
         logger.info(
-            "crawl progress: %d pages fetched, %d listings stored (%d new), %d pages skipped",
+            "crawl progress: %d pages fetched, %d listings found, %d written (%d new), %d pages skipped",
             self.stats.get_value("response_received_count", 0),
             self.totals.new + self.totals.updated + self.totals.unchanged + len(self.pending),
+            self.totals.new + self.totals.updated + self.totals.unchanged,
             self.totals.new,
             sum(self.skip_reasons.values()),
         )

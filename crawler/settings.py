@@ -25,10 +25,17 @@ DOWNLOAD_WARNSIZE = 0
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
+# Deduplicate on canonical URLs (tracking params, fragments, mobile hosts), see crawler.dedupe.
+REQUEST_FINGERPRINTER_CLASS = "crawler.dedupe.CanonicalFingerprinter"
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is skipped with reason "truncated"
 TELNETCONSOLE_ENABLED = False
 LOGSTATS_INTERVAL = 0
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
+}
 
 # Filled in by the CLI.
 WILDWATCH_DATABASE_URL = None
@@ -38,3 +45,8 @@ WILDWATCH_SITE_ID = None
 WILDWATCH_MAX_PAGES = 0
 WILDWATCH_STORE_BATCH = 200
 WILDWATCH_PROGRESS_SECONDS = 5.0
+# Distributed mode (scrapy-redis): filled in by --redis; a worker whose queue stays empty this
+# long stops (other workers may still be enqueueing pages).
+WILDWATCH_REDIS_URL = None
+WILDWATCH_REDIS_PREFIX = None
+WILDWATCH_REDIS_IDLE_SECONDS = 10.0

@@ -10,13 +10,19 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "CrawlerSettings", "ApiSettings", "get_settings", "PROJECT_ROOT"]
+from wildwatch.errors import ConfigError
+
+__all__ = ["PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "Settings", "get_settings"]
 
 #: The repository root (the project is installed editable; data and models live beside the code).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+#: Only accepted when ``env == "development"`` (see ``Settings._refuse_dev_secret``).
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
 
 def _default_database_url() -> str:
@@ -52,6 +58,12 @@ class ApiSettings(BaseModel):
     )
 
 
+class AlertSettings(BaseModel):
+    webhook_timeout: float = Field(10.0, description="Seconds to wait for a webhook receiver's answer.")
+    lease_seconds: int = Field(300, description="A delivery claimed by a sender that died is resent after this.")
+    digest_top: int = Field(20, description="Listings in one digest message (the highest scores).")
+
+
 class ClassifierSettings(BaseModel):
     model_path: Path | None = Field(
         None, description="A model directory; default: the newest under `models_dir`."
@@ -76,12 +88,28 @@ class Settings(BaseSettings):
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Runtime state: SQLite file, snapshots, reports.")
     log_level: str = Field("INFO", description="Logging level.")
     log_json: bool = Field(False, description="Emit JSON log lines.")
+    secret_key: str = Field(
+        DEV_SECRET_KEY, description="Signs review-UI session cookies; must be set outside development."
+    )
+    config_file: Path = Field(
+        PROJECT_ROOT / "wildwatch.yaml", description="Operations file: sites, schedule, alert rules, retention."
+    )
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret(self) -> Settings:
+        if self.env != "development" and self.secret_key in ("", DEV_SECRET_KEY):
+            raise ValueError("WILDWATCH_SECRET_KEY must be set to a private random value outside development")
+        return self
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment (invalid ones: a ConfigError)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc

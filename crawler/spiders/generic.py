@@ -1,79 +1,233 @@
 """The generic marketplace spider: reads listings from a site it has never seen.
 
-It starts at one URL, stays on that site, tells item pages from listing and seller pages,
-extracts each listing (structured data first, heuristics second) and keeps the raw page.
+It starts at one URL (or a profile's start URLs and keyword searches), stays on that site, tells
+item pages from listing and seller pages, extracts each listing (structured data first,
+heuristics second, profile selectors on top) and keeps the raw page as evidence.  Every page that
+yields nothing says why, as a ``SkipItem``; nothing a site serves makes it crash.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from parsel import Selector
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.contacts import extract_contacts
-from crawler.encoding import decode_body
-from crawler.extract import classify_page, extract_links, extract_listing
+from crawler.encoding import decode_body, normalize_encoding_name
+from crawler.extract import ExtractedListing, PageLinks, analyse_page, clean_text
 from crawler.items import ListingItem, SkipItem
-from crawler.urls import canonicalize_url, same_site
+from crawler.prices import parse_price
+from crawler.profile import FieldRule, SiteProfile
+from crawler.urls import canonicalize_url, site_key
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GenericSpider"]
+__all__ = ["GenericSpider", "decide_kind", "skip_reason"]
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
+HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 #: Request priorities: listing pages are expanded before items are fetched, so pagination
 #: keeps flowing; items before "other" pages.
 PRIORITY = {"listing": 20, "item": 10, "seller": 5, "other": 0}
 
 
+#: An item page's "related items" block rarely has more links than this; a category page has more.
+MAX_RELATED_ITEMS = 12
+
+
+def decide_kind(page_kind: str, link_kind: str | None, listing: ExtractedListing | None, links: PageLinks) -> str:
+    """The page's kind from its content (``page_kind``) and from the link that led to it.
+
+    The link's URL shape is evidence too: a page reached through a seller-profile link is a
+    seller page even if it shows one featured item, and a page reached through an item link that
+    reads as one priced listing with only a few related items is an item page.
+    """
+    if page_kind == "item" and link_kind == "seller":
+        return "seller"
+    if (page_kind in ("listing", "other") and link_kind == "item" and listing is not None and listing.title
+            and (listing.price is not None or listing.source != "heuristic")
+            and len(links.item_links) <= MAX_RELATED_ITEMS):
+        return "item"
+    return page_kind
+
+
+def skip_reason(failure: Failure) -> tuple[str, str, int | None]:
+    """(reason, detail, http status) for a request that produced no usable response."""
+    value = failure.value
+    message = str(value)[:300] or type(value).__name__
+    if failure.check(HttpError):
+        status = value.response.status
+        return f"http_{status}", f"HTTP {status}", status
+    if failure.check(IgnoreRequest):
+        lowered = message.lower()
+        if "robots" in lowered:
+            return "robots_disallowed", message, None
+        if "redirect" in lowered:
+            return "redirect_loop", message, None
+        return "ignored", message, None
+    name = type(value).__name__
+    lowered = f"{name} {message}".lower()
+    if "maxsize" in lowered or "max size" in lowered or "larger than" in lowered:
+        return "too_large", message, None
+    if "dataloss" in lowered or "data loss" in lowered or "truncat" in lowered:
+        return "truncated", message, None
+    if "timeout" in lowered or "timed out" in lowered:
+        return "timeout", message, None
+    if "refused" in lowered:
+        return "connection_refused", message, None
+    if "dns" in lowered:
+        return "dns_error", message, None
+    return name.lower()[:64], message, None
+
+
 class GenericSpider(scrapy.Spider):
-    """Crawl one marketplace from ``start_url`` without a site-specific spider."""
+    """Crawl one marketplace without a site-specific spider (see module docstring)."""
 
     name = "generic"
 
-    def __init__(self, start_url: str, max_pages: int | str = 0, follow_other: bool | str = True,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        start_url: str,
+        max_pages: int | str = 0,
+        follow_other: bool | str = True,
+        profile: SiteProfile | None = None,
+        search_terms: Iterable[str] = (),
+        skip_urls: Iterable[str] = (),
+        categories: bool | str = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         parts = urlsplit(start_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {start_url!r}")
         self.start_url = start_url
         self.marketplace = parts.hostname.lower()
+        self.site = site_key(start_url)
         self.max_pages = int(max_pages or 0)
-        self.follow_other = str(follow_other).lower() not in ("0", "false", "no")
+        self.profile = profile
+        self.follow_other = str(follow_other).lower() not in ("0", "false", "no") and (
+            profile is None or profile.follow_other
+        )
+        self.search_terms = list(search_terms)
+        #: False: a search-only crawl (search results and their items, nothing else).
+        self.categories = str(categories).lower() not in ("0", "false", "no")
+        #: Canonical URLs already stored by the run being resumed: never fetched again.
+        self.skip_urls = set(skip_urls)
         self.pages_seen = 0
+        self.max_bytes = 0
+        self.redis_idle_seconds = 0.0
+        self._idle_since: float | None = None
+        self._selector_fields = dict(profile.fields) if profile else {}
+        self._encoding = normalize_encoding_name(profile.encoding) if profile and profile.encoding else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GenericSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        if crawler.settings.get("WILDWATCH_REDIS_URL"):
+            spider.redis_idle_seconds = crawler.settings.getfloat("WILDWATCH_REDIS_IDLE_SECONDS", 10.0)
+            crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
+    # ------------------------------------------------------------------ requests
+
+    def _request(self, url: str, kind: str, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, priority=PRIORITY[kind],
+                              meta={"kind": kind, **meta})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(self.start_url, callback=self.parse, errback=self.on_error, priority=PRIORITY["listing"])
+        for request in self.start_requests_list():
+            yield request
+
+    def start_requests_list(self) -> list[scrapy.Request]:
+        """Category/start pages, then one search per keyword (trafficking monitors' way)."""
+        urls = self.profile.resolve_start_urls(self.start_url) if self.profile else [self.start_url]
+        requests = [self._request(url, "listing", listing_page=1) for url in urls] if self.categories else []
+        if self.profile and self.search_terms:
+            for term, url in self.profile.search_urls(self.start_url, self.search_terms):
+                requests.append(self._request(url, "listing", listing_page=1, search_term=term))
+        return requests
+
+    # ------------------------------------------------------------------ parsing
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         self.pages_seen += 1
+        self._idle_since = None
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-        if content_type and not content_type.split(";")[0].strip() in HTML_TYPES:
+        media_type = content_type.split(";")[0].strip()
+        if media_type and media_type not in HTML_TYPES:
             yield SkipItem(response.url, "not_html", content_type[:100], response.status)
+            return
+        if "dataloss" in response.flags:
+            yield SkipItem(response.url, "truncated", "body shorter than Content-Length", response.status)
+            return
+        if self.max_bytes and len(response.body) > self.max_bytes:
+            yield SkipItem(response.url, "too_large", f"{len(response.body)} bytes", response.status)
             return
         if not response.body.strip():
             yield SkipItem(response.url, "empty", None, response.status)
             return
-        decoded = decode_body(response.body, content_type or None)
+        if self._encoding:
+            decoded = decode_body(response.body, f"text/html; charset={self._encoding}")
+        else:
+            decoded = decode_body(response.body, content_type or None)
         html = decoded.text
-        kind = classify_page(html, response.url)
+        analysis = analyse_page(html, response.url)
+        listing = analysis.listing
+        kind = (self.profile.page_kind(response.url) if self.profile else None) or decide_kind(
+            analysis.kind, response.meta.get("kind"), listing, analysis.links)
+        selector = Selector(text=html) if self._selector_fields or (
+            self.profile and self.profile.pagination.next) else None
         if kind == "item":
-            listing = extract_listing(html, response.url)
+            if selector is not None and self._selector_fields:
+                listing = self._apply_overrides(selector, response.url, listing)
             if listing is None or not listing.title:
                 yield SkipItem(response.url, "no_listing_found", "item-like page without a title", response.status)
             else:
                 yield self._item(response, listing, decoded.encoding)
-        yield from self._follow(response, html)
+        yield from self._follow(response, analysis.links, selector)
 
-    def _item(self, response: Response, listing: Any, encoding: str | None) -> ListingItem:
+    def _apply_overrides(self, selector: Selector, url: str, listing: ExtractedListing | None) -> ExtractedListing:
+        values = {name: _select(selector, rule) for name, rule in self._selector_fields.items()}
+        base = listing or ExtractedListing(title="", description="", price=None, currency=None, price_text=None,
+                                           seller_name=None, seller_url=None, images=[], source="profile",
+                                           lang=None)
+        changes: dict[str, Any] = {}
+        if values.get("title"):
+            changes["title"] = clean_text(" ".join(values["title"]))
+            changes["source"] = "profile"
+        if values.get("description"):
+            changes["description"] = clean_text("\n".join(values["description"]), multiline=True)
+        if values.get("price"):
+            price_text = clean_text(" ".join(values["price"]))
+            currency = self.profile.currency if self.profile else None
+            parsed = parse_price(price_text, default_currency=currency)
+            changes["price_text"] = price_text
+            changes["price"] = parsed.amount if parsed else None
+            changes["currency"] = parsed.currency if parsed else currency
+        if values.get("currency"):
+            changes["currency"] = clean_text(values["currency"][0])[:8]
+        if values.get("seller_name"):
+            changes["seller_name"] = clean_text(values["seller_name"][0])
+        if values.get("seller_url"):
+            changes["seller_url"] = canonicalize_url(urljoin(url, values["seller_url"][0].strip()))
+        if values.get("images"):
+            changes["images"] = [urljoin(url, v.strip()) for v in values["images"] if v.strip()]
+        return replace(base, **changes)
+
+    def _item(self, response: Response, listing: ExtractedListing, encoding: str | None) -> ListingItem:
         text = f"{listing.title}\n{listing.description}"
         return ListingItem(
             url=canonicalize_url(response.url),
@@ -95,29 +249,80 @@ class GenericSpider(scrapy.Spider):
             encoding=encoding,
             fetched_at=datetime.now(UTC),
             source=listing.source,
+            extra={"search_term": response.meta["search_term"]} if response.meta.get("search_term") else {},
         )
 
-    def _follow(self, response: Response, html: str) -> Iterator[scrapy.Request]:
+    def _follow(self, response: Response, links: PageLinks, selector: Selector | None) -> Iterator[scrapy.Request]:
         if self.max_pages and self.pages_seen >= self.max_pages:
             return
-        links = extract_links(html, response.url)
-        groups = [("listing", links.listing_links), ("item", links.item_links), ("seller", links.seller_links)]
-        if self.follow_other:
-            groups.append(("other", links.other_links))
+        term = response.meta.get("search_term")
+        page_no = int(response.meta.get("listing_page", 1))
+        max_listing_pages = self.profile.pagination.max_pages if self.profile else 0
+        next_pages: list[str] = []
+        if self.profile and self.profile.pagination.next and selector is not None:
+            next_pages = [urljoin(response.url, href.strip())
+                          for href in _select(selector, self.profile.pagination.next)[:1] if href.strip()]
+        elif links.next_page:
+            next_pages = [links.next_page]
+        if not max_listing_pages or page_no < max_listing_pages:
+            for url in next_pages:
+                yield from self._maybe(url, "listing", listing_page=page_no + 1, search_term=term)
+        if not self.categories:  # search-only: results pages lead to items, items lead nowhere
+            groups = [("item", links.item_links)] if term and response.meta.get("kind") == "listing" else []
+        else:
+            groups = [("listing", links.listing_links), ("item", links.item_links), ("seller", links.seller_links)]
+            if self.follow_other:
+                groups.append(("other", links.other_links))
         for kind, urls in groups:
             for url in urls:
-                if same_site(url, self.start_url):
-                    yield scrapy.Request(url, callback=self.parse, errback=self.on_error, priority=PRIORITY[kind])
+                if kind == "listing" and url in next_pages:
+                    continue
+                if kind == "item":
+                    yield from self._maybe(url, kind, search_term=term)
+                else:
+                    yield from self._maybe(url, kind)
+
+    def _maybe(self, url: str, kind: str, **meta: Any) -> Iterator[scrapy.Request]:
+        if site_key(url) != self.site:
+            return
+        if self.profile is not None:
+            if not self.profile.may_follow(url):
+                return
+            kind = self.profile.page_kind(url) or kind
+        if kind == "item" and self.skip_urls and canonicalize_url(url) in self.skip_urls:
+            return
+        yield self._request(url, kind, **{k: v for k, v in meta.items() if v is not None})
+
+    # ------------------------------------------------------------------ failures and idling
 
     def on_error(self, failure: Failure) -> Iterator[SkipItem]:
         """Record why a request produced no page (HTTP error, timeout, too large, robots...)."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            response = failure.value.response
-            yield SkipItem(request.url, f"http_{response.status}", None, response.status)
-            return
-        name = type(failure.value).__name__
-        message = str(failure.value)[:300]
-        reason = "too_large" if "maxsize" in message.lower() or "max size" in message.lower() else name.lower()
-        logger.info("skipped %s: %s", request.url, message or name)
-        yield SkipItem(request.url, reason, message or name, None)
+        reason, detail, status = skip_reason(failure)
+        url = request.url
+        redirects = request.meta.get("redirect_urls")
+        if redirects:  # report the URL the crawl asked for, and where it ended
+            url, detail = redirects[0], f"{detail} (at {request.url})"
+        logger.debug("skipped %s: %s", url, reason)
+        yield SkipItem(url, reason, detail, status)
+
+    def on_idle(self) -> None:
+        """In distributed mode, wait a little for requests other workers may still enqueue."""
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        if now - self._idle_since < self.redis_idle_seconds:
+            raise DontCloseSpider
+
+
+def _select(selector: Selector, rule: FieldRule) -> list[str]:
+    """Strings a profile rule selects: text nodes/attributes as given, elements as their text."""
+    found = selector.css(rule.css) if rule.css else selector.xpath(rule.xpath or "")
+    values: list[str] = []
+    for node in found:
+        root = node.root
+        if isinstance(root, str):
+            values.append(root)
+        else:
+            values.append(" ".join(t for t in node.xpath(".//text()").getall()))
+    return [v for v in values if v and v.strip()]

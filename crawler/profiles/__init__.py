@@ -1,0 +1,1 @@
+"""Shipped site profiles (YAML/TOML data; see crawler.profile and docs/crawler.md)."""

@@ -1,0 +1,78 @@
+"""The demo marketplace, crawled blind (no profile) and with its profile's keyword search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from store.models import Listing, Seller
+from tests.crawler.sites.runner import run_crawl_cli
+from wildwatch.demo.server import listing_url, load_listings, make_server
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
+
+
+@pytest.fixture(scope="module")
+def demo_url() -> Iterator[str]:
+    server = make_server("127.0.0.1", 0).start()
+    try:
+        yield server.url.rstrip("/")
+    finally:
+        server.stop()
+
+
+def _stored(db_url: str) -> dict[str, tuple[Listing, Seller | None]]:
+    engine = create_engine(db_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            rows = session.execute(select(Listing, Seller).outerjoin(Seller, Listing.seller_id == Seller.id)).all()
+    finally:
+        engine.dispose()
+    return {listing.url: (listing, seller) for listing, seller in rows}
+
+
+def test_blind_crawl_stores_every_demo_listing_with_its_text(demo_url: str, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'blind.db'}"
+    result = run_crawl_cli(demo_url + "/", db_url, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = _stored(db_url)
+    truth = {listing_url(demo_url, record): record for record in load_listings()}
+    assert set(stored) == set(truth)
+    wrong_titles = [url for url, record in truth.items() if stored[url][0].title != record["title"]]
+    assert wrong_titles == []
+    assert all(seller is not None for _, seller in stored.values())
+
+
+def test_profile_crawl_reads_exact_fields(demo_url: str, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'profile.db'}"
+    result = run_crawl_cli(demo_url + "/", db_url, tmp_path, "--profile", "demo", "--no-keywords")
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = _stored(db_url)
+    truth = {listing_url(demo_url, record): record for record in load_listings()}
+    assert set(stored) == set(truth)
+    wrong = [
+        (url, listing.title, listing.price, listing.currency)
+        for url, (listing, _) in stored.items()
+        if (listing.title, listing.price, listing.currency)
+        != (truth[url]["title"], Decimal(str(truth[url]["price"])), truth[url]["currency"])
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("terms", [("鹦鹉",), ("象牙", "ivory")])
+def test_keyword_search_crawl_stores_the_search_hits(demo_url: str, tmp_path: Path, terms: tuple[str, ...]) -> None:
+    db_url = f"sqlite:///{tmp_path / 'search.db'}"
+    args = ["--profile", "demo", "--no-categories"] + [arg for term in terms for arg in ("--keyword", term)]
+    result = run_crawl_cli(demo_url + "/", db_url, tmp_path, *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    hits = {
+        listing_url(demo_url, record)
+        for record in load_listings()
+        if any(term.casefold() in (record["title"] + "\n" + record["description"]).casefold() for term in terms)
+    }
+    assert hits and set(_stored(db_url)) == hits

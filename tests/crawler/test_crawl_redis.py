@@ -1,0 +1,68 @@
+"""Distributed mode: two workers share a Redis scheduler and dupefilter and store each listing once."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from crawler.run import clear_redis_prefix
+from store.models import CrawlRun, Listing, Snapshot
+from tests.crawler.sites.runner import crawl_command, crawl_env
+from tests.crawler.sites.synthetic import SyntheticSite, item_path
+from wildwatch.runtime import open_store
+
+pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(150)]
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+ITEMS = 100
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    finally:
+        client.close()
+    prefix = f"wildwatch-test:{uuid.uuid4().hex[:12]}"
+    yield prefix
+    clear_redis_prefix(REDIS_URL, prefix)
+
+
+def test_two_workers_store_each_listing_once(tmp_path: Path, redis_prefix: str) -> None:
+    site = SyntheticSite(ITEMS, delay=0.01).start()
+    db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
+    open_store(db_url).close()  # migrate once, before two processes race to do it
+    args = ("--redis", REDIS_URL, "--redis-prefix", redis_prefix, "--set", "WILDWATCH_REDIS_IDLE_SECONDS=3",
+            "--set", "WILDWATCH_STORE_BATCH=10")
+    try:
+        workers = [
+            subprocess.Popen(crawl_command(site.url + "/", db_url, *args), env=crawl_env(tmp_path),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outputs = [worker.communicate(timeout=120)[1] for worker in workers]
+        assert [worker.returncode for worker in workers] == [0, 0], [out[-2000:] for out in outputs]
+
+        engine = create_engine(db_url)
+        with engine.connect() as conn:
+            urls = list(conn.execute(select(Listing.url)).scalars())
+            snapshots = conn.execute(select(func.count()).select_from(Snapshot)).scalar_one()
+            runs = conn.execute(select(CrawlRun).order_by(CrawlRun.id)).all()
+        engine.dispose()
+        assert sorted(urls) == sorted(site.url + item_path(i) for i in range(ITEMS))
+        assert snapshots == ITEMS
+        assert all(site.hits[item_path(i)] == 1 for i in range(ITEMS))  # the shared dupefilter worked
+        assert [run.status for run in runs] == ["completed", "completed"]
+        assert sum(run.listings_new for run in runs) == ITEMS
+        assert all(run.pages_fetched > 0 for run in runs)
+    finally:
+        site.stop()

@@ -1,0 +1,27 @@
+"""The description of one crawl that the nightly hands to its child process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["CrawlJob"]
+
+
+@dataclass
+class CrawlJob:
+    """Everything a child needs for one crawl (JSON on its command line)."""
+
+    url: str
+    database_url: str
+    snapshot_dir: str
+    job_dir: str
+    crawl_run_id: int
+    site_id: int | None = None
+    profile: str | None = None
+    max_pages: int = 0
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
