@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,8 +61,8 @@ class Analysis:
     hits: tuple[Hit, ...]
 
 
-def _is_token(tok: str) -> bool:
-    return bool(tok.strip()) and any(ch.isalnum() for ch in tok)
+#: Punctuation and symbols: token boundaries for jieba, never tokens themselves.
+_PUNCT_RE = re.compile(r"[\W_]+")
 
 
 class TextAnalyzer:
@@ -78,7 +79,7 @@ class TextAnalyzer:
 
     def tokenize(self, normalized: str) -> list[str]:
         """jieba (jieba-rs) tokens of normalised text, white space and bare punctuation dropped."""
-        return [t for t in self._jieba.cut(normalized, False) if _is_token(t)]
+        return " ".join(self._jieba.cut(_PUNCT_RE.sub(" ", normalized), False)).split()
 
     def analyze_batch(self, texts: Sequence[Any]) -> list[Analysis]:
         """Normalise, tokenise and match many texts."""

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import ahocorasick
 import yaml
 
 __all__ = [
@@ -21,7 +21,6 @@ __all__ = [
     "TermMatcher",
     "load_lexicon",
     "is_cjk_term",
-    "trie_regex",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,32 +77,8 @@ def load_lexicon(directory: Path | None = None) -> dict[str, Any]:
     }
 
 
-def trie_regex(words: list[str]) -> str:
-    """A regex alternation built as a trie, so matching many literals stays fast and longest-first."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def render(node: dict[str, Any]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            # Optional continuation: greedy, so the longest term wins, then backtracks to shorter.
-            return "(?:" + body + ")?"
-        return body
-
-    return render(trie)
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One lexicon term found in normalised text."""
+class Hit(NamedTuple):
+    """One lexicon term found in normalised text (a tuple: thousands are made per batch)."""
 
     start: int
     end: int
@@ -138,14 +113,13 @@ class TermMatcher:
             for term in lexicon[kind]:
                 add(term, kind, None)
         self.table = table
-        cjk = sorted(t for t in table if is_cjk_term(t))
-        latin = sorted(t for t in table if not is_cjk_term(t))
-        parts = []
-        if cjk:
-            parts.append(trie_regex(cjk))
-        if latin:
-            parts.append(r"(?<![a-z0-9])" + trie_regex(latin) + r"(?![a-z0-9])")
-        self._regex = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+        self._latin = {t for t in table if not is_cjk_term(t)}
+        automaton = ahocorasick.Automaton()
+        for term in table:
+            automaton.add_word(term, term)
+        if table:
+            automaton.make_automaton()
+        self._automaton = automaton if table else None
 
     @property
     def cjk_terms(self) -> list[str]:
@@ -153,14 +127,27 @@ class TermMatcher:
         return [t for t in self.table if is_cjk_term(t)]
 
     def find(self, text: str) -> list[Hit]:
-        """All non-overlapping hits, leftmost-longest; an exclusion hides the terms it covers."""
-        if self._regex is None or not text:
+        """All non-overlapping hits, leftmost-longest; an exclusion hides the terms it covers.
+
+        Latin terms count only on word boundaries ("ivory" not inside "ivorycoast").
+        """
+        if self._automaton is None or not text:
             return []
         hits = []
-        for m in self._regex.finditer(text):
-            term = m.group()
-            if not term:
+        for end, term in self._automaton.iter_long(text):
+            start = end - len(term) + 1
+            if term in self._latin and (
+                (start > 0 and _is_word_char(text[start - 1])) or (end + 1 < len(text) and _is_word_char(text[end + 1]))
+            ):
                 continue
-            for kind, species in self.table.get(term, ()):
-                hits.append(Hit(m.start(), m.end(), term, kind, species))
+            for kind, species in self.table[term]:
+                hits.append(_new_hit(Hit, (start, end + 1, term, kind, species)))
         return hits
+
+
+#: Builds a Hit without NamedTuple's Python-level __new__ (thousands per batch).
+_new_hit = tuple.__new__
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()

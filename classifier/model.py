@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import skops.io as sio
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from .features import LEXICON_FEATURES, Analysis, TextAnalyzer, join_listing
 from .lexicon import Hit, load_lexicon
+from .vectorize import HashedNgramVectorizer
 
 __all__ = [
     "FORMAT",
@@ -57,7 +57,7 @@ MAX_REASONS = 6
 LEXICON_WEIGHT = 1.0
 
 #: Types a model file may contain beyond skops' defaults (which cover scikit-learn, numpy, scipy).
-TRUSTED_TYPES: tuple[str, ...] = ()
+TRUSTED_TYPES: tuple[str, ...] = ("classifier.vectorize.HashedNgramVectorizer",)
 
 _VERSION_RE = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})-(\d+)$")
 
@@ -94,17 +94,20 @@ class Model:
     version: str
     threshold: float
     lexicon: dict[str, Any]
-    word_vectorizer: TfidfVectorizer
-    char_vectorizer: TfidfVectorizer
+    word_vectorizer: HashedNgramVectorizer
+    char_vectorizer: HashedNgramVectorizer
     classifier: LogisticRegression
     calibrator: LogisticRegression
     card: dict[str, Any] = field(default_factory=dict)
+    #: word column -> the training n-gram it stands for (only columns that raise the score)
+    word_names: dict[int, str] = field(default_factory=dict)
     path: Path | None = None
 
     def __post_init__(self) -> None:
         self._analyzer = TextAnalyzer(self.lexicon)
         self._species_names = [entry["name"] for entry in self.lexicon["species"]]
-        self._feature_names: np.ndarray | None = None
+        self._term_columns: dict[str, int] = {}
+        self._coef = np.asarray(self.classifier.coef_[0], dtype=np.float64)
 
     # -- features ---------------------------------------------------------------------------
     @property
@@ -120,18 +123,6 @@ class Model:
     def _proba(self, X: sp.csr_matrix) -> np.ndarray:
         margin = self.classifier.decision_function(X)
         return self.calibrator.predict_proba(margin.reshape(-1, 1))[:, 1]
-
-    def feature_names(self) -> np.ndarray:
-        """Names of all model features, in column order (built lazily: only reasons need them)."""
-        if self._feature_names is None:
-            self._feature_names = np.concatenate(
-                [
-                    np.array(["w:" + n for n in self.word_vectorizer.get_feature_names_out()], dtype=object),
-                    np.array(["c:" + n for n in self.char_vectorizer.get_feature_names_out()], dtype=object),
-                    np.array(LEXICON_FEATURES, dtype=object),
-                ]
-            )
-        return self._feature_names
 
     # -- scoring ----------------------------------------------------------------------------
     def predict_proba_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -156,76 +147,112 @@ class Model:
         for i, (text, analysis) in enumerate(zip(texts, analyses)):
             score = float(proba[i])
             flagged = score >= self.threshold
-            species = self._species(analysis.hits, flagged)
+            species = self._species(analysis.hits, flagged) if analysis.hits else ()
             reasons: tuple[str, ...] = ()
-            if analysis.hits or score >= REASON_MIN_SCORE:
-                reasons = self._reasons(text, analysis, X.getrow(i), score, flagged)
+            if score >= REASON_MIN_SCORE:
+                reasons = self._reasons(text, analysis, X, i, score, flagged)
+            elif species:
+                reasons = self._species_reasons(text, analysis)
             results.append(ScoreResult(round(score, 6), flagged, species, reasons))
         return results
 
     def _species(self, hits: Sequence[Hit], flagged: bool) -> tuple[str, ...]:
         found = {h.species for h in hits if h.kind == "species" or (flagged and h.kind == "code")}
+        if not found:
+            return ()
         return tuple(name for name in self._species_names if name in found)
 
     # -- explanations -----------------------------------------------------------------------
+    def _term_column(self, term: str) -> int:
+        col = self._term_columns.get(term)
+        if col is None:
+            tokens = " ".join(self._analyzer.tokenize(term))
+            col = self.word_vectorizer.columns([tokens])[0] if tokens else -1
+            self._term_columns[term] = col
+        return col
+
+    def _species_reasons(self, text: str, analysis: Analysis) -> tuple[str, ...]:
+        """Low scores: only the species named, so a moderator sees why the species column is filled."""
+        evidence, seen = [], set()
+        for hit in analysis.hits:
+            if hit.kind == "species" and hit.term not in seen:
+                seen.add(hit.term)
+                evidence.append((0.0, hit.start, hit.end, hit.term, str(hit.species)))
+        return tuple(f"{shown} ({label})" for shown, label in self._own_words(text, analysis, evidence[:MAX_REASONS]))
+
     def _reasons(
-        self, text: str, analysis: Analysis, row: sp.csr_matrix, score: float, flagged: bool
+        self, text: str, analysis: Analysis, X: sp.csr_matrix, i: int, score: float, flagged: bool
     ) -> tuple[str, ...]:
         """Terms that pushed the score up, in the listing's own words, strongest first."""
-        original, normalized, spans = self._analyzer.normalizer.normalize_with_offsets(text)
-        if normalized != analysis.normalized:  # slow and fast paths disagree: show normalised text
-            original, spans = normalized, [(i, i + 1) for i in range(len(normalized))]
-
-        def surface(start: int, end: int, term: str) -> str:
-            if end <= start or end > len(spans):
-                return term
-            shown = original[spans[start][0] : spans[end - 1][1]].strip()
-            if not shown:
-                return term
-            return shown if shown.lower() == term else f"{shown} = {term}"
-
-        coef = self.classifier.coef_[0]
-        contrib = {int(j): float(v * coef[j]) for j, v in zip(row.indices, row.data)}
-        word_vocab = self.word_vectorizer.vocabulary_
-        n_words = len(word_vocab)
-        evidence: list[tuple[float, str]] = []
+        lo, hi = X.indptr[i], X.indptr[i + 1]
+        cols = X.indices[lo:hi]
+        in_words = cols < self.word_vectorizer.n_features
+        cols = cols[in_words]
+        values = X.data[lo:hi][in_words] * self._coef[cols]
+        contribution = dict(zip(cols.tolist(), values.tolist()))
+        evidence: list[tuple[float, int, int, str, str]] = []  # (rank, start, end, term, label)
         seen: set[str] = set()
-        labels = {
-            "species": "{}",
-            "code": "code word: {}",
-            "trade": "trade term",
-            "contact": "off-platform contact",
-        }
         for hit in analysis.hits:
-            if hit.kind not in labels or hit.term in seen:
+            if hit.kind not in _REASON_LABELS or hit.term in seen or (hit.kind == "code" and not flagged):
                 continue
-            if (hit.kind == "code" and not flagged) or (hit.kind != "species" and score < REASON_MIN_SCORE):
-                continue
-            weight = contrib.get(word_vocab.get(hit.term, -1), 0.0)
+            weight = contribution.get(self._term_column(hit.term), 0.0)
             if hit.kind in ("trade", "contact") and weight <= 0:
                 continue
             seen.add(hit.term)
-            label = labels[hit.kind].format(hit.species)
             rank = weight + (10.0 if hit.kind == "species" else 1.0 if hit.kind == "code" else 0.0)
-            evidence.append((rank, f"{surface(hit.start, hit.end, hit.term)} ({label})"))
-        if score >= REASON_MIN_SCORE:
-            names = None
-            learned = sorted(
-                ((v, j) for j, v in contrib.items() if j < n_words and v > 0.15), reverse=True
-            )[:4]
-            for value, j in learned:
-                if names is None:
-                    names = self.word_vectorizer.get_feature_names_out()
-                gram = str(names[j])
-                if gram in seen or any(part in seen for part in gram.split(" ")):
-                    continue
-                seen.add(gram)
-                joined = _join_gram(gram)
-                pos = analysis.normalized.find(joined)
-                shown = surface(pos, pos + len(joined), joined) if pos >= 0 else joined
-                evidence.append((value, f"{shown} (+{value:.2f})"))
+            evidence.append((rank, hit.start, hit.end, hit.term, _REASON_LABELS[hit.kind].format(hit.species)))
+        top = np.argsort(-values)[:8]
+        added = 0
+        for k in top.tolist():
+            value = float(values[k])
+            if value <= LEARNED_REASON_MIN or added >= 4:
+                break
+            gram = self.word_names.get(int(cols[k]))
+            if gram is None or gram in seen or any(part in seen for part in gram.split(" ")):
+                continue
+            joined = _join_gram(gram)
+            pos = analysis.normalized.find(joined)
+            if pos < 0:  # a hash collision: the column's name is another word
+                continue
+            seen.add(gram)
+            added += 1
+            evidence.append((value, pos, pos + len(joined), joined, f"+{value:.2f}"))
+        if not evidence:
+            return ()
         evidence.sort(key=lambda item: -item[0])
-        return tuple(reason for _, reason in evidence[:MAX_REASONS])
+        return tuple(f"{shown} ({label})" for shown, label in self._own_words(text, analysis, evidence[:MAX_REASONS]))
+
+    def _own_words(
+        self, text: str, analysis: Analysis, evidence: list[tuple[float, int, int, str, str]]
+    ) -> list[tuple[str, str]]:
+        """Show each term as the listing wrote it (Traditional, spaced out, ...), with the canonical form."""
+        lowered = text.lower()
+        if len(lowered) == len(text) and all(term in lowered for _, _, _, term, _ in evidence):
+            out = []
+            for _, _, _, term, label in evidence:
+                at = lowered.index(term)
+                out.append((text[at : at + len(term)], label))
+            return out
+        original, normalized, spans = self._analyzer.normalizer.normalize_with_offsets(text)
+        out = []
+        for _, start, end, term, label in evidence:
+            shown = term
+            if normalized == analysis.normalized and 0 <= start < end <= len(spans):
+                raw = original[spans[start][0] : spans[end - 1][1]].strip()
+                if raw:
+                    shown = raw if raw.lower() == term else f"{raw} = {term}"
+            out.append((shown, label))
+        return out
+
+
+_REASON_LABELS = {
+    "species": "{}",
+    "code": "code word: {}",
+    "trade": "trade term",
+    "contact": "off-platform contact",
+}
+#: A learned word n-gram is listed as a reason when it adds at least this much to the margin.
+LEARNED_REASON_MIN = 0.15
 
 
 def _join_gram(gram: str) -> str:
@@ -241,29 +268,12 @@ def _join_gram(gram: str) -> str:
 
 
 # -- training -------------------------------------------------------------------------------
-def _word_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(
-        analyzer="word",
-        token_pattern=r"[^ ]+",
-        lowercase=False,
-        ngram_range=(1, 2),
-        min_df=2,
-        max_features=40_000,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
+def _word_vectorizer() -> HashedNgramVectorizer:
+    return HashedNgramVectorizer(analyzer="word", ngram_range=(1, 2), n_features=1 << 16, min_df=2)
 
 
-def _char_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(
-        analyzer="char",
-        lowercase=False,
-        ngram_range=(2, 3),
-        min_df=2,
-        max_features=40_000,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
+def _char_vectorizer() -> HashedNgramVectorizer:
+    return HashedNgramVectorizer(analyzer="char", ngram_range=(2, 3), n_features=1 << 17, min_df=2)
 
 
 def _prepare(df: pd.DataFrame) -> pd.DataFrame:
@@ -308,6 +318,18 @@ def choose_threshold(y: np.ndarray, proba: np.ndarray, *, min_precision: float =
     # Sit between the chosen score and the next lower one, so tiny shifts do not flip decisions.
     lower = candidates[candidates < best[1]]
     return float((best[1] + lower.max()) / 2) if len(lower) else best[1]
+
+
+def _word_names(vectorizer: HashedNgramVectorizer, clf: LogisticRegression, analyses: Sequence[Analysis]) -> dict[int, str]:
+    """For each word column that raises the score, the most frequent training n-gram hashed into it."""
+    coef = clf.coef_[0]
+    counts: dict[int, dict[str, int]] = {}
+    for analysis in analyses:
+        for gram, col in vectorizer.doc_ngrams(analysis.tokens):
+            if coef[col] > 0:
+                bucket = counts.setdefault(col, {})
+                bucket[gram] = bucket.get(gram, 0) + 1
+    return {col: max(bucket.items(), key=lambda kv: (kv[1], kv[0]))[0] for col, bucket in counts.items()}
 
 
 def _version_today(models_dir: Path | None = None) -> str:
@@ -392,6 +414,7 @@ def train_model(
     clf = make_lr().fit(X, y)
 
     model = Model(
+        word_names=_word_names(word_vec, clf, train_an),
         version=_version_today(),
         threshold=0.5,
         lexicon=lexicon,
@@ -421,8 +444,8 @@ def train_model(
             "train_positives": int(y.sum()),
             "C": C,
             "features": {
-                "word_ngrams": len(word_vec.vocabulary_),
-                "char_ngrams": len(char_vec.vocabulary_),
+                "word_ngram_columns_used": int((word_vec.idf_ > 0).sum()),
+                "char_ngram_columns_used": int((char_vec.idf_ > 0).sum()),
                 "lexicon": len(LEXICON_FEATURES),
             },
         },
@@ -448,6 +471,8 @@ def save_model(model: Model, models_dir: Path, *, version: str | None = None) ->
         "char_vectorizer": model.char_vectorizer,
         "classifier": model.classifier,
         "calibrator": model.calibrator,
+        "word_name_columns": [int(c) for c in model.word_names],
+        "word_name_grams": [str(g) for g in model.word_names.values()],
         "card": json.loads(json.dumps(model.card, default=str)),
     }
     sio.dump(payload, target / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
@@ -473,7 +498,7 @@ def _card_markdown(card: dict[str, Any]) -> str:
         f"- operating threshold: {card.get('threshold', '?'):.4f} — {card.get('threshold_rule', '')}"
         if isinstance(card.get("threshold"), float)
         else f"- operating threshold: {card.get('threshold')}",
-        "- model: TF-IDF word 1-2-grams (jieba-rs tokens with the domain dictionary) + character 2-3-grams"
+        "- model: hashed TF-IDF word 1-2-grams (jieba-rs tokens with the domain dictionary) + character 2-3-grams"
         " + lexicon counts -> logistic regression (liblinear, balanced) -> Platt scaling on out-of-fold margins",
         "",
         "## Data",
@@ -553,11 +578,12 @@ def load_model(path: Path | None = None, *, models_dir: Path | None = None) -> M
             classifier=payload["classifier"],
             calibrator=payload["calibrator"],
             card=dict(payload.get("card", {})),
+            word_names=dict(zip(payload.get("word_name_columns", []), payload.get("word_name_grams", []))),
             path=file.parent,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelLoadError(f"{file} is missing parts of a WildWatch model: {exc}") from exc
-    if not isinstance(model.word_vectorizer, TfidfVectorizer) or not isinstance(model.classifier, LogisticRegression):
+    if not isinstance(model.word_vectorizer, HashedNgramVectorizer) or not isinstance(model.classifier, LogisticRegression):
         raise ModelLoadError(f"{file} holds unexpected objects")
     return model
 
