@@ -31,6 +31,7 @@ LEXICON_FEATURES = (
     "lex:species+contact",
     "lex:species+negative",
     "lex:evidence_without_negative",
+    "lex:species_without_trade",
     "lex:n_species_kinds",
 )
 
@@ -113,6 +114,7 @@ class TextAnalyzer:
             float(species and counts["contact"] > 0),
             float(species and negative),
             float(evidence and not negative),
+            float(evidence and counts["trade"] == 0 and counts["contact"] == 0),
             float(len(kinds)),
         ]
 

@@ -208,7 +208,7 @@ class Model:
             if value <= LEARNED_REASON_MIN or added >= 4:
                 break
             gram = self.word_names.get(int(cols[k]))
-            if gram is None or gram in seen or any(part in seen for part in gram.split(" ")):
+            if gram is None or gram in seen or any(part in seen for part in gram.split(" ")) or _uninformative(gram):
                 continue
             joined = _join_gram(gram)
             pos = analysis.normalized.find(joined)
@@ -243,6 +243,21 @@ class Model:
                     shown = raw if raw.lower() == term else f"{raw} = {term}"
             out.append((shown, label))
         return out
+
+
+#: Words too common to explain anything to a moderator (they may still carry weight in the model).
+_STOPWORDS = frozenset(
+    "the a an of and or to in on for with is are was be it this that my your our we you i me at by from as "
+    "no not very all can will has have".split()
+)
+
+
+def _uninformative(gram: str) -> bool:
+    """Single CJK characters and English stop words make poor reasons."""
+    parts = gram.split(" ")
+    if all(p in _STOPWORDS for p in parts):
+        return True
+    return len(parts) == 1 and len(gram) == 1
 
 
 _REASON_LABELS = {
@@ -295,29 +310,49 @@ def _prepare(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def choose_threshold(y: np.ndarray, proba: np.ndarray, *, min_precision: float = 0.95) -> float:
-    """Lowest threshold with the best F1 among those keeping precision ≥ ``min_precision``."""
+def choose_threshold(
+    y: np.ndarray,
+    proba: np.ndarray,
+    *,
+    min_precision: float = 0.95,
+    hard_negative: np.ndarray | None = None,
+    max_hard_fpr: float = 0.01,
+) -> float:
+    """Best-F1 threshold among those keeping precision ≥ ``min_precision`` and hard-negative FPR ≤ ``max_hard_fpr``.
+
+    Constraints are relaxed in that order (hard negatives first) when no threshold meets them.
+    """
+    y = np.asarray(y).astype(int)
+    proba = np.asarray(proba, dtype=float)
+    hard = np.zeros(len(y), dtype=bool) if hard_negative is None else (np.asarray(hard_negative).astype(int) == 1)
+    hard &= y == 0
     candidates = np.unique(np.concatenate([proba, [0.5]]))
-    best = (-1.0, 0.5)
-    for t in candidates:
-        pred = proba >= t
-        tp = float(np.sum(pred & (y == 1)))
-        fp = float(np.sum(pred & (y == 0)))
-        fn = float(np.sum(~pred & (y == 1)))
-        if tp == 0:
-            continue
-        precision = tp / (tp + fp)
-        recall = tp / (tp + fn)
-        if precision < min_precision:
-            continue
-        f1 = 2 * precision * recall / (precision + recall)
-        if f1 > best[0] + 1e-12:
-            best = (f1, float(t))
-    if best[0] < 0:
+
+    def best(check_hard: bool, check_precision: bool) -> tuple[float, float] | None:
+        found: tuple[float, float] | None = None
+        for t in candidates:
+            pred = proba >= t
+            tp = float(np.sum(pred & (y == 1)))
+            fp = float(np.sum(pred & (y == 0)))
+            fn = float(np.sum(~pred & (y == 1)))
+            if tp == 0:
+                continue
+            precision, recall = tp / (tp + fp), tp / (tp + fn)
+            if check_precision and precision < min_precision:
+                continue
+            if check_hard and hard.any() and np.sum(pred & hard) / hard.sum() > max_hard_fpr:
+                continue
+            f1 = 2 * precision * recall / (precision + recall)
+            if found is None or f1 > found[0] + 1e-12:
+                found = (f1, float(t))
+        return found
+
+    chosen = best(True, True) or best(False, True) or best(False, False)
+    if chosen is None:
         return 0.5
     # Sit between the chosen score and the next lower one, so tiny shifts do not flip decisions.
-    lower = candidates[candidates < best[1]]
-    return float((best[1] + lower.max()) / 2) if len(lower) else best[1]
+    lower = candidates[candidates < chosen[1]]
+    return float((chosen[1] + lower.max()) / 2) if len(lower) else chosen[1]
 
 
 def _word_names(vectorizer: HashedNgramVectorizer, clf: LogisticRegression, analyses: Sequence[Analysis]) -> dict[int, str]:
@@ -367,65 +402,65 @@ def train_model(
     *,
     lexicon: dict[str, Any] | None = None,
     min_precision: float = 0.95,
-    C: float = 8.0,
+    max_hard_fpr: float = 0.01,
+    C: float = 4.0,
+    folds: int = 5,
     seed: int = 0,
 ) -> Model:
-    """Fit on the ``train`` split, calibrate out-of-fold, pick the threshold on ``validation``.
+    """Fit on the development rows (``train`` + ``validation``); calibrate and pick the threshold out-of-fold.
 
     Rows in the ``test`` split are never looked at. Without a ``split`` column the split is a
-    deterministic hash of ``group`` (:func:`assign_split`).
+    deterministic hash of ``group`` (:func:`assign_split`). Folds are by group too, so the
+    out-of-fold scores that set the calibration and the threshold never come from a near-duplicate.
     """
     data = _prepare(df)
     lexicon = lexicon if lexicon is not None else load_lexicon()
     analyzer = TextAnalyzer(lexicon)
-    train = data[data["split"] == "train"].reset_index(drop=True)
-    valid = data[data["split"] == "validation"].reset_index(drop=True)
-    if train["label"].nunique() < 2:
+    dev = data[data["split"] != "test"].reset_index(drop=True)
+    if dev["label"].nunique() < 2:
         raise ValueError("training data needs both positive and negative rows")
-    train_an = analyzer.analyze_batch(list(train["text"]))
-    word_vec = _word_vectorizer().fit([a.tokens for a in train_an])
-    char_vec = _char_vectorizer().fit([a.normalized for a in train_an])
-
-    def matrix(analyses: Sequence[Analysis]) -> sp.csr_matrix:
-        return sp.hstack(
-            [
-                word_vec.transform([a.tokens for a in analyses]),
-                char_vec.transform([a.normalized for a in analyses]),
-                sp.csr_matrix(analyzer.lexicon_matrix(analyses) * LEXICON_WEIGHT),
-            ],
-            format="csr",
-        )
-
-    X = matrix(train_an)
-    y = train["label"].to_numpy()
-    groups = train["group"].to_numpy()
+    dev_an = analyzer.analyze_batch(list(dev["text"]))
+    word_vec = _word_vectorizer().fit([a.tokens for a in dev_an])
+    char_vec = _char_vectorizer().fit([a.normalized for a in dev_an])
+    X = sp.hstack(
+        [
+            word_vec.transform([a.tokens for a in dev_an]),
+            char_vec.transform([a.normalized for a in dev_an]),
+            sp.csr_matrix(analyzer.lexicon_matrix(dev_an) * LEXICON_WEIGHT),
+        ],
+        format="csr",
+    )
+    y = dev["label"].to_numpy()
+    groups = dev["group"].to_numpy()
 
     def make_lr() -> LogisticRegression:
         return LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=seed)
 
-    # Platt scaling on out-of-fold margins (folds by group, like the split itself).
-    n_splits = int(min(5, len(np.unique(groups))))
+    # Out-of-fold margins (folds by group) -> Platt scaling and the operating threshold.
+    n_splits = int(min(folds, len(np.unique(groups))))
     oof = np.zeros(len(y))
     for tr, te in GroupKFold(n_splits=n_splits).split(X, y, groups):
         if len(np.unique(y[tr])) < 2:
             continue
         oof[te] = make_lr().fit(X[tr], y[tr]).decision_function(X[te])
     calibrator = LogisticRegression(C=1e4, solver="lbfgs").fit(oof.reshape(-1, 1), y)
+    oof_proba = calibrator.predict_proba(oof.reshape(-1, 1))[:, 1]
+    hard = dev["hard_negative"].to_numpy()
+    threshold = choose_threshold(y, oof_proba, min_precision=min_precision, hard_negative=hard, max_hard_fpr=max_hard_fpr)
     clf = make_lr().fit(X, y)
 
     model = Model(
-        word_names=_word_names(word_vec, clf, train_an),
+        word_names=_word_names(word_vec, clf, dev_an),
         version=_version_today(),
-        threshold=0.5,
+        threshold=threshold,
         lexicon=lexicon,
         word_vectorizer=word_vec,
         char_vectorizer=char_vec,
         classifier=clf,
         calibrator=calibrator,
     )
-    if len(valid) and valid["label"].nunique() == 2:
-        proba = model.predict_proba_texts(list(valid["text"]))
-        model.threshold = choose_threshold(valid["label"].to_numpy(), proba, min_precision=min_precision)
+    pred = oof_proba >= threshold
+    hard_mask = (hard == 1) & (y == 0)
     model.card = {
         "format": FORMAT,
         "version": model.version,
@@ -434,14 +469,31 @@ def train_model(
         "lexicon_version": lexicon.get("version", ""),
         "threshold": model.threshold,
         "threshold_rule": (
-            f"lowest threshold with the best validation F1 among those keeping validation precision >= {min_precision}"
+            f"best out-of-fold F1 on the development rows among thresholds keeping precision >= {min_precision} "
+            f"and hard-negative false-positive rate <= {max_hard_fpr:.0%} (relaxed in that order if impossible); "
+            "placed midway to the next lower score"
         ),
+        "cross_validation": {
+            "folds": n_splits,
+            "by": "group",
+            "overall": _metrics(y, pred),
+            "hard_negatives": {
+                "n": int(hard_mask.sum()),
+                "false_positives": int((pred & hard_mask).sum()),
+                "false_positive_rate": round(float((pred & hard_mask).sum() / hard_mask.sum()), 4) if hard_mask.any() else 0.0,
+            },
+            "by_language": {
+                str(lang): _metrics(y[mask], pred[mask])
+                for lang in sorted(dev["lang"].astype(str).unique())
+                if (mask := (dev["lang"].astype(str) == lang).to_numpy()).any()
+            },
+        },
         "training": {
             "rows": int(len(data)),
-            "train_rows": int(len(train)),
-            "validation_rows": int(len(valid)),
+            "development_rows": int(len(dev)),
             "test_rows_held_out": int((data["split"] == "test").sum()),
-            "train_positives": int(y.sum()),
+            "development_positives": int(y.sum()),
+            "development_hard_negatives": int(hard_mask.sum()),
             "C": C,
             "features": {
                 "word_ngram_columns_used": int((word_vec.idf_ > 0).sum()),
@@ -451,6 +503,16 @@ def train_model(
         },
     }
     return model
+
+
+def _metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float | int]:
+    tp = int(np.sum(pred & (y == 1)))
+    fp = int(np.sum(pred & (y == 0)))
+    fn = int(np.sum(~pred & (y == 1)))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"n": int(len(y)), "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
 # -- persistence ----------------------------------------------------------------------------

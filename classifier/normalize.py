@@ -85,8 +85,11 @@ class Normalizer:
         seps = re.escape(lexicon.get("separators", " ").replace("\t", "").replace("\n", ""))
         # Up to three separator characters between two CJK characters are dropped.
         self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}])[{seps} ]{{1,3}}(?=[{_CJK}])")
-        # Single Latin letters joined by one separator: "i v o r y", "i.v.o.r.y".
-        self._spaced_latin_re = re.compile(r"(?<![a-z0-9])(?:[a-z][ .*_\-·•|/+]){2,}[a-z](?![a-z0-9])")
+        # Single Latin letters joined by spaces ("i v o r y") or by one repeated symbol ("i.v.o.r.y",
+        # "r.h.i.n.oceros": the last run may be longer).
+        self._spaced_latin_re = re.compile(
+            r"(?<![a-z0-9])(?:(?:[a-z] ){2,}[a-z]|[a-z]([.*_\-·•|/+])(?:[a-z]\1)+[a-z]+)(?![a-z0-9])"
+        )
         rewrites = {self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()}
         self._rewrites = {k: v for k, v in rewrites.items() if k and k != v}
         self._latin_rewrites = {k for k in self._rewrites if not is_cjk_term(k)}

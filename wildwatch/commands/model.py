@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
             for s, g in zip(prepared["split"], prepared.get("group", pd.Series([""] * len(prepared))))
         ]
         results = {}
-        for split in ("validation", "test"):
+        for split in ("test",):
             part = prepared[prepared["split"] == split]
             if len(part) and part["label"].nunique() == 2:
                 results[split] = _public(classifier.evaluate(model, part))
@@ -140,8 +140,15 @@ def register(app: typer.Typer) -> None:
             classifier.promote(models_dir, model.version)
         elif previous is not None:
             classifier.promote(models_dir, previous)
+        cv = model.card.get("cross_validation", {})
+        if cv:
+            console.print(
+                f"out-of-fold on {cv['overall']['n']} development rows ({cv['folds']} folds by group): "
+                f"precision {cv['overall']['precision']:.3f}, recall {cv['overall']['recall']:.3f}, "
+                f"F1 {cv['overall']['f1']:.3f}, hard-negative FP rate {cv['hard_negatives']['false_positive_rate']:.3f}"
+            )
         for split, metrics in results.items():
-            console.print(_metrics_table(f"{split} split", metrics))
+            console.print(_metrics_table(f"{split} split (held out)", metrics))
         console.print(f"model {model.version} saved to {target} (threshold {model.threshold:.4f})"
                       + ("" if promote else " — not promoted"))
 
