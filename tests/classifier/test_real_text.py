@@ -28,6 +28,7 @@ def reviews() -> list[str]:
 
 @pytest.mark.parametrize("script", ["zh-Hans", "zh-Hant"])
 def test_reviews_are_not_flagged(shipped_model: classifier.Model, reviews: list[str], script: str) -> None:
-    texts = reviews if script == "zh-Hans" else [opencc.OpenCC("s2hk").convert(t) for t in reviews]
-    flagged = sum(r.flagged for r in shipped_model.score_batch(texts, [""] * len(texts)))
-    assert flagged / len(texts) <= 0.005, flagged
+    converter = opencc.OpenCC("s2hk")
+    texts = reviews if script == "zh-Hans" else [converter.convert(t) for t in reviews]
+    flagged = [t for t, r in zip(texts, shipped_model.score_batch(texts, [""] * len(texts))) if r.flagged]
+    assert len(flagged) / len(texts) <= 0.005, flagged[:5]
