@@ -25,6 +25,7 @@ import re
 import unicodedata
 from typing import Any
 
+import numpy as np
 import opencc
 import ahocorasick
 
@@ -40,6 +41,10 @@ MAX_CHARS = 20_000
 _ZERO_WIDTH = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0xFE0F)
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACES_RE = re.compile(" {2,}")
+#: The one-to-one lookup table covers the Basic Multilingual Plane.
+_TABLE_SIZE = 0x10000
+#: Placeholder for deleted characters (a control character, so it cannot survive the table itself).
+_DROP = "\x01"
 
 
 def clean_text(value: Any) -> str:
@@ -78,10 +83,18 @@ class Normalizer:
         special.update({chr(c): " " for c in list(range(0x00, 0x20)) + [0x7F, 0x3000]})
         special.update({chr(c): "" for c in _ZERO_WIDTH})
         self._emoji = {str(k): str(v) for k, v in lexicon.get("emoji", {}).items()}
-        special.update({k: v for k, v in self._emoji.items() if len(k) == 1})
+        special.update({k: v for k, v in self._emoji.items() if len(k) == 1 and ord(k) < _TABLE_SIZE})
         self._special = special
         self._special_re = re.compile("[" + "".join(re.escape(c) for c in sorted(special)) + "]")
-        self._long_emoji = {k: v for k, v in self._emoji.items() if len(k) > 1}
+        # The numpy table covers the one-to-one replacements; deletions become _DROP, removed after.
+        table = np.arange(_TABLE_SIZE, dtype=np.uint32)
+        for ch, repl in special.items():
+            if ord(ch) < _TABLE_SIZE and len(repl) <= 1:
+                table[ord(ch)] = ord(repl) if repl else ord(_DROP)
+        self._table_np = table
+        self._emoji_re = re.compile(
+            "|".join(re.escape(e) for e in sorted(self._emoji, key=len, reverse=True)) if self._emoji else "(?!)"
+        )
         seps = re.escape(lexicon.get("separators", " ").replace("\t", "").replace("\n", ""))
         # Up to three separator characters between two CJK characters are dropped.
         self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}])[{seps} ]{{1,3}}(?=[{_CJK}])")
@@ -105,16 +118,39 @@ class Normalizer:
         return self._tw.convert(self._hk.convert(self._pre(text))).lower()
 
     def _pre(self, text: str) -> str:
-        """Step 2: special characters, then NFKC when the text is not already in that form."""
-        if self._special_re.search(text):
-            text = self._special_re.sub(lambda m: self._special[m.group()], text)
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-            if self._special_re.search(text):
-                text = self._special_re.sub(lambda m: self._special[m.group()], text)
-        for emoji, word in self._long_emoji.items():
-            text = text.replace(emoji, word)
-        return text
+        """Step 2 for one text."""
+        return self._pre_batch([text])[0]
+
+    def _pre_batch(self, texts: list[str]) -> list[str]:
+        """Step 2: special characters, then NFKC for texts not already in that form.
+
+        One-to-one replacements (full-width ASCII, white space, control characters) go through a numpy
+        lookup table over the whole batch; the rare rest (zero-width characters, emoji, NFKC) per text.
+        """
+        if not texts:
+            return []
+        joined = "\n".join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        astral = bool((codes >= _TABLE_SIZE).any())
+        mapped = codes.copy()
+        in_table = codes < _TABLE_SIZE
+        mapped[in_table] = self._table_np[codes[in_table]]
+        converted = mapped.tobytes().decode("utf-32-le", "surrogatepass")
+        out = []
+        start = 0
+        for text in texts:
+            piece = converted[start : start + len(text)]
+            start += len(text) + 1
+            if _DROP in piece:
+                piece = piece.replace(_DROP, "")
+            if astral and self._emoji_re.search(piece):
+                piece = self._emoji_re.sub(lambda m: self._emoji[m.group()], piece)
+            if not unicodedata.is_normalized("NFKC", piece):
+                piece = unicodedata.normalize("NFKC", piece)
+                if self._special_re.search(piece):
+                    piece = self._special_re.sub(lambda m: self._special[m.group()], piece)
+            out.append(piece)
+        return out
 
     def _rewrite_matches(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, replacement) of each homophone / pinyin / look-alike, leftmost-longest."""
@@ -165,7 +201,7 @@ class Normalizer:
         """Normalise many texts with one OpenCC call and one pass of each regex over the batch."""
         # _pre turns every control character (newline, NUL) into a space, so "\n" and then NUL can
         # separate the texts: OpenCC keeps newlines, and no regex here matches or crosses a NUL.
-        pre = [self._pre(clean_text(t)) for t in texts]
+        pre = self._pre_batch([clean_text(t) for t in texts])
         converted = self._convert("\n".join(pre))
         if converted.count("\n") != len(pre) - 1:  # defensive: conversion never adds or drops newlines
             return [self.normalize(t) for t in texts]

@@ -70,6 +70,8 @@ def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
     row("all", metrics["overall"])
     for lang, m in metrics.get("by_language", {}).items():
         row(lang, m)
+    for source, m in metrics.get("by_source", {}).items():
+        row(f"source: {source}", m)
     hard = metrics.get("hard_negatives")
     if hard:
         table.add_row("hard negatives", str(hard["n"]), "0", "", "", "", f"{hard['false_positive_rate']:.3f}")
