@@ -6,8 +6,7 @@ import logging
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import rjieba
@@ -53,12 +52,11 @@ def join_listing(title: Any, description: Any) -> str:
     return title_text + _JOIN + description_text
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """Everything derived from one listing's text."""
+class Analysis(NamedTuple):
+    """Everything derived from one listing's text (a tuple: one per listing on the hot path)."""
 
     normalized: str
-    tokens: str  # space-joined jieba tokens
+    tokens: str  # jieba tokens joined by white space (split() gives the tokens)
     hits: tuple[Hit, ...]
 
 
@@ -86,9 +84,9 @@ class TextAnalyzer:
         """Normalise, tokenise and match many texts."""
         normalized = self.normalizer.normalize_batch(list(texts))
         out = []
+        cut, find, punct = self._jieba.cut, self.matcher.find, _PUNCT_RE.sub
         for norm in normalized:
-            tokens = " ".join(self.tokenize(norm))
-            out.append(Analysis(norm, tokens, tuple(self.matcher.find(norm))))
+            out.append(Analysis(norm, " ".join(cut(punct(" ", norm), False)), tuple(find(norm))))
         return out
 
     @staticmethod

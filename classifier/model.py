@@ -144,8 +144,7 @@ class Model:
         X = self._matrix(analyses)
         proba = self._proba(X)
         results = []
-        for i, (text, analysis) in enumerate(zip(texts, analyses)):
-            score = float(proba[i])
+        for i, (text, analysis, score) in enumerate(zip(texts, analyses, proba.tolist())):
             flagged = score >= self.threshold
             species = self._species(analysis.hits, flagged) if analysis.hits else ()
             reasons: tuple[str, ...] = ()
@@ -569,7 +568,11 @@ def _card_markdown(card: dict[str, Any]) -> str:
         json.dumps(card.get("training", {}), indent=2, ensure_ascii=False),
         "```",
     ]
-    for key, title in (("metrics", "Metrics"), ("real_text", "False positives on real text nobody here wrote")):
+    for key, title in (
+        ("cross_validation", "Out-of-fold metrics on the development rows (these set the threshold)"),
+        ("metrics", "Held-out metrics"),
+        ("real_text", "False positives on real text nobody here wrote (bench/real_text.py)"),
+    ):
         if key in card:
             lines += ["", f"## {title}", "", "```json", json.dumps(card[key], indent=2, ensure_ascii=False), "```"]
     lines += [

@@ -78,6 +78,14 @@ def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
     return table
 
 
+def _display_path(path: Path, root: Path) -> str:
+    """A path relative to the repository when inside it, so model cards do not leak local directories."""
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _public(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if not k.startswith("_")}
 
@@ -129,8 +137,8 @@ def register(app: typer.Typer) -> None:
             if len(part) and part["label"].nunique() == 2:
                 results[split] = _public(classifier.evaluate(model, part))
         model.card["metrics"] = results
-        model.card["training"]["data"] = str(data)
-        model.card["training"]["extra"] = [str(p) for p in extra or []]
+        model.card["training"]["data"] = _display_path(data, settings.data_dir.parent)
+        model.card["training"]["extra"] = [_display_path(p, settings.data_dir.parent) for p in extra or []]
         previous = None
         if not promote:
             try:
