@@ -97,10 +97,15 @@ class TermMatcher:
 
         def add(term: str, kind: str, species: str | None) -> None:
             key = norm(term).strip()
-            if key:
-                table.setdefault(key, [])
-                if (kind, species) not in table[key]:
-                    table[key].append((kind, species))
+            if not key:
+                return
+            keys = [key]
+            if not is_cjk_term(key) and key[-1].isalpha() and not key.endswith("s"):
+                keys.append(key + "s")  # English plurals: tiger claws, congo greys
+            for k in keys:
+                table.setdefault(k, [])
+                if (kind, species) not in table[k]:
+                    table[k].append((kind, species))
 
         for entry in lexicon["species"]:
             for term in entry["terms"]:

@@ -53,6 +53,8 @@ LATEST_FILE = "LATEST"
 #: Scores below this get no learned-feature reasons (lexicon evidence is still listed).
 REASON_MIN_SCORE = 0.2
 MAX_REASONS = 6
+#: Training weight of a row by its ``source`` (others: 1).
+DEFAULT_SOURCE_WEIGHTS = {"handwritten": 3.0, "moderator": 3.0}
 #: Lexicon features are scaled so they weigh like a handful of n-grams.
 LEXICON_WEIGHT = 1.0
 
@@ -405,6 +407,7 @@ def train_model(
     C: float = 4.0,
     folds: int = 5,
     seed: int = 0,
+    source_weights: dict[str, float] | None = None,
 ) -> Model:
     """Fit on the development rows (``train`` + ``validation``); calibrate and pick the threshold out-of-fold.
 
@@ -431,6 +434,11 @@ def train_model(
     )
     y = dev["label"].to_numpy()
     groups = dev["group"].to_numpy()
+    # Rows written one by one (or reviewed by moderators) are rarer and closer to real listings than
+    # template rows, so they count more.
+    weights_by_source = DEFAULT_SOURCE_WEIGHTS if source_weights is None else source_weights
+    sources = dev["source"].astype(str) if "source" in dev.columns else pd.Series([""] * len(dev))
+    weight = np.array([weights_by_source.get(src, 1.0) for src in sources], dtype=np.float64)
 
     def make_lr() -> LogisticRegression:
         return LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=seed)
@@ -441,12 +449,12 @@ def train_model(
     for tr, te in GroupKFold(n_splits=n_splits).split(X, y, groups):
         if len(np.unique(y[tr])) < 2:
             continue
-        oof[te] = make_lr().fit(X[tr], y[tr]).decision_function(X[te])
+        oof[te] = make_lr().fit(X[tr], y[tr], sample_weight=weight[tr]).decision_function(X[te])
     calibrator = LogisticRegression(C=1e4, solver="lbfgs").fit(oof.reshape(-1, 1), y)
     oof_proba = calibrator.predict_proba(oof.reshape(-1, 1))[:, 1]
     hard = dev["hard_negative"].to_numpy()
     threshold = choose_threshold(y, oof_proba, min_precision=min_precision, hard_negative=hard, max_hard_fpr=max_hard_fpr)
-    clf = make_lr().fit(X, y)
+    clf = make_lr().fit(X, y, sample_weight=weight)
 
     model = Model(
         word_names=_word_names(word_vec, clf, dev_an),
@@ -494,6 +502,7 @@ def train_model(
             "development_positives": int(y.sum()),
             "development_hard_negatives": int(hard_mask.sum()),
             "C": C,
+            "source_weights": dict(weights_by_source),
             "features": {
                 "word_ngram_columns_used": int((word_vec.idf_ > 0).sum()),
                 "char_ngram_columns_used": int((char_vec.idf_ > 0).sum()),
