@@ -138,15 +138,16 @@ class TermMatcher:
         """
         if self._automaton is None or not text:
             return []
-        hits = []
+        hits: list[Hit] = []
+        append, table, latin, n = hits.append, self.table, self._latin, len(text)
         for end, term in self._automaton.iter_long(text):
             start = end - len(term) + 1
-            if term in self._latin and (
-                (start > 0 and _is_word_char(text[start - 1])) or (end + 1 < len(text) and _is_word_char(text[end + 1]))
+            if term in latin and (
+                (start > 0 and _is_word_char(text[start - 1])) or (end + 1 < n and _is_word_char(text[end + 1]))
             ):
                 continue
-            for kind, species in self.table[term]:
-                hits.append(_new_hit(Hit, (start, end + 1, term, kind, species)))
+            for kind, species in table[term]:
+                append(_new_hit(Hit, (start, end + 1, term, kind, species)))
         return hits
 
 

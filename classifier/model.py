@@ -116,15 +116,25 @@ class Model:
     def analyzer(self) -> TextAnalyzer:
         return self._analyzer
 
-    def _matrix(self, analyses: Sequence[Analysis]) -> sp.csr_matrix:
+    def _matrix(self, analyses: Sequence[Analysis]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """The three feature blocks, kept apart: stacking them would cost a sort of every row."""
         words = self.word_vectorizer.transform([a.tokens for a in analyses])
         chars = self.char_vectorizer.transform([a.normalized for a in analyses])
-        lex = sp.csr_matrix(self._analyzer.lexicon_matrix(analyses) * LEXICON_WEIGHT)
-        return sp.hstack([words, chars, lex], format="csr")
+        lex = self._analyzer.lexicon_matrix(analyses) * LEXICON_WEIGHT
+        return words, chars, lex
 
-    def _proba(self, X: sp.csr_matrix) -> np.ndarray:
-        margin = self.classifier.decision_function(X)
-        return self.calibrator.predict_proba(margin.reshape(-1, 1))[:, 1]
+    def _proba(self, blocks: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]) -> np.ndarray:
+        """Calibrated probability; the margin is the classifier's, summed block by block."""
+        words, chars, lex = blocks
+        n_words, n_chars = words.shape[1], chars.shape[1]
+        coef = self._coef
+        margin = (
+            words @ coef[:n_words]
+            + chars @ coef[n_words : n_words + n_chars]
+            + lex @ coef[n_words + n_chars :]
+            + float(self.classifier.intercept_[0])
+        )
+        return self.calibrator.predict_proba(np.asarray(margin).reshape(-1, 1))[:, 1]
 
     # -- scoring ----------------------------------------------------------------------------
     def predict_proba_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -143,15 +153,15 @@ class Model:
         if not texts:
             return []
         analyses = self._analyzer.analyze_batch(texts)
-        X = self._matrix(analyses)
-        proba = self._proba(X)
+        blocks = self._matrix(analyses)
+        proba = self._proba(blocks)
         results = []
         for i, (text, analysis, score) in enumerate(zip(texts, analyses, proba.tolist())):
             flagged = score >= self.threshold
             species = self._species(analysis.hits, flagged) if analysis.hits else ()
             reasons: tuple[str, ...] = ()
             if score >= REASON_MIN_SCORE:
-                reasons = self._reasons(text, analysis, X, i, score, flagged)
+                reasons = self._reasons(text, analysis, blocks[0], i, score, flagged)
             elif species:
                 reasons = self._species_reasons(text, analysis)
             results.append(ScoreResult(round(score, 6), flagged, species, reasons))
@@ -182,14 +192,12 @@ class Model:
         return tuple(f"{shown} ({label})" for shown, label in self._own_words(text, analysis, evidence[:MAX_REASONS]))
 
     def _reasons(
-        self, text: str, analysis: Analysis, X: sp.csr_matrix, i: int, score: float, flagged: bool
+        self, text: str, analysis: Analysis, words: sp.csr_matrix, i: int, score: float, flagged: bool
     ) -> tuple[str, ...]:
         """Terms that pushed the score up, in the listing's own words, strongest first."""
-        lo, hi = X.indptr[i], X.indptr[i + 1]
-        cols = X.indices[lo:hi]
-        in_words = cols < self.word_vectorizer.n_features
-        cols = cols[in_words]
-        values = X.data[lo:hi][in_words] * self._coef[cols]
+        lo, hi = words.indptr[i], words.indptr[i + 1]
+        cols = words.indices[lo:hi]
+        values = words.data[lo:hi] * self._coef[cols]
         contribution = dict(zip(cols.tolist(), values.tolist()))
         evidence: list[tuple[float, int, int, str, str]] = []  # (rank, start, end, term, label)
         seen: set[str] = set()

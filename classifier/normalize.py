@@ -202,10 +202,16 @@ class Normalizer:
         # _pre turns every control character (newline, NUL) into a space, so "\n" and then NUL can
         # separate the texts: OpenCC keeps newlines, and no regex here matches or crosses a NUL.
         pre = self._pre_batch([clean_text(t) for t in texts])
-        converted = self._convert("\n".join(pre))
-        if converted.count("\n") != len(pre) - 1:  # defensive: conversion never adds or drops newlines
-            return [self.normalize(t) for t in texts]
-        out = self._post_raw(converted.replace("\n", "\x00")).split("\x00")
+        # Only texts with non-ASCII characters go through OpenCC; ASCII ones are just lower-cased.
+        wide = [i for i, t in enumerate(pre) if not t.isascii()]
+        converted = [t.lower() for t in pre]
+        if wide:
+            done = self._tw.convert(self._hk.convert("\n".join(pre[i] for i in wide))).lower().split("\n")
+            if len(done) != len(wide):  # defensive: conversion never adds or drops newlines
+                return [self.normalize(t) for t in texts]
+            for i, text in zip(wide, done):
+                converted[i] = text
+        out = self._post_raw("\x00".join(converted)).split("\x00")
         return [t.strip(" ") for t in out]
 
     def normalize_with_offsets(self, text: Any) -> tuple[str, str, list[tuple[int, int]]]:
