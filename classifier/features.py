@@ -57,7 +57,13 @@ class Analysis(NamedTuple):
 
     normalized: str
     tokens: str  # jieba tokens joined by white space (split() gives the tokens)
-    hits: tuple[Hit, ...]
+    matches: list[tuple[int, str]]  # TermMatcher.find_matches output
+    matcher: TermMatcher
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Lexicon hits, built on demand (most listings never need them)."""
+        return self.matcher.expand(self.matches) if self.matches else []
 
 
 #: Punctuation and symbols: token boundaries for jieba, never tokens themselves.
@@ -84,40 +90,46 @@ class TextAnalyzer:
         """Normalise, tokenise and match many texts."""
         normalized = self.normalizer.normalize_batch(list(texts))
         out = []
-        cut, find, punct = self._jieba.cut, self.matcher.find, _PUNCT_RE.sub
+        cut, find, punct, matcher = self._jieba.cut, self.matcher.find_matches, _PUNCT_RE.sub, self.matcher
         for norm in normalized:
-            out.append(Analysis(norm, " ".join(cut(punct(" ", norm), False)), tuple(find(norm))))
+            out.append(Analysis(norm, " ".join(cut(punct(" ", norm), False)), find(norm), matcher))
         return out
 
-    @staticmethod
-    def lexicon_vector(hits: Sequence[Hit]) -> list[float]:
+    def lexicon_vector(self, matches: Sequence[tuple[int, str]]) -> list[float]:
         """Dense lexicon features for one listing (see :data:`LEXICON_FEATURES`)."""
-        counts = {"species": 0, "code": 0, "exclusion": 0, "trade": 0, "contact": 0, "negative": 0}
-        kinds = set()
-        for hit in hits:
-            counts[hit.kind] += 1
-            if hit.kind == "species":
-                kinds.add(hit.species)
-        species = counts["species"] > 0
-        negative = counts["negative"] + counts["exclusion"] > 0
-        evidence = species or counts["code"] > 0
+        n_species = n_code = n_excl = n_trade = n_contact = n_neg = 0
+        named: set[str] = set()
+        term_counts = self.matcher.term_counts
+        for _, term in matches:
+            (a, b, c, d, e, f), names = term_counts[term]
+            n_species += a
+            n_code += b
+            n_excl += c
+            n_trade += d
+            n_contact += e
+            n_neg += f
+            if names:
+                named |= names
+        species = n_species > 0
+        negative = n_neg + n_excl > 0
+        evidence = species or n_code > 0
         return [
-            math.log1p(counts["species"]),
-            math.log1p(counts["code"]),
-            math.log1p(counts["exclusion"]),
-            math.log1p(counts["trade"]),
-            math.log1p(counts["contact"]),
-            math.log1p(counts["negative"]),
-            float(species and counts["trade"] > 0),
-            float(species and counts["contact"] > 0),
+            math.log1p(n_species),
+            math.log1p(n_code),
+            math.log1p(n_excl),
+            math.log1p(n_trade),
+            math.log1p(n_contact),
+            math.log1p(n_neg),
+            float(species and n_trade > 0),
+            float(species and n_contact > 0),
             float(species and negative),
             float(evidence and not negative),
-            float(evidence and counts["trade"] == 0 and counts["contact"] == 0),
-            float(len(kinds)),
+            float(evidence and n_trade == 0 and n_contact == 0),
+            float(len(named)),
         ]
 
     def lexicon_matrix(self, analyses: Sequence[Analysis]) -> np.ndarray:
         """The dense lexicon features of many listings."""
         if not analyses:
             return np.zeros((0, len(LEXICON_FEATURES)))
-        return np.array([self.lexicon_vector(a.hits) for a in analyses], dtype=np.float64)
+        return np.array([self.lexicon_vector(a.matches) for a in analyses], dtype=np.float64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -118,6 +119,12 @@ class TermMatcher:
             for term in lexicon[kind]:
                 add(term, kind, None)
         self.table = table
+        # Per term: how many hits of each kind it makes, and the species it names (for fast features).
+        self.term_counts: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}
+        for term, entries in table.items():
+            counts = tuple(sum(1 for kind, _ in entries if kind == k) for k in KINDS)
+            named = frozenset(str(sp) for kind, sp in entries if kind == "species" and sp)
+            self.term_counts[term] = (counts, named)
         self._latin = {t for t in table if not is_cjk_term(t)}
         automaton = ahocorasick.Automaton()
         for term in table:
@@ -131,26 +138,43 @@ class TermMatcher:
         """Every CJK term, for the tokenizer's domain dictionary."""
         return [t for t in self.table if is_cjk_term(t)]
 
-    def find(self, text: str) -> list[Hit]:
-        """All non-overlapping hits, leftmost-longest; an exclusion hides the terms it covers.
+    def find_matches(self, text: str) -> list[tuple[int, str]]:
+        """(index of the last character, term) of every hit, leftmost-longest, no overlaps.
 
         Latin terms count only on word boundaries ("ivory" not inside "ivorycoast").
         """
         if self._automaton is None or not text:
             return []
+        matches = list(self._automaton.iter_long(text))
+        if self._latin and _LATIN_RE.search(text):
+            n = len(text)
+            matches = [
+                (end, term)
+                for end, term in matches
+                if term not in self._latin
+                or not (
+                    (end - len(term) >= 0 and _is_word_char(text[end - len(term)]))
+                    or (end + 1 < n and _is_word_char(text[end + 1]))
+                )
+            ]
+        return matches
+
+    def expand(self, matches: Sequence[tuple[int, str]]) -> list[Hit]:
+        """Hits (one per kind and species of each matched term) from :meth:`find_matches` output."""
         hits: list[Hit] = []
-        append, table, latin, n = hits.append, self.table, self._latin, len(text)
-        for end, term in self._automaton.iter_long(text):
+        table = self.table
+        for end, term in matches:
             start = end - len(term) + 1
-            if term in latin and (
-                (start > 0 and _is_word_char(text[start - 1])) or (end + 1 < n and _is_word_char(text[end + 1]))
-            ):
-                continue
             for kind, species in table[term]:
-                append(_new_hit(Hit, (start, end + 1, term, kind, species)))
+                hits.append(_new_hit(Hit, (start, end + 1, term, kind, species)))
         return hits
 
+    def find(self, text: str) -> list[Hit]:
+        """All hits in normalised text; an exclusion hides the terms it covers."""
+        return self.expand(self.find_matches(text))
 
+
+_LATIN_RE = re.compile("[a-z0-9]")
 #: Builds a Hit without NamedTuple's Python-level __new__ (thousands per batch).
 _new_hit = tuple.__new__
 

@@ -158,7 +158,7 @@ class Model:
         results = []
         for i, (text, analysis, score) in enumerate(zip(texts, analyses, proba.tolist())):
             flagged = score >= self.threshold
-            species = self._species(analysis.hits, flagged) if analysis.hits else ()
+            species = self._species(analysis.matches, flagged) if analysis.matches else ()
             reasons: tuple[str, ...] = ()
             if score >= REASON_MIN_SCORE:
                 reasons = self._reasons(text, analysis, blocks[0], i, score, flagged)
@@ -167,8 +167,17 @@ class Model:
             results.append(ScoreResult(round(score, 6), flagged, species, reasons))
         return results
 
-    def _species(self, hits: Sequence[Hit], flagged: bool) -> tuple[str, ...]:
-        found = {h.species for h in hits if h.kind == "species" or (flagged and h.kind == "code")}
+    def _species(self, matches: Sequence[tuple[int, str]], flagged: bool) -> tuple[str, ...]:
+        """Species named by strong terms, plus those named by code words when the listing is flagged."""
+        table = self._analyzer.matcher.table
+        term_counts = self._analyzer.matcher.term_counts
+        found: set[str] = set()
+        for _, term in matches:
+            names = term_counts[term][1]
+            if names:
+                found |= names
+            if flagged and term_counts[term][0][1]:
+                found.update(str(sp) for kind, sp in table[term] if kind == "code")
         if not found:
             return ()
         return tuple(name for name in self._species_names if name in found)
