@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from .features import LEXICON_FEATURES, Analysis, TextAnalyzer, join_listing
-from .lexicon import Hit, load_lexicon
+from .lexicon import load_lexicon
 from .vectorize import HashedNgramVectorizer
 
 __all__ = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,7 +26,11 @@ _SHIFT = np.uint64(33)
 _BOUNDARY = 0  # code point / token id that separates documents inside one batch array
 
 
-@lru_cache(maxsize=1 << 17)
+#: token -> id memo (a plain dict: cheaper per lookup than lru_cache on the hot path), cleared when full.
+_TOKEN_IDS: dict[str, int] = {}
+_TOKEN_CACHE_MAX = 1 << 18
+
+
 def _token_id(token: str) -> int:
     """A stable, non-zero 32-bit id for a token (crc32: same in every process, unlike hash())."""
     return zlib.crc32(token.encode("utf-8", "surrogatepass")) | 1
@@ -77,8 +80,18 @@ class HashedNgramVectorizer(TransformerMixin, BaseEstimator):
             return np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
         if self.analyzer == "word":
             ids: list[int] = []
+            cache = _TOKEN_IDS
+            if len(cache) > _TOKEN_CACHE_MAX:
+                cache.clear()
             for doc in docs:
-                ids.extend(_token_id(tok) for tok in doc.split())
+                tokens = doc.split()
+                try:
+                    ids.extend([cache[tok] for tok in tokens])
+                except KeyError:
+                    for tok in tokens:
+                        if tok not in cache:
+                            cache[tok] = _token_id(tok)
+                    ids.extend([cache[tok] for tok in tokens])
                 ids.append(_BOUNDARY)
             return np.array(ids, dtype=np.uint64)
         raise ValueError(f"analyzer must be 'char' or 'word', not {self.analyzer!r}")
