@@ -74,8 +74,10 @@ def make_listings(n: int, seed: int = 7, mix: tuple[float, float, float] = MIX) 
         zh = r < 0.7
         ordinary, lookalike, trade = (ZH_ORDINARY, ZH_LOOKALIKE, ZH_TRADE) if zh else (EN_ORDINARY, EN_LOOKALIKE, EN_TRADE)
         extra = [] if kind < mix[0] else lookalike if kind < mix[0] + mix[1] else trade
-        def pick() -> str:
+
+        def pick(extra: list[str] = extra, ordinary: list[str] = ordinary) -> str:
             return rng.choice(extra) if extra and rng.random() < 0.3 else rng.choice(ordinary)
+
         if zh:
             title = "".join(pick() for _ in range(3))[:20]
             desc = "，".join(pick() for _ in range(40))[:130]
