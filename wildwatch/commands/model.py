@@ -11,10 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import classifier
 from wildwatch.commands.options import DbOption
 from wildwatch.errors import InputError, ModelError
-from wildwatch.learning import promotion_check, review_summary, reviews_frame
 from wildwatch.runtime import open_store
 from wildwatch.settings import get_settings
 
@@ -113,6 +111,9 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Train a classifier on the seed data (+ extra rows), evaluate it on the held-out test split, save it."""
+        import classifier  # heavy (sklearn, skops): only when these commands run
+        from wildwatch.learning import promotion_check, review_summary, reviews_frame
+
         settings = get_settings()
         console = Console()
         data = data or settings.data_dir / "labeled" / "seed.csv"
@@ -192,6 +193,8 @@ def register(app: typer.Typer) -> None:
         split: Annotated[str | None, typer.Option(help="Only rows of this split (train/validation/test).")] = None,
     ) -> None:
         """Print precision, recall, F1, FP rate on hard negatives and per language for labeled rows."""
+        import classifier  # heavy (sklearn, skops): only when these commands run
+
         settings = get_settings()
         console = Console()
         df = read_labeled_csv(input)
