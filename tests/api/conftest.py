@@ -8,28 +8,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_session_factory, session_scope
-from tests.api.fakes import FakeModel
-from tests.store.databases import BACKENDS, Databases, engine_for
+from tests.fakes import FakeModel
+from tests.databases import BACKENDS, Databases, engine_for
 from tests.store.seed import Seeded, seed_store
 from wildwatch.settings import Settings
-
-
-@pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    dbs = Databases(tmp_path_factory.mktemp("api-template"))
-    yield dbs
-    dbs.close()
-
-
-@pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, databases: Databases, tmp_path: Path) -> Iterator[Engine]:
-    with engine_for(databases, request.param, tmp_path) as engine:
-        yield engine
 
 
 @dataclass

@@ -15,8 +15,8 @@ from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_session_factory, session_scope
 from tests.api.conftest import make_settings
-from tests.api.fakes import FakeModel
-from tests.store.databases import BACKENDS, Databases, engine_for
+from tests.fakes import FakeModel
+from tests.databases import BACKENDS, Databases, engine_for
 from tests.store.seed import seed_store
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from store.db import MIGRATIONS_DIR, current_revision, downgrade, make_engine, migrate
 from store.models import Listing
 from store.queries import ListingFilter, list_listings
-from tests.store.databases import BACKENDS, postgres_database
+from tests.databases import BACKENDS, postgres_database
 
 
 @pytest.fixture(params=BACKENDS)
