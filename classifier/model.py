@@ -335,24 +335,29 @@ def choose_threshold(
     min_precision: float = 0.95,
     hard_negative: np.ndarray | None = None,
     max_hard_fpr: float = 0.01,
+    sample_weight: np.ndarray | None = None,
 ) -> float:
     """Best-F1 threshold among those keeping precision ≥ ``min_precision`` and hard-negative FPR ≤ ``max_hard_fpr``.
 
-    Constraints are relaxed in that order (hard negatives first) when no threshold meets them.
+    Precision and F1 count each row with its ``sample_weight`` (the training weight, so hand-written
+    rows weigh as they do in the fit and the many template rows do not drown them out); the
+    hard-negative rate counts rows. Constraints are relaxed in that order (hard negatives first) when
+    no threshold meets them.
     """
     y = np.asarray(y).astype(int)
     proba = np.asarray(proba, dtype=float)
     hard = np.zeros(len(y), dtype=bool) if hard_negative is None else (np.asarray(hard_negative).astype(int) == 1)
     hard &= y == 0
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     candidates = np.unique(np.concatenate([proba, [0.5]]))
 
     def best(check_hard: bool, check_precision: bool) -> tuple[float, float] | None:
         found: tuple[float, float] | None = None
         for t in candidates:
             pred = proba >= t
-            tp = float(np.sum(pred & (y == 1)))
-            fp = float(np.sum(pred & (y == 0)))
-            fn = float(np.sum(~pred & (y == 1)))
+            tp = float(np.sum(w[pred & (y == 1)]))
+            fp = float(np.sum(w[pred & (y == 0)]))
+            fn = float(np.sum(w[~pred & (y == 1)]))
             if tp == 0:
                 continue
             precision, recall = tp / (tp + fp), tp / (tp + fn)
@@ -470,7 +475,9 @@ def train_model(
     calibrator = LogisticRegression(C=1e4, solver="lbfgs").fit(oof.reshape(-1, 1), y)
     oof_proba = calibrator.predict_proba(oof.reshape(-1, 1))[:, 1]
     hard = dev["hard_negative"].to_numpy()
-    threshold = choose_threshold(y, oof_proba, min_precision=min_precision, hard_negative=hard, max_hard_fpr=max_hard_fpr)
+    threshold = choose_threshold(
+        y, oof_proba, min_precision=min_precision, hard_negative=hard, max_hard_fpr=max_hard_fpr, sample_weight=weight
+    )
     clf = make_lr().fit(X, y, sample_weight=weight)
 
     model = Model(
@@ -495,7 +502,8 @@ def train_model(
         "threshold_rule": (
             f"best out-of-fold F1 on the development rows among thresholds keeping precision >= {min_precision} "
             f"and hard-negative false-positive rate <= {max_hard_fpr:.0%} (relaxed in that order if impossible); "
-            "placed midway to the next lower score"
+            "precision and F1 weight each row by its training weight (hand-written rows x3), the hard-negative "
+            "rate counts rows; placed midway to the next lower score"
         ),
         "cross_validation": {
             "folds": n_splits,

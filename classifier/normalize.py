@@ -8,7 +8,9 @@ Steps, in order (each listed in docs/classifier.md):
    characters removed;
 3. Traditional -> Simplified with OpenCC, Hong Kong variants then Taiwan variants (``hk2s``, ``tw2s``);
 4. lower case;
-5. separators inside words removed: ``象 牙``, ``象*牙`` -> ``象牙``; ``i v o r y`` -> ``ivory``;
+5. separators inside words removed: ``象 牙``, ``象*牙``, ``犀/牛/角``, ``犀~角`` (any run of up to three
+   symbols or spaces between CJK characters, sentence ends excepted) -> ``象牙``; ``i v o r y``,
+   ``i~v~o~r~y`` -> ``ivory``;
 6. homophones, pinyin and look-alike spellings rewritten to the canonical term (``西牛角`` -> ``犀牛角``,
    ``xiangya`` -> ``象牙``, ``iv0ry`` -> ``ivory``);
 7. runs of white space collapsed.
@@ -43,6 +45,9 @@ _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACES_RE = re.compile(" {2,}")
 #: The one-to-one lookup table covers the Basic Multilingual Plane.
 _TABLE_SIZE = 0x10000
+#: One symbol or punctuation mark that may sit inside an evaded word: anything but word characters,
+#: white space, NUL (separates texts in a batch) and sentence ends (the title/description break is "。").
+_SYMBOL = r"[^\w\s\x00。！？；!?;…]"
 #: Placeholder for deleted characters (a control character, so it cannot survive the table itself).
 _DROP = "\x01"
 
@@ -96,12 +101,13 @@ class Normalizer:
             "|".join(re.escape(e) for e in sorted(self._emoji, key=len, reverse=True)) if self._emoji else "(?!)"
         )
         seps = re.escape(lexicon.get("separators", " ").replace("\t", "").replace("\n", ""))
-        # Up to three separator characters between two CJK characters are dropped.
-        self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}])[{seps} ]{{1,3}}(?=[{_CJK}])")
+        # Up to three separator characters between two CJK characters are dropped: the lexicon's list
+        # plus any other symbol or punctuation mark (犀/牛/角, 犀~角, 象♪牙), except sentence ends.
+        self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}])(?:[{seps} ]|{_SYMBOL}){{1,3}}(?=[{_CJK}])")
         # Single Latin letters joined by spaces ("i v o r y") or by one repeated symbol ("i.v.o.r.y",
-        # "r.h.i.n.oceros": the last run may be longer).
+        # "i~v~o~r~y", "r.h.i.n.oceros": the last run may be longer).
         self._spaced_latin_re = re.compile(
-            r"(?<![a-z0-9])(?:(?:[a-z] ){2,}[a-z]|[a-z]([.*_\-·•|/+])(?:[a-z]\1)+[a-z]+)(?![a-z0-9])"
+            rf"(?<![a-z0-9])(?:(?:[a-z] ){{2,}}[a-z]|[a-z]({_SYMBOL})(?:[a-z]\1)+[a-z]+)(?![a-z0-9])"
         )
         rewrites = {self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()}
         self._rewrites = {k: v for k, v in rewrites.items() if k and k != v}

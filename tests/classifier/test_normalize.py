@@ -27,6 +27,12 @@ from classifier.normalize import MAX_CHARS, clean_text
         ("鹤 · 顶 · 红", "鹤顶红"),
         ("i v o r y", "ivory"),
         ("i.v.o.r.y carving", "ivory carving"),
+        ("犀/牛/角 整支", "犀牛角整支"),
+        ("舊犀~角", "旧犀角"),
+        ("象♪牙", "象牙"),
+        ("虎&骨", "虎骨"),
+        ("i~v~o~r~y", "ivory"),
+        ("象牙。犀角", "象牙。犀角"),
         # homophones, pinyin, look-alikes
         ("西牛角杯", "犀牛角杯"),
         ("穿山夹", "穿山甲"),
