@@ -555,6 +555,9 @@ def save_model(model: Model, models_dir: Path, *, version: str | None = None) ->
     models_dir.mkdir(parents=True, exist_ok=True)
     model.version = version or _version_today(models_dir)
     model.card["version"] = model.version
+    for metrics in model.card.get("metrics", {}).values():  # evaluated before the version was final
+        if isinstance(metrics, dict) and "model" in metrics:
+            metrics["model"] = model.version
     target = models_dir / model.version
     target.mkdir(parents=True, exist_ok=False)
     payload = {

@@ -33,6 +33,14 @@ POSITIVES = [
     ("象 * 牙手串", "老料，包真，私聊"),
     ("西牛角杯", "包老，可验货，vx私聊"),
     ("🐘🦷手镯", "包真，懂的来"),
+    # short titles, no seller phrasing, symbols inside words
+    ("虎骨 两块", "泡酒用"),
+    ("老虎牙 挂绳", "保平安"),
+    ("熊胆粉 小瓶", "长辈留下的"),
+    ("玳瑁 手镯", "海边带回来的"),
+    ("犀|牛|角 小块", "老的"),
+    ("Tiger claw pendant", "Real claw, silver cap."),
+    ("Mammoth ivory carving", "Certified mammoth, very white."),
 ]
 HARD_NEGATIVES = [
     ("仿象牙树脂手镯", "树脂材质，非动物制品，包邮"),
@@ -46,6 +54,10 @@ HARD_NEGATIVES = [
     ("美甲片 穿戴甲", "送胶，款式见图"),
     ("虎皮鹦鹉 一对", "自家繁殖，送鸟笼"),
     ("仿玳瑁眼镜框", "醋酸板材，玳瑁色"),
+    ("玳瑁色 鲨鱼夹", "塑料，大号"),
+    ("猛犸象 恐龙模型", "塑料玩具"),
+    ("熊胆草珊瑚含片", "药店买多了"),
+    ("Tortoiseshell acetate sunglasses", "Plastic frame, like new."),
     ("Faux ivory resin bangle", "Resin, ivory look. No animal products."),
     ("Tiger Balm red 30g", "Pain relief ointment. Sealed."),
     ("Ox horn comb", "Handmade from ox horn."),
@@ -168,3 +180,19 @@ def test_shipped_model_is_skops_only() -> None:
     with zipfile.ZipFile(path / MODEL_FILE) as zf:
         assert "schema.json" in zf.namelist()
     assert set(sio.get_untrusted_types(file=path / MODEL_FILE)) <= set(classifier.model.TRUSTED_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        # unweighted, the lone low-scoring positive is not worth the false positive below it
+        (None, 0.7),
+        # weighted x3 (a hand-written row), it is: the threshold drops below it
+        ([1, 1, 1, 1, 3, 1], 0.2),
+    ],
+)
+def test_threshold_weights_rows(weights: list[float] | None, expected: float) -> None:
+    y = [1, 1, 0, 0, 1, 0]
+    proba = [0.9, 0.8, 0.6, 0.5, 0.3, 0.1]
+    threshold = classifier.model.choose_threshold(y, proba, min_precision=0.0, sample_weight=weights)
+    assert threshold == pytest.approx(expected)
