@@ -37,6 +37,12 @@ logger = logging.getLogger(__name__)
 MAX_CHARS = 20_000
 
 _ZERO_WIDTH = {0x200B: None, 0x200C: None, 0x200D: None, 0x2060: None, 0xFEFF: None, 0x00AD: None, 0xFE0F: None}
+# Other invisible format characters evaders put inside a term ("象<RLM>牙"): bidi marks and
+# isolates, the Mongolian vowel separator, invisible operators, the grapheme joiner, tag characters.
+_ZERO_WIDTH.update(dict.fromkeys(
+    [0x034F, 0x061C, 0x180E, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2061, 0x2065),
+     *range(0x2066, 0x206A), *range(0xE0000, 0xE0080)]
+))
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACES_RE = re.compile(r"\s+")
 
