@@ -144,7 +144,7 @@ def _acceptable(text: str, encoding: str) -> bool:
 def _detect(body: bytes) -> DecodedBody | None:
     """Try the encodings Chinese/English marketplaces actually use, best-scoring first."""
     sample = body[:_SAMPLE_BYTES]
-    if sample.isascii():
+    if sample.isascii() and body.isascii():  # an ASCII head (scripts, CSS) may precede the text
         return DecodedBody(body.decode("ascii"), "ascii", True)
     utf8 = _strict(body, "utf_8")
     if utf8 is not None:
