@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
-from sqlalchemy.exc import IntegrityError, OperationalError
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crawler.items import ListingItem, SkipItem
 from store.db import make_engine, make_session_factory, session_scope
@@ -48,6 +49,8 @@ class StorePipeline:
         self.totals = UpsertCounts()
         self.skip_reasons: Counter[str] = Counter()
         self._last_progress = time.monotonic()
+        self.crawler: Crawler | None = None
+        self._stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -58,7 +61,7 @@ class StorePipeline:
             raise NotConfigured("WILDWATCH_DATABASE_URL and WILDWATCH_SNAPSHOT_DIR must be set")
         run_id = settings.get("WILDWATCH_RUN_ID")
         site_id = settings.get("WILDWATCH_SITE_ID")
-        return cls(
+        pipeline = cls(
             url,
             Path(snapshot_dir),
             int(run_id) if run_id else None,
@@ -67,6 +70,8 @@ class StorePipeline:
             settings.getfloat("WILDWATCH_PROGRESS_SECONDS", 5.0),
             crawler.stats,
         )
+        pipeline.crawler = crawler
+        return pipeline
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, SkipItem):
@@ -74,11 +79,27 @@ class StorePipeline:
             self.skip_reasons[item.reason] += 1
             self.stats.inc_value(f"wildwatch/skip/{item.reason}")
         elif isinstance(item, ListingItem):
-            self.pending.append(self._to_record(item))
+            try:
+                record = self._to_record(item)
+            except OSError as exc:
+                self._snapshot_failed(exc)
+                raise DropItem(f"snapshot not written: {item.url}", log_level="DEBUG") from exc
+            self.pending.append(record)
         if len(self.pending) >= self.batch_size or len(self.skips) >= self.batch_size:
             self.flush()
         self._report_progress()
         return item
+
+    def _snapshot_failed(self, exc: OSError) -> None:
+        """Evidence that cannot be written stops the crawl as failed (disk full, read-only ...), so
+        `--resume` fetches the rest once there is space; storing listings without it would lose it."""
+        if self._stopping:
+            return
+        self._stopping = True
+        logger.error("cannot write snapshots to %s (%s): stopping the crawl; free space, then run it again "
+                     "with --resume", self.snapshots.root, exc.strerror or exc)
+        if self.crawler is not None and self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="snapshot_write_failed"))
 
     def _to_record(self, item: ListingItem) -> ListingIn:
         blob = self.snapshots.save(item.body)
