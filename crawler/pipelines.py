@@ -51,6 +51,7 @@ class StorePipeline:
         self._last_progress = time.monotonic()
         self.crawler: Crawler | None = None
         self._stopping = False
+        self.retry_seconds = 120.0  # how long a batch waits for an unavailable database
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -71,6 +72,7 @@ class StorePipeline:
             crawler.stats,
         )
         pipeline.crawler = crawler
+        pipeline.retry_seconds = settings.getfloat("WILDWATCH_STORE_RETRY_SECONDS", 120.0)
         return pipeline
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
@@ -135,16 +137,28 @@ class StorePipeline:
         """Write what is buffered in one transaction."""
         if not self.pending and not self.skips:
             return
-        for attempt in range(1, _ATTEMPTS + 1):
+        attempt = 0
+        deadline = time.monotonic() + self.retry_seconds
+        while True:
+            attempt += 1
             try:
                 counts = self._write()
                 break
-            except (IntegrityError, OperationalError) as exc:
-                # Another worker inserted the same seller/listing first, or held the SQLite
-                # write lock too long: the batch rolled back whole, so writing it again is safe.
-                if attempt == _ATTEMPTS:
+            except IntegrityError:
+                # Another worker inserted the same seller/listing first: the batch rolled back
+                # whole, so writing it again is safe.
+                if attempt >= _ATTEMPTS:
                     raise
-                logger.info("store batch conflicted (%s); retrying", type(exc).__name__)
+                logger.info("store batch conflicted (IntegrityError); retrying")
+            except OperationalError as exc:
+                # The SQLite write lock was held too long, or the database server is down or
+                # restarting: keep the batch and wait for it (the crawl pauses; nothing is lost).
+                wait = min(0.5 * 2 ** (attempt - 1), 10.0)
+                if time.monotonic() + wait > deadline:
+                    raise
+                logger.warning("database unavailable (%s); keeping %d listings, retrying in %.1fs",
+                               type(getattr(exc, "orig", None) or exc).__name__, len(self.pending), wait)
+                time.sleep(wait)
         self.totals.add(counts)
         for name in ("new", "updated", "unchanged"):
             self.stats.inc_value(f"wildwatch/listings_{name}", getattr(counts, name))

@@ -45,6 +45,7 @@ WILDWATCH_SITE_ID = None
 WILDWATCH_MAX_PAGES = 0
 WILDWATCH_STORE_BATCH = 200
 WILDWATCH_PROGRESS_SECONDS = 5.0
+WILDWATCH_STORE_RETRY_SECONDS = 120.0  # a batch waits this long for an unavailable database, then fails the crawl
 # Distributed mode (scrapy-redis): filled in by --redis; a worker whose queue stays empty this
 # long stops (other workers may still be enqueueing pages).
 WILDWATCH_REDIS_URL = None
