@@ -73,7 +73,7 @@ def count(engine: Engine, statement) -> int:  # type: ignore[no-untyped-def]
 class CountingReceiver:
     """A webhook receiver that verifies signatures, takes ``delay`` seconds, and counts every receipt."""
 
-    def __init__(self, delay: float = 0.0, status: int = 204) -> None:
+    def __init__(self, delay: float = 0.0, status: int = 204, port: int = 0) -> None:
         self.delay = delay
         self.status = status
         self.received: Counter[str] = Counter()  # delivery_id -> receipts
@@ -102,7 +102,7 @@ class CountingReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
 
     @property
