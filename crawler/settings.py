@@ -51,3 +51,5 @@ WILDWATCH_STORE_RETRY_SECONDS = 120.0  # a batch waits this long for an unavaila
 WILDWATCH_REDIS_URL = None
 WILDWATCH_REDIS_PREFIX = None
 WILDWATCH_REDIS_IDLE_SECONDS = 10.0
+# A worker that cannot reach Redis this long fails its run (reason "redis_unavailable").
+WILDWATCH_REDIS_GRACE_SECONDS = 30.0
