@@ -22,7 +22,7 @@ from store.models import CrawlRun, Listing
 from tests.api.fakes import FakeModel
 from tests.crawler.sites.synthetic import SyntheticSite, item_path
 from tests.faults.launcher import Launcher
-from tests.faults.services import PrivatePostgres
+from tests.faults.services import PrivatePostgres, PrivateRedis
 from tests.faults.tally import note
 from tests.faults.world import fault_env
 from wildwatch.settings import Settings
@@ -118,3 +118,50 @@ def test_api_answers_503_while_postgres_is_down_and_recovers(postgres: PrivatePo
             assert time.monotonic() < deadline, "the API did not recover after PostgreSQL came back"
             time.sleep(0.2)
     engine.dispose()
+
+
+def test_redis_gone_mid_distributed_crawl_stops_clearly_and_resume_completes(
+    launcher: Launcher, tmp_path: Path
+) -> None:
+    redis_server = PrivateRedis()
+    try:
+        redis_server.start()
+    except (FileNotFoundError, OSError) as exc:
+        pytest.skip(f"cannot start a private redis-server: {exc}")
+    site = SyntheticSite(ITEMS, delay=0.15).start()
+    db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
+    engine = make_engine(db_url)
+    migrate(engine)
+    log = tmp_path / "crawl.log"
+    argv = ["crawl", site.url + "/", "--db", db_url, "--resume", "--redis", redis_server.url, "--redis-prefix",
+            "ww-fault", "--set", "WILDWATCH_REDIS_IDLE_SECONDS=2", "--set", "WILDWATCH_REDIS_GRACE_SECONDS=3",
+            "--set", "WILDWATCH_STORE_BATCH=2",
+            "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "--set", "AUTOTHROTTLE_ENABLED=False"]
+    try:
+        pid = launcher.spawn(argv, env=fault_env(tmp_path), log=log)
+        deadline = time.monotonic() + 60
+        while _listing_count(engine) < 6:
+            assert time.monotonic() < deadline and launcher.wait(pid, 0) is None, log.read_text()[-3000:]
+            time.sleep(0.1)
+        redis_server.kill()
+        note("faults/redis_killed")
+        rc = launcher.wait(pid, 90)
+        if rc is None:
+            launcher.kill(pid)
+        assert rc is not None, "the worker hung after Redis went away"
+        output = log.read_text()
+        assert rc != 0, "a crawl that lost its shared queue must not report success"
+        assert "redis" in output.lower()
+        redis_server.start()  # a new, empty Redis: the frontier is rediscovered from the start pages
+        rc = launcher.run(argv + ["--redis-reset"], env=fault_env(tmp_path), log=log, timeout=120)
+        assert rc == 0, log.read_text()[-3000:]
+        with engine.connect() as conn:
+            urls = list(conn.execute(select(Listing.url)).scalars())
+        expected = {site.url + item_path(i) for i in range(ITEMS)}
+        note("faults/lost", len(expected - set(urls)))
+        note("faults/duplicated", len(urls) - len(set(urls)))
+        assert set(urls) == expected and len(urls) == ITEMS
+    finally:
+        redis_server.kill()
+        site.stop()
+        engine.dispose()
