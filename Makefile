@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean browser
+.PHONY: install run test bench soak clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ browser:
 	else \
 	  echo "browser: needs root and apt-get; the browser test will be skipped" >&2; \
 	fi
+
+## bench: crawl, score and API benchmarks, each figure beside its same-run baseline (JSON: var/bench/summary.json)
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+## soak: the API at steady load for 10 minutes: p50/p99 and memory over time; fails if memory grows
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --minutes 10
+	WILDWATCH_FAULT_SEEDS=20 WILDWATCH_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/faults tests/fuzz tests/security
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
