@@ -39,8 +39,9 @@ bench: $(STAMP)
 
 ## soak: the API at steady load for 10 minutes: p50/p99 and memory over time; fails if memory grows
 soak: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'atheris>=2.3' || echo 'soak: atheris not installable; its run is skipped' >&2
 	$(BIN)/python bench/soak.py --minutes 10
-	WILDWATCH_FAULT_SEEDS=20 WILDWATCH_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/faults tests/fuzz tests/security
+	WILDWATCH_FAULT_SEEDS=20 WILDWATCH_FUZZ_EXAMPLES=2000 WILDWATCH_ATHERIS_RUNS=50000 $(BIN)/python -m pytest tests/faults tests/fuzz tests/security
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
