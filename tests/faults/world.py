@@ -78,12 +78,18 @@ class CountingReceiver:
         self.status = status
         self.received: Counter[str] = Counter()  # delivery_id -> receipts
         self.bad_signatures = 0
+        self.truncated = 0
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (stdlib naming)
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                expected = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(expected)
+                if len(body) < expected:  # the sender died mid-request: nothing was delivered
+                    with receiver._lock:
+                        receiver.truncated += 1
+                    return
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 if receiver.status >= 300:
