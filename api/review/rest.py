@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentKey, SessionDep, require_role
 from api.errors import ApiError
+from api.routes.filters import MAX_ID
 from store.alerts import delivery_counts, list_deliveries
 from store.models import AlertDelivery, ApiKey, Review
 from store.reviews import DECISIONS, REASONS, list_reviews, record_review
@@ -66,9 +67,9 @@ def review_out(review: Review) -> ReviewOut:
 
 @router.get("/reviews", response_model=ReviewPageOut)
 def get_reviews(
-    session: SessionDep, key: CurrentKey, listing_id: int | None = None,
+    session: SessionDep, key: CurrentKey, listing_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     decision: Annotated[Literal["confirmed", "dismissed", "escalated"] | None, Query()] = None,
-    after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ReviewPageOut:
     """Moderators' decisions, oldest first (who, when, what, with which model's score)."""
     rows = list_reviews(session, listing_id=listing_id, decision=decision, after_id=after_id, limit=limit)
@@ -82,7 +83,9 @@ def get_review_reasons(key: CurrentKey) -> dict[str, list[str]]:
 
 
 @router.post("/listings/{listing_id}/reviews", response_model=ReviewOut, status_code=201)
-def post_review(listing_id: int, body: ReviewIn, session: SessionDep, key: ModeratorKey) -> ReviewOut:
+def post_review(
+    listing_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: ReviewIn, session: SessionDep, key: ModeratorKey
+) -> ReviewOut:
     """Record a decision on a listing through the API (same audit trail as the review UI)."""
     try:
         review = record_review(session, listing_id, decision=body.decision, reason=body.reason, note=body.note,
