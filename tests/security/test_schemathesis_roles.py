@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import ignored_auth, negative_data_reject
 from tests.faults.tally import note
 from tests.security.conftest import SecureWorld
 
-EXAMPLES = int(os.environ.get("WILDWATCH_FUZZ_EXAMPLES", "100")) // 4
+EXAMPLES = max(10, int(os.environ.get("WILDWATCH_FUZZ_EXAMPLES", "100")) // 10)
 
 
 def test_moderator_role_no_server_errors_no_schema_violations(world: SecureWorld) -> None:
