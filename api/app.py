@@ -12,7 +12,7 @@ from api.errors import install_error_handlers
 from api.model_holder import ModelHolder
 from api.ratelimit import RateLimiter
 from api.review import router as review_router
-from api.routes import export, health, keys, listings, metrics, score, sellers, stats
+from api.routes import export, health, keys, listings, metrics, reports, score, sellers, stats
 from store.db import make_engine, make_session_factory
 from wildwatch import __version__
 from wildwatch.settings import Settings, get_settings
@@ -54,4 +54,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(keys.router)
     app.include_router(metrics.router)
     app.include_router(review_router)
+    app.include_router(reports.router)
     return app

@@ -27,18 +27,18 @@ __all__ = [
     "EVENT_FLAGGED",
     "MAX_ATTEMPTS",
     "SubscriptionIn",
-    "create_subscription",
-    "list_subscriptions",
-    "subscription_matches",
-    "listing_payload",
-    "enqueue_deliveries",
-    "claim_due",
-    "mark_sent",
-    "mark_attempt_failed",
-    "make_failed_due",
     "backoff",
+    "claim_due",
+    "create_subscription",
     "delivery_counts",
+    "enqueue_deliveries",
     "list_deliveries",
+    "list_subscriptions",
+    "listing_payload",
+    "make_failed_due",
+    "mark_attempt_failed",
+    "mark_sent",
+    "subscription_matches",
 ]
 
 EVENT_FLAGGED = "listing.flagged"
@@ -108,9 +108,7 @@ def subscription_matches(subscription: Subscription, listing: Listing) -> bool:
             return False
     if subscription.marketplaces and (listing.marketplace or "").lower() not in subscription.marketplaces:
         return False
-    if subscription.seller_ids and listing.seller_id not in subscription.seller_ids:
-        return False
-    return True
+    return not (subscription.seller_ids and listing.seller_id not in subscription.seller_ids)
 
 
 def listing_payload(listing: Listing, seller: Seller | None) -> dict[str, Any]:
@@ -199,12 +197,16 @@ def claim_due(
     ids = list(session.scalars(query))
     if not ids:
         return []
-    session.execute(
-        update(AlertDelivery).where(AlertDelivery.id.in_(ids))
+    # The status/time guard repeats the query's: a concurrent sender that claimed a row first wins it.
+    claimed = session.scalars(
+        update(AlertDelivery)
+        .where(AlertDelivery.id.in_(ids), AlertDelivery.status.in_(("pending", "sending")),
+               AlertDelivery.next_attempt_at <= now)
         .values(status="sending", attempts=AlertDelivery.attempts + 1, next_attempt_at=now + lease)
+        .returning(AlertDelivery.id)
         .execution_options(synchronize_session=False)
-    )
-    return list(session.scalars(select(AlertDelivery).where(AlertDelivery.id.in_(ids)).order_by(AlertDelivery.id)))
+    ).all()
+    return list(session.scalars(select(AlertDelivery).where(AlertDelivery.id.in_(claimed)).order_by(AlertDelivery.id)))
 
 
 def mark_sent(session: Session, delivery_ids: Sequence[int], *, now: datetime) -> None:
@@ -234,14 +236,15 @@ def mark_attempt_failed(session: Session, delivery_ids: Sequence[int], *, error:
 
 def make_failed_due(session: Session, *, now: datetime) -> int:
     """Make every delivery whose last attempt failed due now (after an operator fixed the endpoint)."""
-    result = session.execute(
+    revived = session.scalars(
         update(AlertDelivery)
         .where(or_(AlertDelivery.status == "failed",
                    (AlertDelivery.status == "pending") & AlertDelivery.last_error.is_not(None)))
         .values(status="pending", next_attempt_at=now)
+        .returning(AlertDelivery.id)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    ).all()
+    return len(revived)
 
 
 def delivery_counts(session: Session) -> dict[str, int]:

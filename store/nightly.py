@@ -18,12 +18,10 @@ from store.models import (
     CrawlSkip,
     Listing,
     ListingSpecies,
-    ListingVersion,
     NightlyRun,
     Score,
     Seller,
     Site,
-    Snapshot,
     Subscription,
     utcnow,
 )
@@ -40,10 +38,10 @@ __all__ = [
     "newly_flagged_since",
     "flagged_breakdown",
     "top_sellers",
+    "top_flagged_listings",
     "review_backlog",
     "first_flags_by_day",
     "queue_sizes",
-    "prune_snapshots",
     "prune_skips",
     "sync_subscriptions",
     "QueueSizes",
@@ -171,6 +169,21 @@ def flagged_breakdown(session: Session, listing_ids: Sequence[int]) -> dict[str,
     }
 
 
+def top_flagged_listings(session: Session, listing_ids: Sequence[int], *, limit: int = 25) -> list[dict[str, Any]]:
+    """The highest-scoring of ``listing_ids``, for the report's table."""
+    if not listing_ids:
+        return []
+    rows = session.scalars(
+        select(Listing).where(Listing.id.in_(list(listing_ids)[:10_000])).order_by(Listing.score.desc(), Listing.id)
+        .limit(limit)
+    )
+    return [
+        {"id": r.id, "title": r.title[:200], "url": r.url, "marketplace": r.marketplace, "score": r.score,
+         "species": r.species, "price": r.price_text}
+        for r in rows
+    ]
+
+
 def top_sellers(session: Session, listing_ids: Sequence[int], *, since: datetime, limit: int = 10) -> list[dict[str, Any]]:
     """Sellers with the most flagged listings seen since ``since`` (and how many are new)."""
     new_ids = set(listing_ids)
@@ -264,34 +277,6 @@ def queue_sizes(session: Session, *, model_version: str | None) -> QueueSizes:
     )
 
 
-def prune_snapshots(session: Session, *, older_than: datetime, keep_flagged: bool, limit: int = 5000) -> list[str]:
-    """Delete snapshot rows fetched before ``older_than`` that are nobody's current evidence.
-
-    A listing's current snapshot is always kept; with ``keep_flagged`` every snapshot of a
-    flagged listing (its version history) is kept too.  Returns the file paths that no
-    remaining row uses, for the caller to delete after committing.
-    """
-    current = select(Listing.snapshot_id).where(Listing.snapshot_id.is_not(None))
-    query = select(Snapshot.id, Snapshot.path).where(Snapshot.fetched_at < older_than, Snapshot.id.not_in(current))
-    if keep_flagged:
-        flagged_versions = (
-            select(ListingVersion.snapshot_id)
-            .join(Listing, Listing.id == ListingVersion.listing_id)
-            .where(Listing.flagged.is_(True), ListingVersion.snapshot_id.is_not(None))
-        )
-        query = query.where(Snapshot.id.not_in(flagged_versions))
-    rows = session.execute(query.order_by(Snapshot.id).limit(limit)).all()
-    if not rows:
-        return []
-    ids = [row[0] for row in rows]
-    paths = {row[1] for row in rows}
-    for chunk in _chunks(ids):
-        session.execute(delete(Snapshot).where(Snapshot.id.in_(chunk)))
-    still_used = set(session.scalars(select(Snapshot.path).where(Snapshot.path.in_(paths))))
-    session.flush()
-    return sorted(paths - still_used)
-
-
 def prune_skips(session: Session, *, older_than: datetime) -> int:
     """Delete skipped-page records older than ``older_than``."""
     result = session.execute(delete(CrawlSkip).where(CrawlSkip.at < older_than))
@@ -305,6 +290,8 @@ def sync_subscriptions(session: Session, rules: Sequence[dict[str, Any]]) -> int
     for rule in rules:
         subscription = existing.get(rule["name"]) or Subscription(name=rule["name"])
         for key, value in rule.items():
+            if key in ("species", "marketplaces"):  # stored lower-case, as the alerts module matches them
+                value = [v.strip().lower() for v in value if v.strip()]
             setattr(subscription, key, value)
         session.add(subscription)
     session.flush()

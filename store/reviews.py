@@ -17,17 +17,17 @@ from store.models import AuditLog, Listing, Review, Score, Seller
 __all__ = [
     "DECISIONS",
     "REASONS",
-    "species_severity",
-    "priority",
     "QueueItem",
     "SellerHistory",
     "current_threshold",
-    "review_queue",
-    "seller_history",
+    "list_reviews",
+    "priority",
     "record_review",
     "record_seller_reviews",
-    "list_reviews",
+    "review_queue",
     "review_training_rows",
+    "seller_history",
+    "species_severity",
 ]
 
 DECISIONS = ("confirmed", "dismissed", "escalated")
@@ -149,7 +149,8 @@ def seller_history(session: Session, seller_id: int) -> SellerHistory:
                                                           Listing.review_status.is_not(None))
         .group_by(Listing.review_status)
     ):
-        setattr(history, status, count)
+        if status in DECISIONS:
+            setattr(history, status, count)
     return history
 
 

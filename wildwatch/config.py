@@ -66,6 +66,7 @@ class SiteConfig(_Strict):
         default_factory=list,
         description="Keyword-seeded crawl terms (need a profile with `search_url`); empty: the lexicon's.",
     )
+    workers: int | None = Field(None, ge=1, description="Crawl processes for this site (default: nightly's).")
     budget_minutes: float | None = Field(None, gt=0, description="Wall-clock budget for this site (default: nightly's).")
     max_pages: int | None = Field(None, ge=0, description="Page cap per crawl of this site (default: nightly's).")
 
@@ -79,7 +80,9 @@ class NightlyConfig(_Strict):
     site_budget_minutes: float = Field(90, gt=0, description="Wall-clock budget per site (all its crawls).")
     max_pages_per_crawl: int = Field(0, ge=0, description="Stop each crawl after this many pages (0 = no limit).")
     stop_grace_seconds: float = Field(30, ge=0, description="After SIGTERM, how long a crawl may take to stop.")
-    max_search_terms: int = Field(20, ge=0, description="Most keyword-seeded crawls per site and night.")
+    max_search_terms: int = Field(20, ge=0, description="Most keyword searches per site and night.")
+    crawl_workers: int = Field(1, ge=1, description="Crawl processes per site; more than 1 needs `redis_url`.")
+    redis_url: str | None = Field(None, description="Redis shared by a site's crawl workers (scrapy-redis).")
     resume_within_hours: float = Field(
         20, gt=0, description="An unfinished run younger than this is resumed; an older one is abandoned."
     )
@@ -126,6 +129,8 @@ class AlertRule(_Strict):
     def _webhook_url(self) -> AlertRule:
         if self.channel == "webhook":
             _check_http_url(self.target)
+            if not self.secret:
+                raise ValueError("a webhook rule needs a secret (receivers verify the HMAC signature with it)")
         return self
 
 
@@ -138,8 +143,7 @@ class AlertsConfig(_Strict):
 class RetentionConfig(_Strict):
     """What the nightly prunes so the store stays fast after a year."""
 
-    snapshots_days: int = Field(90, ge=1, description="Delete page snapshots older than this ...")
-    keep_flagged_snapshots: bool = Field(True, description="... except the evidence of flagged listings.")
+    snapshots_days: int = Field(90, ge=1, description="Delete page snapshots older than this (evidence still used is kept).")
     crawl_skips_days: int = Field(30, ge=1, description="Delete skipped-page records older than this.")
     reports_keep: int = Field(120, ge=1, description="Keep the newest N run reports on disk.")
 
@@ -155,6 +159,9 @@ class OpsConfig(_Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> OpsConfig:
+        wants_workers = self.nightly.crawl_workers > 1 or any((s.workers or 1) > 1 for s in self.sites)
+        if wants_workers and not self.nightly.redis_url:
+            raise ValueError("several crawl workers per site need nightly.redis_url (they share its queue)")
         for kind, names in (("site", [s.name for s in self.sites]), ("alert rule", [r.name for r in self.alerts.rules])):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:

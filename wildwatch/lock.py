@@ -26,7 +26,7 @@ from wildwatch.errors import WildwatchError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AlreadyRunning", "LockInfo", "RunLock", "PgAdvisoryLock", "read_lock_info"]
+__all__ = ["AlreadyRunning", "LockInfo", "RunLock", "PgAdvisoryLock", "read_lock_info", "holder_state"]
 
 #: EX_TEMPFAIL: "try again later", what a scheduler should see while another run holds the lock.
 ALREADY_RUNNING_EXIT = 75
@@ -67,6 +67,16 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def holder_state(path: Path) -> tuple[str, LockInfo | None]:
+    """``idle``, ``running`` or ``stale`` (holder died) — read-only, never contends for the lock."""
+    holder = read_lock_info(path)
+    if holder is None:
+        return "idle", None
+    if holder.hostname != socket.gethostname():
+        return "running", holder  # cannot check another host's pids; the next run will tell
+    return ("running" if _pid_alive(holder.pid) else "stale"), holder
 
 
 class RunLock:

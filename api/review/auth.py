@@ -18,8 +18,20 @@ from sqlalchemy.orm import Session
 from store.apikeys import role_allows
 from store.models import ApiKey
 
-__all__ = ["SESSION_COOKIE", "LOGIN_COOKIE", "ReviewUser", "serializer", "current_user", "start_session",
-           "end_session", "csrf_ok", "login_token", "set_login_cookie", "login_token_ok", "same_origin"]
+__all__ = [
+    "LOGIN_COOKIE",
+    "SESSION_COOKIE",
+    "ReviewUser",
+    "csrf_ok",
+    "current_user",
+    "end_session",
+    "login_token",
+    "login_token_ok",
+    "same_origin",
+    "serializer",
+    "set_login_cookie",
+    "start_session",
+]
 
 SESSION_COOKIE = "ww_review"
 LOGIN_COOKIE = "ww_login"

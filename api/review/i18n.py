@@ -50,8 +50,8 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "save": ("Save decision", "保存决定", "儲存決定"),
     "saved": ("Decision saved for listing #{id}.", "已保存商品 #{id} 的决定。", "已儲存商品 #{id} 的決定。"),
     "saved_bulk": ("Decision saved for {n} listings.", "已保存 {n} 条商品的决定。", "已儲存 {n} 件商品的決定。"),
-    "shortcuts": ("Keys: c confirm · d dismiss · e escalate · 1–5 reason (saves) · n note · j/k next/previous · "
-                  "Enter open · u/f/x views",
+    "shortcuts": (("Keys: c confirm · d dismiss · e escalate · 1–5 reason (saves) · n note · j/k next/previous · "
+                  "Enter open · u/f/x views"),
                   "快捷键：c 确认 · d 排除 · e 升级 · 1–5 选择理由（并保存）· n 备注 · j/k 下/上一条 · Enter 打开 · u/f/x 切换视图",
                   "快捷鍵：c 確認 · d 排除 · e 升級 · 1–5 選擇理由（並儲存）· n 備註 · j/k 下/上一件 · Enter 開啟 · u/f/x 切換檢視"),
     "previous_reviews": ("Earlier decisions", "以往决定", "以往決定"),

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from api.deps import SessionDep
 from api.review import auth
-from classifier import normalize_text
 from api.review.highlight import evidence_terms, highlight
 from api.review.i18n import LANGUAGES, pick_language, translator
+from classifier import normalize_text
 from store.alerts import delivery_counts, list_deliveries
 from store.apikeys import authenticate, role_allows
 from store.errors import NotFound
@@ -175,7 +175,7 @@ def get_listing_page(
     species = [s for s in (listing.species or "").split(";") if s]
     reasons = list(listing.reasons or [])
     normal_title, normal_description = normalised(listing.title), normalised(listing.description)
-    terms = evidence_terms(reasons, "\n".join([listing.title, listing.description, normal_title, normal_description]))
+    terms = evidence_terms(reasons, f"{listing.title}\n{listing.description}\n{normal_title}\n{normal_description}")
     queue_ids = [item.listing.id for item in review_queue(session, view=view, limit=200)]
     position = queue_ids.index(listing_id) if listing_id in queue_ids else -1
     threshold = current_threshold(session)
@@ -215,15 +215,17 @@ def post_decision(
     if decision not in DECISIONS or reason not in REASONS[decision]:
         return render(request, "error.html", status=422, user=user,
                       message=f"{t('decision')}/{t('reason')}: {decision or '-'} / {reason or '-'}")
-    common = {"decision": decision, "reason": reason, "reviewer": user.name, "note": note, "api_key_id": user.key_id}
     count = 1
     if bulk_seller and listing.seller_id is not None:
-        reviews = record_seller_reviews(session, listing.seller_id, **common)
+        reviews = record_seller_reviews(session, listing.seller_id, decision=decision, reason=reason,
+                                        reviewer=user.name, note=note, api_key_id=user.key_id)
         if listing_id not in {r.listing_id for r in reviews}:
-            reviews.append(record_review(session, listing_id, **common))
+            reviews.append(record_review(session, listing_id, decision=decision, reason=reason, reviewer=user.name,
+                                         note=note, api_key_id=user.key_id))
         count = len(reviews)
     else:
-        record_review(session, listing_id, **common)
+        record_review(session, listing_id, decision=decision, reason=reason, reviewer=user.name, note=note,
+                      api_key_id=user.key_id)
     session.flush()
     logger.info("review: key %d marked %d listing(s) %s", user.key_id, count, decision)
     remaining = review_queue(session, view=view, limit=1)

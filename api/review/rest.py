@@ -9,14 +9,15 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentKey, SessionDep, require_role
-from api.errors import ApiError
+from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from api.routes.filters import MAX_ID
 from store.alerts import delivery_counts, list_deliveries
 from store.models import AlertDelivery, ApiKey, Review
 from store.reviews import DECISIONS, REASONS, list_reviews, record_review
 
-router = APIRouter(prefix="/v1", tags=["reviews"])
+router = APIRouter(prefix="/v1", tags=["reviews"], responses=ERROR_RESPONSES)
 ModeratorKey = Annotated[ApiKey, Depends(require_role("moderator"))]
+ListingId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class ReviewIn(BaseModel):
@@ -25,7 +26,7 @@ class ReviewIn(BaseModel):
     note: str | None = Field(None, max_length=4000)
 
 
-class ReviewOut(BaseModel):
+class ReviewRecordOut(BaseModel):
     id: int
     listing_id: int
     decision: str
@@ -38,7 +39,7 @@ class ReviewOut(BaseModel):
 
 
 class ReviewPageOut(BaseModel):
-    items: list[ReviewOut]
+    items: list[ReviewRecordOut]
     next_after_id: int | None = Field(description="Pass as `after_id` for the next page; null on the last page.")
 
 
@@ -61,8 +62,8 @@ class DeliveriesOut(BaseModel):
     items: list[DeliveryOut]
 
 
-def review_out(review: Review) -> ReviewOut:
-    return ReviewOut.model_validate(review, from_attributes=True)
+def review_out(review: Review) -> ReviewRecordOut:
+    return ReviewRecordOut.model_validate(review, from_attributes=True)
 
 
 @router.get("/reviews", response_model=ReviewPageOut)
@@ -82,10 +83,9 @@ def get_review_reasons(key: CurrentKey) -> dict[str, list[str]]:
     return {decision: list(REASONS[decision]) for decision in DECISIONS}
 
 
-@router.post("/listings/{listing_id}/reviews", response_model=ReviewOut, status_code=201)
-def post_review(
-    listing_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: ReviewIn, session: SessionDep, key: ModeratorKey
-) -> ReviewOut:
+@router.post("/listings/{listing_id}/reviews", response_model=ReviewRecordOut, status_code=201,
+             responses={404: NOT_FOUND[404]})
+def post_review(listing_id: ListingId, body: ReviewIn, session: SessionDep, key: ModeratorKey) -> ReviewRecordOut:
     """Record a decision on a listing through the API (same audit trail as the review UI)."""
     try:
         review = record_review(session, listing_id, decision=body.decision, reason=body.reason, note=body.note,

@@ -95,8 +95,6 @@ class FakeModel:
                 for t in titles]
 
 
-# store.scores still calls Result.tuples(), deprecated in SQLAlchemy 2.1 (not this module's code).
-@pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning")
 def test_score_enqueues_alerts_for_newly_flagged_listings(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     db = sqlite_store.url
     monkeypatch.setattr("wildwatch.commands.score.load_classifier", lambda *a: FakeModel())

@@ -71,13 +71,13 @@ def test_webhook_arrives_once_through_errors_outages_timeouts_and_a_crash(sqlite
     real = default_sender(timeout=0.5)
     now = utcnow()
     try:
-        assert send_due(store.sessions, sender=real, now=now).failed == 1  # HTTP 500
+        assert send_due(store, sender=real, now=now).failed == 1  # HTTP 500
         receiver.stop()
         now += timedelta(hours=2)
-        assert send_due(store.sessions, sender=real, now=now).failed == 1  # connection refused
+        assert send_due(store, sender=real, now=now).failed == 1  # connection refused
         receiver.start()
         now += timedelta(hours=2)
-        assert send_due(store.sessions, sender=real, now=now).failed == 1  # answered too late: a timeout
+        assert send_due(store, sender=real, now=now).failed == 1  # answered too late: a timeout
         assert statuses(store) == [("pending", 3)]
 
         def crash_after_post(target: Target, message: dict[str, Any]) -> None:
@@ -86,11 +86,11 @@ def test_webhook_arrives_once_through_errors_outages_timeouts_and_a_crash(sqlite
 
         now += timedelta(hours=2)
         with pytest.raises(KeyboardInterrupt):
-            send_due(store.sessions, sender=crash_after_post, now=now)
+            send_due(store, sender=crash_after_post, now=now)
         assert statuses(store) == [("sending", 4)]
-        assert send_due(store.sessions, sender=real, now=now + timedelta(minutes=1)).sent == 0  # lease holds
-        assert send_due(store.sessions, sender=real, now=now + timedelta(minutes=10)).sent == 1
-        assert send_due(store.sessions, sender=real, now=now + timedelta(days=3)).sent == 0
+        assert send_due(store, sender=real, now=now + timedelta(minutes=1)).sent == 0  # lease holds
+        assert send_due(store, sender=real, now=now + timedelta(minutes=10)).sent == 1
+        assert send_due(store, sender=real, now=now + timedelta(days=3)).sent == 0
     finally:
         receiver.stop()
     assert statuses(store) == [("sent", 5)]
@@ -139,15 +139,15 @@ def test_email_through_apprise_arrives_once_after_the_smtp_server_comes_back(sql
     url = f"mailto://127.0.0.1:{smtp.port}?mode=insecure&from=wildwatch@example.org&to=moderators@example.org"
     flag_one(store, "apprise", url, secret=None)
     real = default_sender(timeout=2)
-    counts = send_due(store.sessions, sender=real)  # the SMTP server is down
+    counts = send_due(store, sender=real)  # the SMTP server is down
     assert (counts.sent, counts.failed) == (0, 1)
     with session_scope(store.sessions) as session:
         (row,) = session.scalars(select(AlertDelivery))
         assert row.status == "pending" and row.last_error
     smtp.start()
     now = utcnow() + timedelta(hours=1)
-    assert send_due(store.sessions, sender=real, now=now).sent == 1
-    assert send_due(store.sessions, sender=real, now=now + timedelta(days=1)).sent == 0
+    assert send_due(store, sender=real, now=now).sent == 1
+    assert send_due(store, sender=real, now=now + timedelta(days=1)).sent == 0
     assert len(smtp.messages) == 1
     (email,) = smtp.messages
     assert email["To"] == "moderators@example.org"

@@ -22,7 +22,7 @@ from store.alerts import (
 from store.db import session_scope
 from store.models import AlertDelivery, utcnow
 from tests.review.factories import add_listing, add_seller
-from wildwatch.alerts import Target, send_due
+from wildwatch.alerts import Target, send_digest, send_due
 from wildwatch.errors import AlertError
 from wildwatch.runtime import Store
 
@@ -91,10 +91,10 @@ def test_a_claim_left_by_a_crashed_sender_is_resent_after_its_lease_with_the_sam
     def sender(target: Target, message: dict[str, Any]) -> None:
         seen.append(message["delivery_id"])
 
-    assert send_due(store.sessions, now=now + timedelta(minutes=1), sender=sender).sent == 0
-    assert send_due(store.sessions, now=now + timedelta(minutes=6), sender=sender).sent == 1
+    assert send_due(store, now=now + timedelta(minutes=1), sender=sender).sent == 0
+    assert send_due(store, now=now + timedelta(minutes=6), sender=sender).sent == 1
     assert seen == [first_id]
-    assert send_due(store.sessions, now=now + timedelta(days=1), sender=sender).sent == 0
+    assert send_due(store, now=now + timedelta(days=1), sender=sender).sent == 0
     with session_scope(store.sessions) as session:
         row = session.get(AlertDelivery, row_id)
         assert row is not None and (row.status, row.attempts) == ("sent", 2)
@@ -107,17 +107,17 @@ def test_failures_back_off_then_retry_makes_them_due(store: Store) -> None:
     def down(target: Target, message: dict[str, Any]) -> None:
         raise AlertError("webhook unreachable: ConnectError")
 
-    counts = send_due(store.sessions, now=now, sender=down)
+    counts = send_due(store, now=now, sender=down)
     assert (counts.sent, counts.failed) == (0, 1)
     with session_scope(store.sessions) as session:
         row = session.get(AlertDelivery, row_id)
         assert row is not None and row.status == "pending" and "unreachable" in (row.last_error or "")
         assert row.next_attempt_at == now + backoff(1)
         assert delivery_counts(session)["retrying"] == 1
-    assert send_due(store.sessions, now=now + timedelta(seconds=1), sender=down).failed == 0  # not due yet
+    assert send_due(store, now=now + timedelta(seconds=1), sender=down).failed == 0  # not due yet
     with session_scope(store.sessions) as session:
         assert make_failed_due(session, now=now) == 1
-    assert send_due(store.sessions, now=now, sender=lambda t, m: None).sent == 1
+    assert send_due(store, now=now, sender=lambda t, m: None).sent == 1
 
 
 def test_a_delivery_gives_up_after_max_attempts_until_retried(store: Store) -> None:
@@ -148,10 +148,17 @@ def test_digest_sends_one_message_with_the_top_listings(store: Store) -> None:
     def sender(target: Target, message: dict[str, Any]) -> None:
         messages.append(message)
 
-    assert send_due(store.sessions, sender=sender).messages == 0  # digests wait for the nightly pass
-    counts = send_due(store.sessions, digest=True, top=3, sender=sender)
+    assert send_due(store, sender=sender).messages == 0  # digests wait for the nightly pass
+    counts = send_digest(store, top=3, sender=sender)
     assert (counts.messages, counts.sent) == (1, 5)
     (digest,) = messages
     assert digest["event"] == "listings.digest" and digest["count"] == 5
     assert [item["title"] for item in digest["listings"]] == ["item 4", "item 3", "item 2"]
-    assert send_due(store.sessions, digest=True, sender=sender).messages == 0
+    assert send_due(store, digest=True, sender=sender).messages == 0
+
+
+def test_the_nightly_run_uses_this_module() -> None:
+    import wildwatch.alerts
+    from wildwatch.nightly import default_alerts
+
+    assert default_alerts() is wildwatch.alerts

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.nightly.helpers import make_small_site_data
 from wildwatch.demo.server import DemoServer, make_server
 from wildwatch.settings import PROJECT_ROOT
-
-from tests.nightly.helpers import make_small_site_data
 
 
 @dataclass
@@ -64,7 +63,7 @@ def make_env(root: Path, site_url: str, **scrapy: Any) -> NightlyEnv:
     config = {
         "sites": [{"name": "small", "url": site_url}],
         "nightly": {"stop_grace_seconds": 20, "scrapy_settings": {"WILDWATCH_STORE_BATCH": 5, **scrapy}},
-        "alerts": {"rules": [{"name": "ngo", "channel": "webhook", "target": "http://127.0.0.1:9/hook"}]},
+        "alerts": {"rules": [{"name": "ngo", "channel": "webhook", "target": "http://127.0.0.1:9/hook", "secret": "s3cret"}]},
     }
     return NightlyEnv(root, settings["database_url"], settings, config, root / "alerts.log")
 

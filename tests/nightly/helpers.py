@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.nightly.fakes import HashModel, OutboxAlerts
 from wildwatch.config import parse_config
-from wildwatch.nightly import NightlyResult, run_nightly
+from wildwatch.nightly import NightlyResult, default_alerts, run_nightly
 from wildwatch.runtime import open_store
 from wildwatch.settings import Settings
-
-from tests.nightly.fakes import HashModel, OutboxAlerts
 
 SMALL_SITE_LISTINGS = 24
 
@@ -27,16 +25,6 @@ def make_small_site_data(target: Path, source: Path) -> Path:
     return target
 
 
-def edit_listings(data_dir: Path, count: int, suffix: str = " (price cut)") -> list[int]:
-    """Change the title of the first ``count`` listings; returns their ids."""
-    path = data_dir / "listings.jsonl"
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for record in records[:count]:
-        record["title"] += suffix
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return [r["id"] for r in records[:count]]
-
-
 def nightly_in_process(
     settings: dict[str, Any],
     config: dict[str, Any],
@@ -46,15 +34,19 @@ def nightly_in_process(
     model_pause_at: int | None = None,
     alerts_pause_after: int | None = None,
     marker: str | None = None,
+    real_alerts: bool = False,
 ) -> NightlyResult:
-    """One nightly with the fake model and outbox (pausing where asked)."""
+    """One nightly with the fake model and the fake outbox (pausing where asked) or the real one."""
     logging.basicConfig(level=logging.INFO)
     store = open_store(database_url)
+    ops_settings = Settings(**settings)
+    alerts = (default_alerts(ops_settings) if real_alerts
+              else OutboxAlerts(Path(sink), alerts_pause_after, Path(marker) if marker else None))
     try:
         return run_nightly(
-            settings=Settings(**settings), config=parse_config(config), store=store,
+            settings=ops_settings, config=parse_config(config), store=store,
             model_loader=lambda: HashModel(model_pause_at, Path(marker) if marker else None),
-            alerts=OutboxAlerts(Path(sink), alerts_pause_after, Path(marker) if marker else None),
+            alerts=alerts,
         )
     finally:
         store.close()

@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 
 from store.db import make_engine, make_session_factory, session_scope
 from store.models import CrawlRun, Listing, ListingVersion, NightlyRun, Score
-from wildwatch.nightly import STOPPED_EXIT
-from wildwatch.demo.server import make_server
-from wildwatch.runtime import open_store
-from wildwatch.settings import PROJECT_ROOT
-
 from tests.nightly.conftest import NightlyEnv, SmallSite, make_env
 from tests.nightly.helpers import make_small_site_data, nightly_in_process
+from wildwatch.demo.server import make_server
+from wildwatch.nightly import STOPPED_EXIT
+from wildwatch.runtime import open_store
+from wildwatch.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -121,6 +120,7 @@ def test_kill_9_mid_stage_then_rerun_happens_exactly_once(
     run = _query(env.database_url, lambda s: s.execute(select(NightlyRun.status, NightlyRun.stage)).one())
     assert tuple(run) == ("running", stage), "the kill did not land in the intended stage"
 
+    env.config["nightly"]["scrapy_settings"] = {"WILDWATCH_STORE_BATCH": 5}  # the rerun need not crawl slowly
     result = nightly_in_process(env.settings, env.config, env.database_url, str(env.sink))
 
     assert result.resumed and result.status == "completed" and result.run_id == 1
@@ -146,8 +146,9 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(tmp_path: Path, shared_site
     status, stage, state = _query(env.database_url, lambda s: s.execute(
         select(NightlyRun.status, NightlyRun.stage, NightlyRun.state)).one())
     assert (status, stage) == ("interrupted", "score")
-    assert any("Stopped" in e for e in state["errors"])
+    assert state["interruptions"] == ["stopped by signal during score"]
     assert not list((env.var_dir / "reports").glob("*/index.html")), "a stopped run must not leave a report"
     result = nightly_in_process(env.settings, env.config, env.database_url, str(env.sink))
     assert result.resumed and result.status == "completed"
+    assert result.summary["errors"] == [] and result.summary["interruptions"] == ["stopped by signal during score"]
     assert STOPPED_EXIT == 143

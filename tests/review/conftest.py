@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import session_scope
-from tests.review.factories import add_listing, add_seller, make_store
+from tests.review.factories import add_listing, add_seller, make_store, store_for
 from wildwatch.runtime import Store
 from wildwatch.settings import Settings
 
@@ -50,15 +51,23 @@ def build_world(store: Store) -> World:
     return World(store, keys, ids, seller_id)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The world on SQLite and on PostgreSQL."""
+    with store_for(request, tmp_path) as store:
+        yield build_world(store)
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    with make_store("sqlite", tmp_path) as store:
+    with make_store(tmp_path) as store:
         yield build_world(store)
 
 
 @pytest.fixture
 def client(world: World, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database_url=world.store.url, var_dir=tmp_path)
+    settings = Settings(database_url=world.store.url, var_dir=tmp_path,
+                        crawler={"snapshot_dir": tmp_path / "snapshots"})  # type: ignore[arg-type]
     app = create_app(settings, engine=world.store.engine, model=object())
     with TestClient(app, base_url="http://testserver") as client:
         yield client
@@ -73,3 +82,20 @@ def login(client: TestClient, key: str) -> None:
 
 def csrf_of(html: str) -> str:
     return html.split('name="csrf" value="')[1].split('"')[0]
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty SQLite store."""
+    with make_store(tmp_path) as store:
+        yield store
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI invocations point the root logger at pytest's captured stderr; undo that afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

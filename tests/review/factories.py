@@ -9,41 +9,46 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from store.models import Listing, Score, Seller
+from store.models import Base, Listing, Score, Seller
 from wildwatch.runtime import Store, open_store
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 THRESHOLD = 0.5
 
 
 @contextmanager
-def make_store(kind: str, tmp_path: Path) -> Iterator[Store]:
-    """A migrated store on a fresh SQLite file or a fresh, uniquely named PostgreSQL database."""
-    if kind == "sqlite":
-        store = open_store(f"sqlite:///{tmp_path / 'ww.db'}")
-        try:
-            yield store
-        finally:
-            store.close()
-        return
-    name = f"ww_test_moderation_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unavailable: {exc}")
-    store = open_store(PG_BASE + name)
+def make_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated store on a fresh SQLite file."""
+    store = open_store(f"sqlite:///{tmp_path / 'ww.db'}")
     try:
         yield store
     finally:
         store.close()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def truncate_all(store: Store) -> None:
+    """Empty every table of a PostgreSQL store (faster than a new database per test)."""
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with store.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@contextmanager
+def store_for(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh SQLite store, or the test session's PostgreSQL database (root conftest) emptied."""
+    if request.param == "sqlite":
+        with make_store(tmp_path) as store:
+            yield store
+        return
+    store = open_store(request.getfixturevalue("pg_url"), migrate_now=False)
+    truncate_all(store)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def add_seller(session: Session, name: str = "shop", marketplace: str = "demo.test") -> Seller:

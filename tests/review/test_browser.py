@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import select
@@ -106,6 +107,9 @@ def test_a_moderator_logs_in_and_works_the_queue_with_the_keyboard(server: str, 
         (world.ids["ivory"], "confirmed", "repeat_seller", "同一卖家 repeat photos"),
     ]
     assert dialogs == []  # the hostile listing's script never ran
+    analyst = httpx.get(f"{server}/v1/reviews", headers={"Authorization": f"Bearer {world.keys['analyst']}"})
+    assert [(r["listing_id"], r["decision"]) for r in analyst.json()["items"]] == [
+        (world.ids["hostile"], "dismissed"), (world.ids["ivory"], "confirmed")]
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                 storage_state=context.storage_state())

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from store.db import session_scope
-from store.models import AuditLog, Listing, Review
+from store.models import AuditLog, Listing, Review, Snapshot
+from store.snapshots import SnapshotStore
 from tests.review.conftest import HOSTILE, World, csrf_of, login
 
 
@@ -168,7 +171,12 @@ def test_labels_in_three_languages(client: TestClient, world: World, lang: str |
 
 
 def test_alert_problems_are_visible_in_the_ui(client: TestClient, world: World) -> None:
-    from store.alerts import SubscriptionIn, create_subscription, enqueue_deliveries, mark_attempt_failed
+    from store.alerts import (
+        SubscriptionIn,
+        create_subscription,
+        enqueue_deliveries,
+        mark_attempt_failed,
+    )
     from store.models import AlertDelivery, utcnow
 
     with session_scope(world.store.sessions) as session:
@@ -180,3 +188,23 @@ def test_alert_problems_are_visible_in_the_ui(client: TestClient, world: World) 
     login(client, world.keys["moderator"])
     html = client.get("/review/alerts").text
     assert "webhook answered HTTP 503" in html and "retrying: <strong>1</strong>" in html
+
+
+def test_the_snapshot_is_served_as_sandboxed_text(client: TestClient, world: World, tmp_path: Path) -> None:
+    page = f"<html><body>{HOSTILE}象牙</body></html>".encode()
+    blob = SnapshotStore(tmp_path / "snapshots").save(page)
+    with session_scope(world.store.sessions) as session:
+        snapshot = Snapshot(url="https://demo.test/item/1", http_status=200, sha256=blob.sha256, size=blob.size,
+                            path=blob.path, encoding="utf-8")
+        session.add(snapshot)
+        session.flush()
+        listing = session.get(Listing, world.ids["ivory"])
+        assert listing is not None
+        listing.snapshot_id = snapshot.id
+    login(client, world.keys["moderator"])
+    assert f"/review/snapshots/{snapshot.id}" in client.get(f"/review/listings/{world.ids['ivory']}").text
+    response = client.get(f"/review/snapshots/{snapshot.id}")
+    assert response.content == page
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-security-policy"].startswith("sandbox")
+    assert response.headers["x-wildwatch-sha256"] == blob.sha256

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -20,14 +17,7 @@ from store.reviews import (
     seller_history,
     species_severity,
 )
-from tests.review.conftest import World, build_world
-from tests.review.factories import make_store
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with make_store(request.param, tmp_path) as store:
-        yield build_world(store)
+from tests.review.conftest import World
 
 
 @pytest.mark.parametrize(

@@ -11,16 +11,27 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.alerts import claim_due, enqueue_deliveries, make_failed_due, mark_attempt_failed, mark_sent
+from store.alerts import (
+    claim_due,
+    enqueue_deliveries,
+    make_failed_due,
+    mark_attempt_failed,
+    mark_sent,
+)
 from store.db import session_scope
 from store.models import AlertDelivery, Subscription, utcnow
 from wildwatch.alerts.notify import notify_apprise
 from wildwatch.alerts.webhook import post_webhook
 from wildwatch.errors import AlertError
+from wildwatch.runtime import Store
+from wildwatch.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SendCounts", "Target", "enqueue_alerts", "send_due", "retry_failed", "webhook_message", "text_message"]
+__all__ = [
+    "SendCounts", "Target", "enqueue_alerts", "retry_failed", "send_digest", "send_due", "text_message",
+    "webhook_message",
+]
 
 DIGEST_EVENT = "listings.digest"
 _DIGEST_NAMESPACE = uuid.UUID("5b0f6a0e-8f55-4a43-9a43-7f3f1d2a9c11")
@@ -122,16 +133,24 @@ def _record(sessions: sessionmaker[Session], ids: list[int], error: str | None, 
             mark_attempt_failed(session, ids, error=error, now=when)
 
 
+def _defaults(top: int | None, timeout: float | None, lease: timedelta | None) -> tuple[int, float, timedelta]:
+    settings = get_settings().alerts
+    return (top or settings.digest_top, timeout or settings.webhook_timeout,
+            lease or timedelta(seconds=settings.lease_seconds))
+
+
 def send_due(
-    sessions: sessionmaker[Session], *, digest: bool = False, top: int = 20, timeout: float = 10.0,
-    lease: timedelta = timedelta(minutes=5), now: datetime | None = None, sender: Sender | None = None,
+    store: Store, *, digest: bool = False, top: int | None = None, timeout: float | None = None,
+    lease: timedelta | None = None, now: datetime | None = None, sender: Sender | None = None,
 ) -> SendCounts:
     """One pass: send every due immediate alert, and with ``digest`` one message per digest subscription.
 
     Each outcome is committed right after its attempt: a 2xx marks the row ``sent`` (never sent
     again); a failure leaves it pending with a backed-off next attempt.  Never raises for an
-    unreachable receiver.
+    unreachable receiver.  Unset options come from ``settings.alerts``.
     """
+    top, timeout, lease = _defaults(top, timeout, lease)
+    sessions = store.sessions
     send = sender or default_sender(timeout)
     counts = SendCounts()
     clock = (lambda: now) if now is not None else utcnow
@@ -156,6 +175,18 @@ def send_due(
             counts.failed += error is not None
     if digest:
         _send_digests(sessions, send, counts, top=top, lease=lease, when=clock())
+    return counts
+
+
+def send_digest(
+    store: Store, *, top: int | None = None, timeout: float | None = None, lease: timedelta | None = None,
+    now: datetime | None = None, sender: Sender | None = None,
+) -> SendCounts:
+    """The nightly digest only: one message per digest subscription with its top listings."""
+    top, timeout, lease = _defaults(top, timeout, lease)
+    counts = SendCounts()
+    _send_digests(store.sessions, sender or default_sender(timeout), counts, top=top, lease=lease,
+                  when=now or utcnow())
     return counts
 
 
@@ -191,8 +222,8 @@ def _send_digests(
         counts.failed += len(ids) if error is not None else 0
 
 
-def retry_failed(sessions: sessionmaker[Session], **kwargs: Any) -> tuple[int, SendCounts]:
+def retry_failed(store: Store, **kwargs: Any) -> tuple[int, SendCounts]:
     """Make every failed delivery due now, then run one pass (what an operator runs after a fix)."""
-    with session_scope(sessions) as session:
+    with session_scope(store.sessions) as session:
         revived = make_failed_due(session, now=utcnow())
-    return revived, send_due(sessions, **kwargs)
+    return revived, send_due(store, **kwargs)

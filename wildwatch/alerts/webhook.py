@@ -12,7 +12,7 @@ import httpx
 
 from wildwatch.errors import AlertError
 
-__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "encode_body", "sign", "verify", "post_webhook"]
+__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "encode_body", "post_webhook", "sign", "verify"]
 
 SIGNATURE_HEADER = "X-WildWatch-Signature"
 TIMESTAMP_HEADER = "X-WildWatch-Timestamp"

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from store.alerts import SubscriptionIn, create_subscription, delivery_counts, list_deliveries, list_subscriptions
+from store.alerts import (
+    SubscriptionIn,
+    create_subscription,
+    delivery_counts,
+    list_deliveries,
+    list_subscriptions,
+)
 from store.db import session_scope
 from wildwatch.alerts import SendCounts, retry_failed, send_due
 from wildwatch.alerts.notify import validate_apprise_url
 from wildwatch.commands.options import DbOption
 from wildwatch.errors import InputError
-from wildwatch.runtime import open_store
-from wildwatch.settings import get_settings
+from wildwatch.runtime import Store, open_store
 
 alerts_app = typer.Typer(help="Deliver queued alerts and inspect deliveries.", no_args_is_help=True)
 
@@ -58,8 +62,7 @@ def subscribe(
     typer.echo(subscription_id)
 
 
-def _report(counts: SendCounts, db: str | None) -> None:
-    store = open_store(db)
+def _report(counts: SendCounts, store: Store) -> None:
     with session_scope(store.sessions) as session:
         totals = delivery_counts(session)
     typer.echo(
@@ -67,14 +70,6 @@ def _report(counts: SendCounts, db: str | None) -> None:
         f"now pending {totals['pending']} (of which retrying {totals['retrying']}), "
         f"failed {totals['failed']}, sent {totals['sent']}"
     )
-
-
-def _options(digest: bool, top: int | None) -> dict[str, object]:
-    settings = get_settings().alerts
-    return {
-        "digest": digest, "top": top or settings.digest_top, "timeout": settings.webhook_timeout,
-        "lease": timedelta(seconds=settings.lease_seconds),
-    }
 
 
 @alerts_app.command("send")
@@ -85,8 +80,7 @@ def send(
 ) -> None:
     """Deliver every due alert once; failures stay pending with their next attempt time (exit 0)."""
     store = open_store(db)
-    counts = send_due(store.sessions, **_options(digest, top))  # type: ignore[arg-type]
-    _report(counts, db)
+    _report(send_due(store, digest=digest, top=top), store)
 
 
 @alerts_app.command("retry")
@@ -96,9 +90,9 @@ def retry(
 ) -> None:
     """Make every failed delivery due now and send it (run after fixing the receiver)."""
     store = open_store(db)
-    revived, counts = retry_failed(store.sessions, **_options(digest, None))  # type: ignore[arg-type]
+    revived, counts = retry_failed(store, digest=digest)
     typer.echo(f"retrying {revived} failed deliveries", err=True)
-    _report(counts, db)
+    _report(counts, store)
 
 
 @alerts_app.command("list")

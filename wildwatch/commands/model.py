@@ -12,7 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 import classifier
+from wildwatch.commands.options import DbOption
 from wildwatch.errors import InputError, ModelError
+from wildwatch.learning import promotion_check, review_summary, reviews_frame
+from wildwatch.runtime import open_store
 from wildwatch.settings import get_settings
 
 __all__ = ["register", "read_labeled_csv"]
@@ -92,6 +95,12 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="Extra labeled rows (e.g. moderator reviews); always used for training."),
         ] = None,
         promote: Annotated[bool, typer.Option(help="Make the new model the one `score` loads.")] = True,
+        with_reviews: Annotated[
+            bool,
+            typer.Option("--with-reviews", help="Add moderators' decisions (confirmed=1, dismissed=0) from the "
+                         "store; promote only if not worse than the current model on the test split."),
+        ] = False,
+        db: DbOption = None,
     ) -> None:
         """Train a classifier on the seed data (+ extra rows), evaluate it on the held-out test split, save it."""
         settings = get_settings()
@@ -106,6 +115,11 @@ def register(app: typer.Typer) -> None:
             if "group" not in more.columns or (more["group"] == "").all():
                 more["group"] = [f"extra-{path.stem}-{i}" for i in range(len(more))]
             frames.append(more)
+        if with_reviews:
+            reviewed = reviews_frame(open_store(db))
+            if len(reviewed):
+                frames.append(reviewed)
+            console.print(f"adding {len(reviewed)} reviewed listings to the training data")
         full = pd.concat(frames, ignore_index=True)
         for column in full.columns:
             if column not in ("label", "hard_negative"):
@@ -129,6 +143,10 @@ def register(app: typer.Typer) -> None:
         model.card["metrics"] = results
         model.card["training"]["data"] = str(data)
         model.card["training"]["extra"] = [str(p) for p in extra or []]
+        if with_reviews:
+            model.card["training"]["reviews"] = review_summary(reviewed)
+            model.card["promotion"] = promotion_check(model, models_dir, prepared[prepared["split"] == "test"])
+            promote = promote and model.card["promotion"]["promoted"]
         previous = None
         if not promote:
             try:
@@ -142,6 +160,10 @@ def register(app: typer.Typer) -> None:
             classifier.promote(models_dir, previous)
         for split, metrics in results.items():
             console.print(_metrics_table(f"{split} split", metrics))
+        check = model.card.get("promotion") or {}
+        if "new" in check:
+            console.print(f"test-split F1 {check['new']['f1']:.4f} vs current {check['compared_to']} "
+                          f"{check['current']['f1']:.4f}")
         console.print(f"model {model.version} saved to {target} (threshold {model.threshold:.4f})"
                       + ("" if promote else " — not promoted"))
 

@@ -37,7 +37,7 @@ def nightly(
         result = run_nightly(
             settings=settings, config=ops, store=store,
             model_loader=lambda: load_classifier(model or settings.classifier.model_path, settings.classifier.models_dir),
-            alerts=default_alerts(),
+            alerts=default_alerts(settings),
         )
     finally:
         store.close()

@@ -10,22 +10,17 @@ import typer
 from store.db import session_scope
 from store.nightly import queue_sizes, recent_nightly_runs
 from wildwatch.commands.options import DbOption
-from wildwatch.lock import RunLock, read_lock_info
+from wildwatch.lock import holder_state
 from wildwatch.runtime import open_store
 from wildwatch.settings import get_settings
 
 
 def _lock_state() -> str:
-    path = get_settings().var_dir / "nightly.lock"
-    lock = RunLock(path)
-    try:
-        lock.acquire()
-    except Exception:  # AlreadyRunning: someone holds it right now
-        holder = read_lock_info(path)
-        return f"running ({holder.describe()})" if holder else "running"
-    finally:
-        if lock.held:
-            lock.release()
+    state, holder = holder_state(get_settings().var_dir / "nightly.lock")
+    if state == "running" and holder:
+        return f"running ({holder.describe()})"
+    if state == "stale" and holder:
+        return f"idle (the run of {holder.describe()} died; the next run resumes it)"
     return "idle"
 
 

@@ -21,7 +21,12 @@ class CrawlJob:
     site_id: int | None = None
     profile: str | None = None
     max_pages: int = 0
-    overrides: dict[str, Any] = field(default_factory=dict)
+    search_terms: list[str] = field(default_factory=list)  # empty: the lexicon's (when the profile can search)
+    max_search_terms: int = 20
+    redis_url: str | None = None  # distributed mode: the workers of one crawl share this Redis ...
+    redis_prefix: str | None = None  # ... under this key prefix
+    defaults: dict[str, Any] = field(default_factory=dict)  # Scrapy settings a site profile may override
+    overrides: dict[str, Any] = field(default_factory=dict)  # Scrapy settings that win over everything
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

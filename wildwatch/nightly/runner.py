@@ -28,27 +28,26 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from store.db import session_scope
-from store.models import CrawlRun, NightlyRun
+from store.models import CrawlRun
 from store.nightly import (
     abandon_unfinished_runs,
     finish_nightly_run,
     get_nightly_run,
     newly_flagged_since,
     prune_skips,
-    prune_snapshots,
     queue_sizes,
     save_progress,
     start_nightly_run,
     sync_subscriptions,
+    unfinished_nightly_run,
 )
 from store.runs import start_crawl_run
 from store.sites import SiteSpec, enabled_sites, sync_sites
 from wildwatch.config import OpsConfig
 from wildwatch.errors import WildwatchError
 from wildwatch.lock import PgAdvisoryLock, RunLock
-from wildwatch.nightly.metrics import NightlyMetrics
-from wildwatch.nightly.targets import crawl_targets, lexicon_terms
 from wildwatch.nightly.jobs import CrawlJob
+from wildwatch.nightly.metrics import NightlyMetrics
 from wildwatch.runtime import Store
 from wildwatch.settings import Settings
 
@@ -89,13 +88,14 @@ class _StopFlag:
 
     def __init__(self) -> None:
         self.set = False
-        self.child: subprocess.Popen[bytes] | None = None
+        self.children: list[subprocess.Popen[bytes]] = []
 
     def __call__(self, signum: int, frame: Any) -> None:
         logger.warning("received signal %d: stopping at the next safe point", signum)
         self.set = True
-        if self.child is not None and self.child.poll() is None:
-            self.child.send_signal(signal.SIGTERM)
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
 
     def check(self) -> None:
         if self.set:
@@ -162,8 +162,6 @@ class Nightly:
     def _open_run(self) -> tuple[int, bool]:
         window = self.now() - timedelta(hours=self.config.nightly.resume_within_hours)
         with session_scope(self.store.sessions) as session:
-            from store.nightly import unfinished_nightly_run
-
             run = unfinished_nightly_run(session, started_after=window)
             abandoned = abandon_unfinished_runs(session, keep=run.id if run else None)
             if abandoned:
@@ -173,19 +171,15 @@ class Nightly:
                 save_progress(session, run, status="running")
                 return run.id, True
             self._sync_config(session)
-            targets: list[dict[str, Any]] = []
             site_configs = {s.name: s for s in self.config.sites}
-            fallback_terms = lexicon_terms(self.settings.data_dir)
-            for site in enabled_sites(session):
-                configured = site_configs.get(site.name)
-                targets += crawl_targets(
-                    site_id=site.id, site_name=site.name, start_url=site.start_url, profile=site.profile_path,
-                    terms=(configured.search_terms if configured and configured.search_terms else fallback_terms),
-                    max_terms=self.config.nightly.max_search_terms,
-                )
+            targets = [
+                {"key": str(site.id), "site_id": site.id, "site": site.name, "url": site.start_url,
+                 "profile": site.profile_path, "status": "pending", "crawl_run_id": None, "attempts": 0,
+                 "search_terms": list(site_configs[site.name].search_terms) if site.name in site_configs else []}
+                for site in enabled_sites(session)
+            ]
             run = start_nightly_run(session, state={"targets": targets, "site_seconds": {}})
-            logger.info("nightly run #%d: %d crawl target(s) on %d site(s)", run.id, len(targets),
-                        len({t["site_id"] for t in targets}))
+            logger.info("nightly run #%d: %d site(s) to crawl", run.id, len(targets))
             return run.id, False
 
     def _sync_config(self, session: Any) -> None:
@@ -250,7 +244,10 @@ class Nightly:
             with session_scope(self.store.sessions) as session:
                 run = get_nightly_run(session, run_id)
                 state = dict(run.state or {})
-                state.setdefault("errors", []).append(f"{run.stage}: {type(exc).__name__}: {exc}")
+                if status == "interrupted":
+                    state.setdefault("interruptions", []).append(f"stopped by signal during {run.stage}")
+                else:
+                    state.setdefault("errors", []).append(f"{run.stage}: {type(exc).__name__}: {exc}")
                 save_progress(session, run, status=status, state=state)
             self._write_metrics(completed=False)
             raise
@@ -279,6 +276,12 @@ class Nightly:
             if site.name == site_name and site.budget_minutes:
                 return site.budget_minutes * 60
         return self.config.nightly.site_budget_minutes * 60
+
+    def _workers(self, site_name: str) -> int:
+        for site in self.config.sites:
+            if site.name == site_name and site.workers:
+                return site.workers
+        return self.config.nightly.crawl_workers
 
     def _max_pages(self, site_name: str) -> int:
         for site in self.config.sites:
@@ -321,10 +324,17 @@ class Nightly:
         from wildwatch.commands.crawl import crawler_overrides, job_dir_for
 
         job_dir = job_dir_for(self.settings, target["url"])
+        workers = self._workers(target["site"])
+        redis_url = self.config.nightly.redis_url if workers > 1 else None
+        redis_prefix = f"wildwatch:nightly-site-{target['site_id']}" if redis_url else None
         with session_scope(self.store.sessions) as session:
             if target["crawl_run_id"] is None:
-                # A new crawl: forget any JOBDIR an older, abandoned run left behind.
+                # A new crawl: forget any crawl state an older, abandoned run left behind.
                 shutil.rmtree(job_dir, ignore_errors=True)
+                if redis_url:
+                    from crawler.run import clear_redis_prefix
+
+                    clear_redis_prefix(redis_url, redis_prefix)  # type: ignore[arg-type]
                 crawl_run = start_crawl_run(session, start_url=target["url"], site_id=target["site_id"],
                                             job_dir=str(job_dir), nightly_run_id=run_id)
                 target["crawl_run_id"] = crawl_run.id
@@ -336,27 +346,12 @@ class Nightly:
             url=target["url"], database_url=self.store.url, snapshot_dir=str(self.settings.crawler.snapshot_dir),
             job_dir=str(job_dir), crawl_run_id=target["crawl_run_id"], site_id=target["site_id"],
             profile=target.get("profile"), max_pages=self._max_pages(target["site"]),
-            overrides=crawler_overrides(self.settings) | self.config.nightly.scrapy_settings,
+            search_terms=list(target.get("search_terms") or []), max_search_terms=self.config.nightly.max_search_terms,
+            redis_url=redis_url, redis_prefix=redis_prefix,
+            defaults=crawler_overrides(self.settings), overrides=dict(self.config.nightly.scrapy_settings),
         )
-        logger.info("crawling %s (site %s, budget %.0fs)", target["url"], target["site"], budget)
-        child = subprocess.Popen([*self.crawl_command, job.to_json()], preexec_fn=_die_with_parent)  # noqa: PLW1509
-        self.stop.child = child
-        timed_out = False
-        try:
-            try:
-                child.wait(timeout=budget)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                logger.warning("site %s: crawl budget (%.0fs) exhausted; stopping %s", target["site"], budget, target["url"])
-                child.send_signal(signal.SIGTERM)
-            if child.poll() is None:
-                try:
-                    child.wait(timeout=self.config.nightly.stop_grace_seconds)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-        finally:
-            self.stop.child = None
+        logger.info("crawling %s (site %s, %d worker(s), budget %.0fs)", target["url"], target["site"], workers, budget)
+        timed_out = self._run_children([[*self.crawl_command, job.to_json()] for _ in range(workers)], budget)
         with session_scope(self.store.sessions) as session:
             crawl_run = session.get(CrawlRun, target["crawl_run_id"])
             status = crawl_run.status if crawl_run else "failed"
@@ -369,9 +364,34 @@ class Nightly:
             return {"status": "completed", "attempts": target["attempts"]}
         if timed_out:
             return {"status": "budget_exceeded", "attempts": target["attempts"]}
-        if target["attempts"] >= 2:
-            return {"status": "failed", "attempts": target["attempts"], "exit_code": child.returncode}
-        return {"status": "pending", "attempts": target["attempts"], "exit_code": child.returncode}
+        return {"status": "failed" if target["attempts"] >= 2 else "pending", "attempts": target["attempts"]}
+
+    def _run_children(self, commands: list[list[str]], budget: float) -> bool:
+        """Run the crawl processes within ``budget`` seconds (SIGTERM, grace, SIGKILL); True if timed out."""
+        children = [subprocess.Popen(command, preexec_fn=_die_with_parent) for command in commands]  # noqa: PLW1509
+        self.stop.children = children
+        deadline = time.monotonic() + budget
+        timed_out = False
+        try:
+            while any(child.poll() is None for child in children) and not self.stop.set:
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    logger.warning("crawl budget (%.0fs) exhausted; stopping the crawl", budget)
+                    break
+                time.sleep(0.2)
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            grace = time.monotonic() + self.config.nightly.stop_grace_seconds
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.0, grace - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        finally:
+            self.stop.children = []
+        return timed_out
 
     def _crawl_metrics(self, run_id: int) -> None:
         from store.nightly import nightly_crawl_runs
@@ -402,10 +422,10 @@ class Nightly:
         with session_scope(self.store.sessions) as session:
             newly = newly_flagged_since(session, started_at)
             state["newly_flagged"] = newly
-            state["scored_this_attempt"] = int(state.get("scored_this_attempt", 0)) + result.scored
+            state["scored"] = int(state.get("scored", 0)) + result.scored
             state["model_version"] = model.version
             self._save(run_id, state=state, session=session)
-        self.metrics.scored.set(state["scored_this_attempt"])
+        self.metrics.scored.set(state["scored"])
         self.metrics.newly_flagged.set(len(newly))
         logger.info("scored %d listings; %d newly flagged", result.scored, len(newly))
 
@@ -448,29 +468,20 @@ class Nightly:
     # -- retention -------------------------------------------------------------------------
 
     def _retention_stage(self, run_id: int) -> None:
+        from crawler.retention import prune_snapshots
+        from store.snapshots import SnapshotStore
+
         policy = self.config.retention
-        now = self.now()
-        files = 0
-        rows = 0
-        while True:
-            self.stop.check()
-            with session_scope(self.store.sessions) as session:
-                paths = prune_snapshots(session, older_than=now - timedelta(days=policy.snapshots_days),
-                                        keep_flagged=policy.keep_flagged_snapshots)
-            if not paths:
-                break
-            rows += len(paths)
-            for relative in paths:  # after the commit: a crash here leaves an orphan file, never a dangling row
-                target = self.settings.crawler.snapshot_dir / relative
-                with contextlib.suppress(FileNotFoundError):
-                    target.unlink()
-                    files += 1
+        self.stop.check()
         with session_scope(self.store.sessions) as session:
-            skips = prune_skips(session, older_than=now - timedelta(days=policy.crawl_skips_days))
+            pruned = prune_snapshots(session, SnapshotStore(self.settings.crawler.snapshot_dir),
+                                     older_than=timedelta(days=policy.snapshots_days), now=self.now())
+            skips = prune_skips(session, older_than=self.now() - timedelta(days=policy.crawl_skips_days))
         reports = _prune_reports(self.settings.var_dir / "reports", keep=policy.reports_keep)
         _, state, _ = self._state(run_id)
-        state["retention"] = {"snapshot_files_deleted": files, "snapshot_paths_pruned": rows,
-                              "crawl_skips_deleted": skips, "reports_deleted": reports}
+        state["retention"] = {"snapshot_rows_deleted": pruned.rows_deleted, "snapshot_files_deleted": pruned.files_deleted,
+                              "bytes_freed": pruned.bytes_freed, "crawl_skips_deleted": skips,
+                              "reports_deleted": reports}
         self._save(run_id, state=state)
 
     # -- report ----------------------------------------------------------------------------
@@ -522,15 +533,34 @@ def _prune_reports(root: Path, *, keep: int) -> int:
     return removed
 
 
-def default_alerts() -> AlertsSeam | None:
+class ModuleAlerts:
+    """The seam over ``wildwatch.alerts``: its outbox, its send pass, and the digest pass."""
+
+    def __init__(self, module: Any, settings: Settings) -> None:
+        self.module = module
+        alerts = settings.alerts
+        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds)}
+        self.top = alerts.digest_top
+
+    def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any:
+        return self.module.enqueue_alerts(session, listing_ids)
+
+    def send_due(self, store: Store) -> Any:
+        return self.module.send_due(store, **self.options)
+
+    def send_digest(self, store: Store) -> Any:
+        return self.module.send_due(store, digest=True, top=self.top, **self.options)
+
+
+def default_alerts(settings: Settings) -> AlertsSeam | None:
     """The real alerts module, or None when it is not installed (the stage records that)."""
     try:
         import wildwatch.alerts as alerts
     except ImportError:
         return None
-    if not all(hasattr(alerts, name) for name in ("enqueue_alerts", "send_due", "send_digest")):
+    if not all(hasattr(alerts, name) for name in ("enqueue_alerts", "send_due")):
         return None
-    return alerts  # type: ignore[return-value]
+    return ModuleAlerts(alerts, settings)
 
 
 def run_nightly(

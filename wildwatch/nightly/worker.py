@@ -8,13 +8,11 @@ JOBDIR so a resumed crawl waits for an orphan of a killed run to let go of the s
 from __future__ import annotations
 
 import fcntl
-import inspect
 import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from wildwatch.nightly.jobs import CrawlJob
 
@@ -24,23 +22,31 @@ __all__ = ["main"]
 
 
 def _crawl(job: CrawlJob) -> str:
+    from crawler.lexicon import load_search_terms
+    from crawler.profile import load_profile
     from crawler.run import run_crawl
+    from wildwatch.settings import get_settings
 
-    kwargs: dict[str, Any] = {}
-    if job.profile and "profile" in inspect.signature(run_crawl).parameters:
-        kwargs["profile"] = job.profile
-    elif job.profile:
-        job.overrides.setdefault("WILDWATCH_PROFILE", job.profile)
+    profile = load_profile(job.profile) if job.profile else None
+    terms: list[str] = []
+    if profile is not None and profile.search_url:
+        lexicon = get_settings().data_dir / "lexicon"
+        terms = job.search_terms or load_search_terms(lexicon, limit=job.max_search_terms) + profile.keywords
+        terms = list(dict.fromkeys(terms))[: job.max_search_terms]
     summary = run_crawl(
         job.url,
         database_url=job.database_url,
         snapshot_dir=Path(job.snapshot_dir),
+        defaults=job.defaults,
         overrides=job.overrides,
         site_id=job.site_id,
-        job_dir=Path(job.job_dir),
+        job_dir=None if job.redis_url else Path(job.job_dir),
         resume_run_id=job.crawl_run_id,
         max_pages=job.max_pages,
-        **kwargs,
+        profile=profile,
+        search_terms=terms,
+        redis_url=job.redis_url,
+        redis_prefix=job.redis_prefix,
     )
     return summary.status
 
@@ -53,15 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     job = CrawlJob(**json.loads((argv or sys.argv[1:])[0]))
-    lock_path = Path(job.job_dir + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)  # waits for an orphaned crawl of the same JOBDIR to exit
-    try:
+    if job.redis_url:  # the workers of a distributed crawl run side by side by design
         status = _crawl(job)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    else:
+        lock_path = Path(job.job_dir + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits for an orphaned crawl of the same JOBDIR to exit
+        try:
+            status = _crawl(job)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
     logger.info("crawl run #%d of %s: %s", job.crawl_run_id, job.url, status)
     return 0 if status == "completed" else 1
 

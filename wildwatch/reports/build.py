@@ -14,6 +14,7 @@ from store.nightly import (
     nightly_crawl_runs,
     queue_sizes,
     review_backlog,
+    top_flagged_listings,
     top_sellers,
 )
 
@@ -56,8 +57,9 @@ def build_summary(
         "model_version": model_version,
         "sites": sorted({t["site"] for t in targets}),
         "crawl": {"totals": totals, "runs": crawls},
-        "scored": int(state.get("scored_this_attempt", 0)),
+        "scored": int(state.get("scored", 0)),
         "newly_flagged": {"count": len(newly), "listing_ids": newly[:1000], **flagged_breakdown(session, newly)},
+        "top_listings": top_flagged_listings(session, newly),
         "top_sellers": top_sellers(session, newly, since=run.started_at),
         "review_backlog": review_backlog(session),
         "queues": {"to_score": sizes.to_score, "alerts_pending": sizes.alerts_pending,
@@ -66,4 +68,5 @@ def build_summary(
         "retention": dict(state.get("retention", {})),
         "flagged_history": first_flags_by_day(session, since=now - timedelta(days=history_days)),
         "errors": errors,
+        "interruptions": list(state.get("interruptions", [])),  # stops by signal this run recovered from
     }
