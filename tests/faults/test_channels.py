@@ -17,12 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.alerts import SubscriptionIn, create_subscription
-from store.db import make_session_factory, session_scope
+from store.db import session_scope
 from store.models import AlertDelivery, Listing, utcnow
 from store.scores import ScoreIn, record_scores
 from tests.faults.tally import note
 from tests.faults.world import SECRET, CountingReceiver, free_port, seed_listings
 from wildwatch.alerts import enqueue_alerts, retry_failed, send_due
+from wildwatch.runtime import Store
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -43,21 +44,24 @@ def _deliveries(sessions: sessionmaker[Session]) -> list[AlertDelivery]:
 
 
 @pytest.fixture
-def webhook_store(tmp_path: Path) -> Iterator[tuple[sessionmaker[Session], str]]:
+def webhook_store(tmp_path: Path) -> Iterator[tuple[Store, str]]:
     port = free_port()
     engine = seed_listings(f"sqlite:///{tmp_path / 'alerts.db'}", LISTINGS)
-    sessions = make_session_factory(engine)
+    store = Store(engine.url.render_as_string(hide_password=False))
+    sessions = store.sessions
     with session_scope(sessions) as session:
         create_subscription(session, SubscriptionIn(channel="webhook", target=f"http://127.0.0.1:{port}/hook",
                                                     secret=SECRET))
     _flag_all(sessions)
-    yield sessions, str(port)
+    yield store, str(port)
+    store.close()
     engine.dispose()
 
 
 def test_webhook_down_then_slow_then_back_delivers_each_alert_once(webhook_store) -> None:  # type: ignore[no-untyped-def]
-    sessions, port = webhook_store
-    counts = send_due(sessions, timeout=0.5)  # nobody listens on the port
+    store, port = webhook_store
+    sessions = store.sessions
+    counts = send_due(store, timeout=0.5)  # nobody listens on the port
     note("faults/webhook_down", counts.failed)
     assert counts.sent == 0 and counts.failed == LISTINGS
     rows = _deliveries(sessions)
@@ -67,7 +71,7 @@ def test_webhook_down_then_slow_then_back_delivers_each_alert_once(webhook_store
     slow = CountingReceiver(delay=2.0, port=int(port)).start()
     try:
         started = time.monotonic()
-        revived, counts = retry_failed(sessions, timeout=0.5)
+        revived, counts = retry_failed(store, timeout=0.5)
         elapsed = time.monotonic() - started
         note("faults/webhook_slow", counts.failed)
         assert revived == LISTINGS and counts.sent == 0
@@ -78,12 +82,12 @@ def test_webhook_down_then_slow_then_back_delivers_each_alert_once(webhook_store
 
     good = CountingReceiver(port=int(port)).start()
     try:
-        revived, counts = retry_failed(sessions, timeout=5)
+        revived, counts = retry_failed(store, timeout=5)
         assert counts.sent == LISTINGS
         rows = _deliveries(sessions)
         assert {r.status for r in rows} == {"sent"}
         assert set(good.received) == {r.delivery_id for r in rows}  # every alert, its own id
-        assert send_due(sessions, now=utcnow() + timedelta(days=30)).sent == 0  # nothing is sent twice
+        assert send_due(store, now=utcnow() + timedelta(days=30)).sent == 0  # nothing is sent twice
         note("faults/lost", LISTINGS - len(good.received))
         note("faults/duplicated", sum(n - 1 for n in good.received.values()))
         assert all(n == 1 for n in good.received.values())
@@ -112,20 +116,22 @@ def test_smtp_refusing_then_accepting(tmp_path: Path) -> None:
     controller = controller_module.Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     engine = seed_listings(f"sqlite:///{tmp_path / 'smtp.db'}", LISTINGS)
-    sessions = make_session_factory(engine)
+    store = Store(engine.url.render_as_string(hide_password=False))
+    sessions = store.sessions
     try:
         with session_scope(sessions) as session:
             create_subscription(session, SubscriptionIn(
                 channel="apprise", target=f"mailto://127.0.0.1:{port}?from=ww@example.org&to=analyst@example.org&mode=insecure"))
         _flag_all(sessions)
-        counts = send_due(sessions)
+        counts = send_due(store)
         note("faults/smtp_refused", counts.failed)
         assert counts.sent == 0 and counts.failed == LISTINGS and Handler.accepted == 0
         assert all("could not deliver" in (r.last_error or "") for r in _deliveries(sessions))
         Handler.refuse = False
-        _, counts = retry_failed(sessions)
+        _, counts = retry_failed(store)
         assert counts.sent == LISTINGS and Handler.accepted == LISTINGS
         assert {r.status for r in _deliveries(sessions)} == {"sent"}
     finally:
         controller.stop()
+        store.close()
         engine.dispose()

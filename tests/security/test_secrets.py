@@ -16,7 +16,7 @@ from tests.faults.tally import note
 from tests.faults.world import free_port
 from tests.security.conftest import SecureWorld
 from wildwatch.alerts import send_due
-from wildwatch.runtime import open_store
+from wildwatch.runtime import Store, open_store
 from wildwatch.settings import Settings
 
 WEBHOOK_SECRET = "whsec-do-not-log-4f1c"
@@ -67,7 +67,9 @@ def test_webhook_secret_is_not_logged_when_delivery_fails(world: SecureWorld, ca
         from wildwatch.alerts import enqueue_alerts
 
         assert enqueue_alerts(session, world.listing_ids) > 0
-    counts = send_due(sessions, timeout=2)
+    store = Store(world.engine.url.render_as_string(hide_password=False))
+    counts = send_due(store, timeout=2)
+    store.close()
     assert counts.failed > 0
     note("security/secrets_checked")
     assert WEBHOOK_SECRET not in _all_text(caplog)
