@@ -153,7 +153,7 @@ def test_api_killed_at_random_points_loses_no_acknowledged_review(launcher: Laun
     with session_scope(make_session_factory(engine)) as session:
         key = create_api_key(session, role="moderator", name="fault moderator")[1]
         listing_ids = list(session.scalars(select(Listing.id)))
-    env = fault_env(tmp_path)
+    env = fault_env(tmp_path, WILDWATCH_API__RATE_LIMIT_PER_MINUTE="0")
     acknowledged: list[str] = []
     in_doubt: list[str] = []
     n = 0
@@ -164,6 +164,7 @@ def test_api_killed_at_random_points_loses_no_acknowledged_review(launcher: Laun
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False) as client:
         for seed in range(SEEDS):
             pid = launcher.spawn(argv, env=env, log=tmp_path / "api.log")
+            killer: threading.Timer | None = None
             try:
                 deadline = time.monotonic() + 60
                 while True:
@@ -194,6 +195,9 @@ def test_api_killed_at_random_points_loses_no_acknowledged_review(launcher: Laun
                 assert in_doubt and in_doubt[-1] == note_text, "the server outlived its kill"
                 kills += 1
             finally:
+                if killer is not None:
+                    killer.cancel()
+                    killer.join()  # the launcher's pipe is not shared between threads
                 if pid in launcher.children:
                     launcher.kill(pid)
     note("faults/kill9/api", kills)
