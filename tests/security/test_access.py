@@ -6,6 +6,7 @@ lands (it defaults to needing the analyst role unless listed in ``REQUIRED``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -36,7 +37,8 @@ def _operations(world: SecureWorld) -> list[tuple[str, str]]:
 
 
 def _call(world: SecureWorld, method: str, path: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
-    concrete = path.format(listing_id=world.listing_ids[0], seller_id=1, key_id=999_999)
+    known = {"listing_id": world.listing_ids[0], "key_id": 999_999}
+    concrete = re.sub(r"\{(\w+)\}", lambda m: str(known.get(m.group(1), 1)), path)
     return world.client.request(method, concrete, headers=headers, json=BODIES.get((method, path)))
 
 
