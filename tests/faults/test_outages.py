@@ -6,7 +6,6 @@ PostgreSQL and Redis are private instances on free ports (the shared servers sta
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -123,11 +122,3 @@ class CountingReceiver:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-
-def same_pid_alive(pid: int) -> bool:
-    """True while ``pid`` exists (used to assert children are gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
