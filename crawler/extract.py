@@ -54,7 +54,10 @@ _MIN_LISTING_LINKS = 4
 _MAX_LINKS = 5_000  # anchors classified per page
 _MAX_ELEMENTS = 100_000  # elements examined by the heuristics; the content of real pages comes well before
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e"), None)
+# Invisible characters, and bidi embeddings/overrides/isolates that would reorder a title on screen.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e\u034f"
+                                     "\u202a\u202b\u202c\u202d\u202e\u2061\u2062\u2063\u2064"
+                                     "\u2066\u2067\u2068\u2069"), None)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
