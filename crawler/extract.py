@@ -584,7 +584,7 @@ def _own_text_length(element: Any) -> int:
 def _heuristics(page: _Page) -> _Heuristics:
     doc, base = page.doc, page.base
     found = _Heuristics()
-    found.title_tag = clean_text(doc.xpath("string(//title)"))[:_MAX_TITLE]
+    found.title_tag = clean_text(doc.xpath("string(//title)"))[:_MAX_TITLE].rstrip()
     for meta in doc.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if key and meta.get("content") and key not in found.meta:
@@ -608,7 +608,7 @@ def _heuristics(page: _Page) -> _Heuristics:
         if tag == "h1" and not boiler and len(found.h1) < 5:
             text = clean_text(element.text_content())
             if text:
-                found.h1.append(text[:_MAX_TITLE])
+                found.h1.append(text[:_MAX_TITLE].rstrip())
                 h1_element = h1_element if h1_element is not None else element
         if hints and _PRICE_HINT.search(hints) and not _OLD_PRICE_HINT.search(hints) and len(price_candidates) < 50:
             parent = element.getparent()
@@ -997,7 +997,7 @@ def _build_listing(page: _Page) -> ExtractedListing | None:
         title = heuristics.h1[0]
     if not title and heuristics.page_title:
         title = heuristics.page_title
-    title = title[:_MAX_TITLE]
+    title = title[:_MAX_TITLE].rstrip()  # a cut must not leave a trailing space
     if not title:
         return None
 
