@@ -31,7 +31,7 @@ from crawler.extract import ExtractedListing, PageLinks, analyse_page, clean_tex
 from crawler.items import ListingItem, SkipItem
 from crawler.prices import parse_price
 from crawler.profile import FieldRule, SiteProfile
-from crawler.urls import canonicalize_url, site_key
+from crawler.dedupe import canonicalize_url, site_key
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +126,7 @@ class GenericSpider(scrapy.Spider):
         #: Canonical URLs already stored by the run being resumed: never fetched again.
         self.skip_urls = set(skip_urls)
         self.pages_seen = 0
+        self._requested: set[str] = set()
         self.max_bytes = 0
         self.redis_idle_seconds = 0.0
         self._idle_since: float | None = None
@@ -289,7 +290,11 @@ class GenericSpider(scrapy.Spider):
             if not self.profile.may_follow(url):
                 return
             kind = self.profile.page_kind(url) or kind
-        if kind == "item" and self.skip_urls and canonicalize_url(url) in self.skip_urls:
+        canonical = canonicalize_url(url)
+        if canonical in self._requested:  # pre-filter: spares the scheduler and dupefilter the repeats
+            return
+        self._requested.add(canonical)
+        if kind == "item" and canonical in self.skip_urls:
             return
         yield self._request(url, kind, **{k: v for k, v in meta.items() if v is not None})
 
