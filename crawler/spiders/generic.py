@@ -187,7 +187,7 @@ class GenericSpider(scrapy.Spider):
         html = decoded.text
         analysis = analyse_page(html, response.url)
         listing = analysis.listing
-        kind = (self.profile.page_kind(response.url) if self.profile else None) or decide_kind(
+        kind = (self.profile.page_kind(canonicalize_url(response.url)) if self.profile else None) or decide_kind(
             analysis.kind, response.meta.get("kind"), listing, analysis.links)
         selector = Selector(text=html) if self._selector_fields or (
             self.profile and self.profile.pagination.next) else None
