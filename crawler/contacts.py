@@ -34,20 +34,53 @@ class Contact:
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e"), None)
 
 _CN_DIGITS = {
-    "零": "0", "〇": "0", "○": "0", "洞": "0",
-    "一": "1", "壹": "1", "幺": "1", "么": "1",
-    "二": "2", "贰": "2", "貳": "2", "两": "2", "兩": "2",
-    "三": "3", "叁": "3", "參": "3", "叄": "3",
-    "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6", "陆": "6", "陸": "6",
-    "七": "7", "柒": "7", "八": "8", "捌": "8", "九": "9", "玖": "9",
+    "零": "0",
+    "〇": "0",
+    "○": "0",
+    "洞": "0",
+    "一": "1",
+    "壹": "1",
+    "幺": "1",
+    "么": "1",
+    "二": "2",
+    "贰": "2",
+    "貳": "2",
+    "两": "2",
+    "兩": "2",
+    "三": "3",
+    "叁": "3",
+    "參": "3",
+    "叄": "3",
+    "四": "4",
+    "肆": "4",
+    "五": "5",
+    "伍": "5",
+    "六": "6",
+    "陆": "6",
+    "陸": "6",
+    "七": "7",
+    "柒": "7",
+    "八": "8",
+    "捌": "8",
+    "九": "9",
+    "玖": "9",
 }
 _DIGIT_CLASS = "0-9" + "".join(_CN_DIGITS)
 # A run of >=5 digits (Chinese or ASCII) with single separators: converted to ASCII digits.
 _CN_RUN = re.compile(rf"[{_DIGIT_CLASS}](?:[\s\-·.、]?[{_DIGIT_CLASS}]){{4,}}")
 
 _WORD_DIGITS = {
-    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
 }
 _WORD = "|".join(_WORD_DIGITS)
 _WORD_RUN = re.compile(rf"\b(?:{_WORD}|\d+)(?:[\s,\-]+(?:{_WORD}|\d+)\b){{4,}}", re.IGNORECASE)
@@ -82,6 +115,7 @@ _SAME_AS_PHONE = re.compile(r"微信同号|微信同號|同微信|vx同号|v同�
 
 def _convert_digit_words(text: str) -> str:
     text = _CN_RUN.sub(lambda m: "".join(_CN_DIGITS.get(c, c) for c in m.group(0)), text)
+
     def spell(match: re.Match[str]) -> str:
         tokens = re.findall(rf"{_WORD}|\d+", match.group(0), re.IGNORECASE)
         if all(token.isdigit() for token in tokens):

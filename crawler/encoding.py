@@ -128,7 +128,7 @@ def _latin_run_ratio(text: str) -> float:
     if not high:
         return 0.0
     runs = sum(
-        1 for a, b in zip(sample, sample[1:]) if "\u0080" <= a <= "\u00ff" and "\u0080" <= b <= "\u00ff"
+        1 for a, b in zip(sample, sample[1:], strict=False) if "\u0080" <= a <= "\u00ff" and "\u0080" <= b <= "\u00ff"
     )
     return runs / len(high)
 
@@ -178,7 +178,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> DecodedBody:
     if not body:
         return DecodedBody("", "utf_8", True)
     bom_encoding, bom = read_bom(body)
-    if bom_encoding:
+    if bom_encoding and bom:
         encoding = normalize_encoding_name(bom_encoding) or "utf_8"
         text = _strict(body[len(bom) :], encoding)
         if text is not None:

@@ -1,6 +1,7 @@
 """Read listings and links from marketplace pages the crawler has never seen.
 
 Structured data first (JSON-LD, microdata, RDFa, OpenGraph via extruct), lxml heuristics second.
+Heuristics look at the first 100,000 elements of a page only.
 Every public function survives hostile input (empty, truncated, 10 MB, deeply nested, invalid
 JSON-LD): parse and third-party extraction failures are logged at debug and turn into
 ``None`` / ``"other"`` / empty link sets. Extracted text has zero-width characters removed and
@@ -12,11 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 
 import extruct
@@ -42,6 +43,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PageKind = Literal["item", "listing", "seller", "other"]
+_T = TypeVar("_T")
 
 _MAX_TITLE = 300
 _MAX_DESCRIPTION = 20_000
@@ -49,6 +51,7 @@ _MAX_IMAGES = 30
 _MAX_NODES = 20_000  # structured-data nodes walked per page
 _MIN_LISTING_LINKS = 4
 _MAX_LINKS = 5_000  # anchors classified per page
+_MAX_ELEMENTS = 100_000  # elements examined by the heuristics; the content of real pages comes well before
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e"), None)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
@@ -56,10 +59,43 @@ _NEWLINES = re.compile(r"\s*\n\s*")
 
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object", "head"})
 _BLOCK_TAGS = frozenset(
-    {"p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "section", "article", "main",
-     "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "dl", "blockquote", "pre", "header", "footer",
-     "aside", "nav", "form", "hr", "figure", "figcaption"}
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "section",
+        "article",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "dd",
+        "dt",
+        "dl",
+        "blockquote",
+        "pre",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "form",
+        "hr",
+        "figure",
+        "figcaption",
+    }
 )
+_INLINE_TAGS = frozenset({"a", "b", "i", "em", "strong", "span", "font", "u", "small", "big", "mark"})
+_STRUCK = frozenset({"del", "s", "strike"})
 _BOILER_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "menu"})
 _BOILER_HINT = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|menu|footer|header|sidebar|side-bar|breadcrumbs?|crumbs?|comments?|"
@@ -72,7 +108,9 @@ _DESCRIPTION_HINT = re.compile(
 )
 _PRICE_HINT = re.compile(r"price|prize|jiage|amount", re.IGNORECASE)
 _OLD_PRICE_HINT = re.compile(r"old|orig|was|market|list-?price|before|strike|del|compare|retail", re.IGNORECASE)
-_PRICE_LABEL = re.compile(r"(?:价格|售价|價格|售價|价钱|價錢|现价|現價|单价|單價|price)\s*[:：]?\s*([^\n]{1,40})", re.IGNORECASE)
+_PRICE_LABEL = re.compile(
+    r"(?:价格|售价|價格|售價|价钱|價錢|现价|現價|单价|單價|price)\s*[:：]?\s*([^\n]{1,40})", re.IGNORECASE
+)
 _SELLER_HINT = re.compile(r"seller|vendor|merchant|shop-?name|store-?name|user-?name|nickname|owner", re.IGNORECASE)
 _IMAGE_JUNK = re.compile(
     r"logo|icon|sprite|pixel|spacer|blank|transparent|loading|placeholder|avatar|badge|1x1|beacon|"
@@ -96,9 +134,7 @@ _ITEM_PATH = re.compile(
     r"[?&](?:item_?id|product_?id|goods_?id|pid|gid|sku|tid|ad_?id|listing_?id)=[\w-]+",
     re.IGNORECASE,
 )
-_ITEM_PATH_WEAK = re.compile(
-    r"/thread-\d+-\d+-\d+\.html|[-_/]\d{5,}\.html?$|/\d{5,}/?$|[?&]id=[\w-]+", re.IGNORECASE
-)
+_ITEM_PATH_WEAK = re.compile(r"/thread-\d+-\d+-\d+\.html|[-_/]\d{5,}\.html?$|/\d{5,}/?$|[?&]id=[\w-]+", re.IGNORECASE)
 _SELLER_LABEL = re.compile(r"^(?:卖家|賣家|店主|店铺|店舖|商家|seller|shop|store|by)\s*[:：]?\s*", re.IGNORECASE)
 _LISTING_PATH = re.compile(
     r"/(?:search|s|category|categories|cat|c|list|lists|tag|tags|browse|catalog|catalogue|collection|"
@@ -455,8 +491,10 @@ def _default_currency(url: str, lang: str | None) -> str | None:
 def _iter_elements(doc: Any) -> Iterator[tuple[Any, bool]]:
     """Each element once, with whether it sits in page chrome (nav/header/footer/aside/ads)."""
     stack: list[tuple[Any, bool]] = [(doc, False)]
-    while stack:
+    seen = 0
+    while stack and seen < _MAX_ELEMENTS:
         element, boiler = stack.pop()
+        seen += 1
         if not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
             continue
         if not boiler and element.tag in _BOILER_TAGS:
@@ -483,8 +521,10 @@ def _image_url(element: Any, base: str) -> str | None:
 
 
 def _is_junk_image(element: Any, url: str) -> bool:
-    if _IMAGE_JUNK.search(url) or _IMAGE_JUNK.search(element.get("class") or "") or _IMAGE_JUNK.search(
-        element.get("alt") or ""
+    if (
+        _IMAGE_JUNK.search(url)
+        or _IMAGE_JUNK.search(element.get("class") or "")
+        or _IMAGE_JUNK.search(element.get("alt") or "")
     ):
         return True
     for attr in ("width", "height"):
@@ -492,6 +532,17 @@ def _is_junk_image(element: Any, url: str) -> bool:
         if size and int(size.group(1)) <= 50:
             return True
     return False
+
+
+def _own_text_length(element: Any) -> int:
+    """Characters of text directly in an element, counting inline children but not nested blocks."""
+    length = len((element.text or "").strip())
+    for child in element:
+        if child.tag in _INLINE_TAGS:
+            length += len((child.text or "").strip())
+        if child.tag in _INLINE_TAGS or child.tag == "br":
+            length += len((child.tail or "").strip())
+    return length
 
 
 def _heuristics(page: _Page) -> _Heuristics:
@@ -508,7 +559,7 @@ def _heuristics(page: _Page) -> _Heuristics:
     description_candidates: list[Any] = []
     price_candidates: list[Any] = []
     seller_candidates: list[tuple[int, int, Any]] = []
-    images: list[tuple[Any, Any]] = []
+    images: list[Any] = []
     order = 0
     for element, boiler in _iter_elements(doc):
         order += 1
@@ -519,11 +570,8 @@ def _heuristics(page: _Page) -> _Heuristics:
             if text:
                 found.h1.append(text[:_MAX_TITLE])
         if hints and _PRICE_HINT.search(hints) and not _OLD_PRICE_HINT.search(hints) and len(price_candidates) < 50:
-            if tag not in ("del", "s", "strike") and element.getparent() is not None and element.getparent().tag not in (
-                "del",
-                "s",
-                "strike",
-            ):
+            parent = element.getparent()
+            if tag not in _STRUCK and (parent is None or parent.tag not in _STRUCK):
                 price_candidates.append(element)
         if tag == "a" and element.get("href") and len(seller_candidates) < 200:
             href = element.get("href") or ""
@@ -538,7 +586,7 @@ def _heuristics(page: _Page) -> _Heuristics:
         if boiler:
             continue
         if tag == "img" and len(images) < 500:
-            images.append((element, None))
+            images.append(element)
         if (
             hints
             and tag not in ("body", "html", "meta", "img", "a", "span", "h1")
@@ -547,10 +595,7 @@ def _heuristics(page: _Page) -> _Heuristics:
         ):
             description_candidates.append(element)
         if tag in ("p", "div", "td", "pre", "li", "section", "article", "dd"):
-            own = len((element.text or "").strip()) + sum(
-                len((child.tail or "").strip()) for child in element if child.tag in ("br", "b", "i", "em", "strong", "span", "font", "a")
-            )
-            own += sum(len(clean_text(child.text)) for child in element if child.tag in ("b", "i", "em", "strong", "span", "font"))
+            own = _own_text_length(element)
             if own >= 20:
                 # Readability-style: text credits its container and, half, the container's parent.
                 parent = element.getparent()
@@ -587,11 +632,18 @@ def _heuristics(page: _Page) -> _Heuristics:
             found.price, found.price_text = price, text
             break
     if found.price is None:
-        haystack = found.description[:4000] + "\n" + " ".join(found.h1)
-        for match in _PRICE_LABEL.finditer(haystack):
-            price = parse_price(match.group(1), default_currency=default_currency)
-            if price is not None:
-                found.price, found.price_text = price, clean_text(match.group(0))
+        # A "Price: ¥100" label in the description, the title, or anywhere in the page's visible text.
+        body = doc.find("body")
+        haystacks = [found.description[:4000] + "\n" + " ".join(found.h1)]
+        if body is not None:
+            haystacks.append(_block_text(body, limit=20_000))
+        for haystack in haystacks:
+            for match in _PRICE_LABEL.finditer(haystack):
+                price = parse_price(match.group(1), default_currency=default_currency)
+                if price is not None:
+                    found.price, found.price_text = price, clean_text(match.group(0))
+                    break
+            if found.price is not None:
                 break
 
     if seller_candidates:
@@ -603,7 +655,7 @@ def _heuristics(page: _Page) -> _Heuristics:
 
     main_images: list[str] = []
     other_images: list[str] = []
-    for element, _ in images:
+    for element in images:
         url = _image_url(element, base)
         if not url or _is_junk_image(element, url):
             continue
@@ -614,7 +666,7 @@ def _heuristics(page: _Page) -> _Heuristics:
 
 
 def _strip_site_suffix(title: str, site_name: str | None) -> str:
-    """"Ivory bangle - ShopName" -> "Ivory bangle"; keeps the longest part when unsure."""
+    """ "Ivory bangle - ShopName" -> "Ivory bangle"; keeps the longest part when unsure."""
     parts = [clean_text(p) for p in _TITLE_SEPARATORS.split(title) if clean_text(p)]
     if len(parts) <= 1:
         return title
@@ -637,6 +689,12 @@ def _dedupe(urls: list[str], limit: int | None = None) -> list[str]:
     return out[:limit] if limit else out
 
 
+def _product_url(product: dict[str, Any], base: str) -> str | None:
+    href = _first_text(product.get("url"))
+    absolute = _absolute(base, href) if href else None
+    return canonicalize_url(absolute) if absolute else None
+
+
 def _build_listing(page: _Page) -> ExtractedListing | None:
     heuristics = _heuristics(page)
     product: dict[str, Any] | None = None
@@ -644,7 +702,10 @@ def _build_listing(page: _Page) -> ExtractedListing | None:
     for syntax, label in (("json-ld", "jsonld"), ("microdata", "microdata"), ("rdfa", "rdfa")):
         products = _products(page, syntax)
         if products:
-            product, source = products[0], label
+            # Several products (related items, ItemList entries): prefer the one that is this page.
+            here = canonicalize_url(page.url) if page.url else ""
+            same = [p for p in products if _product_url(p, page.base) == here]
+            product, source = (same or products)[0], label
             break
     og: dict[str, Any] = {}
     for item in page.structured.get("opengraph", []):
@@ -802,9 +863,14 @@ def _build_links(page: _Page) -> PageLinks:
         in_pager = bool(_PAGER_HINT.search(hints)) or any(
             _PAGER_HINT.search(_attr_hints(a)) for a in list(element.iterancestors())[:3]
         )
-        is_next = "next" in rel or bool(_NEXT_TEXT.match(label)) or (bool(re.search(r"\bnext\b", hints, re.I)) and in_pager)
-        is_pagination = is_next or bool({"prev", "previous"} & set(rel)) or bool(_PREV_TEXT.match(label)) or (
-            in_pager and label.isdigit()
+        is_next = (
+            "next" in rel or bool(_NEXT_TEXT.match(label)) or (bool(re.search(r"\bnext\b", hints, re.I)) and in_pager)
+        )
+        is_pagination = (
+            is_next
+            or bool({"prev", "previous"} & set(rel))
+            or bool(_PREV_TEXT.match(label))
+            or (in_pager and label.isdigit())
         )
         if number is not None and number[0] == current[0]:
             is_pagination = True
@@ -857,8 +923,11 @@ def _classify(page: _Page, links: PageLinks, listing: ExtractedListing | None) -
         if isinstance(item, dict) and isinstance(item.get("@type"), str):
             og_type = item["@type"].lower()
     profile = bool(types & _PROFILE_TYPES - {"organization"}) or og_type == "profile" or url_kind == "seller"
-    many_items = listed >= 2 or products >= 3 or len(links.item_links) >= _MIN_LISTING_LINKS or (
-        links.next_page is not None and len(links.item_links) >= 2
+    many_items = (
+        listed >= 2
+        or products >= 3
+        or len(links.item_links) >= _MIN_LISTING_LINKS
+        or (links.next_page is not None and len(links.item_links) >= 2)
     )
 
     if products == 1 and listed < 2:
@@ -867,11 +936,12 @@ def _classify(page: _Page, links: PageLinks, listing: ExtractedListing | None) -
         return "listing"
     if og_type.startswith("product") and not many_items:
         return "item"
+    # One h1 with a description, plus a price or an item-shaped URL ("面议" items have no price).
+    described = listing is not None and len(listing.description) >= 30
     heuristic_item = (
         listing is not None
-        and listing.price is not None
         and bool(page.doc.xpath("boolean(//h1)"))
-        and (url_kind == "item" or len(listing.description) >= 30)
+        and ((listing.price is not None and (url_kind == "item" or described)) or (url_kind == "item" and described))
     )
     if heuristic_item and not (many_items and url_kind in ("listing", "seller")):
         return "item"
@@ -897,11 +967,13 @@ def analyse_page(html: str, url: str) -> PageAnalysis:
         return PageAnalysis(kind="other", listing=None, links=PageLinks())
     links = _guard(lambda: _build_links(page), PageLinks(), "links")
     listing = _guard(lambda: _build_listing(page), None, "listing")
-    kind = _guard(lambda: _classify(page, links, listing), "other", "classification")
+    other: PageKind = "other"
+    kind = _guard(lambda: _classify(page, links, listing), other, "classification")
     return PageAnalysis(kind=kind, listing=listing, links=links)
 
 
-def _guard(build: Any, default: Any, what: str) -> Any:
+def _guard(build: Callable[[], _T], default: _T, what: str) -> _T:
+    """Run one extraction step; parse-level failures on hostile pages become the default."""
     try:
         return build()
     except (etree.LxmlError, ValueError, RecursionError, UnicodeError) as exc:

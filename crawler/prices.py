@@ -22,21 +22,72 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), No
 
 # Longest tokens first so "HK$" wins over "$" and "人民币" over "元".
 _CURRENCY_TOKENS: list[tuple[str, str]] = [
-    ("澳門幣", "MOP"), ("澳门币", "MOP"), ("澳門元", "MOP"), ("澳门元", "MOP"), ("葡幣", "MOP"),
-    ("葡币", "MOP"), ("MOP$", "MOP"), ("MOP", "MOP"),
-    ("港幣", "HKD"), ("港币", "HKD"), ("港元", "HKD"), ("港紙", "HKD"), ("HK$", "HKD"), ("HKD", "HKD"),
-    ("新台幣", "TWD"), ("新台币", "TWD"), ("台幣", "TWD"), ("台币", "TWD"), ("NT$", "TWD"),
-    ("NTD", "TWD"), ("TWD", "TWD"),
-    ("人民幣", "CNY"), ("人民币", "CNY"), ("RMB", "CNY"), ("CNY", "CNY"),
-    ("US$", "USD"), ("USD", "USD"), ("美元", "USD"), ("美金", "USD"),
-    ("S$", "SGD"), ("SGD", "SGD"), ("A$", "AUD"), ("AUD", "AUD"), ("C$", "CAD"), ("CAD", "CAD"),
-    ("EUR", "EUR"), ("€", "EUR"), ("欧元", "EUR"), ("歐元", "EUR"),
-    ("GBP", "GBP"), ("£", "GBP"), ("英镑", "GBP"), ("英鎊", "GBP"),
-    ("JPY", "JPY"), ("円", "JPY"), ("日元", "JPY"), ("日圓", "JPY"),
-    ("MYR", "MYR"), ("RM", "MYR"), ("THB", "THB"), ("฿", "THB"), ("VND", "VND"), ("₫", "VND"),
-    ("KRW", "KRW"), ("₩", "KRW"), ("₱", "PHP"), ("PHP", "PHP"), ("INR", "INR"), ("₹", "INR"),
+    ("澳門幣", "MOP"),
+    ("澳门币", "MOP"),
+    ("澳門元", "MOP"),
+    ("澳门元", "MOP"),
+    ("葡幣", "MOP"),
+    ("葡币", "MOP"),
+    ("MOP$", "MOP"),
+    ("MOP", "MOP"),
+    ("港幣", "HKD"),
+    ("港币", "HKD"),
+    ("港元", "HKD"),
+    ("港紙", "HKD"),
+    ("HK$", "HKD"),
+    ("HKD", "HKD"),
+    ("新台幣", "TWD"),
+    ("新台币", "TWD"),
+    ("台幣", "TWD"),
+    ("台币", "TWD"),
+    ("NT$", "TWD"),
+    ("NTD", "TWD"),
+    ("TWD", "TWD"),
+    ("人民幣", "CNY"),
+    ("人民币", "CNY"),
+    ("RMB", "CNY"),
+    ("CNY", "CNY"),
+    ("US$", "USD"),
+    ("USD", "USD"),
+    ("美元", "USD"),
+    ("美金", "USD"),
+    ("S$", "SGD"),
+    ("SGD", "SGD"),
+    ("A$", "AUD"),
+    ("AUD", "AUD"),
+    ("C$", "CAD"),
+    ("CAD", "CAD"),
+    ("EUR", "EUR"),
+    ("€", "EUR"),
+    ("欧元", "EUR"),
+    ("歐元", "EUR"),
+    ("GBP", "GBP"),
+    ("£", "GBP"),
+    ("英镑", "GBP"),
+    ("英鎊", "GBP"),
+    ("JPY", "JPY"),
+    ("円", "JPY"),
+    ("日元", "JPY"),
+    ("日圓", "JPY"),
+    ("MYR", "MYR"),
+    ("RM", "MYR"),
+    ("THB", "THB"),
+    ("฿", "THB"),
+    ("VND", "VND"),
+    ("₫", "VND"),
+    ("KRW", "KRW"),
+    ("₩", "KRW"),
+    ("₱", "PHP"),
+    ("PHP", "PHP"),
+    ("INR", "INR"),
+    ("₹", "INR"),
     ("蚊", "HKD"),
-    ("¥", "CNY"), ("元", "*YUAN"), ("圆", "*YUAN"), ("圓", "*YUAN"), ("块", "*YUAN"), ("塊", "*YUAN"),
+    ("¥", "CNY"),
+    ("元", "*YUAN"),
+    ("圆", "*YUAN"),
+    ("圓", "*YUAN"),
+    ("块", "*YUAN"),
+    ("塊", "*YUAN"),
     ("$", "*DOLLAR"),
 ]
 _ISO_CODES = {code for _, code in _CURRENCY_TOKENS if not code.startswith("*")}
@@ -66,9 +117,24 @@ _AMOUNT_RE = re.compile(
 )
 _RANGE_GAP_RE = re.compile(r"\s*(?:-|~|～|–|—|至|到|to)\s*", re.IGNORECASE)
 _MULTIPLIERS = {
-    "万": 10_000, "萬": 10_000, "千": 1_000, "仟": 1_000, "百": 100, "佰": 100,
-    "亿": 100_000_000, "億": 100_000_000, "k": 1_000,
+    "万": 10_000,
+    "萬": 10_000,
+    "千": 1_000,
+    "仟": 1_000,
+    "百": 100,
+    "佰": 100,
+    "亿": 100_000_000,
+    "億": 100_000_000,
+    "k": 1_000,
 }
+_CURRENT_LABEL = re.compile(
+    r"(?:现价|現價|售价|售價|特价|特價|优惠价|優惠價|折后价|折後價|活动价|活動價|到手价|到手價|"
+    r"now|sale|our\s+price|price\s+now)[^\d]{0,6}$",
+    re.IGNORECASE,
+)
+_FORMER_LABEL = re.compile(
+    r"(?:原价|原價|市场价|市場價|专柜价|專櫃價|定价|定價|was|rrp|list\s+price|msrp)[^\d]{0,6}$", re.IGNORECASE
+)
 _MAX_AMOUNT = Decimal(10) ** 12
 _ADJACENT = 4  # characters of gap allowed between a currency token and its number
 
@@ -148,6 +214,7 @@ def parse_price(text: str, *, default_currency: str | None = None) -> Price | No
                 return _resolve(_TOKEN_TO_CODE[cur.group(0).upper()], default_currency)
         return None
 
+    marked: list[tuple[int, Price]] = []
     for index, match in enumerate(amounts):
         currency = currency_near(match)
         if currency is not None:
@@ -159,7 +226,16 @@ def parse_price(text: str, *, default_currency: str | None = None) -> Price | No
                 index -= 1
             amount = _to_decimal(amounts[index])
             if amount is not None:
-                return Price(amount, currency)
+                marked.append((amounts[index].start(), Price(amount, currency)))
+    if marked:
+        # "原价¥200 现价¥150": a current-price label wins, a former-price label loses.
+        def label(start: int) -> int:
+            before = cleaned[max(0, start - 12) : start]
+            if _CURRENT_LABEL.search(before):
+                return 0
+            return 2 if _FORMER_LABEL.search(before) else 1
+
+        return min(marked, key=lambda item: label(item[0]))[1]
     if _NO_PRICE_RE.search(cleaned):
         return None
     amount = _to_decimal(amounts[0])

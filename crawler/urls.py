@@ -44,14 +44,61 @@ MOBILE_LABELS = frozenset({"m", "mobile", "wap", "h5"})
 # Exact parameter names (compared lower-case) that never change which listing a URL shows.
 TRACKING_PARAMS = frozenset(
     {
-        "spm", "scm", "from", "ref", "ref_src", "ref_url", "referrer", "source", "src",
-        "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-        "_hsenc", "_hsmi", "mkt_tok", "trk", "trackid", "track_id", "tracking_id",
-        "_t", "_ts", "_", "timestamp", "_timestamp", "cachebuster", "cache_buster", "nocache",
-        "isappinstalled", "nsukey", "wxfrom", "wx_fmt", "scene", "clicktime", "enterid",
-        "ali_refid", "ali_trackid", "pvid", "ttid", "abbucket", "sourcetype", "ut_sk", "suid",
-        "xhs_share", "app_platform", "appuid", "apptime",
-        "jsessionid", "phpsessid", "sessionid", "sid_token",
+        "spm",
+        "scm",
+        "from",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "source",
+        "src",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "trk",
+        "trackid",
+        "track_id",
+        "tracking_id",
+        "_t",
+        "_ts",
+        "_",
+        "timestamp",
+        "_timestamp",
+        "cachebuster",
+        "cache_buster",
+        "nocache",
+        "isappinstalled",
+        "nsukey",
+        "wxfrom",
+        "wx_fmt",
+        "scene",
+        "clicktime",
+        "enterid",
+        "ali_refid",
+        "ali_trackid",
+        "pvid",
+        "ttid",
+        "abbucket",
+        "sourcetype",
+        "ut_sk",
+        "suid",
+        "xhs_share",
+        "app_platform",
+        "appuid",
+        "apptime",
+        "jsessionid",
+        "phpsessid",
+        "sessionid",
+        "sid_token",
     }
 )
 # Parameter-name prefixes (lower-case) dropped as tracking.
@@ -150,6 +197,7 @@ def canonicalize_url(url: str) -> str:
     return current
 
 
+@lru_cache(maxsize=4096)
 def site_key(url: str) -> str:
     """Host used to decide "same site": canonical host without mobile labels or ``www.``."""
     try:

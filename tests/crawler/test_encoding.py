@@ -41,7 +41,12 @@ def page(text: str, head: str = "") -> str:
         (page(SIMPLIFIED).encode("gbk"), "text/html; charset=iso-8859-1", "gb18030", SIMPLIFIED),
         (page(TRADITIONAL).encode("big5"), "text/html; charset=windows-1252", "big5hkscs", TRADITIONAL),
         # header beats meta when both are plausible
-        (page("Café £5", '<meta charset="utf-8">').encode("cp1252"), "text/html; charset=iso-8859-1", "cp1252", "Café £5"),
+        (
+            page("Café £5", '<meta charset="utf-8">').encode("cp1252"),
+            "text/html; charset=iso-8859-1",
+            "cp1252",
+            "Café £5",
+        ),
         (page("Café crème brûlée £5").encode("cp1252"), "text/html; charset=latin-1", "cp1252", "Café crème brûlée £5"),
         (page("plain ascii").encode("ascii"), None, "ascii", "plain ascii"),
         # short texts still resolve

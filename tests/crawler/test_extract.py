@@ -81,7 +81,14 @@ def test_bare_page_with_chrome_uses_heuristics(page_bytes) -> None:
     ("name", "content_type", "title", "price", "currency", "seller"),
     [
         ("gbk_page.html", None, "出售穿山甲片 正品保真", "380", "CNY", "广州药材行"),
-        ("mislabeled_gbk_as_utf8.html", "text/html; charset=utf-8", "出售穿山甲片 正品保真", "380", "CNY", "广州药材行"),
+        (
+            "mislabeled_gbk_as_utf8.html",
+            "text/html; charset=utf-8",
+            "出售穿山甲片 正品保真",
+            "380",
+            "CNY",
+            "广州药材行",
+        ),
         ("big5_page.html", None, "象牙麻將 全套", "12000", "MOP", None),
         ("mislabeled_big5_as_gb2312.html", None, "象牙麻將 全套", "12000", "MOP", None),
         ("invalid_jsonld.html", None, "Hawksbill shell comb", "75", "GBP", None),
@@ -133,14 +140,24 @@ def test_classify_fixture_pages(page_bytes, name: str, url: str, kind: str) -> N
 
 
 def _cards(n: int, prefix: str = "/item/") -> str:
-    return "".join(f'<li><a href="{prefix}{i}">thing {i}</a> <span class="price">¥{i}0</span></li>' for i in range(1, n + 1))
+    return "".join(
+        f'<li><a href="{prefix}{i}">thing {i}</a> <span class="price">¥{i}0</span></li>' for i in range(1, n + 1)
+    )
 
 
 @pytest.mark.parametrize(
     ("html", "url", "kind"),
     [
-        (f"<html><body><h1>Category</h1><ul>{_cards(12)}</ul></body></html>", "https://s.example/category/7", "listing"),
-        (f"<html><body><ul>{_cards(3)}</ul><a rel=next href='?page=2'>more</a></body></html>", "https://s.example/s?q=x", "listing"),
+        (
+            f"<html><body><h1>Category</h1><ul>{_cards(12)}</ul></body></html>",
+            "https://s.example/category/7",
+            "listing",
+        ),
+        (
+            f"<html><body><ul>{_cards(3)}</ul><a rel=next href='?page=2'>more</a></body></html>",
+            "https://s.example/s?q=x",
+            "listing",
+        ),
         (f"<html><body><h1>Shop of Li</h1><ul>{_cards(6)}</ul></body></html>", "https://s.example/store/li", "seller"),
         (
             "<html><head><meta property='og:type' content='profile'></head><body><h1>Li</h1>"
@@ -152,6 +169,19 @@ def _cards(n: int, prefix: str = "/item/") -> str:
             "<html><body><h1>Tiger tooth pendant</h1><div class='price'>$80</div>"
             "<div class='description'>Real tiger tooth, old, silver cap, ships from Macao.</div></body></html>",
             "https://s.example/view?x=1",
+            "item",
+        ),
+        (
+            "<html><body><h1>Tiger bone wine</h1><p>价格：面议</p>"
+            "<div><p>Old tiger bone wine, sealed bottle, message me for the price.</p></div></body></html>",
+            "https://s.example/item/5",
+            "item",
+        ),
+        (
+            "<html><body><nav><a href='/'>Home</a></nav><h1>Ivory bangle</h1><p>Price: ¥1,200</p>"
+            "<section><p>Old ivory bangle from grandmother, very white, genuine.</p></section>"
+            "<p>Sold by <a href='/seller/7'>Lao Wang</a></p></body></html>",
+            "http://127.0.0.1:8000/item/42",
             "item",
         ),
         ("<html><body><h1>About us</h1><p>We are a small team.</p></body></html>", "https://s.example/about", "other"),
@@ -204,8 +234,16 @@ def test_offsite_links_are_other(page_bytes) -> None:
         ('<a href="/list?page=3">»</a>', "https://s.example/list?page=2", "https://s.example/list?page=3"),
         ('<a href="/list?page=3">&gt;</a>', "https://s.example/list?page=2", "https://s.example/list?page=3"),
         ('<a rel="next" href="/list/p3">more</a>', "https://s.example/list/p2", "https://s.example/list/p3"),
-        ('<a aria-label="Next page" href="/x/page/4">→</a>', "https://s.example/x/page/3", "https://s.example/x/page/4"),
-        ('<a href="/list?page=2">2</a><a href="/list?page=3">3</a>', "https://s.example/list", "https://s.example/list?page=2"),
+        (
+            '<a aria-label="Next page" href="/x/page/4">→</a>',
+            "https://s.example/x/page/3",
+            "https://s.example/x/page/4",
+        ),
+        (
+            '<a href="/list?page=2">2</a><a href="/list?page=3">3</a>',
+            "https://s.example/list",
+            "https://s.example/list?page=2",
+        ),
         ('<a href="/list?pn=5">5</a>', "https://s.example/list?pn=4", "https://s.example/list?pn=5"),
         ('<a href="/list?page=1">上一页</a>', "https://s.example/list?page=2", None),
     ],
@@ -258,8 +296,11 @@ def test_links_respect_base_href() -> None:
         ("<html><head><title>Ivory chopsticks - Bazaar</title></head><body></body></html>", "Ivory chopsticks"),
         ("<html><head><title>象牙筷子_闲置交易网</title></head><body></body></html>", "象牙筷子"),
         ("<html><head><title>象牙筷子 | 二手市場</title></head><body></body></html>", "象牙筷子"),
-        ("<html><head><title>Bazaar | Ivory chopsticks for sale</title>"
-         "<meta property='og:site_name' content='Bazaar'></head><body></body></html>", "Ivory chopsticks for sale"),
+        (
+            "<html><head><title>Bazaar | Ivory chopsticks for sale</title>"
+            "<meta property='og:site_name' content='Bazaar'></head><body></body></html>",
+            "Ivory chopsticks for sale",
+        ),
         ("<html><head><title>T</title></head><body><h1> Real \u200b title </h1></body></html>", "Real title"),
         ("<html><head><meta property='og:title' content='OG title'></head><body><h1>H1</h1></body></html>", "OG title"),
     ],
@@ -267,6 +308,27 @@ def test_links_respect_base_href() -> None:
 def test_title_heuristics(html: str, title: str) -> None:
     listing = extract_listing(html, "https://s.example/item/1")
     assert listing is not None and listing.title == title
+
+
+def test_item_page_with_related_items_stays_an_item() -> None:
+    related = "".join(f'<a href="/item/{i}">related {i}</a>' for i in range(20))
+    html = (
+        "<html><body><h1>Pangolin scale bag</h1><span class='price'>¥380</span>"
+        "<div class='description'>Dried scales, 500g, ships from Guangzhou within two days.</div>"
+        f"<div class='related'>{related}</div></body></html>"
+    )
+    analysis = analyse_page(html, "https://s.example/item/99")
+    assert analysis.kind == "item"
+    assert len(analysis.links.item_links) == 20
+
+
+def test_the_product_matching_the_page_url_wins() -> None:
+    html = (
+        '<script type="application/ld+json">[{"@type":"Product","name":"Other","url":"/item/1"},'
+        '{"@type":"Product","name":"This one","url":"/item/2?utm_source=x"}]</script>'
+    )
+    listing = extract_listing(html, "https://s.example/item/2")
+    assert listing is not None and listing.title == "This one"
 
 
 def test_old_price_is_not_taken() -> None:
@@ -279,9 +341,23 @@ def test_old_price_is_not_taken() -> None:
 
 
 def test_price_from_label_in_text() -> None:
-    html = "<html><body><h1>虎骨</h1><div class='content'><p>老虎骨头一副。</p><p>价格：HK$8,000</p></div></body></html>"
+    html = (
+        "<html><body><h1>虎骨</h1><div class='content'><p>老虎骨头一副。</p><p>价格：HK$8,000</p></div></body></html>"
+    )
     listing = extract_listing(html, "https://s.example/item/1")
     assert listing is not None and (listing.price, listing.currency) == (Decimal("8000"), "HKD")
+
+
+def test_price_label_outside_the_description_block() -> None:
+    html = (
+        "<html><body><h1>Ivory bangle</h1><p>Price: ¥1,200</p>"
+        "<section><p>Old ivory bangle from grandmother, very white, genuine.</p></section>"
+        "<p>Sold by <a href='/seller/7'>Lao Wang</a></p></body></html>"
+    )
+    listing = extract_listing(html, "http://127.0.0.1:8000/item/42")
+    assert listing is not None
+    assert (listing.price, listing.currency, listing.price_text) == (Decimal("1200"), "CNY", "Price: ¥1,200")
+    assert (listing.seller_name, listing.seller_url) == ("Lao Wang", "http://127.0.0.1:8000/seller/7")
 
 
 def test_dollar_price_uses_site_region() -> None:
@@ -295,7 +371,8 @@ def test_images_skip_pixels_icons_and_data_uris() -> None:
     html = (
         "<html><body><h1>x</h1><div class='description'><p>long enough description text here</p>"
         "<img src='data:image/png;base64,AAAA'><img src='/i/icon-star.png'><img src='/i/spacer.gif' width='1'>"
-        "<img src='/i/photo.jpg'><img srcset='/i/big.jpg 2x, /i/small.jpg 1x'><img src='/i/photo.jpg'></div></body></html>"
+        "<img src='/i/photo.jpg'><img srcset='/i/big.jpg 2x, /i/small.jpg 1x'><img src='/i/photo.jpg'>"
+        "</div></body></html>"
     )
     listing = extract_listing(html, "https://s.example/item/1")
     assert listing is not None and listing.images == ["https://s.example/i/photo.jpg", "https://s.example/i/big.jpg"]
@@ -352,10 +429,32 @@ def test_hostile_pages_never_raise(html: str) -> None:
 
 
 def test_ten_megabyte_page() -> None:
-    card = '<div class="card"><a href="/item/{i}">象牙 ivory {i}</a><span class="price">¥{i}</span><p>描述文字 description text</p></div>'
-    body = "".join(card.format(i=i) for i in range(60_000))
+    card = (
+        '<div class="card"><a href="/item/{i}">象牙 ivory {i}</a><span class="price">¥{i}</span>'
+        "<p>描述文字 description text</p></div>"
+    )
+    body = "".join(card.format(i=i) for i in range(120_000))
     html = f"<html><head><title>big</title></head><body><h1>Search</h1>{body}</body></html>"
-    assert len(html.encode()) > 10_000_000 / 2
-    analysis = analyse_page(html * 2, "https://s.example/search?q=ivory")
+    assert len(html.encode()) > 10_000_000
+    analysis = analyse_page(html, "https://s.example/search?q=ivory")
     assert analysis.kind == "listing"
     assert len(analysis.links.item_links) >= 1000
+
+
+def test_itemlist_inside_graph_gives_item_links() -> None:
+    html = (
+        '<script type="application/ld+json">{"@context":"https://schema.org","@graph":['
+        '{"@type":"WebPage","name":"Search"},'
+        '{"@type":"ItemList","itemListElement":['
+        '{"@type":"ListItem","position":1,"url":"/goods/a1"},'
+        '{"@type":"ListItem","position":2,"item":{"@id":"https://m.s.example/goods/a2?spm=1"}},'
+        '{"@type":"ListItem","position":3,"item":{"@type":"Product","name":"c","url":"/goods/a3"}}]}]}'
+        "</script>"
+    )
+    analysis = analyse_page(html, "https://s.example/search?q=horn")
+    assert analysis.kind == "listing"
+    assert analysis.links.item_links == [
+        "https://s.example/goods/a1",
+        "https://s.example/goods/a2",
+        "https://s.example/goods/a3",
+    ]

@@ -79,6 +79,13 @@ D = Decimal
         ("\u200b¥\u200b99", "99", "CNY"),
         ("128.00", "128.00", None),
         (".5", "0.5", None),
+        # former vs current price
+        ("原价¥200 现价¥150", "150", "CNY"),
+        ("原價 HK$200，特價 HK$150", "150", "HKD"),
+        ("Was $80, now $60", "60", "USD"),
+        ("RRP £30 Our price £25", "25", "GBP"),
+        ("市场价：¥999 ¥599", "599", "CNY"),
+        ("¥599 原价¥999", "599", "CNY"),
     ],
 )
 def test_parse_price(text: str, amount: str, currency: str | None) -> None:
@@ -162,7 +169,16 @@ def test_parse_price_parts(amount: object, currency: str | None, expected: Price
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("HK$", "HKD"), ("rmb", "CNY"), ("¥", "CNY"), ("usd", "USD"), ("澳門幣", "MOP"), ("NT$", "TWD"), ("XYZ", "XYZ"), ("??", None)],
+    [
+        ("HK$", "HKD"),
+        ("rmb", "CNY"),
+        ("¥", "CNY"),
+        ("usd", "USD"),
+        ("澳門幣", "MOP"),
+        ("NT$", "TWD"),
+        ("XYZ", "XYZ"),
+        ("??", None),
+    ],
 )
 def test_normalize_currency(value: str, code: str | None) -> None:
     assert normalize_currency(value) == code

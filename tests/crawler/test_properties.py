@@ -20,15 +20,40 @@ FAST = settings(
 
 HTML_BITS = st.sampled_from(
     [
-        "<html>", "<body>", "<div class='price'>", "</div>", "<h1>", "</h1>", "<p>", "<a href='/item/1'>",
-        "<a href='?page=2'>下一页</a>", "</a>", "<img src='/x.jpg'>", "<script type='application/ld+json'>",
-        "</script>", '{"@type":"Product","name":"x","offers":{"price":"1","priceCurrency":"HKD"}}',
-        "<meta property='og:title' content='t'>", "<div itemscope itemtype='http://schema.org/Product'>",
-        "<span itemprop='name'>", "</span>", "¥100", "HK$1,280", "面议", "\u200b", "象牙", "<", ">", "&amp;",
-        "<base href='http://[x'>", "<title>", "</title>",
+        "<html>",
+        "<body>",
+        "<div class='price'>",
+        "</div>",
+        "<h1>",
+        "</h1>",
+        "<p>",
+        "<a href='/item/1'>",
+        "<a href='?page=2'>下一页</a>",
+        "</a>",
+        "<img src='/x.jpg'>",
+        "<script type='application/ld+json'>",
+        "</script>",
+        '{"@type":"Product","name":"x","offers":{"price":"1","priceCurrency":"HKD"}}',
+        "<meta property='og:title' content='t'>",
+        "<div itemscope itemtype='http://schema.org/Product'>",
+        "<span itemprop='name'>",
+        "</span>",
+        "¥100",
+        "HK$1,280",
+        "面议",
+        "\u200b",
+        "象牙",
+        "<",
+        ">",
+        "&amp;",
+        "<base href='http://[x'>",
+        "<title>",
+        "</title>",
     ]
 )
-URL_CHARS = st.sampled_from(list("abcAB01:/?#&=%.-_~+@[] ") + ["m.", "www.", "utm_source=1", "spm=2", "%e8%b1%a1", "象", "index.html", "\u200b"])
+URL_CHARS = st.sampled_from(
+    list("abcAB01:/?#&=%.-_~+@[] ") + ["m.", "www.", "utm_source=1", "spm=2", "%e8%b1%a1", "象", "index.html", "\u200b"]
+)
 
 
 @FAST
@@ -65,7 +90,9 @@ def test_parse_price_never_raises(text: str, default: str | None) -> None:
 
 
 @FAST
-@given(st.one_of(st.text(max_size=30), st.integers(), st.floats(), st.none()), st.one_of(st.none(), st.text(max_size=8)))
+@given(
+    st.one_of(st.text(max_size=30), st.integers(), st.floats(), st.none()), st.one_of(st.none(), st.text(max_size=8))
+)
 def test_parse_price_parts_never_raises(amount: object, currency: str | None) -> None:
     parse_price_parts(amount, currency)  # type: ignore[arg-type]
 

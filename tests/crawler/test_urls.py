@@ -21,7 +21,10 @@ from crawler.urls import canonicalize_url, same_site, site_key
         # query sorting and tracking parameters
         ("https://example.com/s?b=2&a=1", "https://example.com/s?a=1&b=2"),
         ("https://example.com/i?id=1&utm_source=x&utm_medium=y&utm_campaign=z", "https://example.com/i?id=1"),
-        ("https://item.taobao.com/item.htm?id=123&spm=a1z10.1-c.w4004&scm=1007", "https://item.taobao.com/item.htm?id=123"),
+        (
+            "https://item.taobao.com/item.htm?id=123&spm=a1z10.1-c.w4004&scm=1007",
+            "https://item.taobao.com/item.htm?id=123",
+        ),
         ("https://example.com/i?id=1&from=timeline&isappinstalled=0", "https://example.com/i?id=1"),
         ("https://example.com/i?id=1&fbclid=abc&gclid=def&msclkid=g", "https://example.com/i?id=1"),
         ("https://example.com/i?id=1&share_token=x&shareId=y&sharer_uid=z", "https://example.com/i?id=1"),
