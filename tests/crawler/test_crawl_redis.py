@@ -44,10 +44,11 @@ def test_two_workers_store_each_listing_once(tmp_path: Path, redis_prefix: str) 
     args = ("--redis", REDIS_URL, "--redis-prefix", redis_prefix, "--set", "WILDWATCH_REDIS_IDLE_SECONDS=3",
             "--set", "WILDWATCH_STORE_BATCH=10")
     try:
+        # The second worker reads pages in an extraction process: both paths store the same way.
         workers = [
-            subprocess.Popen(crawl_command(site.url + "/", db_url, *args), env=crawl_env(tmp_path),
+            subprocess.Popen(crawl_command(site.url + "/", db_url, *args, *extra), env=crawl_env(tmp_path),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)
+            for extra in ((), ("--set", "WILDWATCH_EXTRACT_WORKERS=1"))
         ]
         outputs = [worker.communicate(timeout=120)[1] for worker in workers]
         assert [worker.returncode for worker in workers] == [0, 0], [out[-2000:] for out in outputs]
