@@ -93,12 +93,19 @@ def _category(name: str, items: list[int], page: int, pages: int) -> bytes:
 
 
 class SyntheticSite:
-    """``items`` item pages in ``len(CATEGORIES)`` paginated categories; ``delay`` seconds per item page."""
+    """``items`` item pages in ``len(CATEGORIES)`` paginated categories; ``delay`` seconds per item page.
 
-    def __init__(self, items: int, *, delay: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> None:
+    ``agents`` collects the User-Agents seen (tests tell workers apart by theirs).
+    """
+
+    def __init__(self, items: int, *, delay: float = 0.0, host: str = "127.0.0.1", port: int = 0,
+                 gate: threading.Event | None = None) -> None:
         self.items = items
         self.delay = delay
+        #: When given, item pages wait (up to a minute) until it is set: lets a test line up workers.
+        self.gate = gate
         self.hits: Counter[str] = Counter()
+        self.agents: set[str] = set()
         self._lock = threading.Lock()
         self.pages: dict[str, bytes] = {
             "/robots.txt": b"User-agent: *\nDisallow: /search\n",
@@ -141,7 +148,10 @@ def _handler(site: SyntheticSite) -> type[BaseHTTPRequestHandler]:
             key = parts.path + (f"?{parts.query}" if parts.query else "")
             with site._lock:
                 site.hits[parts.path] += 1
+                site.agents.add(self.headers.get("User-Agent", ""))
             body = site.pages.get(key)
+            if site.gate is not None and parts.path.startswith("/item/"):
+                site.gate.wait(60)
             if body is not None and site.delay and parts.path.startswith("/item/"):
                 time.sleep(site.delay)
             status = 200 if body is not None else 404
