@@ -21,7 +21,8 @@ from wildwatch.runtime import open_store
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(150)]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-ITEMS = 100
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+ITEMS = 60
 
 
 @pytest.fixture
@@ -39,10 +40,29 @@ def redis_prefix() -> Iterator[str]:
     clear_redis_prefix(REDIS_URL, prefix)
 
 
-def test_two_workers_store_each_listing_once(tmp_path: Path, redis_prefix: str) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a uniquely named PostgreSQL database dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'crawl.db'}"
+        return
+    psycopg = pytest.importorskip("psycopg")
+    name = f"ww_test_crawler_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        pytest.skip("no PostgreSQL at 127.0.0.1:5432")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_two_workers_store_each_listing_once(tmp_path: Path, redis_prefix: str, db_url: str) -> None:
     gate = threading.Event()
     site = SyntheticSite(ITEMS, delay=0.01, gate=gate).start()
-    db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
     open_store(db_url).close()  # migrate once, before two processes race to do it
     args = ("--redis", REDIS_URL, "--redis-prefix", redis_prefix, "--set", "WILDWATCH_REDIS_IDLE_SECONDS=3",
             "--set", "WILDWATCH_STORE_BATCH=10")
