@@ -321,7 +321,7 @@ class GenericSpider(scrapy.Spider):
         if canonical in self._requested:  # pre-filter: spares the scheduler and dupefilter the repeats
             return
         self._requested.add(canonical)
-        if kind == "item" and canonical in self.skip_urls:
+        if canonical in self.skip_urls:
             return
         yield self._request(url, kind, **{k: v for k, v in meta.items() if v is not None})
 
