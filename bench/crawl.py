@@ -33,8 +33,8 @@ SETTINGS: dict[str, Any] = {
     "LOG_LEVEL": "WARNING",
 }
 TARGET_RATIO = 0.8
-#: "ours" reads pages in the crawl process (the default); "ours-pool" in extraction worker
-#: processes (WILDWATCH_EXTRACT_WORKERS=auto: one per spare core).
+#: "ours" reads pages in the crawl process (WILDWATCH_EXTRACT_WORKERS=0); "ours-pool" in extraction
+#: worker processes (the default, WILDWATCH_EXTRACT_WORKERS=auto: one per spare core).
 KINDS = ("bare", "ours", "ours-pool")
 
 

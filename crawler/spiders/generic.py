@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -206,8 +207,18 @@ class GenericSpider(scrapy.Spider):
         if isinstance(decoded, SkipItem):
             yield decoded
             return
-        loop = asyncio.get_running_loop()
-        analysis = await loop.run_in_executor(self._pool, analyse_page, decoded.text, response.url)
+        analysis: PageAnalysis | None = None
+        if self._pool is not None:
+            try:
+                analysis = await asyncio.get_running_loop().run_in_executor(
+                    self._pool, analyse_page, decoded.text, response.url)
+            except BrokenProcessPool:
+                logger.warning("extraction worker died; reading pages in the crawl process from now on")
+                self._close_pool()
+            except Exception:  # noqa: BLE001 (a page the worker could not return is read here instead)
+                logger.debug("extraction worker failed on %s; reading it in-process", response.url, exc_info=True)
+        if analysis is None:
+            analysis = analyse_page(decoded.text, response.url)
         for output in self._handle(response, decoded, analysis):
             yield output
 
@@ -339,9 +350,9 @@ class GenericSpider(scrapy.Spider):
         yield SkipItem(url, reason, detail, status)
 
     def _close_pool(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def on_idle(self) -> None:
         """In distributed mode, wait a little for requests other workers may still enqueue."""
