@@ -665,6 +665,28 @@ def _heuristics(page: _Page) -> _Heuristics:
     return found
 
 
+_TITLE_ELEMENTS = ("h2", "h3", "h4", "b", "strong", "em", "span", "td", "p", "div", "a", "li", "dt", "dd")
+
+
+def _title_from_tag(doc: Any, title: str, site_name: str | None) -> str:
+    """The <title> without its site suffix, cut where the page body repeats it.
+
+    "Like new - Ray-Ban sunglasses - OBO - Shop" has separators inside the listing's own title;
+    the longest prefix that a body element shows as its whole text is the listing title.
+    """
+    prefixes = [title[: m.start()] for m in _TITLE_SEPARATORS.finditer(title)] + [title]
+    wanted = {clean_text(p) for p in prefixes if clean_text(p)}
+    if len(wanted) > 1:
+        found = {
+            text
+            for element in doc.iter(*_TITLE_ELEMENTS)
+            if (text := clean_text(element.text_content())) in wanted
+        }
+        if found:
+            return max(found, key=len)
+    return _strip_site_suffix(title, site_name)
+
+
 def _strip_site_suffix(title: str, site_name: str | None) -> str:
     """ "Ivory bangle - ShopName" -> "Ivory bangle"; keeps the longest part when unsure."""
     parts = [clean_text(p) for p in _TITLE_SEPARATORS.split(title) if clean_text(p)]
@@ -718,7 +740,7 @@ def _build_listing(page: _Page) -> ExtractedListing | None:
     if not title and heuristics.h1:
         title = heuristics.h1[0]
     if not title and heuristics.title_tag:
-        title = _strip_site_suffix(heuristics.title_tag, _first_text(og.get("og:site_name")))
+        title = _title_from_tag(page.doc, heuristics.title_tag, _first_text(og.get("og:site_name")))
     title = title[:_MAX_TITLE]
     if not title:
         return None
