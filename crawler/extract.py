@@ -557,7 +557,8 @@ def _heuristics(page: _Page) -> _Heuristics:
 
     scores: dict[Any, float] = {}
     description_candidates: list[Any] = []
-    price_candidates: list[Any] = []
+    price_candidates: list[tuple[bool, Any]] = []
+    price_texts: list[str] = []  # short texts with a number in the page's main part, in order
     seller_candidates: list[tuple[int, int, Any]] = []
     images: list[Any] = []
     order = 0
@@ -572,7 +573,7 @@ def _heuristics(page: _Page) -> _Heuristics:
         if hints and _PRICE_HINT.search(hints) and not _OLD_PRICE_HINT.search(hints) and len(price_candidates) < 50:
             parent = element.getparent()
             if tag not in _STRUCK and (parent is None or parent.tag not in _STRUCK):
-                price_candidates.append(element)
+                price_candidates.append((boiler, element))
         if tag == "a" and element.get("href") and len(seller_candidates) < 200:
             href = element.get("href") or ""
             score = (2 if _SELLER_HINT.search(hints) else 0) + (1 if _SELLER_PATH.search(href) else 0)
@@ -585,6 +586,10 @@ def _heuristics(page: _Page) -> _Heuristics:
                 seller_candidates.append((score, -order, element))
         if boiler:
             continue
+        if tag in _PRICE_TEXT_TAGS and len(price_texts) < 200:
+            own = clean_text(element.text_content())
+            if own and len(own) <= 40 and _HAS_DIGIT.search(own):
+                price_texts.append(own)
         if tag == "img" and len(images) < 500:
             images.append(element)
         if (
@@ -624,7 +629,10 @@ def _heuristics(page: _Page) -> _Heuristics:
     found.description = best_text or found.meta.get("description", "") or found.meta.get("og:description", "")
     found.main = best_element
 
-    for element in price_candidates:
+    # Price-named elements in the main part first; those in chrome (related items, ads) last.
+    ordered = [element for boiler, element in price_candidates if not boiler]
+    chrome = [element for boiler, element in price_candidates if boiler]
+    for element in ordered:
         raw = element.get("content") or element.get("data-price") or element.get("value") or ""
         text = clean_text(raw) or clean_text(element.text_content())[:80]
         price = parse_price(text, default_currency=default_currency) if text else None
@@ -645,6 +653,19 @@ def _heuristics(page: _Page) -> _Heuristics:
                     break
             if found.price is not None:
                 break
+    if found.price is None:
+        # A short text in the main part that names a currency ("港幣 2540", "US$ 1,158").
+        for text in price_texts:
+            price = parse_price(text)
+            if price is not None and price.currency is not None:
+                found.price, found.price_text = price, text
+                break
+    for element in chrome if found.price is None else ():
+        text = clean_text(element.get("content") or "") or clean_text(element.text_content())[:80]
+        price = parse_price(text, default_currency=default_currency) if text else None
+        if price is not None:
+            found.price, found.price_text = price, text
+            break
 
     if seller_candidates:
         score, _, element = max(seller_candidates, key=lambda c: (c[0], c[1]))
@@ -665,6 +686,8 @@ def _heuristics(page: _Page) -> _Heuristics:
     return found
 
 
+_PRICE_TEXT_TAGS = frozenset({"td", "em", "span", "strong", "b", "p", "dd", "li", "div", "font", "i"})
+_HAS_DIGIT = re.compile(r"\d")
 _TITLE_ELEMENTS = ("h2", "h3", "h4", "b", "strong", "em", "span", "td", "p", "div", "a", "li", "dt", "dd")
 
 
