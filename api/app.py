@@ -7,9 +7,12 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.deps import KeyCache
 from api.errors import install_error_handlers
 from api.model_holder import ModelHolder
-from api.routes import health, listings
+from api.ratelimit import RateLimiter
+from api.review import router as review_router
+from api.routes import export, health, keys, listings, metrics, reports, score, sellers, stats
 from store.db import make_engine, make_session_factory
 from wildwatch import __version__
 from wildwatch.settings import Settings, get_settings
@@ -21,6 +24,9 @@ Flagged wildlife-trade listings for analysts and moderators.
 
 Every endpoint except `/healthz` needs an API key, sent as `Authorization: Bearer <key>`
 (or `X-API-Key: <key>`). Create one with `wildwatch apikey create --role analyst`.
+Roles: `analyst` (read, export, score), `moderator` (+ review), `admin` (+ keys, metrics).
+Errors are JSON: `{"error": {"code": "...", "message": "..."}}`. Requests are rate-limited per key
+(HTTP 429 with `Retry-After`). See docs/api.md for examples.
 """
 
 
@@ -35,7 +41,18 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.model_holder = ModelHolder(
         model, path=settings.classifier.model_path, models_dir=settings.classifier.models_dir
     )
+    app.state.key_cache = KeyCache(settings.api.key_cache_seconds)
+    app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute, settings.api.rate_limit_burst)
     install_error_handlers(app)
+    metrics.install_metrics(app)
     app.include_router(health.router)
     app.include_router(listings.router)
+    app.include_router(sellers.router)
+    app.include_router(stats.router)
+    app.include_router(export.router)
+    app.include_router(score.router)
+    app.include_router(keys.router)
+    app.include_router(metrics.router)
+    app.include_router(review_router)
+    app.include_router(reports.router)
     return app

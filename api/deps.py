@@ -1,7 +1,11 @@
-"""FastAPI dependencies: database session, classifier model, and role-checked API keys."""
+"""FastAPI dependencies: database session, classifier model, and role-checked, rate-limited API keys."""
 
 from __future__ import annotations
 
+import hashlib
+import math
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
@@ -13,7 +17,18 @@ from store.apikeys import authenticate, role_allows
 from store.models import ApiKey
 from wildwatch.settings import Settings
 
-__all__ = ["get_db", "SessionDep", "SettingsDep", "ModelDep", "require_role", "CurrentKey", "api_key_from_request"]
+__all__ = [
+    "get_db",
+    "SessionDep",
+    "SettingsDep",
+    "ModelDep",
+    "require_role",
+    "CurrentKey",
+    "ModeratorKey",
+    "AdminKey",
+    "KeyCache",
+    "api_key_from_request",
+]
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -55,18 +70,71 @@ def api_key_from_request(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def require_role(role: str) -> Callable[..., ApiKey]:
-    """A dependency that admits keys of ``role`` or a more powerful one (401/403 otherwise)."""
+class KeyCache:
+    """Remembers checked keys for a few seconds so a request costs no key lookup or write.
 
-    def dependency(request: Request, session: SessionDep) -> ApiKey:
+    Keyed by the key's SHA-256; a revoked key stops working within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._rows: dict[str, tuple[float, ApiKey]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> ApiKey | None:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            hit = self._rows.get(digest)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
+    def put(self, key: str, row: ApiKey) -> None:
+        if self.ttl <= 0:
+            return
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            if len(self._rows) > 10_000:
+                self._rows.clear()
+            self._rows[digest] = (time.monotonic() + self.ttl, row)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+def _authenticated(request: Request, key: str) -> ApiKey | None:
+    cache: KeyCache = request.app.state.key_cache
+    row = cache.get(key)
+    if row is not None:
+        return row
+    with request.app.state.session_factory() as session:
+        row = authenticate(session, key)
+        if row is not None:
+            session.commit()  # records last_used_at
+            session.expunge(row)
+            cache.put(key, row)
+    return row
+
+
+def require_role(role: str) -> Callable[..., ApiKey]:
+    """A dependency that admits keys of ``role`` or a more powerful one (401/403/429 otherwise)."""
+
+    def dependency(request: Request) -> ApiKey:
         key = api_key_from_request(request)
         if key is None:
             raise ApiError(401, "unauthenticated", "an API key is required (Authorization: Bearer <key>)")
-        row = authenticate(session, key)
+        row = _authenticated(request, key)
         if row is None:
             raise ApiError(401, "unauthenticated", "invalid or revoked API key")
         if not role_allows(row.role, role):
             raise ApiError(403, "forbidden", f"this needs the {role} role; your key has {row.role}")
+        wait = request.app.state.rate_limiter.take(row.id)
+        if wait > 0:
+            raise ApiError(
+                429, "rate_limited", f"too many requests for this key; retry in {math.ceil(wait)} s",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
         request.state.api_key = row
         return row
 
@@ -74,3 +142,5 @@ def require_role(role: str) -> Callable[..., ApiKey]:
 
 
 CurrentKey = Annotated[ApiKey, Depends(require_role("analyst"))]
+ModeratorKey = Annotated[ApiKey, Depends(require_role("moderator"))]
+AdminKey = Annotated[ApiKey, Depends(require_role("admin"))]

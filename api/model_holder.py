@@ -27,9 +27,9 @@ class ModelHolder:
             return self._model
         with self._lock:
             if self._model is None:
-                from classifier import load_model
-
                 try:
+                    from classifier import load_model
+
                     self._model = load_model(self._path, models_dir=self._models_dir)
                     self.error = None
                     logger.info("loaded model %s", self._model.version)

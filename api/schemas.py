@@ -1,12 +1,55 @@
-"""Pydantic shapes of what the API returns (named by role: ...Out, ...In)."""
+"""Pydantic shapes of what the API takes and returns (named by role: ...Out, ...In)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["ListingOut", "ListingPageOut", "HealthOut"]
+__all__ = [
+    "SafeStr",
+    "UtcDatetime",
+    "ListingOut",
+    "ListingPageOut",
+    "VersionOut",
+    "ReviewOut",
+    "SnapshotOut",
+    "SellerBriefOut",
+    "ListingDetailOut",
+    "SellerOut",
+    "SellerPageOut",
+    "ContactOut",
+    "LinkedSellerOut",
+    "SellerDetailOut",
+    "CountOut",
+    "StatsOut",
+    "ScoreIn",
+    "ScoreOut",
+    "KeyIn",
+    "KeyOut",
+    "KeyCreatedOut",
+    "HealthOut",
+]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date out of range") from exc
+
+
+#: Text that is safe to send to any database (PostgreSQL refuses NUL characters).
+SafeStr = Annotated[str, AfterValidator(_no_nul)]
+#: A timestamp; one without a zone is taken as UTC.
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class ListingOut(BaseModel):
@@ -35,6 +78,144 @@ class ListingOut(BaseModel):
 class ListingPageOut(BaseModel):
     items: list[ListingOut]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+class VersionOut(BaseModel):
+    version: int
+    title: str
+    description: str
+    price: float | None
+    currency: str | None
+    content_hash: str
+    snapshot_id: int | None
+    seen_at: datetime
+
+
+class ReviewOut(BaseModel):
+    id: int
+    decision: str
+    reason: str | None
+    note: str | None
+    reviewer: str
+    model_version: str | None
+    score: float | None
+    created_at: datetime
+
+
+class SnapshotOut(BaseModel):
+    id: int
+    url: str
+    http_status: int
+    fetched_at: datetime
+    sha256: str = Field(description="SHA-256 of the raw page bytes, to cite as evidence.")
+    size: int
+    encoding: str | None
+    link: str = Field(description="The page served as plain text (never as live HTML).")
+
+
+class SellerBriefOut(BaseModel):
+    id: int
+    marketplace: str
+    name: str | None
+    url: str | None
+    link: str
+
+
+class ListingDetailOut(ListingOut):
+    price_text: str | None
+    images: list[str]
+    version: int
+    seller: SellerBriefOut | None
+    snapshot: SnapshotOut | None
+    versions: list[VersionOut] = Field(description="Content history, newest first.")
+    reviews: list[ReviewOut] = Field(description="Moderator decisions, newest first.")
+
+
+class SellerOut(BaseModel):
+    id: int
+    marketplace: str
+    name: str | None
+    url: str | None
+    first_seen: datetime
+    last_seen: datetime
+    listings: int
+    flagged: int = Field(description="Listings flagged by their latest score.")
+    first_activity: datetime | None
+    last_activity: datetime | None
+    species: list[str] = Field(description="Species detected in this seller's listings, most frequent first.")
+    links: dict[str, str]
+
+
+class SellerPageOut(BaseModel):
+    items: list[SellerOut]
+    total: int
+    next_offset: int | None
+
+
+class ContactOut(BaseModel):
+    kind: str = Field(description="wechat, qq, whatsapp, line, phone, ...")
+    value: str
+    listings: int
+
+
+class LinkedSellerOut(BaseModel):
+    seller: SellerBriefOut
+    shared_contacts: list[dict[str, str]]
+    hops: int = Field(description="1: shares a contact with this seller; 2: through one other seller.")
+
+
+class SellerDetailOut(SellerOut):
+    contacts: list[ContactOut]
+    linked_sellers: list[LinkedSellerOut]
+
+
+class CountOut(BaseModel):
+    key: str
+    listings: int
+    flagged: int
+
+
+class StatsOut(BaseModel):
+    total: int
+    flagged: int
+    interval: Literal["day", "week"]
+    by_species: list[CountOut]
+    by_marketplace: list[CountOut]
+    by_period: list[CountOut] = Field(description="By first-seen day or week (`YYYY-MM-DD` of the day or Monday).")
+    by_review_status: list[CountOut]
+
+
+class ScoreIn(BaseModel):
+    title: Annotated[str, Field(max_length=2000)]
+    description: Annotated[str, Field(max_length=50_000)] = ""
+
+
+class ScoreOut(BaseModel):
+    score: float
+    flagged: bool
+    threshold: float | None
+    species: list[str]
+    reasons: list[str]
+    model_version: str
+
+
+class KeyIn(BaseModel):
+    role: Literal["analyst", "moderator", "admin"]
+    name: Annotated[SafeStr, Field(min_length=1, max_length=100)]
+
+
+class KeyOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyCreatedOut(KeyOut):
+    key: str = Field(description="The new key. It is shown only this once.")
 
 
 class HealthOut(BaseModel):

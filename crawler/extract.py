@@ -10,6 +10,7 @@ whitespace normalised, and is otherwise kept as written (no script conversion).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -25,7 +26,7 @@ import lxml.html
 from extruct.jsonld import JsonLdExtractor
 from lxml import etree
 
-from crawler.prices import Price, parse_price, parse_price_parts
+from crawler.prices import Price, parse_price, parse_price_only, parse_price_parts
 from crawler.urls import canonicalize_url, same_site, site_key
 
 __all__ = [
@@ -119,6 +120,35 @@ _IMAGE_JUNK = re.compile(
 )
 _IMAGE_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-url", "data-echo", "src")
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—_·:]\s+|\s*[|｜_—–]\s*|\s+-\s*|\s*-\s+")
+_TITLE_SEPARATOR_START = re.compile(rf"^(?:{_TITLE_SEPARATORS.pattern})")
+_TITLE_SEPARATOR_END = re.compile(rf"(?:{_TITLE_SEPARATORS.pattern})$")
+_TITLE_HINT = re.compile(
+    r"title|subject|headline|(?:goods|item|product|listing)[-_]?name|(?:^|[\s_-])name(?:$|[\s_-])", re.IGNORECASE
+)
+_TITLE_TAGS = frozenset({"h1", "h2", "h3", "b", "strong"})
+_SITE_NAME_HINT = re.compile(r"logo|site-?name|site-?title|brand", re.IGNORECASE)
+# Containers of other items' prices: related/recommended cards, ads, promotions.
+_RELATED_HINT = re.compile(
+    r"related|recommend\w*|similar|also-?(?:like|viewed|bought)|sponsor\w*|(?:^|[\s_-])ads?(?:$|[\s_-])|advert\w*|"
+    r"banner|promo\w*|popular|hot-?items|guess|carousel",
+    re.IGNORECASE,
+)
+_DATE_HINT = re.compile(
+    r"(?:^|[\s_-])(?:date|time|posted|post-?time|pub-?date|publish\w*|created|updated)(?:$|[\s_-])", re.IGNORECASE
+)
+# Lines the description block may still carry around its text: a posting date, a bare field label.
+_DATE_LINE = re.compile(
+    r"^(?:posted|listed|updated|published|发布于|發佈於|發布於|刊登於|刊登于|发布时间|發佈時間|更新于|更新於)?"
+    r"\s*[:：]?\s*(?:on\s+)?\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$",
+    re.IGNORECASE,
+)
+_LABEL_LINE = re.compile(
+    r"^(?:seller|sold\s+by|posted|price|卖家|賣家|价格|價格|售价|售價|发布于|發佈於|刊登於|(?:item\s+|product\s+)?"
+    r"(?:description|details)|宝贝描述|物品描述|商品描述|商品详情|商品詳情|宝贝详情|描述|詳情|详情|說明|说明)?"
+    r"[\s:：·•|/-]*$",
+    re.IGNORECASE,
+)
+_LINE_SLACK = 12  # characters of label ("Seller: ", "价格：") an element's line may add around it
 
 _SELLER_PATH = re.compile(
     r"/(?:seller|sellers|user|users|shop|shops|store|stores|u|profile|profiles|member|members|vendor|"
@@ -219,16 +249,18 @@ def clean_text(text: str | None, *, multiline: bool = False) -> str:
     return _NEWLINES.sub("\n", text).strip()
 
 
-def _block_text(element: Any, limit: int = _MAX_DESCRIPTION) -> str:
-    """Visible text of an element with line breaks at block boundaries, without scripts/styles."""
+def _block_text(element: Any, limit: int = _MAX_DESCRIPTION, skip: set[Any] | None = None) -> str:
+    """Visible text of an element with line breaks at block boundaries, without scripts/styles (or ``skip``)."""
     parts: list[str] = []
     size = 0
     walker = etree.iterwalk(element, events=("start", "end"))
     for event, node in walker:
         tag = node.tag if isinstance(node.tag, str) else ""
         if event == "start":
-            if tag in _SKIP_TAGS or not tag:
+            if tag in _SKIP_TAGS or not tag or (skip and node in skip):
                 walker.skip_subtree()
+                if tag in _BLOCK_TAGS:
+                    parts.append("\n")
                 continue
             if tag in _BLOCK_TAGS:
                 parts.append("\n")
@@ -466,6 +498,7 @@ def _absolute(base: str, href: str) -> str | None:
 class _Heuristics:
     h1: list[str] = field(default_factory=list)
     title_tag: str = ""
+    page_title: str = ""  # the <title> without the site name, or the visible title block it repeats
     price: Price | None = None
     price_text: str | None = None
     main: Any = None
@@ -557,9 +590,12 @@ def _heuristics(page: _Page) -> _Heuristics:
 
     scores: dict[Any, float] = {}
     description_candidates: list[Any] = []
-    price_candidates: list[tuple[bool, Any]] = []
-    price_texts: list[str] = []  # short texts with a number in the page's main part, in order
+    price_candidates: list[tuple[Any, bool]] = []
     seller_candidates: list[tuple[int, int, Any]] = []
+    title_blocks: list[Any] = []
+    date_elements: list[Any] = []
+    logos: list[Any] = []
+    h1_element = None
     images: list[Any] = []
     order = 0
     for element, boiler in _iter_elements(doc):
@@ -570,10 +606,13 @@ def _heuristics(page: _Page) -> _Heuristics:
             text = clean_text(element.text_content())
             if text:
                 found.h1.append(text[:_MAX_TITLE])
+                h1_element = h1_element if h1_element is not None else element
         if hints and _PRICE_HINT.search(hints) and not _OLD_PRICE_HINT.search(hints) and len(price_candidates) < 50:
             parent = element.getparent()
             if tag not in _STRUCK and (parent is None or parent.tag not in _STRUCK):
-                price_candidates.append((boiler, element))
+                price_candidates.append((element, boiler))
+        if hints and _SITE_NAME_HINT.search(hints) and len(logos) < 5:
+            logos.append(element)
         if tag == "a" and element.get("href") and len(seller_candidates) < 200:
             href = element.get("href") or ""
             score = (2 if _SELLER_HINT.search(hints) else 0) + (1 if _SELLER_PATH.search(href) else 0)
@@ -586,10 +625,12 @@ def _heuristics(page: _Page) -> _Heuristics:
                 seller_candidates.append((score, -order, element))
         if boiler:
             continue
-        if tag in _PRICE_TEXT_TAGS and len(price_texts) < 200:
-            own = clean_text(element.text_content())
-            if own and len(own) <= 40 and _HAS_DIGIT.search(own):
-                price_texts.append(own)
+        if (tag in _TITLE_TAGS or (hints and _TITLE_HINT.search(hints) and tag not in ("a", "img", "meta"))) and len(
+            title_blocks
+        ) < 200:
+            title_blocks.append(element)
+        if (tag == "time" or (hints and _DATE_HINT.search(hints))) and len(date_elements) < 20:
+            date_elements.append(element)
         if tag == "img" and len(images) < 500:
             images.append(element)
         if (
@@ -613,32 +654,58 @@ def _heuristics(page: _Page) -> _Heuristics:
                     if grand is not None:
                         scores[grand] = scores.get(grand, 0.0) + weight / 2
 
-    # Description: the hinted container with the most text, else the densest text block.
+    # Title: the first <h1>, else the <title> matched to the visible block that repeats it.
+    title_element = h1_element
+    if found.title_tag:
+        blocks = [
+            (element, clean_text(element.text_content()))
+            for element in title_blocks
+            if _text_length(element, _MAX_TITLE) <= _MAX_TITLE
+        ]
+        found.page_title, matched = _title_from_tag(found.title_tag, _site_names(found, logos), blocks)
+        if title_element is None:
+            title_element = matched
+
+    # Price, first pass: a price-marked element of the main content that is not one card of a list,
+    # then a line that is nothing but a price next to the title.
+    price_element = None
+    for element, boiler in price_candidates:
+        if boiler or _in_repeated_block(element):
+            continue
+        if _take_price(found, element, default_currency):
+            price_element = element
+            break
+    if found.price is None and title_element is not None:
+        price_element = _price_near(found, title_element, default_currency)
+
+    seller_element = None
+    if seller_candidates:
+        score, _, element = max(seller_candidates, key=lambda c: (c[0], c[1]))
+        if score > 0:
+            seller_element = element
+            found.seller_url = _absolute(base, element.get("href") or "")
+            name = clean_text(element.text_content()) or clean_text(element.get("title"))
+            found.seller_name = _SELLER_LABEL.sub("", name)[:100] or None
+
+    # Description: the hinted container with the most text, else the densest text block; either way
+    # without the lines holding the title, price, seller and posting date.
+    skip = {_line_of(e) for e in (title_element, price_element, seller_element) if e is not None}
+    skip.update(_line_of(e) for e in date_elements if _text_length(e, 60) <= 60)
     best_text, best_element = "", None
     for element in description_candidates:
         if element.tag in ("div", "section", "article", "td", "p", "main", "pre", "dd", "ul", "dl", "table"):
-            text = _block_text(element)
+            text = _description_text(element, skip)
             if len(text) > len(best_text):
                 best_text, best_element = text, element
     if scores:
         dense = max(scores, key=scores.__getitem__)
         if dense.tag not in ("body", "html"):
-            dense_text = _block_text(dense)
+            dense_text = _description_text(dense, skip)
             if len(dense_text) > 2 * len(best_text):
                 best_text, best_element = dense_text, dense
     found.description = best_text or found.meta.get("description", "") or found.meta.get("og:description", "")
     found.main = best_element
 
-    # Price-named elements in the main part first; those in chrome (related items, ads) last.
-    ordered = [element for boiler, element in price_candidates if not boiler]
-    chrome = [element for boiler, element in price_candidates if boiler]
-    for element in ordered:
-        raw = element.get("content") or element.get("data-price") or element.get("value") or ""
-        text = clean_text(raw) or clean_text(element.text_content())[:80]
-        price = parse_price(text, default_currency=default_currency) if text else None
-        if price is not None:
-            found.price, found.price_text = price, text
-            break
     if found.price is None:
         # A "Price: ¥100" label in the description, the title, or anywhere in the page's visible text.
         body = doc.find("body")
@@ -654,25 +721,12 @@ def _heuristics(page: _Page) -> _Heuristics:
             if found.price is not None:
                 break
     if found.price is None:
-        # A short text in the main part that names a currency ("港幣 2540", "US$ 1,158").
-        for text in price_texts:
-            price = parse_price(text)
-            if price is not None and price.currency is not None:
-                found.price, found.price_text = price, text
-                break
-    for element in chrome if found.price is None else ():
-        text = clean_text(element.get("content") or "") or clean_text(element.text_content())[:80]
-        price = parse_price(text, default_currency=default_currency) if text else None
-        if price is not None:
-            found.price, found.price_text = price, text
-            break
-
-    if seller_candidates:
-        score, _, element = max(seller_candidates, key=lambda c: (c[0], c[1]))
-        if score > 0:
-            found.seller_url = _absolute(base, element.get("href") or "")
-            name = clean_text(element.text_content()) or clean_text(element.get("title"))
-            found.seller_name = _SELLER_LABEL.sub("", name)[:100] or None
+        # Last resort: a price-marked element in a sidebar/buy box or repeated in the main content,
+        # never one in a related-items, ads or navigation block.
+        for element, _ in price_candidates:
+            if not _in_other_items(element) and not (_in_chrome(element) and _in_repeated_block(element)):
+                if _take_price(found, element, default_currency):
+                    break
 
     main_images: list[str] = []
     other_images: list[str] = []
@@ -686,39 +740,215 @@ def _heuristics(page: _Page) -> _Heuristics:
     return found
 
 
-_PRICE_TEXT_TAGS = frozenset({"td", "em", "span", "strong", "b", "p", "dd", "li", "div", "font", "i"})
-_HAS_DIGIT = re.compile(r"\d")
-_TITLE_ELEMENTS = ("h2", "h3", "h4", "b", "strong", "em", "span", "td", "p", "div", "a", "li", "dt", "dd")
+def _take_price(found: _Heuristics, element: Any, default_currency: str | None) -> bool:
+    """Read a price-marked element (attribute value first, then its text) into ``found``."""
+    raw = clean_text(element.get("content") or element.get("data-price") or element.get("value") or "")
+    shown = clean_text(element.text_content())[:80]
+    text = raw or shown
+    price = parse_price(text, default_currency=default_currency) if text else None
+    if price is None:
+        return False
+    if raw and shown and raw != shown and (bare := parse_price(raw)) is not None and bare.currency is None:
+        # content="1508" holds the amount, the visible "HK$1508" the currency.
+        visible = parse_price(shown, default_currency=default_currency)
+        if visible is not None and visible.currency:
+            price = Price(price.amount, visible.currency)
+    found.price, found.price_text = price, text
+    return True
 
 
-def _title_from_tag(doc: Any, title: str, site_name: str | None) -> str:
-    """The <title> without its site suffix, cut where the page body repeats it.
-
-    "Like new - Ray-Ban sunglasses - OBO - Shop" has separators inside the listing's own title;
-    the longest prefix that a body element shows as its whole text is the listing title.
-    """
-    prefixes = [title[: m.start()] for m in _TITLE_SEPARATORS.finditer(title)] + [title]
-    wanted = {clean_text(p) for p in prefixes if clean_text(p)}
-    if len(wanted) > 1:
-        found = {
-            text
-            for element in doc.iter(*_TITLE_ELEMENTS)
-            if (text := clean_text(element.text_content())) in wanted
-        }
-        if found:
-            return max(found, key=len)
-    return _strip_site_suffix(title, site_name)
+def _price_near(found: _Heuristics, title_element: Any, default_currency: str | None) -> Any:
+    """The first element after (else just before) the title whose whole text is a price; sets ``found``."""
+    for element in [*_nearby(title_element, 60), *_nearby(title_element, 20, preceding=True)]:
+        if not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
+            continue
+        text = clean_text(element.text_content())
+        if not text or len(text) > 40:
+            continue
+        price = parse_price_only(text, default_currency=default_currency)
+        if price is None or _in_chrome(element) or _in_repeated_block(element):
+            continue
+        found.price, found.price_text = price, text
+        return element
+    return None
 
 
-def _strip_site_suffix(title: str, site_name: str | None) -> str:
-    """ "Ivory bangle - ShopName" -> "Ivory bangle"; keeps the longest part when unsure."""
-    parts = [clean_text(p) for p in _TITLE_SEPARATORS.split(title) if clean_text(p)]
-    if len(parts) <= 1:
+def _nearby(element: Any, limit: int, *, preceding: bool = False) -> Iterator[Any]:
+    """Up to ``limit`` elements after (or before, nearest first) ``element`` in document order, not inside it."""
+    count = 0
+    node = element
+    while node is not None and node.tag not in ("body", "html"):
+        for sibling in node.itersiblings(preceding=preceding):
+            subtree = sibling.iter()
+            if preceding:
+                subtree = reversed(list(itertools.islice(subtree, limit - count)))
+            for inner in subtree:
+                yield inner
+                count += 1
+                if count >= limit:
+                    return
+        node = node.getparent()
+
+
+def _description_text(element: Any, skip: set[Any]) -> str:
+    """Block text without the skipped lines and without leftover date or bare-label lines."""
+    text = _block_text(element, skip=skip)
+    lines = [line for line in text.split("\n") if not _DATE_LINE.match(line) and not _LABEL_LINE.match(line)]
+    return "\n".join(lines)
+
+
+def _in_chrome(element: Any) -> bool:
+    """Whether an element sits in page chrome, judged from its ancestors as ``_iter_elements`` does."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):
+            break
+        if node.tag in _BOILER_TAGS:
+            return True
+        hints = node.get("class") or node.get("id")
+        if hints and _BOILER_HINT.search(hints):
+            return True
+    return False
+
+
+def _in_other_items(element: Any) -> bool:
+    """Inside a related/recommended/ad block or page navigation: prices there belong to other items."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):
+            break
+        if node.tag in ("nav", "header", "footer", "menu"):
+            return True
+        hints = node.get("class") or node.get("id")
+        if hints and _RELATED_HINT.search(hints):
+            return True
+    return False
+
+
+def _in_repeated_block(element: Any, levels: int = 5) -> bool:
+    """Inside one of several same-class priced siblings (cards of a list), not the page's one product block."""
+    for node in [element, *element.iterancestors()][:levels]:
+        parent = node.getparent()
+        if parent is None or node.tag in ("body", "html"):
+            break
+        klass = node.get("class")
+        if node.tag != "li" and not klass:
+            continue
+        if node.tag not in ("li", "div", "article", "section", "dd", "tr"):
+            continue
+        if _twins(node, klass) >= 2:
+            return True
+    return False
+
+
+def _twins(node: Any, klass: str | None, wanted: int = 2, look: int = 20) -> int:
+    """Same-tag, same-class siblings near ``node`` that show a price too (bounded: pages may hold 100,000 cards)."""
+    found = 0
+    for preceding in (False, True):
+        for index, sibling in enumerate(node.itersiblings(preceding=preceding)):
+            if index >= look:
+                break
+            if sibling.tag == node.tag and sibling.get("class") == klass and _priced(sibling):
+                found += 1
+                if found >= wanted:
+                    return found
+    return found
+
+
+def _priced(element: Any) -> bool:
+    """Whether a block shows a price: a price-marked element or a currency-marked amount in its first words."""
+    if element.xpath("boolean(descendant-or-self::*[contains(translate(@class, 'PRICE', 'price'), 'price')])"):
+        return True
+    text = ""
+    for chunk in element.itertext():
+        text += chunk
+        if len(text) > 300:
+            break
+    price = parse_price(text[:300])
+    return price is not None and price.currency is not None
+
+
+def _line_of(element: Any) -> Any:
+    """The element with its inline label ("Seller: <a>x</a>"): the largest ancestor adding little text."""
+    own = _text_length(element, _MAX_TITLE)
+    current = element
+    for parent in element.iterancestors():
+        if parent.tag in ("body", "html") or len(parent) > 50:
+            break
+        if _text_length(parent, own + _LINE_SLACK) > own + _LINE_SLACK:
+            break
+        current = parent
+    return current
+
+
+def _text_length(element: Any, cap: int) -> int:
+    """Visible characters of an element (whitespace runs count once), counted up to just past ``cap``."""
+    length = 0
+    for chunk in element.itertext():
+        length += len(" ".join(chunk.split()))
+        if length > cap:
+            break
+    return length
+
+
+def _site_names(found: _Heuristics, logos: list[Any]) -> list[str]:
+    """Names the site calls itself: og:site_name, application-name, the logo's text or alt."""
+    names = [found.meta.get("og:site_name", ""), found.meta.get("application-name", "")]
+    for element in logos:
+        names.append(clean_text(element.text_content()))
+        for image in element.iter("img"):
+            names.append(clean_text(image.get("alt") or image.get("title")))
+        names.append(clean_text(element.get("alt") or element.get("title")))
+    return _dedupe([name for name in names if name and len(name) <= 60])
+
+
+def _title_from_tag(title: str, site_names: list[str], blocks: list[tuple[Any, str]]) -> tuple[str, Any]:
+    """The <title> without the site name; the visible block it repeats (h1/h2/b/strong) wins when there is one."""
+    if not title:
+        return "", None
+    best: tuple[str, Any] = ("", None)
+    for element, text in blocks:
+        if len(text) > len(best[0]) and (text == title or _affix_of(title, text)):
+            best = (text, element)
+    if best[0]:
+        return best
+    return _strip_site_suffix(title, site_names), None
+
+
+def _affix_of(title: str, text: str) -> bool:
+    """Whether ``title`` is ``text`` plus a separator and something else, on either side."""
+    if title.startswith(text):
+        rest = title[len(text) :]
+        match = _TITLE_SEPARATOR_START.match(rest)
+        return bool(match and rest[match.end() :].strip())
+    if title.endswith(text):
+        head = title[: -len(text)]
+        match = _TITLE_SEPARATOR_END.search(head)
+        return bool(match and head[: match.start()].strip())
+    return False
+
+
+def _strip_site_suffix(title: str, site_names: list[str]) -> str:
+    """ "Like new - Ray-Ban - OBO - ShopName" -> "Like new - Ray-Ban - OBO": only the site name goes."""
+    separators = list(_TITLE_SEPARATORS.finditer(title))
+    if not separators:
         return title
-    if site_name:
-        parts = [p for p in parts if p.lower() != site_name.lower()] or parts
-    first = parts[0]
-    return first if len(first) >= 4 else max(parts, key=len)
+    lowered = title.lower()
+    for name in (n.lower() for n in site_names):
+        if lowered.endswith(name):
+            head = title[: -len(name)]
+            match = _TITLE_SEPARATOR_END.search(head)
+            if match and clean_text(head[: match.start()]):
+                return clean_text(head[: match.start()])
+        if lowered.startswith(name):
+            rest = title[len(name) :]
+            match = _TITLE_SEPARATOR_START.match(rest)
+            if match and clean_text(rest[match.end() :]):
+                return clean_text(rest[match.end() :])
+    # Unknown site name: it usually follows the last separator.
+    head = clean_text(title[: separators[-1].start()])
+    if len(head) >= 4:
+        return head
+    parts = [clean_text(p) for p in _TITLE_SEPARATORS.split(title) if clean_text(p)]
+    return max(parts, key=len) if parts else title
 
 
 # ---------------------------------------------------------------- listing
@@ -762,8 +992,8 @@ def _build_listing(page: _Page) -> ExtractedListing | None:
         title, source = clean_text(_first_text(og["og:title"])), "opengraph"
     if not title and heuristics.h1:
         title = heuristics.h1[0]
-    if not title and heuristics.title_tag:
-        title = _title_from_tag(page.doc, heuristics.title_tag, _first_text(og.get("og:site_name")))
+    if not title and heuristics.page_title:
+        title = heuristics.page_title
     title = title[:_MAX_TITLE]
     if not title:
         return None
@@ -983,16 +1213,19 @@ def _classify(page: _Page, links: PageLinks, listing: ExtractedListing | None) -
         return "item"
     # One h1 with a description, plus a price or an item-shaped URL ("面议" items have no price).
     described = listing is not None and len(listing.description) >= 30
+    # Item-shaped URLs count even without an <h1>: many sites put the title in a <b> or a table cell.
     heuristic_item = (
         listing is not None
-        and bool(page.doc.xpath("boolean(//h1)"))
+        and (url_kind == "item" or bool(page.doc.xpath("boolean(//h1)")))
         and ((listing.price is not None and (url_kind == "item" or described)) or (url_kind == "item" and described))
     )
-    if heuristic_item and not (many_items and url_kind in ("listing", "seller")):
+    # A seller- or listing-shaped URL that links to items shows those items, even just one or two.
+    links_items = many_items or bool(links.item_links) or listed > 0
+    if heuristic_item and not (links_items and url_kind in ("listing", "seller")):
         return "item"
     if profile and (many_items or links.item_links):
         return "seller"
-    if many_items:
+    if many_items or (links_items and url_kind == "listing"):
         return "listing"
     return "other"
 

@@ -1,7 +1,8 @@
 """Parse marketplace price strings (Chinese, HK/Macao, English) into an amount and ISO currency.
 
 ``parse_price`` reads free text ("HK$1,280", "¥1.2万", "１２８０元", "面议");
-``parse_price_parts`` reads structured-data values (schema.org ``price`` + ``priceCurrency``).
+``parse_price_parts`` reads structured-data values (schema.org ``price`` + ``priceCurrency``);
+``parse_price_only`` accepts a short text only when it is nothing but a price ("澳門幣 1110").
 For ranges the lower bound is returned. "元"/"块" mean CNY unless the caller's default currency
 is HKD, MOP or TWD, where locals also write 元 for their own dollar.
 """
@@ -14,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["Price", "parse_price", "parse_price_parts", "normalize_currency"]
+__all__ = ["Price", "parse_price", "parse_price_only", "parse_price_parts", "normalize_currency"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,13 @@ _CURRENT_LABEL = re.compile(
 _FORMER_LABEL = re.compile(
     r"(?:原价|原價|市场价|市場價|专柜价|專櫃價|定价|定價|was|rrp|list\s+price|msrp)[^\d]{0,6}$", re.IGNORECASE
 )
+# What may surround the amount in a line that is only a price: a leading label, brackets, range marks.
+_ONLY_LABEL_RE = re.compile(
+    r"^(?:价格|售价|價格|售價|价钱|價錢|现价|現價|单价|單價|一口价|一口價|转让价|轉讓價|price|our\s+price|"
+    r"asking(?:\s+price)?|now|only)\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+_ONLY_FILLER_RE = re.compile(r"[\s()\[\]:,.~\-–—/至到起]+")
 _MAX_AMOUNT = Decimal(10) ** 12
 _ADJACENT = 4  # characters of gap allowed between a currency token and its number
 
@@ -209,14 +217,21 @@ def parse_price(text: str, *, default_currency: str | None = None) -> Price | No
         default_currency = explicit[0]
 
     def currency_near(match: re.Match[str]) -> str | None:
+        # "$5880 (港幣)": a specific currency next to the amount beats an ambiguous "$"/"元" beside it.
+        ambiguous = None
         for cur in currencies:
             before = cleaned[cur.end() : match.start()]
             after = cleaned[match.end() : cur.start()]
-            if cur.end() <= match.start() and len(before) <= _ADJACENT and not re.search(r"\d", before):
-                return _resolve(_TOKEN_TO_CODE[cur.group(0).upper()], default_currency)
-            if cur.start() >= match.end() and len(after) <= _ADJACENT and not re.search(r"\d", after):
-                return _resolve(_TOKEN_TO_CODE[cur.group(0).upper()], default_currency)
-        return None
+            adjacent = (cur.end() <= match.start() and len(before) <= _ADJACENT and not re.search(r"\d", before)) or (
+                cur.start() >= match.end() and len(after) <= _ADJACENT and not re.search(r"\d", after)
+            )
+            if not adjacent:
+                continue
+            code = _TOKEN_TO_CODE[cur.group(0).upper()]
+            if not code.startswith("*"):
+                return code
+            ambiguous = ambiguous or code
+        return _resolve(ambiguous, default_currency) if ambiguous else None
 
     marked: list[tuple[int, Price]] = []
     for index, match in enumerate(amounts):
@@ -249,6 +264,22 @@ def parse_price(text: str, *, default_currency: str | None = None) -> Price | No
     if currencies:
         currency = _resolve(_TOKEN_TO_CODE[currencies[0].group(0).upper()], default_currency)
     return Price(amount, currency or (default_currency.upper() if default_currency else None))
+
+
+def parse_price_only(text: str, *, default_currency: str | None = None, max_length: int = 40) -> Price | None:
+    """A price only when a short text is nothing but one (label, currency, amount): finds unlabelled price lines."""
+    if not text:
+        return None
+    cleaned = _clean(text).strip()
+    if not cleaned or len(cleaned) > max_length:
+        return None
+    body = _ONLY_LABEL_RE.sub("", cleaned, count=1)
+    if not _CURRENCY_RE.search(body) or not _AMOUNT_RE.search(body):
+        return None
+    rest = _AMOUNT_RE.sub("", _CURRENCY_RE.sub(" ", body))
+    if _ONLY_FILLER_RE.sub("", rest):
+        return None
+    return parse_price(cleaned, default_currency=default_currency)
 
 
 def parse_price_parts(

@@ -55,6 +55,7 @@ def scrapy_settings(
     """Our Scrapy defaults, then deploy ``defaults``, then the profile's, then ``overrides`` (``--set``)."""
     settings = ScrapySettings()
     settings.setmodule("crawler.settings", priority="project")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the CLI configures logging
     settings.update(defaults or {}, priority="project")
     if profile is not None:
         settings.update(profile.scrapy_settings(), priority="spider")
@@ -141,7 +142,7 @@ def run_crawl(
         values |= redis_settings(redis_url, redis_prefix or f"wildwatch:{uuid.uuid4().hex[:12]}")
     values.update(overrides or {})
     settings = scrapy_settings(values, defaults=defaults, profile=profile)
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     # Scrapy's own INFO lines (stats dump, "Spider opened") drown our progress lines; LOG_LEVEL
     # (e.g. --set LOG_LEVEL=DEBUG) brings them back.  Pages that fail after retries are recorded
     # as skips and summed up at the end, so the retry middleware's errors are not repeated.

@@ -13,6 +13,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from store.models import Contact, Listing, ListingVersion, Seller, Snapshot, utcnow
+from store.search import index_listings
 
 __all__ = ["SnapshotIn", "ListingIn", "UpsertCounts", "content_hash", "upsert_listings"]
 
@@ -212,6 +213,7 @@ def upsert_listings(session: Session, items: Sequence[ListingIn], *, run_id: int
             counts.new_ids.append(listing.id)
     _record_contacts(session, touched)
     session.flush()
+    index_listings(session, [listing for _, listing in touched])
     return counts
 
 
@@ -224,11 +226,12 @@ def _record_contacts(session: Session, touched: list[tuple[ListingIn, Listing]])
     if not wanted:
         return
     listing_ids = {key[0] for key in wanted}
-    present = set(
-        session.execute(
+    present = {
+        tuple(row)
+        for row in session.execute(
             select(Contact.listing_id, Contact.kind, Contact.value).where(Contact.listing_id.in_(listing_ids))
-        ).tuples()
-    )
+        )
+    }
     session.add_all(
         Contact(listing_id=lid, kind=kind, value=value, seller_id=seller_id)
         for (lid, kind, value), seller_id in wanted.items()

@@ -141,7 +141,7 @@ class CrawlSkip(Base):
     reason: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # 0003_nightly_indexes
 
 
 class Snapshot(Base):
@@ -153,7 +153,7 @@ class Snapshot(Base):
     url: Mapped[str] = mapped_column(Text)
     http_status: Mapped[int] = mapped_column(Integer)
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # 0003_nightly_indexes
     sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the raw, uncompressed body
     size: Mapped[int] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(Text)  # relative to the snapshot directory
@@ -265,6 +265,7 @@ class Score(Base):
     __tablename__ = "scores"
     __table_args__ = (
         UniqueConstraint("listing_id", "model_version", "content_hash", name="uq_scores_listing_model_content"),
+        Index("ix_scores_flagged_scored_at", "flagged", "scored_at"),  # 0003_nightly_indexes
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -1,57 +1,129 @@
-"""Read side for analysts: filtered, cursor-paginated listings and streamed exports."""
+"""Read side for analysts: filtered, sorted, cursor-paginated listings and streamed exports."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
-from store.models import Listing, ListingSpecies, Seller
+from store.models import Listing, ListingSpecies, ListingVersion, Review, Seller, Snapshot
+from store.search import match_clause
 
 __all__ = [
     "ListingFilter",
     "ListingPage",
+    "ListingDetail",
     "InvalidCursor",
+    "SORTS",
+    "REVIEW_STATUSES",
     "list_listings",
     "get_listing",
+    "get_listing_detail",
     "iter_export_rows",
     "EXPORT_COLUMNS",
 ]
 
+#: Review statuses an analyst can filter on; ``unreviewed`` means no decision yet.
+REVIEW_STATUSES = ("confirmed", "dismissed", "escalated", "unreviewed")
+_MAX_ID = 2**63 - 1
+
 
 class InvalidCursor(ValueError):
-    """A pagination cursor that we did not issue."""
+    """A pagination cursor that we did not issue (or issued for another sort)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ListingFilter:
+    """Every analyst filter; None means "any".  ``q`` is free text matched by the search index."""
+
     flagged: bool | None = None
     species: str | None = None
     marketplace: str | None = None
+    seller_id: int | None = None
+    lang: str | None = None
+    review_status: str | None = None
     min_score: float | None = None
     max_score: float | None = None
+    first_seen_from: datetime | None = None
+    first_seen_to: datetime | None = None
+    last_seen_from: datetime | None = None
+    last_seen_to: datetime | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    q: str | None = None
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
+    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
+        """The WHERE conditions for ``dialect`` (``sqlite`` or ``postgresql``)."""
+        where: list[ColumnElement[bool]] = []
         if self.flagged is not None:
-            query = query.where(Listing.flagged.is_(self.flagged))
+            where.append(Listing.flagged.is_(self.flagged))
         if self.species:
-            query = query.where(
+            where.append(
                 Listing.id.in_(select(ListingSpecies.listing_id).where(ListingSpecies.species == self.species))
             )
         if self.marketplace:
-            query = query.where(Listing.marketplace == self.marketplace)
+            where.append(Listing.marketplace == self.marketplace)
+        if self.seller_id is not None:
+            where.append(Listing.seller_id == self.seller_id)
+        if self.lang:
+            where.append(Listing.lang == self.lang)
+        if self.review_status == "unreviewed":
+            where.append(Listing.review_status.is_(None))
+        elif self.review_status:
+            where.append(Listing.review_status == self.review_status)
         if self.min_score is not None:
-            query = query.where(Listing.score >= self.min_score)
+            where.append(Listing.score >= self.min_score)
         if self.max_score is not None:
-            query = query.where(Listing.score <= self.max_score)
-        return query
+            where.append(Listing.score <= self.max_score)
+        if self.first_seen_from is not None:
+            where.append(Listing.first_seen >= self.first_seen_from)
+        if self.first_seen_to is not None:
+            where.append(Listing.first_seen <= self.first_seen_to)
+        if self.last_seen_from is not None:
+            where.append(Listing.last_seen >= self.last_seen_from)
+        if self.last_seen_to is not None:
+            where.append(Listing.last_seen <= self.last_seen_to)
+        if self.min_price is not None:
+            where.append(Listing.price >= self.min_price)
+        if self.max_price is not None:
+            where.append(Listing.price <= self.max_price)
+        if self.q is not None and self.q.strip():
+            clause = match_clause(dialect, self.q)
+            where.append(false() if clause is None else clause)
+        return where
+
+    def apply(self, query: Select[Any], dialect: str = "sqlite") -> Select[Any]:
+        """``query`` narrowed by these filters."""
+        conditions = self.conditions(dialect)
+        return query.where(*conditions) if conditions else query
+
+    def as_params(self) -> dict[str, Any]:
+        """The filters that are set, as query-string values (for links)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+def _score_key() -> ColumnElement[float]:
+    return func.coalesce(Listing.score, -1.0)
+
+
+#: sort name -> (key expression, descending)
+SORTS: dict[str, tuple[Any, bool]] = {
+    "-last_seen": (Listing.last_seen, True),
+    "last_seen": (Listing.last_seen, False),
+    "-first_seen": (Listing.first_seen, True),
+    "first_seen": (Listing.first_seen, False),
+    "-score": (None, True),
+    "score": (None, False),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,32 +132,62 @@ class ListingPage:
     next_cursor: str | None
 
 
-def _encode_cursor(listing: Listing) -> str:
-    raw = f"{listing.last_seen.isoformat()}|{listing.id}".encode()
+def _sort_value(sort: str, listing: Listing) -> Any:
+    if sort.lstrip("-") == "score":
+        return -1.0 if listing.score is None else listing.score
+    value: datetime = getattr(listing, sort.lstrip("-"))
+    return value.isoformat()
+
+
+def _encode_cursor(sort: str, listing: Listing) -> str:
+    raw = json.dumps([sort, _sort_value(sort, listing), listing.id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, listing_id = raw.split("|")
-        return datetime.fromisoformat(stamp), int(listing_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        cursor_sort, value, listing_id = json.loads(raw)
+        if cursor_sort != sort or not isinstance(listing_id, int) or isinstance(listing_id, bool):
+            raise ValueError("cursor for another sort")
+        if not 0 <= listing_id <= _MAX_ID:
+            raise ValueError("id out of range")
+        if sort.lstrip("-") == "score":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1:
+                raise ValueError("bad score")
+            return float(value), listing_id
+        stamp = datetime.fromisoformat(value)
+        return (stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)), listing_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidCursor("invalid cursor") from exc
 
 
 def list_listings(
-    session: Session, filters: ListingFilter, *, limit: int = 50, cursor: str | None = None
+    session: Session,
+    filters: ListingFilter,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    sort: str = "-last_seen",
 ) -> ListingPage:
-    """Newest first (by last seen), keyset-paginated so deep pages stay fast."""
-    query = filters.apply(select(Listing)).order_by(Listing.last_seen.desc(), Listing.id.desc())
+    """Listings sorted by ``sort`` then id, keyset-paginated so deep pages stay fast."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+    column, descending = SORTS[sort]
+    key = _score_key() if column is None else column
+    query = filters.apply(select(Listing), session.get_bind().dialect.name)
+    if descending:
+        query = query.order_by(key.desc(), Listing.id.desc())
+    else:
+        query = query.order_by(key.asc(), Listing.id.asc())
     if cursor:
-        seen, listing_id = _decode_cursor(cursor)
-        query = query.where(
-            or_(Listing.last_seen < seen, and_(Listing.last_seen == seen, Listing.id < listing_id))
-        )
+        value, listing_id = _decode_cursor(cursor, sort)
+        if descending:
+            query = query.where(or_(key < value, and_(key == value, Listing.id < listing_id)))
+        else:
+            query = query.where(or_(key > value, and_(key == value, Listing.id > listing_id)))
     rows = list(session.scalars(query.limit(limit + 1)))
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    next_cursor = _encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
     return ListingPage(items=rows[:limit], next_cursor=next_cursor)
 
 
@@ -97,46 +199,82 @@ def get_listing(session: Session, listing_id: int) -> Listing:
     return listing
 
 
+@dataclass(frozen=True, slots=True)
+class ListingDetail:
+    listing: Listing
+    seller: Seller | None
+    snapshot: Snapshot | None
+    versions: list[ListingVersion]
+    reviews: list[Review]
+
+
+def get_listing_detail(session: Session, listing_id: int) -> ListingDetail:
+    """A listing with its seller, evidence snapshot, version history (newest first) and reviews."""
+    listing = get_listing(session, listing_id)
+    seller = session.get(Seller, listing.seller_id) if listing.seller_id is not None else None
+    snapshot = session.get(Snapshot, listing.snapshot_id) if listing.snapshot_id is not None else None
+    versions = list(
+        session.scalars(
+            select(ListingVersion).where(ListingVersion.listing_id == listing_id).order_by(ListingVersion.version.desc())
+        )
+    )
+    reviews = list(
+        session.scalars(select(Review).where(Review.listing_id == listing_id).order_by(Review.created_at.desc()))
+    )
+    return ListingDetail(listing=listing, seller=seller, snapshot=snapshot, versions=versions, reviews=reviews)
+
+
 EXPORT_COLUMNS = [
     "id", "url", "marketplace", "title", "description", "price", "currency", "seller", "seller_url",
     "lang", "first_seen", "last_seen", "score", "flagged", "species", "reasons", "model_version",
     "review_status",
 ]
 
+_EXPORT_SELECT = (
+    Listing.id, Listing.url, Listing.marketplace, Listing.title, Listing.description, Listing.price,
+    Listing.currency, Seller.name, Seller.url, Listing.lang, Listing.first_seen, Listing.last_seen,
+    Listing.score, Listing.flagged, Listing.species, Listing.reasons, Listing.model_version,
+    Listing.review_status,
+)
 
-def iter_export_rows(session: Session, filters: ListingFilter, *, chunk: int = 2000) -> Iterator[dict[str, Any]]:
+
+def iter_export_rows(session: Session, filters: ListingFilter, *, chunk: int = 5000) -> Iterator[dict[str, Any]]:
     """Every matching listing as a flat dict, fetched in id-ordered chunks (flat memory)."""
     after = 0
+    dialect = session.get_bind().dialect.name
+    conditions = filters.conditions(dialect)
     while True:
         query = (
-            filters.apply(select(Listing, Seller.name, Seller.url).outerjoin(Seller, Listing.seller_id == Seller.id))
-            .where(Listing.id > after)
+            select(*_EXPORT_SELECT)
+            .outerjoin(Seller, Listing.seller_id == Seller.id)
+            .where(Listing.id > after, *conditions)
             .order_by(Listing.id)
             .limit(chunk)
         )
         rows = session.execute(query).all()
         if not rows:
             return
-        for listing, seller_name, seller_url in rows:
+        for row in rows:
+            (listing_id, url, marketplace, title, description, price, currency, seller, seller_url, lang,
+             first_seen, last_seen, score, flagged, species, reasons, model_version, review_status) = row
             yield {
-                "id": listing.id,
-                "url": listing.url,
-                "marketplace": listing.marketplace,
-                "title": listing.title,
-                "description": listing.description,
-                "price": None if listing.price is None else float(listing.price),
-                "currency": listing.currency,
-                "seller": seller_name,
+                "id": listing_id,
+                "url": url,
+                "marketplace": marketplace,
+                "title": title,
+                "description": description,
+                "price": None if price is None else float(price),
+                "currency": currency,
+                "seller": seller,
                 "seller_url": None if seller_url is None or seller_url.startswith("name:") else seller_url,
-                "lang": listing.lang,
-                "first_seen": listing.first_seen.isoformat(),
-                "last_seen": listing.last_seen.isoformat(),
-                "score": listing.score,
-                "flagged": listing.flagged,
-                "species": listing.species,
-                "reasons": " | ".join(listing.reasons or []),
-                "model_version": listing.model_version,
-                "review_status": listing.review_status,
+                "lang": lang,
+                "first_seen": first_seen.isoformat(),
+                "last_seen": last_seen.isoformat(),
+                "score": score,
+                "flagged": flagged,
+                "species": species,
+                "reasons": " | ".join(str(reason) for reason in reasons or []),
+                "model_version": model_version,
+                "review_status": review_status,
             }
-        after = rows[-1][0].id
-        session.expunge_all()
+        after = rows[-1][0]

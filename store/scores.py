@@ -46,7 +46,7 @@ def listings_to_score(session: Session, *, model_version: str, limit: int, after
         .where(Listing.id > after_id, _needs_score(model_version))
         .order_by(Listing.id)
         .limit(limit)
-    ).tuples()
+    )
     return [ToScore(*row) for row in rows]
 
 
@@ -66,13 +66,14 @@ def record_scores(
     now = utcnow()
     ids = [s.listing_id for s in scores]
     listings = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
-    existing = set(
-        session.execute(
+    existing = {
+        tuple(row)
+        for row in session.execute(
             select(Score.listing_id, Score.content_hash).where(
                 Score.listing_id.in_(ids), Score.model_version == model_version
             )
-        ).tuples()
-    )
+        )
+    }
     newly_flagged: list[int] = []
     session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
     for s in scores:

@@ -8,7 +8,22 @@ import sys
 import typer
 
 from wildwatch import __version__
-from wildwatch.commands import apikey, crawl, db, demo, export, score, serve, snapshots
+from wildwatch.commands import (
+    alerts,
+    apikey,
+    crawl,
+    db,
+    demo,
+    export,
+    model,
+    nightly,
+    schedule,
+    score,
+    serve,
+    sites,
+    snapshots,
+    status,
+)
 from wildwatch.errors import WildwatchError
 from wildwatch.logs import configure_logging
 from wildwatch.settings import get_settings
@@ -21,7 +36,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (db, crawl, score, serve, export, apikey, demo, snapshots):
+COMMANDS = (
+    db,
+    crawl,
+    score,
+    model,
+    serve,
+    export,
+    apikey,
+    demo,
+    alerts,
+    sites,
+    nightly,
+    status,
+    schedule,
+    snapshots,
+)
+for module in COMMANDS:
     module.register(app)
 
 

@@ -25,14 +25,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (test runners swap and close it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     """Send logs to stderr (stdout is reserved for command output such as keys and ids)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(
         JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    handler.setLevel(level.upper())  # Scrapy resets the root logger's level; filter here too
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("scrapy.core.scraper", "scrapy.middleware", "scrapy.extensions", "jieba", "httpx", "alembic"):
+    for noisy in ("scrapy.core.scraper", "scrapy.middleware", "scrapy.extensions", "scrapy.statscollectors", "jieba", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

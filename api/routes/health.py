@@ -11,7 +11,12 @@ from store.db import ping
 router = APIRouter()
 
 
-@router.get("/healthz", response_model=HealthOut, tags=["ops"])
+@router.get(
+    "/healthz",
+    response_model=HealthOut,
+    tags=["ops"],
+    responses={503: {"model": HealthOut, "description": "Database unreachable or no model loaded."}},
+)
 def get_health(request: Request) -> JSONResponse:
     """Open to all (no key): load balancers and `make run` poll it."""
     database = ping(request.app.state.engine)

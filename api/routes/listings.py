@@ -1,22 +1,45 @@
-"""Analysts' view of stored listings."""
+"""Analysts' view of stored listings: search, detail with history, and the evidence snapshot."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 
-from api.deps import CurrentKey, SessionDep
-from api.errors import ApiError
-from api.schemas import ListingOut, ListingPageOut
-from store.models import Listing
-from store.queries import InvalidCursor, ListingFilter, get_listing, list_listings
+from api.deps import CurrentKey, SessionDep, SettingsDep
+from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
+from api.routes.filters import MAX_ID, ListingFilterDep
+from api.schemas import (
+    ListingDetailOut,
+    ListingOut,
+    ListingPageOut,
+    ReviewOut,
+    SellerBriefOut,
+    SnapshotOut,
+    VersionOut,
+)
+from store.errors import NotFound
+from store.models import Listing, Seller
+from store.queries import InvalidCursor, get_listing_detail, list_listings
+from store.snapshots import SnapshotStore
 
-router = APIRouter(prefix="/v1", tags=["listings"])
+router = APIRouter(prefix="/v1", tags=["listings"], responses=ERROR_RESPONSES)
+
+ListingId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _links(listing: Listing, request: Request) -> dict[str, str]:
+    links = {"self": str(request.url_for("get_listing_detail", listing_id=listing.id)), "source": listing.url}
+    if listing.seller_id is not None:
+        links["seller"] = str(request.url_for("get_seller_detail", seller_id=listing.seller_id))
+    if listing.snapshot_id is not None:
+        links["snapshot"] = str(request.url_for("get_listing_snapshot", listing_id=listing.id))
+    return links
 
 
 def listing_out(listing: Listing, request: Request) -> ListingOut:
-    """The API shape of a listing, with links to itself and its source page."""
+    """The API shape of a listing, with links to itself, its seller, snapshot and source page."""
     return ListingOut(
         id=listing.id,
         url=listing.url,
@@ -32,10 +55,21 @@ def listing_out(listing: Listing, request: Request) -> ListingOut:
         score=listing.score,
         flagged=listing.flagged,
         species=[s for s in (listing.species or "").split(";") if s],
-        reasons=list(listing.reasons or []),
+        reasons=[str(reason) for reason in listing.reasons or []],
         model_version=listing.model_version,
         review_status=listing.review_status,
-        links={"self": str(request.url_for("get_listing_detail", listing_id=listing.id)), "source": listing.url},
+        links=_links(listing, request),
+    )
+
+
+def seller_brief(seller: Seller, request: Request) -> SellerBriefOut:
+    """A seller reference: who and where, with a link."""
+    return SellerBriefOut(
+        id=seller.id,
+        marketplace=seller.marketplace,
+        name=seller.name,
+        url=None if seller.url.startswith("name:") else seller.url,
+        link=str(request.url_for("get_seller_detail", seller_id=seller.id)),
     )
 
 
@@ -44,26 +78,110 @@ def get_listings(
     request: Request,
     session: SessionDep,
     key: CurrentKey,
-    flagged: bool | None = None,
-    species: Annotated[str | None, Query(max_length=64)] = None,
-    marketplace: Annotated[str | None, Query(max_length=255)] = None,
-    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-    max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    filters: ListingFilterDep,
+    sort: Annotated[
+        Literal["-last_seen", "last_seen", "-first_seen", "first_seen", "-score", "score"],
+        Query(description="Sort key; `-` for descending. Ties are broken by id."),
+    ] = "-last_seen",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
 ) -> ListingPageOut:
-    """Listings newest first, filtered; follow `next_cursor` for more."""
-    filters = ListingFilter(
-        flagged=flagged, species=species, marketplace=marketplace, min_score=min_score, max_score=max_score
-    )
+    """Listings matching every given filter, sorted; follow `next_cursor` for more."""
     try:
-        page = list_listings(session, filters, limit=limit, cursor=cursor)
+        page = list_listings(session, filters, limit=limit, cursor=cursor, sort=sort)
     except InvalidCursor as exc:
         raise ApiError(422, "invalid_cursor", str(exc)) from exc
     return ListingPageOut(items=[listing_out(item, request) for item in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/listings/{listing_id}", response_model=ListingOut, name="get_listing_detail")
-def get_listing_detail(listing_id: int, request: Request, session: SessionDep, key: CurrentKey) -> ListingOut:
-    """One listing."""
-    return listing_out(get_listing(session, listing_id), request)
+@router.get(
+    "/listings/{listing_id}", response_model=ListingDetailOut, name="get_listing_detail", responses=NOT_FOUND
+)
+def get_listing_detail_route(
+    listing_id: ListingId, request: Request, session: SessionDep, key: CurrentKey
+) -> ListingDetailOut:
+    """One listing with its seller, version history, evidence snapshot and reviews."""
+    detail = get_listing_detail(session, listing_id)
+    listing = detail.listing
+    snapshot = detail.snapshot
+    return ListingDetailOut(
+        **listing_out(listing, request).model_dump(),
+        price_text=listing.price_text,
+        images=[str(image) for image in listing.images or []],
+        version=listing.version,
+        seller=None if detail.seller is None else seller_brief(detail.seller, request),
+        snapshot=None
+        if snapshot is None
+        else SnapshotOut(
+            id=snapshot.id,
+            url=snapshot.url,
+            http_status=snapshot.http_status,
+            fetched_at=snapshot.fetched_at,
+            sha256=snapshot.sha256,
+            size=snapshot.size,
+            encoding=snapshot.encoding,
+            link=str(request.url_for("get_listing_snapshot", listing_id=listing.id)),
+        ),
+        versions=[
+            VersionOut(
+                version=v.version,
+                title=v.title,
+                description=v.description,
+                price=None if v.price is None else float(v.price),
+                currency=v.currency,
+                content_hash=v.content_hash,
+                snapshot_id=v.snapshot_id,
+                seen_at=v.seen_at,
+            )
+            for v in detail.versions
+        ],
+        reviews=[
+            ReviewOut(
+                id=r.id,
+                decision=r.decision,
+                reason=r.reason,
+                note=r.note,
+                reviewer=r.reviewer,
+                model_version=r.model_version,
+                score=r.score,
+                created_at=r.created_at,
+            )
+            for r in detail.reviews
+        ],
+    )
+
+
+#: Headers that keep a browser from rendering or running anything in a snapshot.
+SNAPSHOT_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+}
+
+
+@router.get(
+    "/listings/{listing_id}/snapshot",
+    name="get_listing_snapshot",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "The page source as plain text."}} | NOT_FOUND,
+)
+def get_listing_snapshot(
+    listing_id: ListingId, session: SessionDep, settings: SettingsDep, key: CurrentKey
+) -> Response:
+    """The evidence snapshot of a listing's page, as inert UTF-8 text (never live HTML)."""
+    detail = get_listing_detail(session, listing_id)
+    snapshot = detail.snapshot
+    if snapshot is None:
+        raise NotFound(f"listing {listing_id} has no snapshot")
+    raw = SnapshotStore(settings.crawler.snapshot_dir).read(snapshot.path)
+    try:
+        body = raw.decode(snapshot.encoding or "utf-8", errors="replace")
+    except LookupError:
+        body = raw.decode("utf-8", errors="replace")
+    headers = SNAPSHOT_HEADERS | {
+        "X-Snapshot-SHA256": snapshot.sha256,
+        "Content-Disposition": f'inline; filename="snapshot-{snapshot.sha256[:16]}.txt"',
+    }
+    return Response(body, media_type="text/plain; charset=utf-8", headers=headers)
+
+

@@ -31,7 +31,7 @@ def demo(
     from crawler.run import run_crawl
     from wildwatch.demo.server import make_server
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # never break the curl line a user copies
     settings = get_settings()
     if db:
         settings = settings.model_copy(update={"database_url": db})

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from store.db import session_scope
+from wildwatch.alerts import enqueue_alerts
 from wildwatch.commands.options import DbOption
 from wildwatch.errors import InputError
 from wildwatch.runtime import open_store
@@ -51,7 +53,10 @@ def score(
             store, classifier, batch_size=settings.classifier.batch_size,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
+    with session_scope(store.sessions) as session:
+        queued = enqueue_alerts(session, result.newly_flagged)
     typer.echo(f"scored {result.scored} listings: {result.flagged} flagged, {len(result.newly_flagged)} newly", err=True)
+    typer.echo(f"queued {queued} alerts (deliver with `wildwatch alerts send`)", err=True)
 
 
 def register(app: typer.Typer) -> None:

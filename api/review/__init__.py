@@ -1,0 +1,11 @@
+"""The moderators' workflow: review pages under /review and the JSON endpoints for reviews and alerts."""
+
+from fastapi import APIRouter
+
+from api.review import pages, rest
+
+__all__ = ["router"]
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(rest.router)

@@ -1,0 +1,261 @@
+"""The moderators' pages under /review: login, queue, listing with evidence, decisions, alert problems."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import select
+
+from api.deps import SessionDep
+from api.review import auth
+from api.review.highlight import evidence_terms, highlight
+from api.review.i18n import LANGUAGES, pick_language, translator
+from classifier import normalize_text
+from store.alerts import delivery_counts, list_deliveries
+from store.apikeys import authenticate, role_allows
+from store.errors import NotFound
+from store.models import Listing, Review, Seller, Snapshot
+from store.reviews import (
+    DECISIONS,
+    REASONS,
+    UNCERTAIN_MARGIN,
+    current_threshold,
+    priority,
+    record_review,
+    record_seller_reviews,
+    review_queue,
+    seller_history,
+)
+from store.snapshots import SnapshotStore
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/review", include_in_schema=False)
+
+HERE = Path(__file__).resolve().parent
+VIEWS = ("flagged", "uncertain", "escalated")
+LANG_COOKIE = "ww_lang"
+STATIC_TYPES = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # no-referrer would make form posts send `Origin: null`
+    "Cache-Control": "no-store",
+}
+
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined)
+
+
+def normalised(text: str) -> str:
+    """The text as the classifier sees it (width, script and spacing folded)."""
+    return normalize_text(text)
+
+
+def _lang(request: Request) -> str:
+    return pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+                         request.headers.get("accept-language", ""))
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the request's language, with strict security headers."""
+    lang = _lang(request)
+    html = templates.get_template(name).render(
+        t=translator(lang), lang=lang, languages=LANGUAGES, request_path=request.url.path,
+        query=dict(request.query_params), **{"view": None, "user": None, **context},
+    )
+    response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/review", httponly=True, samesite="strict")
+    return response
+
+
+def to_login() -> RedirectResponse:
+    return RedirectResponse("/review/login", status_code=303)
+
+
+def _view(view: str | None) -> str:
+    return view if view in VIEWS else "flagged"
+
+
+@router.get("/static/{name}")
+def get_static(name: str) -> Response:
+    """The UI's one script and one stylesheet (no build step)."""
+    if name not in STATIC_TYPES:
+        raise NotFound(f"no static file {name}")
+    return Response((HERE / "static" / name).read_bytes(), media_type=STATIC_TYPES[name],
+                    headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+def login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
+    token = auth.login_token(request)
+    page = render(request, "login.html", status=status, csrf=token, error=error, user=None)
+    auth.set_login_cookie(request, page, token)
+    return page
+
+
+@router.get("/login")
+def get_login(request: Request) -> Response:
+    return login_page(request)
+
+
+@router.post("/login")
+def post_login(
+    request: Request, session: SessionDep, api_key: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Exchange an API key with the moderator or admin role for a session cookie."""
+    t = translator(_lang(request))
+    if not auth.same_origin(request) or not auth.login_token_ok(request, csrf):
+        return login_page(request, t("csrf_failed"), status=403)
+    key = authenticate(session, api_key.strip())
+    if key is None or not role_allows(key.role, "moderator"):
+        logger.info("review login refused (%s)", "unknown key" if key is None else f"role {key.role}")
+        return login_page(request, t("login_failed"), status=401)
+    response = RedirectResponse("/review", status_code=303)
+    auth.start_session(request, response, key)
+    logger.info("review login by key %d", key.id)
+    return response
+
+
+@router.post("/logout")
+def post_logout(request: Request, session: SessionDep, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+    user = auth.current_user(request, session)
+    if user is not None and not auth.csrf_ok(user, csrf):
+        return render(request, "error.html", status=403, user=user, message=translator(_lang(request))("csrf_failed"))
+    response = to_login()
+    auth.end_session(response)
+    return response
+
+
+@router.get("")
+def get_queue(
+    request: Request, session: SessionDep, view: Annotated[str | None, Query(max_length=20)] = None,
+    done: Annotated[int | None, Query()] = None, bulk: Annotated[int | None, Query()] = None,
+) -> Response:
+    """The queue: flagged listings by priority, the uncertain ones for active learning, or escalations."""
+    user = auth.current_user(request, session)
+    if user is None:
+        return to_login()
+    view = _view(view)
+    items = review_queue(session, view=view, limit=200)
+    histories = {item.seller.id: seller_history(session, item.seller.id) for item in items if item.seller}
+    rows = []
+    for item in items:
+        terms = evidence_terms(item.listing.reasons or [], item.listing.title)
+        rows.append({"item": item, "title": highlight(item.listing.title, terms),
+                     "history": histories.get(item.seller.id) if item.seller else None})
+    return render(request, "queue.html", user=user, view=view, rows=rows, done=done, bulk=bulk,
+                  threshold=current_threshold(session))
+
+
+@router.get("/listings/{listing_id}")
+def get_listing_page(
+    listing_id: int, request: Request, session: SessionDep, view: Annotated[str | None, Query(max_length=20)] = None,
+    done: Annotated[int | None, Query()] = None, bulk: Annotated[int | None, Query()] = None,
+) -> Response:
+    """One listing with its evidence, the seller's history and the decision form."""
+    user = auth.current_user(request, session)
+    if user is None:
+        return to_login()
+    view = _view(view)
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(f"no listing {listing_id}")
+    seller = session.get(Seller, listing.seller_id) if listing.seller_id else None
+    snapshot = session.get(Snapshot, listing.snapshot_id) if listing.snapshot_id else None
+    species = [s for s in (listing.species or "").split(";") if s]
+    reasons = list(listing.reasons or [])
+    normal_title, normal_description = normalised(listing.title), normalised(listing.description)
+    terms = evidence_terms(reasons, f"{listing.title}\n{listing.description}\n{normal_title}\n{normal_description}")
+    queue_ids = [item.listing.id for item in review_queue(session, view=view, limit=200)]
+    position = queue_ids.index(listing_id) if listing_id in queue_ids else -1
+    threshold = current_threshold(session)
+    previous = list(session.scalars(select(Review).where(Review.listing_id == listing_id).order_by(Review.id.desc())))
+    return render(
+        request, "listing.html", user=user, view=view, listing=listing, seller=seller, snapshot=snapshot,
+        history=seller_history(session, seller.id) if seller else None, species=species, reasons=reasons,
+        title=highlight(listing.title, terms), description=highlight(listing.description, terms),
+        normal_title=highlight(normal_title, terms), normal_description=highlight(normal_description, terms),
+        priority=priority(listing.score, species), threshold=threshold,
+        uncertain=listing.score is not None and abs(listing.score - threshold) <= UNCERTAIN_MARGIN,
+        decisions=DECISIONS, reasons_by_decision=REASONS, previous=previous, done=done, bulk=bulk,
+        prev_id=queue_ids[position - 1] if position > 0 else None,
+        next_id=queue_ids[position + 1] if 0 <= position < len(queue_ids) - 1 else (
+            queue_ids[0] if position < 0 and queue_ids else None),
+    )
+
+
+@router.post("/listings/{listing_id}/decision")
+def post_decision(
+    listing_id: int, request: Request, session: SessionDep,
+    decision: Annotated[str, Form(max_length=20)] = "", reason: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "", csrf: Annotated[str, Form(max_length=200)] = "",
+    bulk_seller: Annotated[bool, Form()] = False, view: Annotated[str, Form(max_length=20)] = "flagged",
+) -> Response:
+    """Record a decision (or one for all of the seller's flagged, unreviewed listings), then show the next."""
+    user = auth.current_user(request, session)
+    if user is None:
+        return to_login()
+    t = translator(_lang(request))
+    if not auth.same_origin(request) or not auth.csrf_ok(user, csrf):
+        return render(request, "error.html", status=403, user=user, message=t("csrf_failed"))
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(f"no listing {listing_id}")
+    view = _view(view)
+    if decision not in DECISIONS or reason not in REASONS[decision]:
+        return render(request, "error.html", status=422, user=user,
+                      message=f"{t('decision')}/{t('reason')}: {decision or '-'} / {reason or '-'}")
+    count = 1
+    if bulk_seller and listing.seller_id is not None:
+        reviews = record_seller_reviews(session, listing.seller_id, decision=decision, reason=reason,
+                                        reviewer=user.name, note=note, api_key_id=user.key_id)
+        if listing_id not in {r.listing_id for r in reviews}:
+            reviews.append(record_review(session, listing_id, decision=decision, reason=reason, reviewer=user.name,
+                                         note=note, api_key_id=user.key_id))
+        count = len(reviews)
+    else:
+        record_review(session, listing_id, decision=decision, reason=reason, reviewer=user.name, note=note,
+                      api_key_id=user.key_id)
+    session.flush()
+    logger.info("review: key %d marked %d listing(s) %s", user.key_id, count, decision)
+    remaining = review_queue(session, view=view, limit=1)
+    suffix = f"view={view}&done={listing_id}" + (f"&bulk={count}" if count > 1 else "")
+    target = f"/review/listings/{remaining[0].listing.id}?{suffix}" if remaining else f"/review?{suffix}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/alerts")
+def get_alerts(request: Request, session: SessionDep) -> Response:
+    """Deliveries whose last attempt failed, and the outbox totals."""
+    user = auth.current_user(request, session)
+    if user is None:
+        return to_login()
+    return render(request, "alerts.html", user=user, counts=delivery_counts(session),
+                  problems=list_deliveries(session, problems_only=True, limit=200), view="alerts")
+
+
+@router.get("/snapshots/{snapshot_id}")
+def get_snapshot(snapshot_id: int, request: Request, session: SessionDep) -> Response:
+    """The stored page as plain text in a sandbox: evidence to read, never to run."""
+    user = auth.current_user(request, session)
+    if user is None:
+        return to_login()
+    snapshot = session.get(Snapshot, snapshot_id)
+    if snapshot is None:
+        raise NotFound(f"no snapshot {snapshot_id}")
+    body = SnapshotStore(request.app.state.settings.crawler.snapshot_dir).read(snapshot.path)
+    charset = snapshot.encoding or "utf-8"
+    return Response(body, media_type=f"text/plain; charset={charset}", headers={
+        "Content-Security-Policy": "sandbox; default-src 'none'", "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store", "X-WildWatch-SHA256": snapshot.sha256,
+    })

@@ -1,0 +1,71 @@
+"""Nightly run reports (HTML page, JSON summary, chart) for analysts: ``/reports/<run-id>/``.
+
+Files are looked up by run id and a fixed set of names, never by a client-supplied path, so
+there is nothing to traverse.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, RedirectResponse
+from sqlalchemy import select
+
+from api.deps import CurrentKey, SessionDep, SettingsDep
+from api.errors import ApiError
+from store.models import NightlyRun
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "summary.json": "application/json",
+    "flagged_by_species.png": "image/png",
+}
+
+
+def _report_dir(settings: Any, run_id: int) -> Path:
+    return Path(settings.var_dir) / "reports" / str(run_id)
+
+
+@router.get("/", summary="Nightly runs with a report")
+def list_reports(session: SessionDep, settings: SettingsDep, key: CurrentKey) -> dict[str, Any]:
+    """The latest nightly runs, newest first, with links to their reports."""
+    runs = session.scalars(select(NightlyRun).order_by(NightlyRun.id.desc()).limit(100))
+    return {
+        "items": [
+            {
+                "run_id": run.id, "status": run.status, "started_at": run.started_at.isoformat(),
+                "newly_flagged": (run.summary or {}).get("newly_flagged", {}).get("count"),
+                "report": f"/reports/{run.id}/" if (_report_dir(settings, run.id) / "index.html").is_file() else None,
+            }
+            for run in runs
+        ]
+    }
+
+
+@router.get("/latest/", summary="The newest report")
+def latest_report(session: SessionDep, key: CurrentKey) -> RedirectResponse:
+    run_id = session.scalar(
+        select(NightlyRun.id).where(NightlyRun.report_path.is_not(None)).order_by(NightlyRun.id.desc()).limit(1)
+    )
+    if run_id is None:
+        raise ApiError(404, "not_found", "no nightly report yet")
+    return RedirectResponse(f"/reports/{run_id}/", status_code=307)
+
+
+@router.get("/{run_id}/", summary="A run's report page")
+def report_page(run_id: int, settings: SettingsDep, key: CurrentKey) -> FileResponse:
+    return report_file(run_id, "index.html", settings, key)
+
+
+@router.get("/{run_id}/{name}", summary="A run's report file (summary.json, chart)")
+def report_file(run_id: int, name: str, settings: SettingsDep, key: CurrentKey) -> FileResponse:
+    if name not in FILES:
+        raise ApiError(404, "not_found", f"no report file {name!r}")
+    path = _report_dir(settings, run_id) / name
+    if not path.is_file():
+        raise ApiError(404, "not_found", f"no report {name} for nightly run {run_id}")
+    return FileResponse(path, media_type=FILES[name])

@@ -1,0 +1,396 @@
+"""Deterministic generator of the synthetic part of the WildWatch seed set (data/labeled/seed.csv).
+
+Each *item concept* (one kind of thing offered, e.g. "老料象牙手镯" or "仿象牙树脂手镯") becomes one
+``group``; every variant of it — other wording, Traditional script, evasion tricks — stays in that
+group, and the train/validation/test split is a hash of the group, so near-duplicates never cross
+splits. Hand-written rows come from ``handwritten.csv`` (own groups) and are appended unchanged.
+
+Run: ``python data/labeled/generate.py`` (writes seed.csv next to this file; same output every run).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+from pathlib import Path
+
+import opencc
+
+HERE = Path(__file__).resolve().parent
+SEED = 20261125
+
+# ---------------------------------------------------------------------------------------------
+# Positive item concepts (Simplified Chinese): species -> item noun phrases. The first element is the
+# term we may disguise with an evasion trick.
+ZH_POS: dict[str, list[tuple[str, str]]] = {
+    "elephant ivory": [
+        ("象牙", "老料象牙手镯"), ("象牙", "象牙雕件观音像"), ("象牙", "象牙筷子一双"), ("象牙", "象牙印章料"),
+        ("象牙", "非洲象牙原牙一根"), ("象牙", "象牙手串108颗"), ("象牙", "象牙佛珠"), ("象牙", "象牙烟斗"),
+        ("象牙", "象牙梳子"), ("象牙", "象牙麻将一副"), ("象牙", "象牙吊坠平安扣"), ("象牙", "象牙牙尖挂件"),
+        ("牙雕", "清代牙雕笔筒"), ("象牙", "象牙碎料按克卖"),
+    ],
+    "rhino horn": [
+        ("犀牛角", "犀牛角杯"), ("犀角", "犀角手串"), ("犀牛角", "犀牛角粉50克"), ("犀角", "亚犀角片"),
+        ("犀角", "非犀整角"), ("犀角", "犀角雕件"), ("犀牛角", "犀牛角刮片"),
+    ],
+    "pangolin": [
+        ("穿山甲", "穿山甲片500克"), ("穿山甲", "炮山甲 穿山甲 入药"), ("穿山甲", "穿山甲鳞片"), ("穿山甲", "穿山甲整皮"),
+        ("穿山甲", "野生穿山甲活体"),
+    ],
+    "tiger": [
+        ("虎骨", "虎骨酒 三十年"), ("虎骨", "虎骨一副"), ("虎皮", "虎皮毯"), ("虎爪", "虎爪挂件"), ("虎鞭", "虎鞭泡酒"),
+        ("虎皮", "东北虎皮 整张"), ("虎牙", "真虎牙吊坠"),
+    ],
+    "leopard": [("豹皮", "金钱豹皮"), ("豹皮", "雪豹皮 整张"), ("豹骨", "豹骨泡酒"), ("豹牙", "豹牙吊坠")],
+    "hornbill": [
+        ("鹤顶红", "鹤顶红雕件"), ("鹤顶红", "鹤顶红戒面"), ("盔犀鸟", "盔犀鸟头骨"), ("鹤顶红", "鹤顶红吊坠 老料"),
+        ("鹤顶红", "鹤顶红原料块"),
+    ],
+    "hawksbill turtle": [
+        ("玳瑁", "玳瑁手镯"), ("玳瑁", "老玳瑁梳子"), ("玳瑁", "玳瑁标本"), ("玳瑁", "真玳瑁眼镜架"), ("玳瑁", "玳瑁原料片"),
+    ],
+    "sea turtle": [("海龟", "海龟标本"), ("海龟", "海龟壳 整只"), ("海龟", "新鲜海龟蛋"), ("海龟", "绿海龟标本摆件")],
+    "totoaba": [("金钱鳘", "金钱鳘鱼胶"), ("黄唇鱼", "黄唇鱼花胶"), ("石首鱼", "石首鱼鱼肚"), ("金钱鳘", "公肚金钱鳘 十年陈")],
+    "bear bile": [("熊胆", "野生熊胆粉"), ("熊胆", "熊胆汁"), ("熊胆", "黑熊胆 整个"), ("熊掌", "熊掌 冷冻")],
+    "saiga": [("羚羊角", "羚羊角 整支"), ("羚羊角", "羚羊角粉"), ("羚羊角", "赛加羚羊角片"), ("羚羊角", "羚羊角丝 入药")],
+    "shark fin": [("鱼翅", "鲨鱼翅 干货"), ("排翅", "排翅 一斤"), ("鱼翅", "天九翅"), ("鱼翅", "干鱼翅 批发"), ("散翅", "散翅 礼盒")],
+    "african grey parrot": [("非洲灰鹦鹉", "非洲灰鹦鹉幼鸟"), ("非洲灰", "刚果灰 手养"), ("非洲灰鹦鹉", "非洲灰鹦鹉 会说话")],
+    "macaw": [("金刚鹦鹉", "蓝黄金刚鹦鹉"), ("金刚鹦鹉", "绯红金刚鹦鹉幼鸟"), ("金刚鹦鹉", "紫蓝金刚鹦鹉 一只")],
+    "cockatoo": [("凤头鹦鹉", "葵花凤头鹦鹉"), ("凤头鹦鹉", "戈芬氏凤头鹦鹉"), ("凤头鹦鹉", "米切尔凤头鹦鹉幼鸟")],
+    "radiated tortoise": [("辐射陆龟", "辐射陆龟苗"), ("辐射龟", "马达加斯加辐射龟 成体")],
+    "star tortoise": [("星龟", "印度星龟苗"), ("星龟", "缅甸星龟 一对")],
+    "slow loris": [("懒猴", "懒猴宠物"), ("蜂猴", "蜂猴幼崽")],
+    "primate": [("狨猴", "狨猴活体"), ("松鼠猴", "松鼠猴宝宝"), ("卷尾猴", "卷尾猴 亲人"), ("长臂猿", "长臂猿幼崽"), ("猕猴", "猕猴 小猴子")],
+}
+# Listings that name no species outright, only trade slang (positives the model must learn from context).
+ZH_CODE_POS: list[tuple[str, str]] = [
+    ("elephant ivory", "白料手镯 老料"), ("elephant ivory", "非料 牙牌"), ("elephant ivory", "老牙 手串 白货"),
+    ("pangolin", "甲片 500克 入药"), ("pangolin", "山甲 炮甲 批发"), ("hornbill", "红顶 雕件 老料"),
+    ("rhino horn", "老犀 杯 黑料"), ("totoaba", "公肚 鳘肚 十年"), ("tiger", "大猫骨 泡酒"),
+]
+ZH_POS_DESC = {
+    "provenance": ["老料", "家里老人留下的", "海外回流", "清代老货", "包老包真", "纯天然无填充", "野生的", "正宗原产非洲",
+                   "朋友从老挝带回来的", "缅甸过来的货", "早年收的", "传世老件"],
+    "quality": ["油性好", "包浆浓厚", "血丝明显", "开片自然", "雕工精细", "品相完美", "克重{g}克", "尺寸见图", "无裂无修"],
+    "trade": ["包真", "可验货", "支持鉴定", "假一赔十", "价格私聊", "诚心要的私聊", "量大从优", "一手货源", "急出", "低价出",
+              "货源稳定", "支持复检", "懂货的来"],
+    "contact": ["加微信详聊", "加V", "vx私聊", "私信", "懂的来", "不方便明说", "看主页联系", "飞机联系", "扣扣联系", "留言我加你"],
+    "ship": ["顺丰包邮", "货到付款", "包装隐蔽", "发快递不走物流", "同城可自取", "全国包邮"],
+    "live": ["手养幼鸟", "已开食", "包活", "包健康", "可视频看货", "很亲人", "人工繁殖", "能上手"],
+}
+TITLE_PREFIX = ["", "", "【收藏】", "出", "转让", "低价出", "现货", "【包邮】", "自家", "闲置"]
+TITLE_SUFFIX = ["", "", " 包真", " 老料", " 可验货", " 私聊", " 收藏级", " 诚心出"]
+LIVE = {"african grey parrot", "macaw", "cockatoo", "radiated tortoise", "star tortoise", "slow loris", "primate"}
+
+# Hard negatives (Simplified): item phrase + sentences that explain what it really is.
+ZH_HARD_NEG: list[tuple[str, list[str]]] = [
+    ("仿象牙树脂手镯", ["树脂材质", "仿象牙效果", "非动物制品"]),
+    ("象牙白乳胶漆 5升", ["墙面漆", "色号象牙白", "环保无味"]),
+    ("象牙白连衣裙", ["雪纺面料", "颜色象牙白", "S/M/L码"]),
+    ("象牙果雕件 塔古亚", ["象牙果是植物种子", "俗称植物象牙", "手工雕刻"]),
+    ("牛骨雕手串", ["牛骨材质", "非象牙", "仿古做旧"]),
+    ("牦牛角梳子", ["天然牦牛角", "西藏特产", "防静电"]),
+    ("水牛角梳 刮痧板", ["水牛角制作", "顺丰包邮"]),
+    ("骆驼骨筷子 十双", ["骆驼骨材质", "高温消毒"]),
+    ("亚克力麻将 象牙色", ["亚克力材质", "手感好", "颜色象牙色"]),
+    ("象牙塔里的青春 小说", ["二手书", "九成新", "无笔记"]),
+    ("象牙芒 新鲜芒果 5斤", ["海南象牙芒", "产地直发", "坏果包赔"]),
+    ("仿犀角树脂杯 摆件", ["树脂工艺品", "仿古造型", "送礼佳品"]),
+    ("犀牛软件 建模教程", ["Rhino 7 入门到精通", "视频课程", "永久有效"]),
+    ("犀牛毛绒玩具", ["儿童玩偶", "30厘米", "PP棉填充"]),
+    ("美甲片 穿戴甲 30片", ["可反复使用", "送胶", "款式见图"]),
+    ("穿山甲毛绒公仔", ["保护野生动物", "可爱玩偶", "送孩子"]),
+    ("穿山甲科普绘本", ["儿童科普", "讲述穿山甲的生活", "保护动物从我做起"]),
+    ("虎皮鹦鹉 一对", ["自家繁殖", "常见宠物鸟", "送鸟笼"]),
+    ("虎皮青椒 做法", ["家常菜谱", "下饭菜"]),
+    ("虎标万金油", ["正品虎标", "清凉油", "新加坡产"]),
+    ("布老虎 手工玩具", ["传统手工艺", "非遗布艺", "送宝宝"]),
+    ("虎头鞋 婴儿", ["纯手工", "纯棉"]),
+    ("豹纹睡衣 女", ["珊瑚绒", "豹纹图案", "保暖"]),
+    ("豹纹守宫 幼体", ["人工繁殖的守宫", "合法宠物", "包活"]),
+    ("雪豹毛绒公仔", ["高原文创", "公益款", "保护雪豹"]),
+    ("红顶商人 胡雪岩 全集", ["历史小说", "二手图书", "品相好"]),
+    ("鹤顶红 武侠小说", ["二手书", "武侠小说", "九成新"]),
+    ("仿玳瑁眼镜框 板材", ["醋酸板材", "玳瑁色", "可配近视"]),
+    ("玳瑁色发夹 鲨鱼夹", ["醋酸材质", "玳瑁纹", "大号"]),
+    ("玳瑁猫 幼猫", ["自家猫生的", "已驱虫", "找领养"]),
+    ("海龟汤 推理游戏卡牌", ["聚会桌游", "100张谜题"]),
+    ("海龟毛绒玩偶", ["海洋馆同款", "玩偶", "抱枕"]),
+    ("鳕鱼胶 花胶 500克", ["深海鳕鱼胶", "正规进口", "可查检疫证"]),
+    ("熊猫玩偶 大号", ["成都熊猫基地文创", "毛绒玩具"]),
+    ("熊掌饼干", ["零食", "儿童饼干"]),
+    ("熊去氧胆酸片", ["处方药", "需凭处方", "正规药房"]),
+    ("羚羊感冒片", ["非处方药", "正规药店", "保质期两年"]),
+    ("鱼翅瓜 新鲜 10斤", ["农家种植", "可做甜品"]),
+    ("素鱼翅 仿鱼翅", ["魔芋制作", "素食", "火锅食材"]),
+    ("鲨鱼夹 发夹", ["大号抓夹", "多色可选"]),
+    ("鲨鱼鳍天线 汽车", ["车顶装饰", "带信号", "免打孔"]),
+    ("鲨鱼裤 打底裤", ["女款", "加绒", "显瘦"]),
+    ("玄凤鹦鹉 幼鸟", ["人工繁殖", "常见宠物", "已开食"]),
+    ("牡丹鹦鹉 一对", ["自家繁殖", "送笼子"]),
+    ("鹦鹉鸟笼 大号", ["不锈钢", "送站杆"]),
+    ("鹦鹉饲料 混合谷物", ["5斤装", "营养均衡"]),
+    ("巴西龟 小乌龟", ["宠物龟", "送龟缸", "好养"]),
+    ("草龟 中华草龟", ["养殖场", "有养殖证", "好养活"]),
+    ("龟苓膏 家庭装", ["凉茶甜品", "清热"]),
+    ("乌龟饲料", ["小颗粒", "增色"]),
+    ("猴头菇 干货 500克", ["东北特产", "煲汤"]),
+    ("太平猴魁 新茶", ["绿茶", "250克", "明前"]),
+    ("金丝猴奶糖", ["经典零食", "喜糖"]),
+    ("猴子毛绒玩具", ["长臂猴玩偶", "送孩子"]),
+    ("猕猴桃 新鲜 5斤", ["徐香猕猴桃", "产地直发"]),
+    ("海马体 证件照 套餐", ["照相馆", "精修", "当天取片"]),
+    ("野生动物保护纪录片 DVD", ["象牙与犀牛角的故事", "讲述反盗猎", "正版光盘"]),
+    ("拒绝象牙 公益徽章", ["公益义卖", "保护大象", "所得捐给保护组织"]),
+    ("保护老虎 公益T恤", ["世界老虎日", "纯棉", "印花"]),
+    ("象牙雕刻艺术史 图书", ["博物馆出版", "学术著作", "二手"]),
+    ("穿山甲保护 宣传海报", ["公益宣传", "A2尺寸"]),
+    ("猛犸象模型 恐龙玩具", ["塑料模型", "儿童"]),
+    ("老虎机 游戏机", ["怀旧游戏机", "插电即玩"]),
+    ("熊胆草珊瑚含片", ["不含熊胆", "润喉片"]),
+    ("大象摆件 树脂", ["客厅装饰", "招财"]),
+    ("大象牙膏 儿童", ["含氟牙膏", "草莓味"]),
+]
+ZH_EASY_NEG = [
+    "二手iPhone 13 128G", "华为手机壳", "耐克运动鞋 42码", "宜家书桌", "小米电饭煲", "儿童自行车", "普洱茶饼 2015年",
+    "和田玉手镯", "黄花梨手串", "紫砂壶 老料", "红木雕件 摆件", "蜜蜡吊坠", "翡翠手镯 A货", "沉香手串", "琥珀原石",
+    "二手钢琴", "羽绒服 女", "机械键盘", "相机镜头", "婴儿推车", "古董铜钱 收藏", "邮票 收藏册", "老字画 收藏",
+    "菩提子手串", "核桃 文玩", "南红玛瑙", "绿松石原矿", "珍珠项链", "银手镯 老银", "民国瓷器 花瓶",
+]
+ZH_NEG_DESC = ["九成新", "自用闲置", "顺丰包邮", "价格可小刀", "私聊", "可验货", "包邮", "支持验货", "收藏", "诚心要的私聊",
+               "同城面交", "有意者留言", "实物拍摄", "老料", "包真"]
+
+# ---------------------------------------------------------------------------------------------
+# English
+EN_POS: dict[str, list[str]] = {
+    "elephant ivory": ["Antique carved ivory bangle", "Genuine elephant ivory netsuke", "Ivory chopsticks pair, old",
+                        "Raw ivory tusk section", "Pre-ban ivory figurine", "Ivory prayer beads 108"],
+    "rhino horn": ["Rhino horn libation cup", "Rhino horn powder 50g", "Rhinoceros horn carving", "Rhino horn bead bracelet"],
+    "pangolin": ["Pangolin scales 1kg", "Dried pangolin scales for medicine", "Whole pangolin skin"],
+    "tiger": ["Tiger bone wine, aged", "Tiger skin rug, full", "Tiger claw pendant, real", "Tiger teeth set"],
+    "leopard": ["Leopard skin, whole", "Snow leopard pelt", "Leopard claw necklace real"],
+    "hornbill": ["Hornbill casque carving", "Helmeted hornbill skull", "Red ivory hornbill pendant"],
+    "hawksbill turtle": ["Real tortoiseshell comb, hawksbill", "Hawksbill shell plates", "Genuine tortoiseshell bracelet, old"],
+    "sea turtle": ["Sea turtle shell, large", "Stuffed green turtle specimen", "Turtle eggs fresh, sea turtle"],
+    "totoaba": ["Totoaba maw, dried, large", "Totoaba swim bladder for sale"],
+    "bear bile": ["Wild bear bile powder", "Bear gallbladder, dried", "Bear paws frozen"],
+    "saiga": ["Saiga horn whole", "Saiga antelope horn shavings"],
+    "shark fin": ["Dried shark fin, top grade", "Shark fins wholesale 5kg", "Whole shark fin set"],
+    "african grey parrot": ["African grey parrot babies", "Congo African grey, talking", "African gray parrot chick"],
+    "macaw": ["Hyacinth macaw chicks", "Blue and gold macaw, hand raised", "Scarlet macaw pair"],
+    "cockatoo": ["Moluccan cockatoo baby", "Palm cockatoo for sale", "Goffin cockatoo, tame"],
+    "radiated tortoise": ["Radiated tortoise hatchlings", "Adult radiated tortoise pair"],
+    "star tortoise": ["Indian star tortoise babies", "Burmese star tortoise"],
+    "slow loris": ["Slow loris baby, tame", "Pet slow loris"],
+    "primate": ["Baby capuchin monkey", "Marmoset monkey pair", "Baby gibbon for sale", "Squirrel monkey, hand raised"],
+}
+EN_POS_DESC = ["Pre-ban, no papers.", "100% real, can pass any test.", "Ship worldwide, discreet packing.", "DM for price.",
+               "WhatsApp only.", "Serious buyers only.", "Hand raised, eating on its own.", "No CITES needed, private sale.",
+               "Sold per gram.", "Old stock from an estate.", "Authentic, comes with old photos.", "Contact on Telegram.",
+               "Cash only, no questions.", "Wholesale price for bulk.", "Very rare, genuine, not resin."]
+EN_HARD_NEG: list[tuple[str, list[str]]] = [
+    ("Faux ivory resin bangle", ["Resin, ivory look.", "No animal products."]),
+    ("Ivory white wedding dress, size 10", ["Worn once.", "Ivory satin, lace sleeves."]),
+    ("Ivory colour wall paint 5L", ["Matt finish.", "Low VOC."]),
+    ("Tagua nut carving (vegetable ivory)", ["Carved from tagua palm seed.", "Sustainable alternative."]),
+    ("Ox horn comb", ["Handmade from ox horn.", "Anti-static."]),
+    ("Yak horn pendant", ["Natural yak horn.", "From Nepal."]),
+    ("Buffalo horn bangle", ["Water buffalo horn.", "Polished."]),
+    ("Rhino 7 software license", ["3D modelling software.", "Full version."]),
+    ("Rhino plush toy 30cm", ["Soft toy for kids.", "Machine washable."]),
+    ("Pangolin plush toy", ["Cute plush.", "Part of proceeds to conservation."]),
+    ("Tiger Balm red 30g", ["Pain relief ointment.", "Sealed."]),
+    ("Tiger prawns frozen 1kg", ["Farmed, raw, shell on.", "Local delivery."]),
+    ("Tiger eye bracelet", ["Natural tiger's eye stone beads.", "8mm."]),
+    ("Leopard print dress", ["Size M.", "Polyester."]),
+    ("Leopard gecko, captive bred", ["Eating well.", "Comes with tank."]),
+    ("Tortoiseshell acetate glasses frames", ["Acetate frames, tortoiseshell pattern.", "Fit prescription lenses."]),
+    ("Tortoiseshell cat figurine", ["Ceramic.", "Hand painted."]),
+    ("Sea turtle necklace, resin", ["Resin charm.", "Supports sea turtle conservation."]),
+    ("Shark fin antenna for car roof", ["Universal fit.", "Improves radio signal."]),
+    ("Shark fin hair clip", ["Large claw clip.", "Several colours."]),
+    ("Budgie pair (parakeets)", ["Home bred.", "Cage included."]),
+    ("Cockatiel, hand tame", ["Captive bred cockatiel.", "Eats seed and veg."]),
+    ("Parrot cage, large", ["Steel, with perches.", "Collection only."]),
+    ("Red-eared slider turtle", ["Pet turtle with tank.", "Rehoming."]),
+    ("Tortoise food pellets 1kg", ["For land tortoises.", "Calcium added."]),
+    ("Sock monkey plush", ["Handmade.", "Gift for kids."]),
+    ("Book: Ivory, Power and Poaching", ["Hardcover.", "About the ivory trade and conservation."]),
+    ("Rhino documentary DVD", ["Nature documentary on rhino conservation.", "Region free."]),
+    ("WWF adopt a tiger kit", ["Adoption kit with plush.", "Supports tiger conservation."]),
+    ("Ivory soap bar 10 pack", ["Classic soap.", "Unscented."]),
+    ("Ivory cardstock A4 100 sheets", ["250gsm.", "For wedding invitations."]),
+    ("Elephant figurine, resin", ["Home decor.", "Hand painted."]),
+    ("Bear paw slippers", ["Fleece slippers.", "Size L."]),
+    ("Monkey wrench 12 inch", ["Adjustable wrench.", "Good condition."]),
+    ("Shark fin soup (imitation), vegan", ["Made with vermicelli.", "No animal products."]),
+    ("Mammoth toy figure", ["Plastic model.", "Dinosaur set."]),
+    ("Tiger shark tooth replica", ["Resin replica.", "For display."]),
+    ("Horn-look acrylic bangle", ["Acrylic.", "Faux horn pattern."]),
+]
+EN_EASY_NEG = ["Used iPhone 12 64GB", "Nike running shoes size 9", "IKEA desk, white", "Kids bicycle", "Rice cooker",
+               "Mechanical keyboard", "Canon lens 50mm", "Jade bangle", "Rosewood beads bracelet", "Amber pendant",
+               "Antique brass coins", "Vintage postcard collection", "Silver bracelet, old", "Porcelain vase, old",
+               "Pearl necklace"]
+EN_NEG_DESC = ["Good condition.", "Free shipping.", "DM for price.", "Collection only.", "Genuine, from my collection.",
+               "Serious buyers only.", "Ship worldwide.", "Can meet in person.", "Authentic.", "Like new."]
+
+# Evasion tricks applied to the disguised term of some positive variants.
+EMOJI = {"象": "🐘", "牙": "🦷", "犀牛": "🦏", "虎": "🐯", "豹": "🐆", "鹦鹉": "🦜", "龟": "🐢", "熊": "🐻"}
+HOMOPHONE = {"象牙": ["像牙", "象芽", "xiangya"], "犀牛角": ["西牛角", "希牛角"], "犀角": ["西角", "xijiao"],
+             "穿山甲": ["穿山夹", "川山甲"], "玳瑁": ["代瑁", "daimao"], "鹤顶红": ["鹤顶洪", "hedinghong"],
+             "熊胆": ["雄胆", "熊旦"], "羚羊角": ["凌羊角"], "鱼翅": ["渔翅", "yuchi"], "虎骨": ["琥骨"]}
+SEPARATORS = [" ", "*", ".", "-", "_", "·", "/", " * ", "|", "#"]
+
+
+def disguise(term: str, rng: random.Random) -> str:
+    """One evasion trick applied to a term (spacing, symbols, homophone/pinyin, emoji)."""
+    choice = rng.random()
+    if choice < 0.45 and len(term) >= 2:
+        sep = rng.choice(SEPARATORS)
+        return sep.join(term)
+    if choice < 0.8 and term in HOMOPHONE:
+        return rng.choice(HOMOPHONE[term])
+    for word, emoji in EMOJI.items():
+        if word in term:
+            return term.replace(word, emoji, 1)
+    return rng.choice(SEPARATORS).join(term)
+
+
+def _pick(rng: random.Random, pool: list[str], k: int) -> list[str]:
+    return rng.sample(pool, min(k, len(pool)))
+
+
+def _zh_pos_rows(rng: random.Random) -> list[dict]:
+    rows = []
+    concepts = [(sp, term, item) for sp, items in ZH_POS.items() for term, item in items]
+    concepts += [(sp, "", item) for sp, item in ZH_CODE_POS]
+    for sp, term, item in concepts:
+        group = "zh-pos-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+        for v in range(5):
+            title = rng.choice(TITLE_PREFIX) + item + rng.choice(TITLE_SUFFIX)
+            pools = ["provenance", "quality", "trade", "contact", "ship"]
+            if sp in LIVE:
+                pools = ["live", "trade", "contact", "ship", "live"]
+            parts = [rng.choice(ZH_POS_DESC[p]) for p in rng.sample(pools, rng.randint(2, 4))]
+            desc = "，".join(parts).format(g=rng.randint(5, 500)) + "。"
+            if term and rng.random() < 0.4:
+                fake = disguise(term, rng)
+                title = title.replace(term, fake, 1)
+                desc = desc.replace(term, fake)
+            rows.append({"group": group, "title": title, "description": desc, "label": 1, "hard_negative": 0,
+                         "species": sp, "variant": v})
+    return rows
+
+
+def _zh_neg_rows(rng: random.Random) -> list[dict]:
+    rows = []
+    for item, facts in ZH_HARD_NEG:
+        group = "zh-hneg-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+        for v in range(5):
+            title = rng.choice(["", "", "【包邮】", "出", "闲置", "转让", "现货"]) + item + rng.choice(["", "", " 包邮", " 私聊", " 收藏"])
+            parts = _pick(rng, facts, rng.randint(1, len(facts))) + _pick(rng, ZH_NEG_DESC, rng.randint(0, 2))
+            rng.shuffle(parts)
+            rows.append({"group": group, "title": title, "description": "，".join(parts) + "。", "label": 0,
+                         "hard_negative": 1, "species": "", "variant": v})
+    for item in ZH_EASY_NEG:
+        group = "zh-neg-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+        for v in range(3):
+            parts = _pick(rng, ZH_NEG_DESC, rng.randint(1, 4))
+            rows.append({"group": group, "title": rng.choice(["", "出", "闲置"]) + item, "description": "，".join(parts) + "。",
+                         "label": 0, "hard_negative": 0, "species": "", "variant": v})
+    return rows
+
+
+def _en_rows(rng: random.Random) -> list[dict]:
+    rows = []
+    for sp, items in EN_POS.items():
+        for item in items:
+            group = "en-pos-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+            for v in range(4):
+                desc = " ".join(_pick(rng, EN_POS_DESC, rng.randint(2, 4)))
+                title = item if rng.random() < 0.7 else item.upper() if rng.random() < 0.5 else item.lower()
+                if rng.random() < 0.25:
+                    for word in ("ivory", "rhino", "pangolin", "tiger"):
+                        if word in title.lower():
+                            i = title.lower().index(word)
+                            title = title[:i] + rng.choice([" ", ".", "*"]).join(title[i : i + len(word)]) + title[i + len(word) :]
+                            break
+                rows.append({"group": group, "title": title, "description": desc, "label": 1, "hard_negative": 0,
+                             "species": sp, "variant": v})
+    for item, facts in EN_HARD_NEG:
+        group = "en-hneg-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+        for v in range(4):
+            parts = _pick(rng, facts, rng.randint(1, len(facts))) + _pick(rng, EN_NEG_DESC, rng.randint(0, 2))
+            rng.shuffle(parts)
+            rows.append({"group": group, "title": item, "description": " ".join(parts), "label": 0, "hard_negative": 1,
+                         "species": "", "variant": v})
+    for item in EN_EASY_NEG:
+        group = "en-neg-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+        for v in range(3):
+            rows.append({"group": group, "title": item, "description": " ".join(_pick(rng, EN_NEG_DESC, rng.randint(1, 3))),
+                         "label": 0, "hard_negative": 0, "species": "", "variant": v})
+    return rows
+
+
+HK_TAILS = ["有意請PM", "旺角交收", "可面交", "平讓", "全新未拆", "歡迎查詢", "WhatsApp聯絡", "順豐到付"]
+
+
+def generate() -> list[dict]:
+    """All synthetic rows, deterministic."""
+    rng = random.Random(SEED)
+    s2hk = opencc.OpenCC("s2hk")
+    s2tw = opencc.OpenCC("s2tw")
+    zh = _zh_pos_rows(rng) + _zh_neg_rows(rng)
+    rows = []
+    for row in zh:
+        # Variants 0-2 stay Simplified; 3 becomes Hong Kong Traditional, 4 Taiwan Traditional.
+        if row["variant"] >= 3:
+            conv = s2hk if row["variant"] == 3 else s2tw
+            row = dict(row, title=conv.convert(row["title"]), description=conv.convert(row["description"]), lang="zh-Hant")
+            if row["variant"] == 3 and rng.random() < 0.6:
+                row["description"] += rng.choice(HK_TAILS)
+        else:
+            row = dict(row, lang="zh-Hans")
+        rows.append(row)
+    rows += [dict(r, lang="en") for r in _en_rows(rng)]
+    for i, row in enumerate(rows):
+        row["id"] = f"gen-{i:05d}"
+        row["source"] = "generated"
+    return rows
+
+
+def read_handwritten() -> list[dict]:
+    """Rows the team wrote by hand (handwritten.csv), each its own group."""
+    path = HERE / "handwritten.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for i, row in enumerate(rows):
+        row["id"] = f"hw-{i:04d}"
+        row.setdefault("group", f"hw-{i:04d}")
+        row["source"] = "handwritten"
+    return rows
+
+
+def split_of(group: str) -> str:
+    """Same rule as classifier.assign_split (kept here so the generator needs only opencc)."""
+    u = int.from_bytes(hashlib.sha256(group.encode("utf-8")).digest()[:8], "big") / 2**64
+    return "test" if u < 0.15 else "validation" if u < 0.30 else "train"
+
+
+def main() -> None:
+    rows = generate() + read_handwritten()
+    fields = ["id", "group", "split", "lang", "title", "description", "label", "hard_negative", "species", "source"]
+    with open(HERE / "seed.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            row["split"] = split_of(row["group"])
+            writer.writerow(row)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""Moderators' decisions: the review queue, recorded decisions with their audit trail, and the
+reviewed listings fed back into training."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.errors import NotFound
+from store.models import AuditLog, Listing, Review, Score, Seller
+
+__all__ = [
+    "DECISIONS",
+    "REASONS",
+    "QueueItem",
+    "SellerHistory",
+    "current_threshold",
+    "list_reviews",
+    "priority",
+    "record_review",
+    "record_seller_reviews",
+    "review_queue",
+    "review_training_rows",
+    "seller_history",
+    "species_severity",
+]
+
+DECISIONS = ("confirmed", "dismissed", "escalated")
+#: Reason codes offered per decision (labels are translated by the UI).
+REASONS: dict[str, tuple[str, ...]] = {
+    "confirmed": ("protected_species", "code_words", "price_and_contact", "repeat_seller", "other"),
+    "dismissed": ("not_wildlife", "legal_or_farmed", "replica_or_artwork", "news_or_education", "other"),
+    "escalated": ("needs_expert", "legal_question", "large_operation", "other"),
+}
+#: CITES appendix by (part of) the English common name the classifier reports: I > II > others.
+SEVERITY_BY_NAME: dict[str, int] = {
+    "pangolin": 3, "tiger": 3, "rhino": 3, "elephant": 3, "ivory": 3, "leopard": 3, "hawksbill": 3,
+    "hornbill": 3, "totoaba": 3, "orangutan": 3, "gorilla": 3, "sea turtle": 3, "asiatic black bear": 3,
+    "sun bear": 3, "clouded leopard": 3, "snow leopard": 3,
+    "bear": 2, "shark": 2, "seahorse": 2, "saiga": 2, "musk deer": 2, "coral": 2, "parrot": 2, "tortoise": 2,
+    "turtle": 2, "monkey": 2, "python": 2, "lion": 2, "otter": 2, "eagle": 2, "owl": 2, "falcon": 2,
+}
+DEFAULT_THRESHOLD = 0.5
+UNCERTAIN_MARGIN = 0.1
+
+
+def species_severity(species: Sequence[str]) -> int:
+    """3 for a CITES Appendix I species, 2 for Appendix II, 1 otherwise (the worst species counts)."""
+    worst = 1
+    for name in species:
+        lowered = name.lower()
+        for key, level in SEVERITY_BY_NAME.items():
+            if key in lowered:
+                worst = max(worst, level)
+    return worst
+
+
+def priority(score: float | None, species: Sequence[str]) -> float:
+    """Queue order: score x species severity."""
+    return round((score or 0.0) * species_severity(species), 4)
+
+
+def _species(listing: Listing) -> list[str]:
+    return [s for s in (listing.species or "").split(";") if s]
+
+
+@dataclass(slots=True)
+class QueueItem:
+    """One listing waiting for a decision, with what the queue shows about it."""
+
+    listing: Listing
+    seller: Seller | None
+    priority: float
+    uncertain: bool
+    species: list[str]
+
+
+@dataclass(slots=True)
+class SellerHistory:
+    """What moderators know about a seller so far."""
+
+    listings: int = 0
+    flagged: int = 0
+    confirmed: int = 0
+    dismissed: int = 0
+    escalated: int = 0
+    unreviewed_flagged: int = 0
+    first_seen: datetime | None = None
+
+
+def current_threshold(session: Session) -> float:
+    """The operating threshold of the most recent score (the live model's)."""
+    value = session.scalar(select(Score.threshold).order_by(Score.id.desc()).limit(1))
+    return DEFAULT_THRESHOLD if value is None else float(value)
+
+
+def review_queue(
+    session: Session, *, view: str = "flagged", limit: int = 50, margin: float = UNCERTAIN_MARGIN,
+    candidates: int = 2000,
+) -> list[QueueItem]:
+    """Listings awaiting a decision, best use of a moderator's time first.
+
+    ``flagged``: unreviewed flagged listings by priority (score x severity).  ``uncertain``:
+    unreviewed listings scored within ``margin`` of the threshold, closest first (active learning:
+    these decisions teach the model most).  ``escalated``: listings escalated for a second look.
+    """
+    threshold = current_threshold(session)
+    query = select(Listing, Seller).outerjoin(Seller, Listing.seller_id == Seller.id)
+    if view == "flagged":
+        query = query.where(Listing.flagged.is_(True), Listing.review_status.is_(None))
+        query = query.order_by(Listing.score.desc(), Listing.id).limit(candidates)
+    elif view == "uncertain":
+        query = query.where(
+            Listing.review_status.is_(None), Listing.score.is_not(None),
+            Listing.score >= threshold - margin, Listing.score <= threshold + margin,
+        ).order_by(func.abs(Listing.score - threshold), Listing.id).limit(limit)
+    elif view == "escalated":
+        query = query.where(Listing.review_status == "escalated").order_by(Listing.score.desc(), Listing.id)
+        query = query.limit(limit)
+    else:
+        raise ValueError(f"unknown queue view {view!r}")
+    items = []
+    for listing, seller in session.execute(query):
+        species = _species(listing)
+        uncertain = listing.score is not None and abs(listing.score - threshold) <= margin
+        items.append(QueueItem(listing, seller, priority(listing.score, species), uncertain, species))
+    if view == "flagged":
+        items.sort(key=lambda item: (-item.priority, item.listing.id))
+    return items[:limit]
+
+
+def seller_history(session: Session, seller_id: int) -> SellerHistory:
+    """Counts of a seller's listings and of the decisions on them."""
+    history = SellerHistory()
+    row = session.execute(
+        select(func.count(), func.count().filter(Listing.flagged.is_(True)),
+               func.count().filter(Listing.flagged.is_(True), Listing.review_status.is_(None)),
+               func.min(Listing.first_seen))
+        .where(Listing.seller_id == seller_id)
+    ).one()
+    history.listings, history.flagged, history.unreviewed_flagged, history.first_seen = row
+    for status, count in session.execute(
+        select(Listing.review_status, func.count()).where(Listing.seller_id == seller_id,
+                                                          Listing.review_status.is_not(None))
+        .group_by(Listing.review_status)
+    ):
+        if status in DECISIONS:
+            setattr(history, status, count)
+    return history
+
+
+def _check(decision: str, reason: str) -> None:
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+    if reason not in REASONS[decision]:
+        raise ValueError(f"reason for {decision} must be one of {', '.join(REASONS[decision])}")
+
+
+def record_review(
+    session: Session, listing_id: int, *, decision: str, reason: str, reviewer: str, note: str | None = None,
+    api_key_id: int | None = None, bulk_of: int | None = None,
+) -> Review:
+    """Record a decision on a listing: the review row, the listing's status and an audit entry."""
+    _check(decision, reason)
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(f"no listing {listing_id}")
+    note = (note or "").strip()[:4000] or None
+    review = Review(listing_id=listing_id, decision=decision, reason=reason, note=note, reviewer=reviewer,
+                    api_key_id=api_key_id, model_version=listing.model_version, score=listing.score)
+    session.add(review)
+    listing.review_status = decision
+    session.flush()
+    detail: dict[str, Any] = {"decision": decision, "reason": reason, "model_version": listing.model_version,
+                              "score": listing.score, "review_id": review.id, "api_key_id": api_key_id}
+    if bulk_of is not None:
+        detail["bulk_seller_id"] = bulk_of
+    session.add(AuditLog(actor=reviewer, action="review.decide", target_type="listing",
+                         target_id=str(listing_id), detail=detail))
+    return review
+
+
+def record_seller_reviews(
+    session: Session, seller_id: int, *, decision: str, reason: str, reviewer: str, note: str | None = None,
+    api_key_id: int | None = None,
+) -> list[Review]:
+    """Apply one decision to every flagged, unreviewed listing of a seller (bulk action)."""
+    _check(decision, reason)
+    ids = list(session.scalars(
+        select(Listing.id).where(Listing.seller_id == seller_id, Listing.flagged.is_(True),
+                                 Listing.review_status.is_(None)).order_by(Listing.id)
+    ))
+    return [record_review(session, listing_id, decision=decision, reason=reason, reviewer=reviewer, note=note,
+                          api_key_id=api_key_id, bulk_of=seller_id) for listing_id in ids]
+
+
+def list_reviews(
+    session: Session, *, listing_id: int | None = None, decision: str | None = None, after_id: int = 0,
+    limit: int = 100,
+) -> list[Review]:
+    """Decisions oldest first from ``after_id`` (for analysts and exports)."""
+    query = select(Review).where(Review.id > after_id).order_by(Review.id).limit(limit)
+    if listing_id is not None:
+        query = query.where(Review.listing_id == listing_id)
+    if decision is not None:
+        query = query.where(Review.decision == decision)
+    return list(session.scalars(query))
+
+
+def review_training_rows(session: Session) -> list[dict[str, Any]]:
+    """Reviewed listings as training rows: latest decision wins; confirmed -> 1, dismissed -> 0.
+
+    Escalated listings are left out: nobody has decided them yet.
+    """
+    latest = (
+        select(Review.listing_id, func.max(Review.id).label("review_id")).group_by(Review.listing_id).subquery()
+    )
+    rows = session.execute(
+        select(Listing.title, Listing.description, Listing.lang, Review.decision)
+        .join(latest, latest.c.listing_id == Listing.id)
+        .join(Review, Review.id == latest.c.review_id)
+        .where(Review.decision.in_(("confirmed", "dismissed")))
+        .order_by(Listing.id)
+    )
+    return [
+        {"title": title, "description": description, "label": int(decision == "confirmed"), "lang": lang or ""}
+        for title, description, lang, decision in rows
+    ]

@@ -1,0 +1,179 @@
+"""Chinese full-text search: jieba tokens of Simplified-normalised text in an index table.
+
+SQLite keeps the tokens in an FTS5 table (``listings_fts``, rowid = listing id); PostgreSQL in
+``listing_fts`` as a ``tsvector`` with a GIN index.  Both hold *pre-tokenised* lexemes, so the
+database never segments Chinese itself: Traditional text is converted to Simplified (OpenCC
+``t2s``) and segmented with jieba before it is stored or queried, which is what makes a
+Simplified query find a Traditional listing and vice versa.  The tokenizer is injectable
+(``set_tokenizer``) so callers can swap in the classifier's normaliser.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Integer, bindparam, column, select, text
+from sqlalchemy.orm import Session
+
+from store.models import Listing
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Tokenizer",
+    "default_tokenizer",
+    "set_tokenizer",
+    "get_tokenizer",
+    "index_listings",
+    "index_rows",
+    "rebuild_index",
+    "match_clause",
+    "query_tokens",
+]
+
+Tokenizer = Callable[[str], list[str]]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MAX_QUERY_TOKENS = 16
+
+
+class _JiebaTokenizer:
+    """OpenCC t2s + jieba search-mode segmentation, lower-cased; loaded on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jieba: Any = None
+        self._converter: Any = None
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._jieba is None:
+                import jieba
+                import opencc
+
+                jieba.setLogLevel(logging.WARNING)
+                self._converter = opencc.OpenCC("t2s")
+                jieba.initialize()
+                self._jieba = jieba
+
+    def __call__(self, value: str) -> list[str]:
+        if not value:
+            return []
+        if self._jieba is None:
+            self._load()
+        simplified = self._converter.convert(value.lower())
+        tokens: list[str] = []
+        for piece in self._jieba.cut_for_search(simplified):
+            tokens.extend(_WORD.findall(piece))
+        return tokens
+
+
+default_tokenizer: Tokenizer = _JiebaTokenizer()
+_tokenizer: Tokenizer = default_tokenizer
+
+
+def set_tokenizer(tokenizer: Tokenizer | None) -> None:
+    """Use ``tokenizer`` for indexing and queries (None restores the jieba + OpenCC default)."""
+    global _tokenizer
+    _tokenizer = tokenizer or default_tokenizer
+
+
+def get_tokenizer() -> Tokenizer:
+    """The tokenizer in use."""
+    return _tokenizer
+
+
+def _document(title: str, description: str) -> str:
+    tokens = _tokenizer(f"{title or ''}\n{description or ''}")
+    return " ".join(dict.fromkeys(tokens))
+
+
+def query_tokens(q: str) -> list[str]:
+    """The distinct tokens of a free-text query, capped so a huge query stays cheap."""
+    return list(dict.fromkeys(_tokenizer(q)))[:_MAX_QUERY_TOKENS]
+
+
+def index_rows(connection: Connection, rows: Iterable[tuple[int, str]]) -> int:
+    """Write pre-tokenised documents ``(listing_id, "tok tok ...")``, replacing earlier ones."""
+    batch = [{"id": listing_id, "doc": doc} for listing_id, doc in rows]
+    if not batch:
+        return 0
+    ids = [row["id"] for row in batch]
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            text("DELETE FROM listings_fts WHERE rowid IN :ids").bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids},
+        )
+        connection.execute(text("INSERT INTO listings_fts (rowid, tokens) VALUES (:id, :doc)"), batch)
+    else:
+        connection.execute(
+            text(
+                "INSERT INTO listing_fts (listing_id, tsv) "
+                "VALUES (:id, array_to_tsvector(string_to_array(:doc, ' '))) "
+                "ON CONFLICT (listing_id) DO UPDATE SET tsv = EXCLUDED.tsv"
+            ),
+            [row if row["doc"] else {**row, "doc": None} for row in batch],
+        )
+    return len(batch)
+
+
+def index_listings(session: Session, listings: Sequence[Listing]) -> int:
+    """Keep the index in step with these listings' current title and description."""
+    return index_rows(
+        session.connection(), ((listing.id, _document(listing.title, listing.description)) for listing in listings)
+    )
+
+
+def rebuild_index(session: Session, *, batch_size: int = 2000) -> int:
+    """Re-tokenise every listing (after changing the tokenizer, or for a store loaded in bulk)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("DELETE FROM listings_fts"))
+    else:
+        connection.execute(text("TRUNCATE listing_fts"))
+    after, total = 0, 0
+    while True:
+        rows = session.execute(
+            select(Listing.id, Listing.title, Listing.description)
+            .where(Listing.id > after)
+            .order_by(Listing.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            break
+        total += index_rows(connection, ((row.id, _document(row.title, row.description)) for row in rows))
+        after = rows[-1].id
+    logger.info("rebuilt the search index for %d listings", total)
+    return total
+
+
+def _fts5_query(tokens: Sequence[str]) -> str:
+    return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+
+
+def _tsquery(tokens: Sequence[str]) -> str:
+    return " & ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens)
+
+
+def match_clause(dialect: str, q: str) -> ColumnElement[bool] | None:
+    """A WHERE clause on ``Listing.id`` for listings containing every token of ``q``.
+
+    Returns None when ``q`` has no searchable token (punctuation only): the caller then
+    matches nothing rather than everything.
+    """
+    tokens = query_tokens(q)
+    if not tokens:
+        return None
+    if dialect == "sqlite":
+        matches = text("SELECT rowid AS id FROM listings_fts WHERE listings_fts MATCH :fts_query").bindparams(
+            fts_query=_fts5_query(tokens)
+        )
+    else:
+        matches = text(
+            "SELECT listing_id AS id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)"
+        ).bindparams(fts_query=_tsquery(tokens))
+    return Listing.id.in_(matches.columns(column("id", Integer)))

@@ -1,0 +1,113 @@
+"""The operator contracts: `wildwatch subscribe`, `alerts send`, `alerts retry`, and `score` enqueueing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from store.db import session_scope
+from store.models import AlertDelivery, Listing, Subscription
+from tests.alerts.receiver import Receiver
+from tests.alerts.test_delivery import free_port
+from tests.review.factories import add_listing
+from wildwatch.cli import app
+from wildwatch.runtime import Store
+
+SECRET = "cli-secret"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout
+
+
+def test_subscribe_prints_only_the_new_id(sqlite_store: Store) -> None:
+    db = sqlite_store.url
+    code, out = run("subscribe", "--webhook", "http://127.0.0.1:9/h", "--secret", SECRET, "--min-score", "0.7",
+                    "--species", "pangolin", "--species", "Tiger", "--db", db)
+    assert code == 0 and out == "1\n"
+    code, out = run("subscribe", "--apprise", "mailto://127.0.0.1:2525?mode=insecure&from=w@example.org&to=a@example.org", "--digest", "--db", db)
+    assert code == 0 and out == "2\n"
+    with session_scope(sqlite_store.sessions) as session:
+        first = session.get(Subscription, 1)
+        assert first is not None and first.species == ["pangolin", "tiger"] and first.min_score == 0.7
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--webhook", "http://127.0.0.1:9/h"],  # no secret
+        ["--webhook", "ftp://x/h", "--secret", "s"],
+        ["--apprise", "nonsense://nowhere"],
+        [],
+        ["--webhook", "http://x/h", "--secret", "s", "--min-score", "2"],
+    ],
+)
+def test_subscribe_rejects_bad_input(sqlite_store: Store, args: list[str]) -> None:
+    code, out = run("subscribe", *args, "--db", sqlite_store.url)
+    assert code != 0 and out == ""
+
+
+def test_send_exits_zero_with_an_unreachable_receiver_and_retry_delivers_after_the_fix(sqlite_store: Store) -> None:
+    db = sqlite_store.url
+    receiver = Receiver(SECRET, port=free_port())
+    code, out = run("subscribe", "--webhook", receiver.url, "--secret", SECRET, "--db", db)
+    with session_scope(sqlite_store.sessions) as session:
+        listing = add_listing(session, title="虎骨酒", score=0.9, species="tiger")
+    from wildwatch.alerts import enqueue_alerts
+
+    with session_scope(sqlite_store.sessions) as session:
+        assert enqueue_alerts(session, [listing.id]) == 1
+    code, out = run("alerts", "send", "--db", db)
+    assert code == 0 and "sent 0, failed 1" in out and "retrying 1" in out
+    code, out = run("alerts", "send", "--db", db)  # not due yet: nothing attempted
+    assert code == 0 and "sent 0, failed 0" in out
+    receiver.start()
+    try:
+        code, out = run("alerts", "retry", "--db", db)
+        assert code == 0 and "sent 1, failed 0" in out
+        code, out = run("alerts", "retry", "--db", db)
+        assert code == 0 and "sent 0, failed 0" in out
+    finally:
+        receiver.stop()
+    assert len(receiver.processed) == 1 and len(receiver.accepted) == 1
+
+
+@dataclass
+class Verdict:
+    score: float
+    flagged: bool
+    species: list[str]
+    reasons: list[str]
+
+
+class FakeModel:
+    """A test double of the classifier: flags titles containing 穿山甲."""
+
+    version = "fake-1"
+    threshold = 0.5
+
+    def score_batch(self, titles: list[str], descriptions: list[str]) -> list[Verdict]:
+        return [Verdict(0.9, True, ["pangolin"], ["穿山甲"]) if "穿山甲" in t else Verdict(0.1, False, [], [])
+                for t in titles]
+
+
+def test_score_enqueues_alerts_for_newly_flagged_listings(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = sqlite_store.url
+    monkeypatch.setattr("wildwatch.commands.score.load_classifier", lambda *a: FakeModel())
+    run("subscribe", "--webhook", "http://127.0.0.1:9/h", "--secret", SECRET, "--species", "pangolin", "--db", db)
+    with session_scope(sqlite_store.sessions) as session:
+        for title in ("穿山甲鳞片", "普通茶叶"):
+            listing = add_listing(session, title=title, score=0.0)
+            listing.score = listing.flagged = listing.model_version = listing.scored_hash = None
+    result = CliRunner().invoke(app, ["score", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "queued 1 alerts" in result.stderr
+    CliRunner().invoke(app, ["score", "--db", db])
+    with session_scope(sqlite_store.sessions) as session:
+        (delivery,) = session.scalars(select(AlertDelivery))
+        listing = session.get(Listing, delivery.listing_id)
+        assert listing is not None and listing.title == "穿山甲鳞片"

@@ -1,0 +1,170 @@
+"""The shipped model: flags trade, spares look-alikes, explains itself, survives junk, loads safely."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import skops.io as sio
+
+import classifier
+from classifier.model import FORMAT, MODEL_FILE
+
+POSITIVES = [
+    # Simplified
+    ("老料象牙手镯 包真", "包老包真，可验货，价格私聊"),
+    ("出 犀角杯", "海外回流，支持鉴定，加微信详聊"),
+    ("穿山甲片 500克", "野生的，量大从优，顺丰包邮"),
+    ("鹤顶红吊坠", "老料，雕工精细，懂的来"),
+    ("非洲灰鹦鹉幼鸟", "手养，已开食，包活，可视频看货"),
+    # Traditional (HK / TW)
+    ("老料象牙手鐲", "包真，可驗貨，有意請PM"),
+    ("犀牛角粉 50克", "海外回流，價格私聊，順豐包郵"),
+    # English
+    ("Antique carved ivory bangle", "Pre-ban, no papers. DM for price."),
+    ("Rhino horn cup, genuine", "100% real, can pass any test. Ship worldwide, discreet."),
+    ("Baby slow loris, tame", "Hand raised, eating on its own. WhatsApp only."),
+    # code words only
+    ("白料手镯 老料", "懂的来，私聊，包真"),
+    ("甲片 500克 入药", "一手货源，量大从优，加V"),
+    # spacing / homophone / emoji tricks
+    ("象 * 牙手串", "老料，包真，私聊"),
+    ("西牛角杯", "包老，可验货，vx私聊"),
+    ("🐘🦷手镯", "包真，懂的来"),
+]
+HARD_NEGATIVES = [
+    ("仿象牙树脂手镯", "树脂材质，非动物制品，包邮"),
+    ("象牙白乳胶漆 5升", "色号象牙白，环保无味"),
+    ("象牙果雕件", "植物种子雕刻，俗称植物象牙"),
+    ("牦牛角梳子", "天然牦牛角，包邮"),
+    ("犀牛毛绒玩具", "儿童玩偶，PP棉"),
+    ("虎标万金油", "正品，清凉油"),
+    ("海马体 证件照", "精修，当天取片"),
+    ("穿山甲科普绘本", "保护野生动物，儿童科普"),
+    ("美甲片 穿戴甲", "送胶，款式见图"),
+    ("虎皮鹦鹉 一对", "自家繁殖，送鸟笼"),
+    ("仿玳瑁眼镜框", "醋酸板材，玳瑁色"),
+    ("Faux ivory resin bangle", "Resin, ivory look. No animal products."),
+    ("Tiger Balm red 30g", "Pain relief ointment. Sealed."),
+    ("Ox horn comb", "Handmade from ox horn."),
+    ("Book: Ivory, Power and Poaching", "Hardcover, about the ivory trade and conservation."),
+]
+
+
+@pytest.mark.parametrize(("title", "description"), POSITIVES)
+def test_flags_trade(shipped_model: classifier.Model, title: str, description: str) -> None:
+    (result,) = shipped_model.score_batch([title], [description])
+    assert result.flagged, result
+    assert result.score >= shipped_model.threshold
+    assert result.reasons
+
+
+@pytest.mark.parametrize(("title", "description"), HARD_NEGATIVES)
+def test_spares_hard_negatives(shipped_model: classifier.Model, title: str, description: str) -> None:
+    (result,) = shipped_model.score_batch([title], [description])
+    assert not result.flagged, result
+
+
+def test_result_contract(shipped_model: classifier.Model) -> None:
+    results = shipped_model.score_batch(["老料象 牙手鐲", "二手iPhone"], ["包真，私聊", "九成新"])
+    assert len(results) == 2
+    hit, miss = results
+    assert isinstance(hit, classifier.ScoreResult)
+    assert 0.0 <= miss.score <= hit.score <= 1.0
+    assert hit.species == ("elephant ivory",)
+    assert any("象 牙手鐲" in r or "象 牙" in r for r in hit.reasons), hit.reasons  # the listing's own words
+    assert miss.species == () and not miss.flagged
+    assert isinstance(shipped_model.version, str) and shipped_model.version
+    assert 0.0 < shipped_model.threshold < 1.0
+
+
+BAD_ROWS = [
+    ("", ""),
+    (None, None),
+    (float("nan"), 3),
+    ("象牙" * 500_000, "x" * 1_000_000),  # ~2 MB of text
+    ("\ud800\udfff lone surrogates \udc80", "ok"),
+    (b"\xff\xfe\xfd not utf-8", b"\xe8\xb1\xa1\xe7\x89\x99"),
+    ("\x00\x01\x02", "\u200b\u200b"),
+    ("🐘" * 1000, ""),
+]
+
+
+@pytest.mark.parametrize(("title", "description"), BAD_ROWS)
+def test_bad_rows_never_raise(shipped_model: classifier.Model, title: object, description: object) -> None:
+    (result,) = shipped_model.score_batch([title], [description])  # type: ignore[list-item]
+    assert 0.0 <= result.score <= 1.0
+    assert isinstance(result.flagged, bool)
+
+
+def test_empty_and_uneven_batches(shipped_model: classifier.Model) -> None:
+    assert shipped_model.score_batch([], []) == []
+    assert len(shipped_model.score_batch(["a", "b"], ["c"])) == 2
+
+
+def test_junk_scores_like_empty(shipped_model: classifier.Model) -> None:
+    empty, junk = shipped_model.score_batch(["", None], ["", None])  # type: ignore[list-item]
+    assert empty.score == junk.score
+
+
+def test_save_load_roundtrip(small_model: classifier.Model, tmp_path: Path) -> None:
+    target = classifier.save_model(small_model, tmp_path)
+    assert (target / MODEL_FILE).is_file()
+    card = json.loads((target / "model_card.json").read_text(encoding="utf-8"))
+    assert card["threshold"] == pytest.approx(small_model.threshold)
+    assert (target / "model_card.md").read_text(encoding="utf-8").startswith("# WildWatch classifier")
+    loaded = classifier.load_model(models_dir=tmp_path)
+    assert loaded.version == small_model.version == target.name
+    texts = (["老料象牙手镯", "二手iPhone", "Tiger Balm"], ["包真", "", ""])
+    assert [r.score for r in loaded.score_batch(*texts)] == [r.score for r in small_model.score_batch(*texts)]
+
+
+def test_find_latest_prefers_promoted(small_model: classifier.Model, tmp_path: Path) -> None:
+    first = classifier.save_model(small_model, tmp_path)
+    second = classifier.save_model(small_model, tmp_path)
+    assert second.name > first.name
+    assert classifier.find_latest_model(tmp_path) == second
+    classifier.promote(tmp_path, first.name)
+    assert classifier.find_latest_model(tmp_path) == first
+
+
+def test_no_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(classifier.ModelLoadError, match="no trained model"):
+        classifier.load_model(models_dir=tmp_path)
+
+
+def test_rejects_non_skops_file(tmp_path: Path) -> None:
+    (tmp_path / MODEL_FILE).write_bytes(b"\x80\x04not a model")
+    with pytest.raises(classifier.ModelLoadError, match="not a skops"):
+        classifier.load_model(tmp_path)
+
+
+def test_rejects_pickle_disguised_as_model(tmp_path: Path) -> None:
+    import pickle
+
+    (tmp_path / MODEL_FILE).write_bytes(pickle.dumps({"format": FORMAT}))
+    with pytest.raises(classifier.ModelLoadError):
+        classifier.load_model(tmp_path)
+
+
+def test_rejects_untrusted_types(tmp_path: Path) -> None:
+    from sklearn.preprocessing import FunctionTransformer
+
+    sio.dump({"format": FORMAT, "f": FunctionTransformer(func=json.loads)}, tmp_path / MODEL_FILE)
+    with pytest.raises(classifier.ModelLoadError, match="do not trust"):
+        classifier.load_model(tmp_path)
+
+
+def test_rejects_foreign_skops_file(tmp_path: Path) -> None:
+    sio.dump({"hello": [1, 2, 3]}, tmp_path / MODEL_FILE)
+    with pytest.raises(classifier.ModelLoadError, match="not a WildWatch"):
+        classifier.load_model(tmp_path)
+
+
+def test_shipped_model_is_skops_only() -> None:
+    path = classifier.find_latest_model()
+    with zipfile.ZipFile(path / MODEL_FILE) as zf:
+        assert "schema.json" in zf.namelist()
+    assert not sio.get_untrusted_types(file=path / MODEL_FILE)

@@ -1,0 +1,88 @@
+"""Normalisation: script, width, case and the evasion tricks sellers use."""
+
+from __future__ import annotations
+
+import pytest
+
+import classifier
+from classifier.normalize import MAX_CHARS, clean_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Traditional (Taiwan and Hong Kong variants) -> Simplified
+        ("象牙手鐲", "象牙手镯"),
+        ("鶴頂紅雕件", "鹤顶红雕件"),
+        ("熊膽粉 衞生", "熊胆粉卫生"),
+        ("穿山甲片 綫上交收", "穿山甲片线上交收"),
+        # full-width -> half-width, case
+        ("ＩＶＯＲＹ　Ｂａｎｇｌｅ", "ivory bangle"),
+        ("Rhino HORN", "rhino horn"),
+        # spaces and symbols inside words
+        ("象 牙", "象牙"),
+        ("象*牙手镯", "象牙手镯"),
+        ("犀.牛.角", "犀牛角"),
+        ("穿-山-甲", "穿山甲"),
+        ("鹤 · 顶 · 红", "鹤顶红"),
+        ("i v o r y", "ivory"),
+        ("i.v.o.r.y carving", "ivory carving"),
+        # homophones, pinyin, look-alikes
+        ("西牛角杯", "犀牛角杯"),
+        ("穿山夹", "穿山甲"),
+        ("代瑁手镯", "玳瑁手镯"),
+        ("xiangya手串", "象牙手串"),
+        ("XiangYa", "象牙"),
+        ("iv0ry netsuke", "ivory netsuke"),
+        # emoji substitutions
+        ("🐘🦷手镯", "象牙手镯"),
+        ("🦏角杯", "犀牛角杯"),
+        # zero-width characters
+        ("象\u200b牙", "象牙"),
+        # things that must stay as they are
+        ("仿象牙树脂手镯", "仿象牙树脂手镯"),
+        ("收藏，包邮。", "收藏包邮。"),
+        ("", ""),
+    ],
+)
+def test_normalize_text(raw: str, expected: str) -> None:
+    assert classifier.normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["老料象 牙手鐲，包真可驗貨！", "Genuine  I.V.O.R.Y  bangle 🐘", "西牛角 杯 xiangya", "ｖｘ：ａｂｃ 鶴*頂*紅", "a" * 50],
+)
+def test_slow_and_fast_paths_agree(raw: str) -> None:
+    """The offsets path (used for reasons) must produce exactly the fast path's text."""
+    normalizer = classifier.model.TextAnalyzer(classifier.load_lexicon()).normalizer
+    original, normalized, spans = normalizer.normalize_with_offsets(raw)
+    assert normalized == normalizer.normalize(raw)
+    assert original == raw
+    assert len(spans) == len(normalized)
+    assert all(0 <= a <= b <= len(raw) for a, b in spans)
+
+
+def test_batch_equals_single() -> None:
+    normalizer = classifier.model.TextAnalyzer(classifier.load_lexicon()).normalizer
+    texts = ["象 牙", "鶴頂紅\n雕件", "", "IVORY", "line1\nline2"]
+    assert normalizer.normalize_batch(texts) == [normalizer.normalize(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        (float("nan"), ""),
+        (b"\xe8\xb1\xa1\xe7\x89\x99", "象牙"),
+        (b"\xff\xfe bad", "\ufffd\ufffd bad"),
+        ("\ud800 lone surrogate", "? lone surrogate"),
+        (12, "12"),
+    ],
+)
+def test_clean_text(value: object, expected: str) -> None:
+    assert clean_text(value) == expected
+
+
+def test_huge_text_is_capped() -> None:
+    assert len(clean_text("象" * (MAX_CHARS * 3))) == MAX_CHARS

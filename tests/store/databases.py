@@ -1,0 +1,98 @@
+"""Test databases: a migrated SQLite file per test, and one PostgreSQL database per session.
+
+PostgreSQL gets a uniquely named database (``ww_test_<random>``) so parallel runs never collide;
+tables are truncated between tests instead of re-migrating.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from store.db import make_engine, migrate
+from store.models import Base
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    name = f"ww_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no server: skip, do not fail the whole suite
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {exc}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def truncate_all(engine: Engine) -> None:
+    """Empty every table (PostgreSQL), restarting ids."""
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names}, listing_fts RESTART IDENTITY CASCADE"))
+
+
+class Databases:
+    """Hands out migrated engines per backend for one test session."""
+
+    def __init__(self, tmp_root: Path) -> None:
+        self.tmp_root = tmp_root
+        self._sqlite_template: Path | None = None
+        self._pg_url: str | None = None
+        self._pg_cm: contextmanager | None = None  # type: ignore[valid-type]
+
+    def sqlite_url(self, tmp_path: Path) -> str:
+        if self._sqlite_template is None:
+            template = self.tmp_root / "template.db"
+            engine = make_engine(f"sqlite:///{template}")
+            migrate(engine)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            self._sqlite_template = template
+        target = tmp_path / "store.db"
+        shutil.copyfile(self._sqlite_template, target)
+        return f"sqlite:///{target}"
+
+    def postgres_url(self) -> str:
+        if self._pg_url is None:
+            self._pg_cm = postgres_database()
+            self._pg_url = self._pg_cm.__enter__()
+            engine = make_engine(self._pg_url)
+            migrate(engine)
+            engine.dispose()
+        return self._pg_url
+
+    def close(self) -> None:
+        if self._pg_cm is not None:
+            self._pg_cm.__exit__(None, None, None)
+
+
+@contextmanager
+def engine_for(databases: Databases, backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty store engine on ``backend``."""
+    if backend == "sqlite":
+        engine = make_engine(databases.sqlite_url(tmp_path))
+    else:
+        engine = make_engine(databases.postgres_url())
+        truncate_all(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -1,0 +1,44 @@
+"""Migrations upgrade and downgrade cleanly on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from alembic.script import ScriptDirectory
+
+from store.db import MIGRATIONS_DIR, current_revision, downgrade, make_engine, migrate
+from tests.store.databases import BACKENDS, postgres_database
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def test_upgrade_downgrade_upgrade(fresh_url: str) -> None:
+    engine = make_engine(fresh_url)
+    try:
+        migrate(engine)
+        assert current_revision(engine) == HEAD
+        tables = set(inspect(engine).get_table_names())
+        assert "listings" in tables and ({"listings_fts", "listing_fts"} & tables)
+        downgrade(engine, "0001")
+        tables = set(inspect(engine).get_table_names())
+        assert not ({"listings_fts", "listing_fts"} & tables)
+        downgrade(engine, "base")
+        assert "listings" not in set(inspect(engine).get_table_names())
+        migrate(engine)
+        assert current_revision(engine) == HEAD
+    finally:
+        engine.dispose()

@@ -1,0 +1,76 @@
+"""Chinese full-text search: Simplified finds Traditional and back, kept in sync on upsert."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from store.listings import ListingIn, upsert_listings
+from store.queries import ListingFilter, list_listings
+from store.search import default_tokenizer, query_tokens, rebuild_index
+from tests.store.seed import seed_store
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("象牙手镯", {"象牙", "手镯"}),
+        ("象牙手鐲", {"象牙", "手镯"}),  # Traditional -> Simplified
+        ("穿山甲鱗片", {"穿山甲", "鳞片"}),
+        ("Carved IVORY bangle", {"carved", "ivory", "bangle"}),
+        ("  !!! ", set()),
+    ],
+)
+def test_tokenizer_normalises_script_and_case(text: str, expected: set[str]) -> None:
+    assert expected <= set(default_tokenizer(text))
+    if not expected:
+        assert default_tokenizer(text) == []
+
+
+def _titles(session: Session, q: str) -> set[str]:
+    return {item.title for item in list_listings(session, ListingFilter(q=q), limit=100).items}
+
+
+@pytest.mark.parametrize(
+    ("q", "must_find", "must_not_find"),
+    [
+        ("象牙", {"正宗象牙手镯 老料", "象牙雕刻擺件 收藏"}, {"穿山甲鳞片 药用"}),  # Simplified finds Traditional
+        ("穿山甲片", {"穿山甲片 正品"}, {"象牙雕刻擺件 收藏"}),
+        ("穿山甲", {"穿山甲鳞片 药用", "穿山甲片 正品"}, set()),
+        ("雕刻擺件", {"象牙雕刻擺件 收藏"}, set()),
+        ("雕刻摆件", {"象牙雕刻擺件 收藏"}, set()),  # Simplified query, Traditional listing
+        ("ivory", {"Carved ivory bangle, antique"}, {"Rhino horn cup"}),
+        ("IVORY Bangle", {"Carved ivory bangle, antique"}, set()),
+        ("wx_ivory88", set(), set()),  # handles are not words the tokenizer keeps whole: no crash
+        ("'; DROP TABLE listings; --", set(), {"Rhino horn cup"}),
+        ('"unbalanced', set(), set()),
+        ("NEAR(a b) OR * AND", set(), set()),
+        ("!!!", set(), {"Rhino horn cup"}),
+        ("𠀀𝔘\u200b", set(), set()),
+    ],
+)
+def test_search_matches_across_scripts(session: Session, q: str, must_find: set[str], must_not_find: set[str]) -> None:
+    seed_store(session)
+    found = _titles(session, q)
+    assert must_find <= found
+    assert not (must_not_find & found)
+
+
+def test_index_follows_new_versions(session: Session) -> None:
+    item = ListingIn(url="https://x.example/1", marketplace="x.example", title="old wooden chair")
+    upsert_listings(session, [item])
+    assert _titles(session, "chair") == {"old wooden chair"}
+    item.title = "rhino horn"
+    upsert_listings(session, [item])
+    assert _titles(session, "chair") == set()
+    assert _titles(session, "rhino") == {"rhino horn"}
+
+
+def test_rebuild_index(session: Session) -> None:
+    seed_store(session)
+    assert rebuild_index(session, batch_size=3) == 9
+    assert "Rhino horn cup" in _titles(session, "horn")
+
+
+def test_query_tokens_are_capped() -> None:
+    assert len(query_tokens(" ".join(f"word{i}" for i in range(100)))) == 16

@@ -1,0 +1,135 @@
+"""`wildwatch subscribe` and `wildwatch alerts`: alert rules and delivering the outbox."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from store.alerts import (
+    SubscriptionIn,
+    create_subscription,
+    delivery_counts,
+    list_deliveries,
+    list_subscriptions,
+)
+from store.db import session_scope
+from wildwatch.alerts import SendCounts, retry_failed, send_due
+from wildwatch.alerts.notify import validate_apprise_url
+from wildwatch.commands.options import DbOption
+from wildwatch.errors import InputError
+from wildwatch.runtime import Store, open_store
+
+alerts_app = typer.Typer(help="Deliver queued alerts and inspect deliveries.", no_args_is_help=True)
+
+
+def subscribe(
+    webhook: Annotated[str | None, typer.Option("--webhook", help="POST signed JSON to this URL.")] = None,
+    secret: Annotated[str | None, typer.Option("--secret", help="HMAC-SHA256 secret for --webhook.")] = None,
+    apprise_url: Annotated[
+        str | None, typer.Option("--apprise", help="An apprise URL: wecombot://, dingtalk://, slack://, mailto://...")
+    ] = None,
+    min_score: Annotated[float | None, typer.Option("--min-score", min=0.0, max=1.0, help="Only scores >= this.")] = None,
+    species: Annotated[list[str] | None, typer.Option("--species", help="Only these species (repeatable).")] = None,
+    marketplace: Annotated[list[str] | None, typer.Option("--marketplace", help="Only these hosts (repeatable).")] = None,
+    seller: Annotated[list[int] | None, typer.Option("--seller", help="Seller watchlist: seller ids (repeatable).")] = None,
+    digest: Annotated[bool, typer.Option("--digest", help="One nightly message with the top listings.")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="Who the subscription is for.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Subscribe to alerts for flagged listings; prints only the new subscription's id."""
+    if (webhook is None) == (apprise_url is None):
+        raise InputError("give exactly one of --webhook URL or --apprise URL")
+    if webhook is not None and not secret:
+        raise InputError("--webhook needs --secret (receivers verify the signature with it)")
+    if webhook is not None and not webhook.startswith(("http://", "https://")):
+        raise InputError("--webhook must be an http:// or https:// URL")
+    try:
+        if apprise_url is not None:
+            validate_apprise_url(apprise_url)
+        spec = SubscriptionIn(
+            channel="webhook" if webhook else "apprise", target=webhook or apprise_url or "",
+            secret=secret if webhook else None, name=name, min_score=min_score, species=species or (),
+            marketplaces=marketplace or (), seller_ids=seller or (), mode="digest" if digest else "immediate",
+        )
+        store = open_store(db)
+        with session_scope(store.sessions) as session:
+            subscription_id = create_subscription(session, spec).id
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    typer.echo(subscription_id)
+
+
+def _report(counts: SendCounts, store: Store) -> None:
+    with session_scope(store.sessions) as session:
+        totals = delivery_counts(session)
+    typer.echo(
+        f"sent {counts.sent}, failed {counts.failed} ({counts.messages} messages); "
+        f"now pending {totals['pending']} (of which retrying {totals['retrying']}), "
+        f"failed {totals['failed']}, sent {totals['sent']}"
+    )
+
+
+@alerts_app.command("send")
+def send(
+    digest: Annotated[bool, typer.Option("--digest", help="Also send digest subscriptions (the nightly run).")] = False,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Listings per digest message.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Deliver every due alert once; failures stay pending with their next attempt time (exit 0)."""
+    store = open_store(db)
+    _report(send_due(store, digest=digest, top=top), store)
+
+
+@alerts_app.command("retry")
+def retry(
+    digest: Annotated[bool, typer.Option("--digest", help="Also send digest subscriptions.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Make every failed delivery due now and send it (run after fixing the receiver)."""
+    store = open_store(db)
+    revived, counts = retry_failed(store, digest=digest)
+    typer.echo(f"retrying {revived} failed deliveries", err=True)
+    _report(counts, store)
+
+
+@alerts_app.command("list")
+def list_command(
+    problems: Annotated[bool, typer.Option("--problems", help="Only deliveries whose last attempt failed.")] = False,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    db: DbOption = None,
+) -> None:
+    """Recent deliveries with their status, attempts and last error."""
+    store = open_store(db)
+    table = Table("id", "delivery_id", "subscription", "listing", "status", "attempts", "next attempt", "last error")
+    with session_scope(store.sessions) as session:
+        for row in list_deliveries(session, problems_only=problems, limit=limit):
+            table.add_row(
+                str(row.id), row.delivery_id, str(row.subscription_id), str(row.listing_id), row.status,
+                str(row.attempts), f"{row.next_attempt_at:%Y-%m-%d %H:%M:%S}" if row.status != "sent" else "",
+                (row.last_error or "")[:80],
+            )
+    Console().print(table)
+
+
+@alerts_app.command("subscriptions")
+def subscriptions(db: DbOption = None) -> None:
+    """List subscriptions (secrets are not shown)."""
+    store = open_store(db)
+    table = Table("id", "name", "channel", "target", "mode", "min score", "species", "marketplaces", "sellers")
+    with session_scope(store.sessions) as session:
+        for sub in list_subscriptions(session):
+            target = sub.target if sub.channel == "webhook" else sub.target.split("://", 1)[0] + "://…"
+            table.add_row(
+                str(sub.id), sub.name or "", sub.channel, target, sub.mode,
+                "" if sub.min_score is None else f"{sub.min_score:g}", ", ".join(sub.species),
+                ", ".join(sub.marketplaces), ", ".join(map(str, sub.seller_ids)),
+            )
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(subscribe)
+    app.add_typer(alerts_app, name="alerts")

@@ -1,0 +1,198 @@
+"""CLI commands for the classifier: ``wildwatch train`` and ``wildwatch evaluate``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import classifier
+from wildwatch.commands.options import DbOption
+from wildwatch.errors import InputError, ModelError
+from wildwatch.learning import promotion_check, review_summary, reviews_frame
+from wildwatch.runtime import open_store
+from wildwatch.settings import get_settings
+
+__all__ = ["register", "read_labeled_csv"]
+
+logger = logging.getLogger(__name__)
+
+_TRUE = {"1", "true", "yes", "y", "t", "confirmed", "positive"}
+_FALSE = {"0", "false", "no", "n", "f", "dismissed", "negative"}
+
+
+def read_labeled_csv(path: Path) -> pd.DataFrame:
+    """Read a labeled CSV (title, description, label 0/1 [, lang, hard_negative, group, split])."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as exc:
+        raise InputError(f"{path} is not a readable CSV: {exc}") from exc
+    missing = {"title", "label"} - set(df.columns)
+    if missing:
+        raise InputError(f"{path} lacks columns: {', '.join(sorted(missing))}")
+    if "description" not in df.columns:
+        df["description"] = ""
+    labels = df["label"].astype(str).str.strip().str.lower()
+    bad = ~labels.isin(_TRUE | _FALSE)
+    if bad.any():
+        raise InputError(f"{path}: label must be 0/1 (row {int(bad.idxmax()) + 2} has {df['label'][bad.idxmax()]!r})")
+    df["label"] = labels.isin(_TRUE).astype(int)
+    if "hard_negative" not in df.columns:
+        df["hard_negative"] = "0"
+    df["hard_negative"] = df["hard_negative"].astype(str).str.strip().str.lower().isin(_TRUE).astype(int)
+    if "lang" not in df.columns:
+        df["lang"] = ""
+    return df
+
+
+def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
+    table = Table(title=title)
+    for col in ("slice", "n", "positives", "precision", "recall", "F1", "FP rate"):
+        table.add_column(col, justify="right" if col != "slice" else "left")
+
+    def row(name: str, m: dict[str, Any]) -> None:
+        table.add_row(
+            name,
+            str(m["n"]),
+            str(m["positives"]),
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            f"{m['false_positive_rate']:.3f}",
+        )
+
+    row("all", metrics["overall"])
+    for lang, m in metrics.get("by_language", {}).items():
+        row(lang, m)
+    hard = metrics.get("hard_negatives")
+    if hard:
+        table.add_row("hard negatives", str(hard["n"]), "0", "", "", "", f"{hard['false_positive_rate']:.3f}")
+    return table
+
+
+def _public(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if not k.startswith("_")}
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``train`` and ``evaluate`` to the WildWatch CLI."""
+
+    @app.command("train")
+    def train(
+        data: Annotated[Path | None, typer.Option(help="Labeled CSV; default data/labeled/seed.csv.")] = None,
+        models_dir: Annotated[Path | None, typer.Option(help="Where models are kept.")] = None,
+        extra: Annotated[
+            list[Path] | None,
+            typer.Option(help="Extra labeled rows (e.g. moderator reviews); always used for training."),
+        ] = None,
+        promote: Annotated[bool, typer.Option(help="Make the new model the one `score` loads.")] = True,
+        with_reviews: Annotated[
+            bool,
+            typer.Option("--with-reviews", help="Add moderators' decisions (confirmed=1, dismissed=0) from the "
+                         "store; promote only if not worse than the current model on the test split."),
+        ] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Train a classifier on the seed data (+ extra rows), evaluate it on the held-out test split, save it."""
+        settings = get_settings()
+        console = Console()
+        data = data or settings.data_dir / "labeled" / "seed.csv"
+        models_dir = models_dir or settings.classifier.models_dir
+        df = read_labeled_csv(data)
+        frames = [df]
+        for path in extra or []:
+            more = read_labeled_csv(path)
+            more["split"] = "train"
+            if "group" not in more.columns or (more["group"] == "").all():
+                more["group"] = [f"extra-{path.stem}-{i}" for i in range(len(more))]
+            frames.append(more)
+        if with_reviews:
+            reviewed = reviews_frame(open_store(db))
+            if len(reviewed):
+                frames.append(reviewed)
+            console.print(f"adding {len(reviewed)} reviewed listings to the training data")
+        full = pd.concat(frames, ignore_index=True)
+        for column in full.columns:
+            if column not in ("label", "hard_negative"):
+                full[column] = full[column].astype(object).where(full[column].notna(), "").astype(str)
+        try:
+            model = classifier.train_model(full)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+        prepared = full.copy()
+        if "split" not in prepared.columns:
+            prepared["split"] = ""
+        prepared["split"] = [
+            s if s in ("train", "validation", "test") else classifier.assign_split(g)
+            for s, g in zip(prepared["split"], prepared.get("group", pd.Series([""] * len(prepared))))
+        ]
+        results = {}
+        for split in ("validation", "test"):
+            part = prepared[prepared["split"] == split]
+            if len(part) and part["label"].nunique() == 2:
+                results[split] = _public(classifier.evaluate(model, part))
+        model.card["metrics"] = results
+        model.card["training"]["data"] = str(data)
+        model.card["training"]["extra"] = [str(p) for p in extra or []]
+        if with_reviews:
+            model.card["training"]["reviews"] = review_summary(reviewed)
+            model.card["promotion"] = promotion_check(model, models_dir, prepared[prepared["split"] == "test"])
+            promote = promote and model.card["promotion"]["promoted"]
+        previous = None
+        if not promote:
+            try:
+                previous = classifier.find_latest_model(models_dir).name
+            except classifier.ModelLoadError:
+                previous = None
+        target = classifier.save_model(model, models_dir)
+        if promote:
+            classifier.promote(models_dir, model.version)
+        elif previous is not None:
+            classifier.promote(models_dir, previous)
+        for split, metrics in results.items():
+            console.print(_metrics_table(f"{split} split", metrics))
+        check = model.card.get("promotion") or {}
+        if "new" in check:
+            console.print(f"test-split F1 {check['new']['f1']:.4f} vs current {check['compared_to']} "
+                          f"{check['current']['f1']:.4f}")
+        console.print(f"model {model.version} saved to {target} (threshold {model.threshold:.4f})"
+                      + ("" if promote else " — not promoted"))
+
+    @app.command("evaluate")
+    def evaluate_cmd(
+        input: Annotated[Path, typer.Option("--input", help="Labeled CSV: title, description, label 0/1.")],
+        model: Annotated[Path | None, typer.Option(help="A model directory; default: the current model.")] = None,
+        pr_curve: Annotated[Path | None, typer.Option(help="Write a precision-recall curve PNG here.")] = None,
+        split: Annotated[str | None, typer.Option(help="Only rows of this split (train/validation/test).")] = None,
+    ) -> None:
+        """Print precision, recall, F1, FP rate on hard negatives and per language for labeled rows."""
+        settings = get_settings()
+        console = Console()
+        df = read_labeled_csv(input)
+        if split:
+            if "split" not in df.columns:
+                df["split"] = [classifier.assign_split(g) for g in df.get("group", df.index.astype(str))]
+            df = df[df["split"] == split]
+            if df.empty:
+                raise InputError(f"{input} has no rows in split {split!r}")
+        try:
+            m = classifier.load_model(
+                model or settings.classifier.model_path, models_dir=settings.classifier.models_dir
+            )
+        except classifier.ModelLoadError as exc:
+            raise ModelError(str(exc)) from exc
+        metrics = classifier.evaluate(m, df)
+        console.print(_metrics_table(f"model {m.version} on {input.name}" + (f" [{split}]" if split else ""), metrics))
+        if pr_curve is not None:
+            classifier.write_pr_curve(metrics["_labels"], metrics["_scores"], pr_curve, threshold=m.threshold,
+                                      title=f"WildWatch {m.version} on {input.name}")
+            console.print(f"PR curve written to {pr_curve}")

@@ -1,0 +1,83 @@
+"""`wildwatch sites`: register the marketplaces the nightly crawls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+
+from store.db import session_scope
+from store.sites import SiteSpec, add_site, default_name, list_sites, set_enabled
+from wildwatch.commands.options import DbOption
+from wildwatch.errors import InputError
+from wildwatch.runtime import open_store
+
+sites_app = typer.Typer(help="Marketplaces registered for the nightly crawl.", no_args_is_help=True)
+
+
+@sites_app.command("add")
+def add(
+    url: Annotated[str, typer.Argument(help="Start URL; the crawl stays on this host.")],
+    name: Annotated[str | None, typer.Option("--name", help="Short unique name (default: the host).")] = None,
+    profile: Annotated[Path | None, typer.Option("--profile", help="Site profile file (default: the generic spider).")] = None,
+    disabled: Annotated[bool, typer.Option("--disabled", help="Register it without crawling it yet.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Register a marketplace for the nightly crawl."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"not an http(s) URL: {url!r}")
+    if profile is not None and not profile.is_file():
+        raise InputError(f"no profile file at {profile}")
+    store = open_store(db)
+    with session_scope(store.sessions) as session:
+        site = add_site(session, SiteSpec(name or default_name(url), url,
+                                          str(profile.resolve()) if profile else None, not disabled))
+        typer.echo(f"site {site.name!r} (#{site.id}) registered: {url}", err=True)
+    store.close()
+
+
+@sites_app.command("list")
+def list_(db: DbOption = None) -> None:
+    """Every registered site with its last crawl."""
+    store = open_store(db)
+    with session_scope(store.sessions) as session:
+        rows = list_sites(session)
+        if not rows:
+            typer.echo("no sites registered (wildwatch sites add URL)", err=True)
+        for row in rows:
+            site, run = row.site, row.last_run
+            last = (
+                f"last run #{run.id} {run.status} {run.started_at:%Y-%m-%d %H:%M} UTC, {run.pages_fetched} pages, "
+                f"new={run.listings_new} changed={run.listings_updated}" if run else "never crawled"
+            )
+            state = "enabled" if site.enabled else "disabled"
+            profile = f" profile={site.profile_path}" if site.profile_path else ""
+            typer.echo(f"{site.name}\t{state}\t{site.start_url}{profile}\t{last}")
+    store.close()
+
+
+def _toggle(name: str, enabled: bool, db: str | None) -> None:
+    store = open_store(db)
+    with session_scope(store.sessions) as session:
+        set_enabled(session, name, enabled)
+    store.close()
+    typer.echo(f"site {name!r} {'enabled' if enabled else 'disabled'}", err=True)
+
+
+@sites_app.command("enable")
+def enable(name: str, db: DbOption = None) -> None:
+    """Crawl this site again in the nightly run."""
+    _toggle(name, True, db)
+
+
+@sites_app.command("disable")
+def disable(name: str, db: DbOption = None) -> None:
+    """Leave this site out of the nightly run."""
+    _toggle(name, False, db)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sites_app, name="sites")

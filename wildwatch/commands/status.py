@@ -1,0 +1,68 @@
+"""`wildwatch status`: the last nightly runs, whether one is running, and what is queued."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from store.db import session_scope
+from store.nightly import queue_sizes, recent_nightly_runs
+from wildwatch.commands.options import DbOption
+from wildwatch.lock import holder_state
+from wildwatch.runtime import open_store
+from wildwatch.settings import get_settings
+
+
+def _lock_state() -> str:
+    state, holder = holder_state(get_settings().var_dir / "nightly.lock")
+    if state == "running" and holder:
+        return f"running ({holder.describe()})"
+    if state == "stale" and holder:
+        return f"idle (the run of {holder.describe()} died; the next run resumes it)"
+    return "idle"
+
+
+def status(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="How many runs to show.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show the last nightly runs and the queue sizes (to score, alerts, review backlog)."""
+    store = open_store(db)
+    with session_scope(store.sessions) as session:
+        runs = recent_nightly_runs(session, limit)
+        model_version = next((r.summary.get("model_version") for r in runs if r.summary.get("model_version")), None)
+        sizes = queue_sizes(session, model_version=model_version)
+        rows = [
+            {
+                "id": r.id, "status": r.status, "stage": r.stage, "started_at": r.started_at.isoformat(),
+                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                "newly_flagged": (r.summary or {}).get("newly_flagged", {}).get("count"),
+                "errors": len((r.summary or {}).get("errors", []) or (r.state or {}).get("errors", [])),
+                "report": r.report_path,
+            }
+            for r in runs
+        ]
+    store.close()
+    lock = _lock_state()
+    queues = {"to_score": sizes.to_score, "alerts_pending": sizes.alerts_pending,
+              "alerts_failed": sizes.alerts_failed, "review_backlog": sizes.review_backlog}
+    if as_json:
+        typer.echo(json.dumps({"nightly": lock, "runs": rows, "queues": queues}, indent=2))
+        return
+    typer.echo(f"nightly: {lock}")
+    for row in rows:
+        flagged = "" if row["newly_flagged"] is None else f", {row['newly_flagged']} newly flagged"
+        typer.echo(
+            f"  run #{row['id']} {row['status']} (stage {row['stage']}) started {row['started_at'][:19]}"
+            f"{flagged}, {row['errors']} error(s){', report ' + row['report'] if row['report'] else ''}"
+        )
+    if not rows:
+        typer.echo("  no nightly runs yet")
+    typer.echo("queues: " + ", ".join(f"{k}={v}" for k, v in queues.items()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(status)

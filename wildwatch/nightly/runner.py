@@ -1,0 +1,578 @@
+"""`wildwatch nightly`: crawl every enabled site, score, alert, prune, report — resumably.
+
+Stages run in order and each persists its progress in ``nightly_runs`` (stage + state JSON)
+in the same transaction as its effect, so a rerun after ``kill -9`` continues where the dead
+run stopped:
+
+- crawl: one child process per crawl target (Scrapy JOBDIR keeps a killed crawl resumable);
+- score: ``score_stored`` only scores content the model has not scored (resumable by design);
+  the run's newly flagged listings are derived from the score history, not kept in memory;
+- alert: enqueue (idempotent outbox, marked done in the same transaction) → send → digest;
+- retention: prune old snapshots/skips by policy; report: HTML + JSON written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from store.db import session_scope
+from store.models import CrawlRun
+from store.nightly import (
+    abandon_unfinished_runs,
+    finish_nightly_run,
+    get_nightly_run,
+    newly_flagged_since,
+    prune_skips,
+    queue_sizes,
+    save_progress,
+    start_nightly_run,
+    sync_subscriptions,
+    unfinished_nightly_run,
+)
+from store.runs import start_crawl_run
+from store.sites import SiteSpec, enabled_sites, sync_sites
+from wildwatch.config import OpsConfig
+from wildwatch.errors import WildwatchError
+from wildwatch.lock import PgAdvisoryLock, RunLock
+from wildwatch.nightly.jobs import CrawlJob
+from wildwatch.nightly.metrics import NightlyMetrics
+from wildwatch.runtime import Store
+from wildwatch.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Nightly", "NightlyResult", "Stopped", "AlertsSeam", "run_nightly", "default_alerts", "STAGES", "STOPPED_EXIT"]
+
+STAGES = ("crawl", "score", "alert", "retention", "report", "done")
+#: 128 + SIGTERM: what a stopped run exits with (systemd and cron read it as "killed").
+STOPPED_EXIT = 143
+
+
+class Stopped(WildwatchError):
+    """SIGTERM/SIGINT arrived: the run stopped at a safe point and can be resumed."""
+
+    exit_code = STOPPED_EXIT
+
+
+class AlertsSeam(Protocol):
+    """What the alert stage needs from ``wildwatch.alerts`` (tests pass their own)."""
+
+    def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any: ...
+    def send_due(self, store: Store) -> Any: ...
+    def send_digest(self, store: Store) -> Any: ...
+
+
+@dataclass
+class NightlyResult:
+    run_id: int
+    status: str
+    resumed: bool
+    summary: dict[str, Any] = field(default_factory=dict)
+    report_path: Path | None = None
+
+
+class _StopFlag:
+    """Set by SIGTERM/SIGINT; forwards the signal to the running crawl child."""
+
+    def __init__(self) -> None:
+        self.set = False
+        self.children: list[subprocess.Popen[bytes]] = []
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        logger.warning("received signal %d: stopping at the next safe point", signum)
+        self.set = True
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    def check(self) -> None:
+        if self.set:
+            raise Stopped("stopped by signal; rerun `wildwatch nightly` to resume")
+
+
+@contextlib.contextmanager
+def _signals(flag: _StopFlag) -> Iterator[None]:
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, flag) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the forked child must not dlopen
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the crawl child: get SIGTERM when the nightly dies (even by kill -9), never orphan on."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Nightly:
+    """One invocation of the nightly (a new run or the resumption of an unfinished one)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        config: OpsConfig,
+        store: Store,
+        model_loader: Callable[[], Any],
+        alerts: AlertsSeam | None,
+        crawl_command: list[str] | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.store = store
+        self.model_loader = model_loader
+        self.alerts = alerts
+        self.crawl_command = crawl_command or [sys.executable, "-m", "wildwatch.nightly.worker"]
+        self.now = now
+        self.stop = _StopFlag()
+        self.metrics = NightlyMetrics()
+        self._model: Any = None
+        self.deadline = time.monotonic() + config.nightly.run_budget_minutes * 60
+
+    # -- run bookkeeping -------------------------------------------------------------------
+
+    def _open_run(self) -> tuple[int, bool]:
+        window = self.now() - timedelta(hours=self.config.nightly.resume_within_hours)
+        with session_scope(self.store.sessions) as session:
+            run = unfinished_nightly_run(session, started_after=window)
+            abandoned = abandon_unfinished_runs(session, keep=run.id if run else None)
+            if abandoned:
+                logger.warning("abandoned %d unfinished nightly run(s) too old to resume", abandoned)
+            if run is not None:
+                logger.warning("resuming nightly run #%d at stage %s (it was %s)", run.id, run.stage, run.status)
+                save_progress(session, run, status="running")
+                return run.id, True
+            self._sync_config(session)
+            site_configs = {s.name: s for s in self.config.sites}
+            targets = [
+                {"key": str(site.id), "site_id": site.id, "site": site.name, "url": site.start_url,
+                 "profile": site.profile_path, "status": "pending", "crawl_run_id": None, "attempts": 0,
+                 "search_terms": list(site_configs[site.name].search_terms) if site.name in site_configs else []}
+                for site in enabled_sites(session)
+            ]
+            run = start_nightly_run(session, state={"targets": targets, "site_seconds": {}})
+            logger.info("nightly run #%d: %d site(s) to crawl", run.id, len(targets))
+            return run.id, False
+
+    def _sync_config(self, session: Any) -> None:
+        sync_sites(session, [
+            SiteSpec(s.name, s.url, str(s.profile) if s.profile else None, s.enabled) for s in self.config.sites
+        ])
+        if self.config.alerts.rules:
+            sync_subscriptions(session, [rule.model_dump() for rule in self.config.alerts.rules])
+
+    def _state(self, run_id: int) -> tuple[str, dict[str, Any], datetime]:
+        with session_scope(self.store.sessions) as session:
+            run = get_nightly_run(session, run_id)
+            return run.stage, dict(run.state or {}), run.started_at
+
+    def _save(self, run_id: int, *, stage: str | None = None, state: dict[str, Any] | None = None,
+              session: Any = None) -> None:
+        if session is not None:
+            save_progress(session, get_nightly_run(session, run_id), stage=stage, state=state)
+            return
+        with session_scope(self.store.sessions) as own:
+            save_progress(own, get_nightly_run(own, run_id), stage=stage, state=state)
+
+    def model(self) -> Any:
+        if self._model is None:
+            self._model = self.model_loader()
+        return self._model
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> NightlyResult:
+        """Hold the lock, then run (or resume) every remaining stage."""
+        lock = RunLock(self.settings.var_dir / "nightly.lock")
+        with lock, _signals(self.stop):
+            pg_lock = PgAdvisoryLock(self.store.engine).acquire()
+            try:
+                return self._run_locked()
+            finally:
+                pg_lock.release()
+
+    def _run_locked(self) -> NightlyResult:
+        run_id, resumed = self._open_run()
+        stage_runners: dict[str, Callable[[int], None]] = {
+            "crawl": self._crawl_stage,
+            "score": self._score_stage,
+            "alert": self._alert_stage,
+            "retention": self._retention_stage,
+            "report": self._report_stage,
+        }
+        try:
+            while True:
+                stage, _, _ = self._state(run_id)
+                if stage == "done":
+                    break
+                self.stop.check()
+                started = time.monotonic()
+                logger.info("nightly run #%d: stage %s", run_id, stage)
+                stage_runners[stage](run_id)
+                self.metrics.duration.labels(stage).set(time.monotonic() - started)
+                self._save(run_id, stage=STAGES[STAGES.index(stage) + 1])
+        except BaseException as exc:
+            status = "interrupted" if isinstance(exc, Stopped | KeyboardInterrupt) else "failed"
+            with session_scope(self.store.sessions) as session:
+                run = get_nightly_run(session, run_id)
+                state = dict(run.state or {})
+                if status == "interrupted":
+                    state.setdefault("interruptions", []).append(f"stopped by signal during {run.stage}")
+                else:
+                    state.setdefault("errors", []).append(f"{run.stage}: {type(exc).__name__}: {exc}")
+                save_progress(session, run, status=status, state=state)
+            self._write_metrics(completed=False)
+            raise
+        with session_scope(self.store.sessions) as session:
+            run = get_nightly_run(session, run_id)
+            result = NightlyResult(run_id, run.status, resumed, dict(run.summary or {}),
+                                   Path(run.report_path) if run.report_path else None)
+        self._write_metrics(completed=True)
+        return result
+
+    def _write_metrics(self, *, completed: bool) -> None:
+        now = time.time()
+        self.metrics.last_run.set(now)
+        self.metrics.status.set(1 if completed else 0)
+        if completed:
+            self.metrics.last_success.set(now)
+        try:
+            self.metrics.write(self.settings.var_dir / "metrics" / "wildwatch.prom")
+        except OSError as exc:
+            logger.warning("cannot write the metrics textfile: %s", exc)
+
+    # -- crawl -----------------------------------------------------------------------------
+
+    def _site_budget(self, site_name: str) -> float:
+        for site in self.config.sites:
+            if site.name == site_name and site.budget_minutes:
+                return site.budget_minutes * 60
+        return self.config.nightly.site_budget_minutes * 60
+
+    def _workers(self, site_name: str) -> int:
+        for site in self.config.sites:
+            if site.name == site_name and site.workers:
+                return site.workers
+        return self.config.nightly.crawl_workers
+
+    def _max_pages(self, site_name: str) -> int:
+        for site in self.config.sites:
+            if site.name == site_name and site.max_pages is not None:
+                return site.max_pages
+        return self.config.nightly.max_pages_per_crawl or self.settings.crawler.max_pages
+
+    def _crawl_stage(self, run_id: int) -> None:
+        _, state, _ = self._state(run_id)
+        for index in range(len(state.get("targets", []))):
+            while self._crawl_next(run_id, index):
+                pass
+        self.stop.check()  # a stopped crawl left its target pending: do not move on to scoring
+        self._crawl_metrics(run_id)
+
+    def _crawl_next(self, run_id: int, index: int) -> bool:
+        """Crawl target ``index`` once if it still needs it; True when it should be tried again."""
+        self.stop.check()
+        _, state, _ = self._state(run_id)
+        target = state["targets"][index]
+        if target["status"] in ("completed", "budget_exceeded", "failed"):
+            return False
+        used = float(state["site_seconds"].get(str(target["site_id"]), 0.0))
+        budget = min(self._site_budget(target["site"]) - used, self.deadline - time.monotonic())
+        if budget <= 0:
+            target["status"] = "budget_exceeded"
+            self._save(run_id, state=state)
+            logger.warning("site %s: no budget left for %s", target["site"], target["url"])
+            return False
+        started = time.monotonic()
+        outcome = self._crawl_target(run_id, state, target, budget)
+        _, state, _ = self._state(run_id)
+        state["targets"][index].update(outcome)
+        key = str(target["site_id"])
+        state["site_seconds"][key] = float(state["site_seconds"].get(key, 0.0)) + time.monotonic() - started
+        self._save(run_id, state=state)
+        return state["targets"][index]["status"] == "pending"
+
+    def _crawl_target(self, run_id: int, state: dict[str, Any], target: dict[str, Any], budget: float) -> dict[str, Any]:
+        from wildwatch.commands.crawl import crawler_overrides, job_dir_for
+
+        job_dir = job_dir_for(self.settings, target["url"])
+        workers = self._workers(target["site"])
+        redis_url = self.config.nightly.redis_url if workers > 1 else None
+        redis_prefix = f"wildwatch:nightly-site-{target['site_id']}" if redis_url else None
+        with session_scope(self.store.sessions) as session:
+            if target["crawl_run_id"] is None:
+                # A new crawl: forget any crawl state an older, abandoned run left behind.
+                shutil.rmtree(job_dir, ignore_errors=True)
+                if redis_url:
+                    from crawler.run import clear_redis_prefix
+
+                    clear_redis_prefix(redis_url, redis_prefix)  # type: ignore[arg-type]
+                crawl_run = start_crawl_run(session, start_url=target["url"], site_id=target["site_id"],
+                                            job_dir=str(job_dir), nightly_run_id=run_id)
+                target["crawl_run_id"] = crawl_run.id
+                save_progress(session, get_nightly_run(session, run_id), state=state)
+            else:
+                logger.warning("resuming crawl run #%d of %s", target["crawl_run_id"], target["url"])
+        target["attempts"] = int(target.get("attempts", 0)) + 1
+        job = CrawlJob(
+            url=target["url"], database_url=self.store.url, snapshot_dir=str(self.settings.crawler.snapshot_dir),
+            job_dir=str(job_dir), crawl_run_id=target["crawl_run_id"], site_id=target["site_id"],
+            profile=target.get("profile"), max_pages=self._max_pages(target["site"]),
+            search_terms=list(target.get("search_terms") or []), max_search_terms=self.config.nightly.max_search_terms,
+            redis_url=redis_url, redis_prefix=redis_prefix,
+            defaults=crawler_overrides(self.settings), overrides=dict(self.config.nightly.scrapy_settings),
+        )
+        logger.info("crawling %s (site %s, %d worker(s), budget %.0fs)", target["url"], target["site"], workers, budget)
+        timed_out = self._run_children([[*self.crawl_command, job.to_json()] for _ in range(workers)], budget)
+        with session_scope(self.store.sessions) as session:
+            crawl_run = session.get(CrawlRun, target["crawl_run_id"])
+            status = crawl_run.status if crawl_run else "failed"
+            if crawl_run is not None and status == "running":  # the child died without closing it
+                crawl_run.status = status = "interrupted"
+        if self.stop.set:
+            return {"status": "pending", "attempts": target["attempts"]}
+        if status == "completed":
+            shutil.rmtree(job_dir, ignore_errors=True)
+            return {"status": "completed", "attempts": target["attempts"]}
+        if timed_out:
+            return {"status": "budget_exceeded", "attempts": target["attempts"]}
+        return {"status": "failed" if target["attempts"] >= 2 else "pending", "attempts": target["attempts"]}
+
+    def _run_children(self, commands: list[list[str]], budget: float) -> bool:
+        """Run the crawl processes within ``budget`` seconds (SIGTERM, grace, SIGKILL); True if timed out."""
+        children = [subprocess.Popen(command, preexec_fn=_die_with_parent) for command in commands]  # noqa: PLW1509
+        self.stop.children = children
+        deadline = time.monotonic() + budget
+        timed_out = False
+        try:
+            while any(child.poll() is None for child in children) and not self.stop.set:
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    logger.warning("crawl budget (%.0fs) exhausted; stopping the crawl", budget)
+                    break
+                time.sleep(0.2)
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            grace = time.monotonic() + self.config.nightly.stop_grace_seconds
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.0, grace - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        finally:
+            self.stop.children = []
+        return timed_out
+
+    def _crawl_metrics(self, run_id: int) -> None:
+        from store.nightly import nightly_crawl_runs
+
+        _, state, _ = self._state(run_id)
+        with session_scope(self.store.sessions) as session:
+            for crawl_run, site in nightly_crawl_runs(session, run_id):
+                name = site or "(none)"
+                self.metrics.crawl_pages.labels(name).inc(crawl_run.pages_fetched)
+                for kind in ("new", "updated", "unchanged"):
+                    self.metrics.crawl_listings.labels(name, kind).inc(getattr(crawl_run, f"listings_{kind}"))
+                self.metrics.crawl_errors.labels(name).inc(sum((crawl_run.errors or {}).values()))
+        for target in state.get("targets", []):
+            self.metrics.crawl_budget_hit.labels(target["site"]).set(int(target["status"] == "budget_exceeded"))
+
+    # -- score -----------------------------------------------------------------------------
+
+    def _score_stage(self, run_id: int) -> None:
+        from wildwatch.scoring import score_stored
+
+        model = self.model()
+
+        def progress(done: int, total: int) -> None:
+            self.stop.check()  # each batch is committed before this runs: a safe point
+
+        result = score_stored(self.store, model, batch_size=self.settings.classifier.batch_size, progress=progress)
+        _, state, started_at = self._state(run_id)
+        with session_scope(self.store.sessions) as session:
+            newly = newly_flagged_since(session, started_at)
+            state["newly_flagged"] = newly
+            state["scored"] = int(state.get("scored", 0)) + result.scored
+            state["model_version"] = model.version
+            self._save(run_id, state=state, session=session)
+        self.metrics.scored.set(state["scored"])
+        self.metrics.newly_flagged.set(len(newly))
+        logger.info("scored %d listings; %d newly flagged", result.scored, len(newly))
+
+    # -- alert -----------------------------------------------------------------------------
+
+    def _alert_stage(self, run_id: int) -> None:
+        _, state, _ = self._state(run_id)
+        alerts = state.setdefault("alerts", {})
+        if not self.config.alerts.enabled:
+            alerts["status"] = "disabled"
+            self._save(run_id, state=state)
+            return
+        seam = self.alerts
+        if seam is None:
+            alerts["status"] = "alerts: module unavailable"
+            logger.warning("wildwatch.alerts is not installed: no alerts sent")
+            self._save(run_id, state=state)
+            return
+        if not alerts.get("enqueued_done"):
+            with session_scope(self.store.sessions) as session:
+                enqueued = seam.enqueue_alerts(session, list(state.get("newly_flagged", [])))
+                alerts["enqueued"] = _count(enqueued)
+                alerts["enqueued_done"] = True
+                self._save(run_id, state=state, session=session)  # same transaction as the outbox rows
+        self.stop.check()
+        sent = seam.send_due(self.store)
+        alerts["sent"] = int(alerts.get("sent", 0)) + _count(sent)
+        self._save(run_id, state=state)
+        self.stop.check()
+        if self.config.alerts.digest and not alerts.get("digest_done"):
+            digest = seam.send_digest(self.store)
+            alerts["digest"] = _count(digest)
+            alerts["digest_done"] = True
+            self._save(run_id, state=state)
+        alerts["status"] = "ok"
+        self._save(run_id, state=state)
+        self.metrics.alerts_enqueued.set(alerts.get("enqueued", 0))
+        self.metrics.alerts_sent.set(alerts.get("sent", 0))
+
+    # -- retention -------------------------------------------------------------------------
+
+    def _retention_stage(self, run_id: int) -> None:
+        from crawler.retention import prune_snapshots
+        from store.snapshots import SnapshotStore
+
+        policy = self.config.retention
+        self.stop.check()
+        with session_scope(self.store.sessions) as session:
+            pruned = prune_snapshots(session, SnapshotStore(self.settings.crawler.snapshot_dir),
+                                     older_than=timedelta(days=policy.snapshots_days), now=self.now())
+            skips = prune_skips(session, older_than=self.now() - timedelta(days=policy.crawl_skips_days))
+        reports = _prune_reports(self.settings.var_dir / "reports", keep=policy.reports_keep)
+        _, state, _ = self._state(run_id)
+        state["retention"] = {"snapshot_rows_deleted": pruned.rows_deleted, "snapshot_files_deleted": pruned.files_deleted,
+                              "bytes_freed": pruned.bytes_freed, "crawl_skips_deleted": skips,
+                              "reports_deleted": reports}
+        self._save(run_id, state=state)
+
+    # -- report ----------------------------------------------------------------------------
+
+    def _report_stage(self, run_id: int) -> None:
+        from wildwatch.reports import build_summary, write_report
+
+        model_version = None
+        with contextlib.suppress(WildwatchError):
+            model_version = self.model().version
+        with session_scope(self.store.sessions) as session:
+            run = get_nightly_run(session, run_id)
+            summary = build_summary(session, run, model_version=model_version,
+                                    history_days=self.config.nightly.report_history_days, now=self.now())
+            sizes = queue_sizes(session, model_version=model_version)
+        for name in ("to_score", "alerts_pending", "alerts_failed", "review_backlog"):
+            self.metrics.queue.labels(name).set(getattr(sizes, name))
+        path = write_report(self.settings.var_dir / "reports", summary)
+        with session_scope(self.store.sessions) as session:
+            run = get_nightly_run(session, run_id)
+            finish_nightly_run(session, run, summary=summary, report_path=str(path))
+            # finish_nightly_run moved the stage to "done"; the loop's own save keeps it there.
+
+
+def _count(value: Any) -> int:
+    """Counts from the alerts module, whether it returns a number, a list or an object."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, list | tuple | set):
+        return len(value)
+    for attr in ("sent", "count", "enqueued", "delivered"):
+        if isinstance(getattr(value, attr, None), int):
+            return int(getattr(value, attr))
+    return 0
+
+
+def _prune_reports(root: Path, *, keep: int) -> int:
+    if not root.is_dir():
+        return 0
+    runs = sorted((p for p in root.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name))
+    removed = 0
+    for old in runs[:-keep] if len(runs) > keep else []:
+        shutil.rmtree(old, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+class ModuleAlerts:
+    """The seam over ``wildwatch.alerts``: its outbox, its send pass, and the digest pass."""
+
+    def __init__(self, module: Any, settings: Settings) -> None:
+        self.module = module
+        alerts = settings.alerts
+        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds)}
+        self.top = alerts.digest_top
+
+    def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any:
+        return self.module.enqueue_alerts(session, listing_ids)
+
+    def send_due(self, store: Store) -> Any:
+        return self.module.send_due(store, **self.options)
+
+    def send_digest(self, store: Store) -> Any:
+        return self.module.send_due(store, digest=True, top=self.top, **self.options)
+
+
+def default_alerts(settings: Settings) -> AlertsSeam | None:
+    """The real alerts module, or None when it is not installed (the stage records that)."""
+    try:
+        import wildwatch.alerts as alerts
+    except ImportError:
+        return None
+    if not all(hasattr(alerts, name) for name in ("enqueue_alerts", "send_due")):
+        return None
+    return ModuleAlerts(alerts, settings)
+
+
+def run_nightly(
+    *,
+    settings: Settings,
+    config: OpsConfig,
+    store: Store,
+    model_loader: Callable[[], Any],
+    alerts: AlertsSeam | None = None,
+    crawl_command: list[str] | None = None,
+) -> NightlyResult:
+    """Run or resume the nightly; raises AlreadyRunning at once when another run holds the lock."""
+    return Nightly(settings=settings, config=config, store=store, model_loader=model_loader, alerts=alerts,
+                   crawl_command=crawl_command).run()
+
