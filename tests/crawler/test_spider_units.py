@@ -20,6 +20,7 @@ from crawler.profile import PROFILES_DIR, SiteProfile, load_profile
 from crawler.run import scrapy_settings
 from crawler.spiders.generic import GenericSpider, decide_kind, skip_reason
 from wildwatch.errors import ConfigError
+from wildwatch.settings import PROJECT_ROOT
 
 BASE = "http://127.0.0.1:8088/"
 
@@ -235,3 +236,10 @@ def test_redis_settings_use_the_prefix_and_our_dupefilter() -> None:
     assert settings["SCHEDULER_QUEUE_KEY"] == "p:requests" and settings["SCHEDULER_DUPEFILTER_KEY"] == "p:dupefilter"
     assert settings["SCHEDULER_DUPEFILTER_CLASS"] == "crawler.dedupe.RedisCanonicalDupeFilter"
     assert settings["SCHEDULER_PERSIST"] is True
+
+
+def test_search_terms_from_the_shipped_lexicon() -> None:
+    terms = load_search_terms(PROJECT_ROOT / "data" / "lexicon")
+    assert terms != list(FALLBACK_TERMS)
+    assert any(term.isascii() for term in terms) and any("\u4e00" <= term[0] <= "\u9fff" for term in terms)
+    assert len(terms) == len(set(terms))
