@@ -69,8 +69,8 @@ def test_profile_crawl_reads_exact_fields(demo_url: str, tmp_path: Path) -> None
     assert wrong == []
 
 
-@pytest.mark.parametrize("terms", [("鹦鹉",), ("象牙", "ivory")])
-def test_keyword_search_crawl_stores_the_search_hits(demo_url: str, tmp_path: Path, terms: tuple[str, ...]) -> None:
+def test_keyword_search_crawl_stores_the_search_hits(demo_url: str, tmp_path: Path) -> None:
+    terms = ("鹦鹉", "象牙", "ivory")  # Simplified Chinese and English; Traditional pages match 象牙 too
     db_url = f"sqlite:///{tmp_path / 'search.db'}"
     args = ["--profile", "demo", "--no-categories"] + [arg for term in terms for arg in ("--keyword", term)]
     result = run_crawl_cli(demo_url + "/", db_url, tmp_path, *args)
