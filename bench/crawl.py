@@ -33,8 +33,8 @@ SETTINGS: dict[str, Any] = {
     "LOG_LEVEL": "WARNING",
 }
 TARGET_RATIO = 0.8
-#: "ours" reads pages in the crawl process (WILDWATCH_EXTRACT_WORKERS=0); "ours-pool" in extraction
-#: worker processes (the default, WILDWATCH_EXTRACT_WORKERS=auto: one per spare core).
+#: "ours" reads pages in the crawl process (WILDWATCH_EXTRACT_WORKERS=0, what "auto" picks on two
+#: cores); "ours-pool" in one extraction worker process.
 KINDS = ("bare", "ours", "ours-pool")
 
 
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.child == "bare":
             result = _bare_child(args.url)
         else:
-            result = _ours_child(args.url, args.work, "auto" if args.child == "ours-pool" else "0")
+            result = _ours_child(args.url, args.work, "1" if args.child == "ours-pool" else "0")
         print(json.dumps(result))
         return
 

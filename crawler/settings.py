@@ -45,7 +45,7 @@ WILDWATCH_SITE_ID = None
 WILDWATCH_MAX_PAGES = 0
 WILDWATCH_STORE_BATCH = 200
 WILDWATCH_PROGRESS_SECONDS = 5.0
-# Read pages in this many worker processes ("auto": one per spare CPU core, at most 4; 0: in
+# Read pages in this many worker processes ("auto": one per core beyond two, at most 4; 0: in
 # the crawl process).  Extraction is the crawl's CPU cost; workers let downloading go on meanwhile.
 WILDWATCH_EXTRACT_WORKERS = "auto"
 # Distributed mode (scrapy-redis): filled in by --redis; a worker whose queue stays empty this

@@ -364,9 +364,13 @@ class GenericSpider(scrapy.Spider):
 
 
 def extract_workers(value: Any) -> int:
-    """Extraction worker processes for a WILDWATCH_EXTRACT_WORKERS value ("auto": one per spare core)."""
+    """Extraction worker processes for a WILDWATCH_EXTRACT_WORKERS value.
+
+    "auto" leaves two cores to the crawl process and the rest of the machine (on a two-core box
+    workers only compete with the crawl; measured with bench/crawl.py), at most 4.
+    """
     if str(value).strip().lower() == "auto":
-        return min(4, max(0, (os.cpu_count() or 1) - 1))
+        return min(4, max(0, (os.cpu_count() or 1) - 2))
     return max(0, int(value or 0))
 
 

@@ -18,7 +18,7 @@ from crawler.items import ListingItem, SkipItem
 from crawler.lexicon import FALLBACK_TERMS, load_search_terms
 from crawler.profile import PROFILES_DIR, SiteProfile, load_profile
 from crawler.run import scrapy_settings
-from crawler.spiders.generic import GenericSpider, decide_kind, skip_reason
+from crawler.spiders.generic import GenericSpider, decide_kind, extract_workers, skip_reason
 from wildwatch.errors import ConfigError
 from wildwatch.settings import PROJECT_ROOT
 
@@ -243,3 +243,12 @@ def test_search_terms_from_the_shipped_lexicon() -> None:
     assert terms != list(FALLBACK_TERMS)
     assert any(term.isascii() for term in terms) and any("\u4e00" <= term[0] <= "\u9fff" for term in terms)
     assert len(terms) == len(set(terms))
+
+
+@pytest.mark.parametrize(
+    ("value", "cpus", "workers"),
+    [("auto", 2, 0), ("auto", 1, 0), ("auto", 4, 2), ("auto", 32, 4), ("3", 2, 3), (0, 8, 0), ("", 8, 0)],
+)
+def test_extract_workers(monkeypatch: pytest.MonkeyPatch, value: object, cpus: int, workers: int) -> None:
+    monkeypatch.setattr("crawler.spiders.generic.os.cpu_count", lambda: cpus)
+    assert extract_workers(value) == workers
