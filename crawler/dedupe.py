@@ -8,15 +8,37 @@ fingerprint ``crawler.urls.canonicalize_url`` instead, and give the Redis dupefi
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from scrapy import Request
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisRFPDupeFilter
 
-from crawler.urls import canonicalize_url
+from crawler import urls
 
-__all__ = ["CanonicalFingerprinter", "RedisCanonicalDupeFilter", "canonical_fingerprint", "redis_settings"]
+_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def canonicalize_url(url: str) -> str:
+    """``crawler.urls.canonicalize_url``, memoised: a site's links repeat on every page."""
+    return urls.canonicalize_url(url)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def site_key(url: str) -> str:
+    """``crawler.urls.site_key``, memoised."""
+    return urls.site_key(url)
+
+__all__ = [
+    "CanonicalFingerprinter",
+    "RedisCanonicalDupeFilter",
+    "canonical_fingerprint",
+    "canonicalize_url",
+    "redis_settings",
+    "site_key",
+]
 
 _cache: WeakKeyDictionary[Request, bytes] = WeakKeyDictionary()
 

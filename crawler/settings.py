@@ -45,6 +45,9 @@ WILDWATCH_SITE_ID = None
 WILDWATCH_MAX_PAGES = 0
 WILDWATCH_STORE_BATCH = 200
 WILDWATCH_PROGRESS_SECONDS = 5.0
+# Read pages in this many worker processes ("auto": one per core beyond two, at most 4; 0: in
+# the crawl process).  Extraction is the crawl's CPU cost; workers let downloading go on meanwhile.
+WILDWATCH_EXTRACT_WORKERS = "auto"
 # Distributed mode (scrapy-redis): filled in by --redis; a worker whose queue stays empty this
 # long stops (other workers may still be enqueueing pages).
 WILDWATCH_REDIS_URL = None
