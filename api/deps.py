@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
+from store.db import session_scope
 from store.apikeys import authenticate, role_allows
 from store.models import ApiKey
 from wildwatch.settings import Settings
@@ -33,15 +34,8 @@ __all__ = [
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request, committed when the handler succeeds."""
-    session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .evaluate import binary_metrics, evaluate, write_pr_curve
+from .feedback import reviews_to_labeled
 from .features import TextAnalyzer, join_listing
 from .lexicon import DEFAULT_LEXICON_DIR, load_lexicon
 from .model import (
@@ -40,6 +41,7 @@ __all__ = [
     "load_model",
     "normalize_text",
     "promote",
+    "reviews_to_labeled",
     "save_model",
     "tag_species",
     "train_model",

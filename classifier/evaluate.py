@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .features import join_listing
 from .model import Model
 
 __all__ = ["evaluate", "binary_metrics", "write_pr_curve"]
@@ -48,8 +47,10 @@ def evaluate(model: Model, df: pd.DataFrame, *, threshold: float | None = None) 
     if "label" not in df.columns:
         raise ValueError("labeled data needs a `label` column (0/1)")
     threshold = model.threshold if threshold is None else threshold
-    texts = [join_listing(t, d) for t, d in zip(df.get("title", [""] * len(df)), df.get("description", [""] * len(df)))]
-    proba = model.predict_proba_texts(texts)
+    titles = list(df["title"]) if "title" in df.columns else [""] * len(df)
+    descriptions = list(df["description"]) if "description" in df.columns else [""] * len(df)
+    results = model.score_batch(titles, descriptions)
+    proba = np.array([r.score for r in results])
     y = df["label"].astype(int).to_numpy()
     pred = proba >= threshold
     out: dict[str, Any] = {"model": model.version, "threshold": round(float(threshold), 4)}
@@ -69,6 +70,18 @@ def evaluate(model: Model, df: pd.DataFrame, *, threshold: float | None = None) 
             for lang in sorted(df["lang"].dropna().astype(str).unique())
             if (mask := (df["lang"].astype(str) == lang).to_numpy()).any()
         }
+    if "source" in df.columns:
+        out["by_source"] = {
+            str(src): binary_metrics(y[mask], pred[mask])
+            for src in sorted(df["source"].dropna().astype(str).unique())
+            if (mask := (df["source"].astype(str) == src).to_numpy()).any()
+        }
+    if "species" in df.columns:
+        # Of the positives that name a species, how many got that species tagged.
+        expected = df["species"].fillna("").astype(str).to_numpy()
+        rows = [(e, r.species) for e, r, label in zip(expected, results, y) if label == 1 and e]
+        if rows:
+            out["species_recall"] = round(sum(e in tagged for e, tagged in rows) / len(rows), 4)
     out["_scores"] = proba
     out["_labels"] = y
     return out

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import rjieba
@@ -30,6 +30,7 @@ LEXICON_FEATURES = (
     "lex:species+contact",
     "lex:species+negative",
     "lex:evidence_without_negative",
+    "lex:species_without_trade",
     "lex:n_species_kinds",
 )
 
@@ -51,17 +52,22 @@ def join_listing(title: Any, description: Any) -> str:
     return title_text + _JOIN + description_text
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """Everything derived from one listing's text."""
+class Analysis(NamedTuple):
+    """Everything derived from one listing's text (a tuple: one per listing on the hot path)."""
 
     normalized: str
-    tokens: str  # space-joined jieba tokens
-    hits: tuple[Hit, ...]
+    tokens: str  # jieba tokens joined by white space (split() gives the tokens)
+    matches: list[tuple[int, str]]  # TermMatcher.find_matches output
+    matcher: TermMatcher
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Lexicon hits, built on demand (most listings never need them)."""
+        return self.matcher.expand(self.matches) if self.matches else []
 
 
-def _is_token(tok: str) -> bool:
-    return bool(tok.strip()) and any(ch.isalnum() for ch in tok)
+#: Punctuation and symbols: token boundaries for jieba, never tokens themselves.
+_PUNCT_RE = re.compile(r"[\W_]+")
 
 
 class TextAnalyzer:
@@ -78,45 +84,52 @@ class TextAnalyzer:
 
     def tokenize(self, normalized: str) -> list[str]:
         """jieba (jieba-rs) tokens of normalised text, white space and bare punctuation dropped."""
-        return [t for t in self._jieba.cut(normalized, False) if _is_token(t)]
+        return " ".join(self._jieba.cut(_PUNCT_RE.sub(" ", normalized), False)).split()
 
     def analyze_batch(self, texts: Sequence[Any]) -> list[Analysis]:
         """Normalise, tokenise and match many texts."""
         normalized = self.normalizer.normalize_batch(list(texts))
         out = []
+        cut, find, punct, matcher = self._jieba.cut, self.matcher.find_matches, _PUNCT_RE.sub, self.matcher
         for norm in normalized:
-            tokens = " ".join(self.tokenize(norm))
-            out.append(Analysis(norm, tokens, tuple(self.matcher.find(norm))))
+            out.append(Analysis(norm, " ".join(cut(punct(" ", norm), False)), find(norm), matcher))
         return out
 
-    @staticmethod
-    def lexicon_vector(hits: Sequence[Hit]) -> list[float]:
+    def lexicon_vector(self, matches: Sequence[tuple[int, str]]) -> list[float]:
         """Dense lexicon features for one listing (see :data:`LEXICON_FEATURES`)."""
-        counts = {"species": 0, "code": 0, "exclusion": 0, "trade": 0, "contact": 0, "negative": 0}
-        kinds = set()
-        for hit in hits:
-            counts[hit.kind] += 1
-            if hit.kind == "species":
-                kinds.add(hit.species)
-        species = counts["species"] > 0
-        negative = counts["negative"] + counts["exclusion"] > 0
-        evidence = species or counts["code"] > 0
+        n_species = n_code = n_excl = n_trade = n_contact = n_neg = 0
+        named: set[str] = set()
+        term_counts = self.matcher.term_counts
+        for _, term in matches:
+            (a, b, c, d, e, f), names = term_counts[term]
+            n_species += a
+            n_code += b
+            n_excl += c
+            n_trade += d
+            n_contact += e
+            n_neg += f
+            if names:
+                named |= names
+        species = n_species > 0
+        negative = n_neg + n_excl > 0
+        evidence = species or n_code > 0
         return [
-            math.log1p(counts["species"]),
-            math.log1p(counts["code"]),
-            math.log1p(counts["exclusion"]),
-            math.log1p(counts["trade"]),
-            math.log1p(counts["contact"]),
-            math.log1p(counts["negative"]),
-            float(species and counts["trade"] > 0),
-            float(species and counts["contact"] > 0),
+            math.log1p(n_species),
+            math.log1p(n_code),
+            math.log1p(n_excl),
+            math.log1p(n_trade),
+            math.log1p(n_contact),
+            math.log1p(n_neg),
+            float(species and n_trade > 0),
+            float(species and n_contact > 0),
             float(species and negative),
             float(evidence and not negative),
-            float(len(kinds)),
+            float(evidence and n_trade == 0 and n_contact == 0),
+            float(len(named)),
         ]
 
     def lexicon_matrix(self, analyses: Sequence[Analysis]) -> np.ndarray:
         """The dense lexicon features of many listings."""
         if not analyses:
             return np.zeros((0, len(LEXICON_FEATURES)))
-        return np.array([self.lexicon_vector(a.hits) for a in analyses], dtype=np.float64)
+        return np.array([self.lexicon_vector(a.matches) for a in analyses], dtype=np.float64)

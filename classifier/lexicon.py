@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
+import ahocorasick
 import yaml
 
 __all__ = [
@@ -21,7 +22,6 @@ __all__ = [
     "TermMatcher",
     "load_lexicon",
     "is_cjk_term",
-    "trie_regex",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,32 +78,8 @@ def load_lexicon(directory: Path | None = None) -> dict[str, Any]:
     }
 
 
-def trie_regex(words: list[str]) -> str:
-    """A regex alternation built as a trie, so matching many literals stays fast and longest-first."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def render(node: dict[str, Any]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            # Optional continuation: greedy, so the longest term wins, then backtracks to shorter.
-            return "(?:" + body + ")?"
-        return body
-
-    return render(trie)
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One lexicon term found in normalised text."""
+class Hit(NamedTuple):
+    """One lexicon term found in normalised text (a tuple: thousands are made per batch)."""
 
     start: int
     end: int
@@ -122,10 +98,15 @@ class TermMatcher:
 
         def add(term: str, kind: str, species: str | None) -> None:
             key = norm(term).strip()
-            if key:
-                table.setdefault(key, [])
-                if (kind, species) not in table[key]:
-                    table[key].append((kind, species))
+            if not key:
+                return
+            keys = [key]
+            if not is_cjk_term(key) and key[-1].isalpha() and not key.endswith("s"):
+                keys.append(key + "s")  # English plurals: tiger claws, congo greys
+            for k in keys:
+                table.setdefault(k, [])
+                if (kind, species) not in table[k]:
+                    table[k].append((kind, species))
 
         for entry in lexicon["species"]:
             for term in entry["terms"]:
@@ -138,29 +119,65 @@ class TermMatcher:
             for term in lexicon[kind]:
                 add(term, kind, None)
         self.table = table
-        cjk = sorted(t for t in table if is_cjk_term(t))
-        latin = sorted(t for t in table if not is_cjk_term(t))
-        parts = []
-        if cjk:
-            parts.append(trie_regex(cjk))
-        if latin:
-            parts.append(r"(?<![a-z0-9])" + trie_regex(latin) + r"(?![a-z0-9])")
-        self._regex = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+        # Per term: how many hits of each kind it makes, and the species it names (for fast features).
+        self.term_counts: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}
+        for term, entries in table.items():
+            counts = tuple(sum(1 for kind, _ in entries if kind == k) for k in KINDS)
+            named = frozenset(str(sp) for kind, sp in entries if kind == "species" and sp)
+            self.term_counts[term] = (counts, named)
+        self._latin = {t for t in table if not is_cjk_term(t)}
+        automaton = ahocorasick.Automaton()
+        for term in table:
+            automaton.add_word(term, term)
+        if table:
+            automaton.make_automaton()
+        self._automaton = automaton if table else None
 
     @property
     def cjk_terms(self) -> list[str]:
         """Every CJK term, for the tokenizer's domain dictionary."""
         return [t for t in self.table if is_cjk_term(t)]
 
-    def find(self, text: str) -> list[Hit]:
-        """All non-overlapping hits, leftmost-longest; an exclusion hides the terms it covers."""
-        if self._regex is None or not text:
+    def find_matches(self, text: str) -> list[tuple[int, str]]:
+        """(index of the last character, term) of every hit, leftmost-longest, no overlaps.
+
+        Latin terms count only on word boundaries ("ivory" not inside "ivorycoast").
+        """
+        if self._automaton is None or not text:
             return []
-        hits = []
-        for m in self._regex.finditer(text):
-            term = m.group()
-            if not term:
-                continue
-            for kind, species in self.table.get(term, ()):
-                hits.append(Hit(m.start(), m.end(), term, kind, species))
+        matches = list(self._automaton.iter_long(text))
+        if self._latin and _LATIN_RE.search(text):
+            n = len(text)
+            matches = [
+                (end, term)
+                for end, term in matches
+                if term not in self._latin
+                or not (
+                    (end - len(term) >= 0 and _is_word_char(text[end - len(term)]))
+                    or (end + 1 < n and _is_word_char(text[end + 1]))
+                )
+            ]
+        return matches
+
+    def expand(self, matches: Sequence[tuple[int, str]]) -> list[Hit]:
+        """Hits (one per kind and species of each matched term) from :meth:`find_matches` output."""
+        hits: list[Hit] = []
+        table = self.table
+        for end, term in matches:
+            start = end - len(term) + 1
+            for kind, species in table[term]:
+                hits.append(_new_hit(Hit, (start, end + 1, term, kind, species)))
         return hits
+
+    def find(self, text: str) -> list[Hit]:
+        """All hits in normalised text; an exclusion hides the terms it covers."""
+        return self.expand(self.find_matches(text))
+
+
+_LATIN_RE = re.compile("[a-z0-9]")
+#: Builds a Hit without NamedTuple's Python-level __new__ (thousands per batch).
+_new_hit = tuple.__new__
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()

@@ -25,9 +25,11 @@ import re
 import unicodedata
 from typing import Any
 
+import numpy as np
 import opencc
+import ahocorasick
 
-from .lexicon import is_cjk_term, trie_regex
+from .lexicon import is_cjk_term
 
 __all__ = ["MAX_CHARS", "Normalizer", "clean_text"]
 
@@ -36,15 +38,16 @@ logger = logging.getLogger(__name__)
 #: Characters of a listing (title + description) that are looked at; the rest is ignored.
 MAX_CHARS = 20_000
 
-_ZERO_WIDTH = {0x200B: None, 0x200C: None, 0x200D: None, 0x2060: None, 0xFEFF: None, 0x00AD: None, 0xFE0F: None}
-# Other invisible format characters evaders put inside a term ("象<RLM>牙"): bidi marks and
-# isolates, the Mongolian vowel separator, invisible operators, the grapheme joiner, tag characters.
-_ZERO_WIDTH.update(dict.fromkeys(
-    [0x034F, 0x061C, 0x180E, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2061, 0x2065),
-     *range(0x2066, 0x206A), *range(0xE0000, 0xE0080)]
-))
+# Invisible characters, including those evaders put inside a term ("象<RLM>牙"): bidi marks,
+# embeddings and isolates, the Mongolian vowel separator, invisible operators, the grapheme joiner.
+_ZERO_WIDTH = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0xFE0F, 0x034F, 0x061C, 0x180E, 0x200E, 0x200F,
+               *range(0x202A, 0x202F), *range(0x2061, 0x2065), *range(0x2066, 0x206A))
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
-_SPACES_RE = re.compile(r"\s+")
+_SPACES_RE = re.compile(" {2,}")
+#: The one-to-one lookup table covers the Basic Multilingual Plane.
+_TABLE_SIZE = 0x10000
+#: Placeholder for deleted characters (a control character, so it cannot survive the table itself).
+_DROP = "\x01"
 
 
 def clean_text(value: Any) -> str:
@@ -75,125 +78,195 @@ class Normalizer:
     def __init__(self, lexicon: dict[str, Any]) -> None:
         self._hk = opencc.OpenCC("hk2s")
         self._tw = opencc.OpenCC("tw2s")
-        table: dict[int, Any] = dict(_ZERO_WIDTH)
-        for emoji, text in lexicon.get("emoji", {}).items():
-            if len(emoji) == 1:
-                table[ord(emoji)] = text
-        self._emoji = {k: v for k, v in lexicon.get("emoji", {}).items() if len(k) > 1}
-        self._table = table
-        seps = re.escape(lexicon.get("separators", " "))
+        # Characters handled before NFKC, one regex pass: full-width ASCII -> ASCII, every kind of
+        # white space and control character (NUL included: it separates documents in the vectorizer)
+        # -> space, zero-width characters -> nothing, emoji -> words.
+        special: dict[str, str] = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+        special.update({chr(c): " " for c in range(0x3001) if chr(c).isspace() and c != 0x20})
+        special.update({chr(c): " " for c in list(range(0x00, 0x20)) + [0x7F, 0x3000]})
+        special.update({chr(c): "" for c in _ZERO_WIDTH})
+        self._emoji = {str(k): str(v) for k, v in lexicon.get("emoji", {}).items()}
+        special.update({k: v for k, v in self._emoji.items() if len(k) == 1 and ord(k) < _TABLE_SIZE})
+        self._special = special
+        self._special_re = re.compile("[" + "".join(re.escape(c) for c in sorted(special)) + "]")
+        # The numpy table covers the one-to-one replacements; deletions become _DROP, removed after.
+        table = np.arange(_TABLE_SIZE, dtype=np.uint32)
+        for ch, repl in special.items():
+            if ord(ch) < _TABLE_SIZE and len(repl) <= 1:
+                table[ord(ch)] = ord(repl) if repl else ord(_DROP)
+        self._table_np = table
+        self._emoji_re = re.compile(
+            "|".join(re.escape(e) for e in sorted(self._emoji, key=len, reverse=True)) if self._emoji else "(?!)"
+        )
+        seps = re.escape(lexicon.get("separators", " ").replace("\t", "").replace("\n", ""))
         # Up to three separator characters between two CJK characters are dropped.
-        self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}])[{seps}\s]{{1,3}}(?=[{_CJK}])")
-        # Single Latin letters joined by one separator: "i v o r y", "i.v.o.r.y".
-        self._spaced_latin_re = re.compile(r"(?<![a-z0-9])(?:[a-z][ .*_\-·•|/+]){2,}[a-z](?![a-z0-9])")
+        self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}])[{seps} ]{{1,3}}(?=[{_CJK}])")
+        # Single Latin letters joined by spaces ("i v o r y") or by one repeated symbol ("i.v.o.r.y",
+        # "r.h.i.n.oceros": the last run may be longer).
+        self._spaced_latin_re = re.compile(
+            r"(?<![a-z0-9])(?:(?:[a-z] ){2,}[a-z]|[a-z]([.*_\-·•|/+])(?:[a-z]\1)+[a-z]+)(?![a-z0-9])"
+        )
         rewrites = {self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()}
         self._rewrites = {k: v for k, v in rewrites.items() if k and k != v}
-        cjk = [k for k in self._rewrites if is_cjk_term(k)]
-        latin = [k for k in self._rewrites if not is_cjk_term(k)]
-        parts = []
-        if cjk:
-            parts.append(trie_regex(cjk))
-        if latin:
-            parts.append(r"(?<![a-z0-9])" + trie_regex(latin) + r"(?![a-z0-9])")
-        self._rewrite_re = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+        self._latin_rewrites = {k for k in self._rewrites if not is_cjk_term(k)}
+        automaton = ahocorasick.Automaton()
+        for key in self._rewrites:
+            automaton.add_word(key, key)
+        if self._rewrites:
+            automaton.make_automaton()
+        self._rewrite_automaton = automaton if self._rewrites else None
 
     def _fold(self, text: str) -> str:
         """Steps 2-4 only (used for lexicon keys, which carry no evasion)."""
-        text = unicodedata.normalize("NFKC", text).translate(self._table)
-        return self._tw.convert(self._hk.convert(text)).lower()
+        return self._tw.convert(self._hk.convert(self._pre(text))).lower()
 
     def _pre(self, text: str) -> str:
-        text = unicodedata.normalize("NFKC", text).translate(self._table)
-        for emoji, word in self._emoji.items():
-            text = text.replace(emoji, word)
-        return text
+        """Step 2 for one text."""
+        return self._pre_batch([text])[0]
+
+    def _pre_batch(self, texts: list[str]) -> list[str]:
+        """Step 2: special characters, then NFKC for texts not already in that form.
+
+        One-to-one replacements (full-width ASCII, white space, control characters) go through a numpy
+        lookup table over the whole batch; the rare rest (zero-width characters, emoji, NFKC) per text.
+        """
+        if not texts:
+            return []
+        joined = "\n".join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        astral = bool((codes >= _TABLE_SIZE).any())
+        mapped = codes.copy()
+        in_table = codes < _TABLE_SIZE
+        mapped[in_table] = self._table_np[codes[in_table]]
+        converted = mapped.tobytes().decode("utf-32-le", "surrogatepass")
+        out = []
+        start = 0
+        for text in texts:
+            piece = converted[start : start + len(text)]
+            start += len(text) + 1
+            if _DROP in piece:
+                piece = piece.replace(_DROP, "")
+            if astral and self._emoji_re.search(piece):
+                piece = self._emoji_re.sub(lambda m: self._emoji[m.group()], piece)
+            if not unicodedata.is_normalized("NFKC", piece):
+                piece = unicodedata.normalize("NFKC", piece)
+                if self._special_re.search(piece):
+                    piece = self._special_re.sub(lambda m: self._special[m.group()], piece)
+            out.append(piece)
+        return out
+
+    def _rewrite_matches(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, replacement) of each homophone / pinyin / look-alike, leftmost-longest."""
+        if self._rewrite_automaton is None:
+            return []
+        out = []
+        for end, key in self._rewrite_automaton.iter_long(text):
+            start = end - len(key) + 1
+            if key in self._latin_rewrites and (
+                (start > 0 and _is_word_char(text[start - 1])) or (end + 1 < len(text) and _is_word_char(text[end + 1]))
+            ):
+                continue
+            out.append((start, end + 1, self._rewrites[key]))
+        return out
 
     def _post(self, text: str) -> str:
+        return self._post_raw(text).strip(" ")
+
+    def _post_raw(self, text: str) -> str:
+        """Steps 5-7 on converted, lower-cased text (may hold several NUL-separated texts)."""
         text = self._cjk_sep_re.sub("", text)
         text = self._spaced_latin_re.sub(lambda m: re.sub(r"[^a-z]", "", m.group()), text)
-        if self._rewrite_re is not None:
-            text = self._rewrite_re.sub(lambda m: self._rewrites.get(m.group(), m.group()), text)
-        return _SPACES_RE.sub(" ", text).strip()
+        matches = self._rewrite_matches(text)
+        if matches:
+            pieces, last = [], 0
+            for start, end, new in matches:
+                pieces.append(text[last:start])
+                pieces.append(new)
+                last = end
+            pieces.append(text[last:])
+            text = "".join(pieces)
+        return _SPACES_RE.sub(" ", text)
+
+    def _convert(self, text: str) -> str:
+        """Step 3-4: Hong Kong then Taiwan variants to Simplified, lower case (ASCII skips OpenCC)."""
+        if text.isascii():
+            return text.lower()
+        return self._tw.convert(self._hk.convert(text)).lower()
 
     def normalize(self, text: Any) -> str:
         """The normalised form of one text (fast path)."""
         text = self._pre(clean_text(text))
         if not text:
             return ""
-        text = self._tw.convert(self._hk.convert(text)).lower()
-        return self._post(text)
+        return self._post(self._convert(text))
 
     def normalize_batch(self, texts: list[Any]) -> list[str]:
-        """Normalise many texts, converting scripts in one OpenCC call per variant table."""
-        pre = [self._pre(clean_text(t)).replace("\n", " ") for t in texts]
-        joined = "\n".join(pre)
-        converted = self._tw.convert(self._hk.convert(joined)).lower().split("\n")
-        if len(converted) != len(pre):  # defensive: conversion never adds or drops newlines
-            converted = [self._tw.convert(self._hk.convert(t)).lower() for t in pre]
-        return [self._post(t) if t else "" for t in converted]
+        """Normalise many texts with one OpenCC call and one pass of each regex over the batch."""
+        # _pre turns every control character (newline, NUL) into a space, so "\n" and then NUL can
+        # separate the texts: OpenCC keeps newlines, and no regex here matches or crosses a NUL.
+        pre = self._pre_batch([clean_text(t) for t in texts])
+        # Only texts with non-ASCII characters go through OpenCC; ASCII ones are just lower-cased.
+        wide = [i for i, t in enumerate(pre) if not t.isascii()]
+        converted = [t.lower() for t in pre]
+        if wide:
+            done = self._tw.convert(self._hk.convert("\n".join(pre[i] for i in wide))).lower().split("\n")
+            if len(done) != len(wide):  # defensive: conversion never adds or drops newlines
+                return [self.normalize(t) for t in texts]
+            for i, text in zip(wide, done):
+                converted[i] = text
+        out = self._post_raw("\x00".join(converted)).split("\x00")
+        return [t.strip(" ") for t in out]
 
     def normalize_with_offsets(self, text: Any) -> tuple[str, str, list[tuple[int, int]]]:
         """(original, normalised, span in the original for each normalised character) — slow path."""
         original = clean_text(text)
-        chars: list[str] = []
-        spans: list[tuple[int, int]] = []
-        for i, ch in enumerate(original):
-            out = unicodedata.normalize("NFKC", ch).translate(self._table)
-            out = self._emoji.get(out, out)
-            for oc in out:
-                chars.append(oc)
-                spans.append((i, i + 1))
-        pre = "".join(chars)
-        converted = self._tw.convert(self._hk.convert(pre))
+        pre = self._pre(original)
+        if len(pre) == len(original):  # the usual case: every character maps to one character
+            spans = [(i, i + 1) for i in range(len(original))]
+        else:
+            chars: list[str] = []
+            spans = []
+            for i, ch in enumerate(original):
+                for oc in self._pre(ch):
+                    chars.append(oc)
+                    spans.append((i, i + 1))
+            pre = "".join(chars)
+        converted = self._convert(pre)
         if len(converted) != len(pre):
-            converted = "".join(self._tw.convert(self._hk.convert(c)) or c for c in chars)
-            if len(converted) != len(pre):
-                converted = pre
-        lowered = [c.lower() if len(c.lower()) == 1 else c for c in converted]
-        text2 = "".join(lowered)
+            converted = "".join(self._convert(c) if len(self._convert(c)) == 1 else c for c in pre)
+        text2 = converted
 
-        def apply(regex: re.Pattern[str], repl: Any, text: str, spans: list[tuple[int, int]]):
+        def apply(matches: list[tuple[int, int, str]], text: str, spans: list[tuple[int, int]]):
             out_chars: list[str] = []
             out_spans: list[tuple[int, int]] = []
             last = 0
-            for m in regex.finditer(text):
-                out_chars.append(text[last : m.start()])
-                out_spans.extend(spans[last : m.start()])
-                new = repl(m)
-                if new:
-                    lo = spans[m.start()][0] if m.end() > m.start() else spans[max(m.start() - 1, 0)][1]
-                    hi = spans[m.end() - 1][1] if m.end() > m.start() else lo
+            for start, end, new in matches:
+                out_chars.append(text[last:start])
+                out_spans.extend(spans[last:start])
+                if new and end > start:
+                    span = (spans[start][0], spans[end - 1][1])
                     out_chars.append(new)
-                    out_spans.extend([(lo, hi)] * len(new))
-                last = m.end()
+                    out_spans.extend([span] * len(new))
+                last = end
             out_chars.append(text[last:])
             out_spans.extend(spans[last:])
             return "".join(out_chars), out_spans
 
-        text2, spans = apply(self._cjk_sep_re, lambda m: "", text2, spans)
+        def regex_matches(regex: re.Pattern[str], repl: Any, text: str) -> list[tuple[int, int, str]]:
+            return [(m.start(), m.end(), repl(m)) for m in regex.finditer(text)]
+
+        text2, spans = apply(regex_matches(self._cjk_sep_re, lambda m: "", text2), text2, spans)
         text2, spans = apply(
-            self._spaced_latin_re, lambda m: re.sub(r"[^a-z]", "", m.group()), text2, spans
+            regex_matches(self._spaced_latin_re, lambda m: re.sub(r"[^a-z]", "", m.group()), text2), text2, spans
         )
-        if self._rewrite_re is not None:
-            text2, spans = apply(
-                self._rewrite_re, lambda m: self._rewrites.get(m.group(), m.group()), text2, spans
-            )
-        # Collapse white space as the fast path does: a run keeps its first character's span.
-        final_chars: list[str] = []
-        final_spans: list[tuple[int, int]] = []
-        prev_space = True
-        for ch, span in zip(text2, spans):
-            if ch.isspace():
-                if prev_space:
-                    continue
-                final_chars.append(" ")
-                final_spans.append(span)
-                prev_space = True
-            else:
-                final_chars.append(ch)
-                final_spans.append(span)
-                prev_space = False
-        if final_chars and final_chars[-1] == " ":
-            final_chars.pop()
-            final_spans.pop()
-        return original, "".join(final_chars), final_spans
+        text2, spans = apply(self._rewrite_matches(text2), text2, spans)
+        text2, spans = apply(regex_matches(_SPACES_RE, lambda m: " ", text2), text2, spans)
+        if text2.startswith(" "):
+            text2, spans = text2[1:], spans[1:]
+        if text2.endswith(" "):
+            text2, spans = text2[:-1], spans[:-1]
+        return original, text2, spans
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()

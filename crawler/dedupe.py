@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -19,12 +20,34 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisRFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from crawler.urls import canonicalize_url
+from crawler import urls
 
-__all__ = ["CanonicalFingerprinter", "RedisCanonicalDupeFilter", "ResilientRedisScheduler", "canonical_fingerprint",
-           "redis_settings"]
+_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def canonicalize_url(url: str) -> str:
+    """``crawler.urls.canonicalize_url``, memoised: a site's links repeat on every page."""
+    return urls.canonicalize_url(url)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def site_key(url: str) -> str:
+    """``crawler.urls.site_key``, memoised."""
+    return urls.site_key(url)
+
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CanonicalFingerprinter",
+    "RedisCanonicalDupeFilter",
+    "ResilientRedisScheduler",
+    "canonical_fingerprint",
+    "canonicalize_url",
+    "redis_settings",
+    "site_key",
+]
 
 _cache: WeakKeyDictionary[Request, bytes] = WeakKeyDictionary()
 

@@ -6,17 +6,18 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, any_, cast, false, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.models import Listing, ListingSpecies, ListingVersion, Review, Seller, Snapshot
-from store.search import match_clause
+from store.search import count_matches, estimate_matches, match_clause, matching_ids
 
 __all__ = [
     "ListingFilter",
@@ -61,12 +62,24 @@ class ListingFilter:
     max_price: Decimal | None = None
     q: str | None = None
 
-    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
-        """The WHERE conditions for ``dialect`` (``sqlite`` or ``postgresql``)."""
+    def conditions(self, dialect: str, *, scan_in_order: bool = False) -> list[ColumnElement[bool]]:
+        """The WHERE conditions for ``dialect`` (``sqlite`` or ``postgresql``).
+
+        ``scan_in_order`` writes the species and text terms so SQLite cannot drive the query
+        from them (species as a per-row EXISTS, text with its key hidden as ``id + 0``): it
+        then walks the sort index and stops at the page size, which beats sorting a large
+        candidate set.
+        """
         where: list[ColumnElement[bool]] = []
         if self.flagged is not None:
             where.append(Listing.flagged.is_(self.flagged))
-        if self.species:
+        if self.species and scan_in_order:
+            where.append(
+                select(ListingSpecies.listing_id)
+                .where(ListingSpecies.listing_id == Listing.id, ListingSpecies.species == self.species)
+                .exists()
+            )
+        elif self.species:
             where.append(
                 Listing.id.in_(select(ListingSpecies.listing_id).where(ListingSpecies.species == self.species))
             )
@@ -97,13 +110,13 @@ class ListingFilter:
         if self.max_price is not None:
             where.append(Listing.price <= self.max_price)
         if self.q is not None and self.q.strip():
-            clause = match_clause(dialect, self.q)
+            clause = match_clause(dialect, self.q, in_order=scan_in_order)
             where.append(false() if clause is None else clause)
         return where
 
-    def apply(self, query: Select[Any], dialect: str = "sqlite") -> Select[Any]:
+    def apply(self, query: Select[Any], dialect: str = "sqlite", *, scan_in_order: bool = False) -> Select[Any]:
         """``query`` narrowed by these filters."""
-        conditions = self.conditions(dialect)
+        conditions = self.conditions(dialect, scan_in_order=scan_in_order)
         return query.where(*conditions) if conditions else query
 
     def as_params(self) -> dict[str, Any]:
@@ -175,7 +188,11 @@ def list_listings(
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     column, descending = SORTS[sort]
     key = _score_key() if column is None else column
-    query = filters.apply(select(Listing), session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    scan = column is not None and dialect == "sqlite" and _large_candidate_sets(session, filters)
+    query = _text_candidates_first(session, filters) if dialect == "postgresql" else None
+    if query is None:
+        query = filters.apply(select(Listing), dialect, scan_in_order=scan)
     if descending:
         query = query.order_by(key.desc(), Listing.id.desc())
     else:
@@ -189,6 +206,51 @@ def list_listings(
     rows = list(session.scalars(query.limit(limit + 1)))
     next_cursor = _encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
     return ListingPage(items=rows[:limit], next_cursor=next_cursor)
+
+
+#: Above this many candidates from the species or text index, SQLite walks the sort index instead.
+DRIVING_SET_LIMIT = 3000
+
+
+def _large_candidate_sets(session: Session, filters: ListingFilter) -> bool:
+    """True when every species/text term matches many listings (so none should drive the query)."""
+    sizes: list[int] = []
+    if filters.species:
+        sizes.append(
+            session.scalar(
+                select(func.count()).select_from(
+                    select(ListingSpecies.listing_id)
+                    .where(ListingSpecies.species == filters.species)
+                    .limit(DRIVING_SET_LIMIT + 1)
+                    .subquery()
+                )
+            )
+            or 0
+        )
+    if filters.q is not None and filters.q.strip():
+        sizes.append(count_matches(session, filters.q, limit=DRIVING_SET_LIMIT + 1))
+    return bool(sizes) and min(sizes) > DRIVING_SET_LIMIT
+
+
+#: PostgreSQL: a text match with at most this many listings is fetched first, then sorted.
+PG_TEXT_CANDIDATES = 10_000
+
+
+def _text_candidates_first(session: Session, filters: ListingFilter) -> Select[Any] | None:
+    """For a selective text query on PostgreSQL: the matching ids first (GIN), then sort those.
+
+    The planner otherwise likes to walk the ``last_seen`` index probing the text index row by
+    row, which is slow for a term in well under 1 % of listings.  None: use the plain plan.
+    """
+    if filters.q is None or not filters.q.strip():
+        return None
+    if estimate_matches(session, filters.q) > 2 * PG_TEXT_CANDIDATES:
+        return None  # a common word: walking the sort index finds a page quickly
+    ids = matching_ids(session, filters.q, limit=PG_TEXT_CANDIDATES + 1)
+    if len(ids) > PG_TEXT_CANDIDATES:
+        return None
+    rest = replace(filters, q=None).conditions("postgresql")
+    return select(Listing).where(Listing.id == any_(cast(ids, ARRAY(BigInteger))), *rest)
 
 
 def get_listing(session: Session, listing_id: int) -> Listing:

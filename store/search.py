@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, bindparam, column, select, text
+from sqlalchemy import ColumnElement, Connection, Integer, bindparam, column, func, select, text
 from sqlalchemy.orm import Session
 
 from store.models import Listing
@@ -33,6 +33,9 @@ __all__ = [
     "rebuild_index",
     "match_clause",
     "query_tokens",
+    "count_matches",
+    "estimate_matches",
+    "matching_ids",
 ]
 
 Tokenizer = Callable[[str], list[str]]
@@ -61,13 +64,22 @@ class _JiebaTokenizer:
                 self._jieba = jieba
 
     def __call__(self, value: str) -> list[str]:
+        """Index tokens: search-mode segmentation also yields the words inside long words."""
+        return self._tokens(value, search_mode=True)
+
+    def query(self, value: str) -> list[str]:
+        """Query tokens: precise segmentation (its words are among a document's index tokens)."""
+        return self._tokens(value, search_mode=False)
+
+    def _tokens(self, value: str, *, search_mode: bool) -> list[str]:
         if not value:
             return []
         if self._jieba is None:
             self._load()
         simplified = self._converter.convert(value.lower())
+        pieces = self._jieba.cut_for_search(simplified) if search_mode else self._jieba.cut(simplified)
         tokens: list[str] = []
-        for piece in self._jieba.cut_for_search(simplified):
+        for piece in pieces:
             tokens.extend(_WORD.findall(piece))
         return tokens
 
@@ -94,7 +106,8 @@ def _document(title: str, description: str) -> str:
 
 def query_tokens(q: str) -> list[str]:
     """The distinct tokens of a free-text query, capped so a huge query stays cheap."""
-    return list(dict.fromkeys(_tokenizer(q)))[:_MAX_QUERY_TOKENS]
+    tokenize = getattr(_tokenizer, "query", _tokenizer)
+    return list(dict.fromkeys(tokenize(q)))[:_MAX_QUERY_TOKENS]
 
 
 def index_rows(connection: Connection, rows: Iterable[tuple[int, str]]) -> int:
@@ -159,21 +172,55 @@ def _tsquery(tokens: Sequence[str]) -> str:
     return " & ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens)
 
 
-def match_clause(dialect: str, q: str) -> ColumnElement[bool] | None:
+def _matches(dialect: str, tokens: Sequence[str]) -> Any:
+    if dialect == "sqlite":
+        return text("SELECT rowid AS id FROM listings_fts WHERE listings_fts MATCH :fts_query").bindparams(
+            fts_query=_fts5_query(tokens)
+        )
+    return text("SELECT listing_id AS id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)").bindparams(
+        fts_query=_tsquery(tokens)
+    )
+
+
+def matching_ids(session: Session, q: str, *, limit: int) -> list[int]:
+    """Ids of up to ``limit`` listings matching ``q`` (unordered)."""
+    tokens = query_tokens(q)
+    if not tokens:
+        return []
+    matches = _matches(session.get_bind().dialect.name, tokens).columns(column("id", Integer)).subquery()
+    return list(session.scalars(select(matches.c.id).limit(limit)))
+
+
+def estimate_matches(session: Session, q: str) -> int:
+    """PostgreSQL's own estimate of how many listings match ``q`` (from its tsvector statistics)."""
+    tokens = query_tokens(q)
+    if not tokens:
+        return 0
+    plan = session.execute(
+        text("EXPLAIN (FORMAT JSON) SELECT listing_id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)"),
+        {"fts_query": _tsquery(tokens)},
+    ).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])  # type: ignore[index]
+
+
+def count_matches(session: Session, q: str, *, limit: int) -> int:
+    """How many listings match ``q``, counting no further than ``limit`` (a cheap estimate)."""
+    tokens = query_tokens(q)
+    if not tokens:
+        return 0
+    matches = _matches(session.get_bind().dialect.name, tokens).columns(column("id", Integer)).subquery()
+    return session.scalar(select(func.count()).select_from(select(matches.c.id).limit(limit).subquery())) or 0
+
+
+def match_clause(dialect: str, q: str, *, in_order: bool = False) -> ColumnElement[bool] | None:
     """A WHERE clause on ``Listing.id`` for listings containing every token of ``q``.
 
-    Returns None when ``q`` has no searchable token (punctuation only): the caller then
-    matches nothing rather than everything.
+    ``in_order`` writes the key as ``id + 0`` so SQLite cannot drive the query from the match
+    (it then walks the sort index, probing the materialised match set).  Returns None when
+    ``q`` has no searchable token (punctuation only): the caller then matches nothing.
     """
     tokens = query_tokens(q)
     if not tokens:
         return None
-    if dialect == "sqlite":
-        matches = text("SELECT rowid AS id FROM listings_fts WHERE listings_fts MATCH :fts_query").bindparams(
-            fts_query=_fts5_query(tokens)
-        )
-    else:
-        matches = text(
-            "SELECT listing_id AS id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)"
-        ).bindparams(fts_query=_tsquery(tokens))
-    return Listing.id.in_(matches.columns(column("id", Integer)))
+    key = (Listing.id + 0) if in_order else Listing.id
+    return key.in_(_matches(dialect, tokens).columns(column("id", Integer)))

@@ -1,74 +1,46 @@
 """Shared fixtures: real databases (a SQLite file and the PostgreSQL server), no mocks.
 
-``database_url`` is parametrised over both backends; PostgreSQL gets one fresh database per
-test session (so parallel runs never collide) and its tables are emptied between tests.
+``engine`` (and ``database_url``, ``sessions``, ``session`` built on it) is parametrised over
+both backends: SQLite gets a copy of a migrated template file per test, PostgreSQL one fresh
+database per test session (parallel runs never collide) emptied between tests.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.db import make_engine, make_session_factory, migrate
-from store.models import Base
-
-PG_ADMIN_URL = os.environ.get("WILDWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from store.db import make_session_factory
+from tests.databases import BACKENDS, Databases, engine_for
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, migrated to head."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"ww_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # the suite must say loudly that PostgreSQL is missing
-        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not usable: {exc}")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db-templates"))
+    yield dbs
+    dbs.close()
 
 
-def _truncate_all(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def pg_url(databases: Databases) -> str:
+    """This test session's migrated PostgreSQL database."""
+    return databases.postgres_url()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'wildwatch.db'}"
-        engine = make_engine(url)
-        migrate(engine)
-        engine.dispose()
-        yield url
-        return
-    url = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    _truncate_all(engine)
-    engine.dispose()
-    yield url
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, databases: Databases, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty store on each backend."""
+    with engine_for(databases, request.param, tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+def database_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture

@@ -1,29 +1,32 @@
-"""A test double of the classifier's Model interface (keyword rule), for tests of the glue code."""
+"""A test double of the classifier model (same interface as ``classifier.load_model``'s result)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class FakeScore:
+class FakeResult:
     score: float
     flagged: bool
-    species: tuple[str, ...]
-    reasons: tuple[str, ...]
+    species: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
 class FakeModel:
+    """Flags text that mentions ivory (象牙) or pangolin (穿山甲); everything else scores low."""
+
     version = "fake-1"
     threshold = 0.5
+    _WORDS = {"象牙": "elephant", "ivory": "elephant", "穿山甲": "pangolin", "pangolin": "pangolin"}
 
-    def score_batch(self, titles: Sequence[str], descriptions: Sequence[str]) -> list[FakeScore]:
+    def score_batch(self, titles: list[str], descriptions: list[str]) -> list[FakeResult]:
         out = []
         for title, description in zip(titles, descriptions, strict=True):
-            text = f"{title} {description}"
-            hit = "象牙" in text or "ivory" in text.lower()
-            out.append(
-                FakeScore(0.9 if hit else 0.1, hit, ("elephant ivory",) if hit else (), ("象牙",) if hit else ())
-            )
+            text = f"{title} {description}".lower()
+            hits = {word: species for word, species in self._WORDS.items() if word in text}
+            if hits:
+                out.append(FakeResult(0.9, True, sorted(set(hits.values())), [f"term: {w}" for w in hits]))
+            else:
+                out.append(FakeResult(0.05, False))
         return out

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["export"], responses=ERROR_RESPONSES)
 
 _CSV_FLUSH_ROWS = 1000
-_PARQUET_ROW_GROUP = 50_000
+_PARQUET_ROW_GROUP = 20_000
 
 
 def _rows(factory: sessionmaker[Session], filters: ListingFilter, max_rows: int | None) -> Iterator[dict[str, Any]]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from pydantic_core import to_json
 
 from api.deps import CurrentKey, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
@@ -29,37 +30,42 @@ router = APIRouter(prefix="/v1", tags=["listings"], responses=ERROR_RESPONSES)
 ListingId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _links(listing: Listing, request: Request) -> dict[str, str]:
-    links = {"self": str(request.url_for("get_listing_detail", listing_id=listing.id)), "source": listing.url}
+def _links(listing: Listing, base: str) -> dict[str, str]:
+    links = {"self": f"{base}v1/listings/{listing.id}", "source": listing.url}
     if listing.seller_id is not None:
-        links["seller"] = str(request.url_for("get_seller_detail", seller_id=listing.seller_id))
+        links["seller"] = f"{base}v1/sellers/{listing.seller_id}"
     if listing.snapshot_id is not None:
-        links["snapshot"] = str(request.url_for("get_listing_snapshot", listing_id=listing.id))
+        links["snapshot"] = f"{base}v1/listings/{listing.id}/snapshot"
     return links
+
+
+def listing_dict(listing: Listing, base: str) -> dict[str, Any]:
+    """A listing in the ListingOut shape as a plain dict (the list endpoint skips re-validation)."""
+    return {
+        "id": listing.id,
+        "url": listing.url,
+        "marketplace": listing.marketplace,
+        "title": listing.title,
+        "description": listing.description,
+        "price": None if listing.price is None else float(listing.price),
+        "currency": listing.currency,
+        "lang": listing.lang,
+        "seller_id": listing.seller_id,
+        "first_seen": listing.first_seen,
+        "last_seen": listing.last_seen,
+        "score": listing.score,
+        "flagged": listing.flagged,
+        "species": [s for s in (listing.species or "").split(";") if s],
+        "reasons": [str(reason) for reason in listing.reasons or []],
+        "model_version": listing.model_version,
+        "review_status": listing.review_status,
+        "links": _links(listing, base),
+    }
 
 
 def listing_out(listing: Listing, request: Request) -> ListingOut:
     """The API shape of a listing, with links to itself, its seller, snapshot and source page."""
-    return ListingOut(
-        id=listing.id,
-        url=listing.url,
-        marketplace=listing.marketplace,
-        title=listing.title,
-        description=listing.description,
-        price=None if listing.price is None else float(listing.price),
-        currency=listing.currency,
-        lang=listing.lang,
-        seller_id=listing.seller_id,
-        first_seen=listing.first_seen,
-        last_seen=listing.last_seen,
-        score=listing.score,
-        flagged=listing.flagged,
-        species=[s for s in (listing.species or "").split(";") if s],
-        reasons=[str(reason) for reason in listing.reasons or []],
-        model_version=listing.model_version,
-        review_status=listing.review_status,
-        links=_links(listing, request),
-    )
+    return ListingOut(**listing_dict(listing, str(request.base_url)))
 
 
 def seller_brief(seller: Seller, request: Request) -> SellerBriefOut:
@@ -69,7 +75,7 @@ def seller_brief(seller: Seller, request: Request) -> SellerBriefOut:
         marketplace=seller.marketplace,
         name=seller.name,
         url=None if seller.url.startswith("name:") else seller.url,
-        link=str(request.url_for("get_seller_detail", seller_id=seller.id)),
+        link=f"{request.base_url}v1/sellers/{seller.id}",
     )
 
 
@@ -91,7 +97,9 @@ def get_listings(
         page = list_listings(session, filters, limit=limit, cursor=cursor, sort=sort)
     except InvalidCursor as exc:
         raise ApiError(422, "invalid_cursor", str(exc)) from exc
-    return ListingPageOut(items=[listing_out(item, request) for item in page.items], next_cursor=page.next_cursor)
+    base = str(request.base_url)
+    body = {"items": [listing_dict(item, base) for item in page.items], "next_cursor": page.next_cursor}
+    return Response(to_json(body), media_type="application/json")  # type: ignore[return-value]
 
 
 @router.get(
@@ -120,7 +128,7 @@ def get_listing_detail_route(
             sha256=snapshot.sha256,
             size=snapshot.size,
             encoding=snapshot.encoding,
-            link=str(request.url_for("get_listing_snapshot", listing_id=listing.id)),
+            link=f"{request.base_url}v1/listings/{listing.id}/snapshot",
         ),
         versions=[
             VersionOut(

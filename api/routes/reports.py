@@ -14,10 +14,10 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from api.deps import CurrentKey, SessionDep, SettingsDep
-from api.errors import NOT_FOUND, ApiError
+from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from store.models import NightlyRun
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses=NOT_FOUND)
+router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES | NOT_FOUND)
 
 FILES = {
     "index.html": "text/html; charset=utf-8",

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["sellers"], responses=ERROR_RESPONSES)
 def seller_out(stats: SellerStats, request: Request) -> SellerOut:
     """The API shape of a seller with its activity counts."""
     seller = stats.seller
-    listings_link = str(request.url_for("get_listings").include_query_params(seller_id=seller.id))
+    base = request.base_url
     return SellerOut(
         id=seller.id,
         marketplace=seller.marketplace,
@@ -32,7 +32,7 @@ def seller_out(stats: SellerStats, request: Request) -> SellerOut:
         first_activity=stats.first_activity,
         last_activity=stats.last_activity,
         species=stats.species,
-        links={"self": str(request.url_for("get_seller_detail", seller_id=seller.id)), "listings": listings_link},
+        links={"self": f"{base}v1/sellers/{seller.id}", "listings": f"{base}v1/listings?seller_id={seller.id}"},
     )
 
 

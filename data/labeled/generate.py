@@ -236,6 +236,112 @@ EN_EASY_NEG = ["Used iPhone 12 64GB", "Nike running shoes size 9", "IKEA desk, w
 EN_NEG_DESC = ["Good condition.", "Free shipping.", "DM for price.", "Collection only.", "Genuine, from my collection.",
                "Serious buyers only.", "Ship worldwide.", "Can meet in person.", "Authentic.", "Like new."]
 
+# Listings that talk about animals without selling them (books, toys, trips, conservation, idioms):
+# the model must learn that a species word alone is not trade. One group per context template.
+ANIMALS_ZH = ["大象", "犀牛", "老虎", "豹子", "穿山甲", "海龟", "鹦鹉", "猴子", "熊", "鲨鱼", "乌龟", "长臂猿", "金丝猴",
+              "雪豹", "犀鸟", "羚羊", "熊猫", "狮子", "长颈鹿"]
+ANIMALS_EN = ["elephant", "rhino", "tiger", "leopard", "pangolin", "sea turtle", "parrot", "monkey", "bear", "shark",
+              "tortoise", "gibbon", "hornbill", "snow leopard", "giraffe", "lion", "panda", "macaw", "loris"]
+ZH_ANIMAL_TALK = [
+    ("《{a}的故事》儿童绘本", "九成新，无涂画，适合{n}岁"),
+    ("动物园门票 两张", "可以看{a}和{b}，周末有效，原价转让"),
+    ("{a}保护纪录片 DVD", "讲述{a}的生存现状和反盗猎，正版"),
+    ("{a}图案 T恤", "纯棉，印花，{n}码可选"),
+    ("{a}毛绒玩具", "PP棉填充，{n}0厘米，送孩子"),
+    ("{a}拼图 1000片", "风景拼图，画面是草原上的{a}"),
+    ("野生动物园 亲子游 攻略", "带孩子看了{a}和{b}，分享路线，不卖东西"),
+    ("{a}主题 生日派对 装饰", "气球、横幅、蛋糕插牌一套"),
+    ("{a}油画 装饰画", "客厅挂画，{n}0x60cm，手绘"),
+    ("关于{a}的科普讲座", "公益活动，讲{a}为什么濒危，免费报名"),
+    ("{a}造型 陶瓷 摆件", "手绘陶瓷，不是动物制品"),
+    ("{a}贴纸 一套", "防水贴纸，{n}0张"),
+]
+EN_ANIMAL_TALK = [
+    ("Children's book about a {a}", "Paperback, ages {n}+, good condition."),
+    ("Zoo tickets x2", "See the {a}s and {b}s. Valid weekends."),
+    ("{A} documentary DVD", "Nature documentary on {a} conservation and anti-poaching."),
+    ("{A} print t-shirt", "Cotton, size M, {a} graphic."),
+    ("{A} plush toy", "Soft toy, {n}0 cm, new with tags."),
+    ("{A} jigsaw puzzle 1000 pieces", "Photo of a {a} in the wild. Complete."),
+    ("Safari trip report", "We saw a {a} and two {b}s. Happy to share tips, nothing for sale."),
+    ("{A} themed party decorations", "Balloons, banner and cake topper."),
+    ("{A} canvas wall art", "Framed print, {n}0x60 cm."),
+    ("Talk: why the {a} is endangered", "Free conservation lecture at the library."),
+    ("Ceramic {a} figurine", "Hand painted ceramic, not an animal product."),
+    ("{A} sticker pack", "Waterproof vinyl stickers, {n}0 pieces."),
+]
+
+
+# Text that mentions animals or their products with no offer at all: facts, questions, news about
+# seizures, stories, appeals. Marketplaces carry such posts too ("wanted", Q&A, reposted news), and
+# the model must not read a species word as a sale. One group per template.
+PRODUCTS_ZH = ["象牙", "犀牛角", "穿山甲鳞片", "虎骨", "玳瑁制品", "熊胆", "鹤顶红", "羚羊角", "鱼翅", "石首鱼鱼胶"]
+PRODUCTS_EN = ["ivory", "rhino horn", "pangolin scales", "tiger bone", "tortoiseshell", "bear bile", "hornbill casque",
+               "saiga horn", "shark fin", "totoaba maw"]
+ZH_FACTS = [
+    ("{a}是国家一级保护动物", "野外数量不足{n}千只，栖息地正在缩小。"),
+    ("新闻：海关查获走私{p}", "共计{n}十公斤，涉案人员已被刑事拘留，案件正在审理。"),
+    ("为什么{a}会濒危？", "看了一篇文章，想问问大家{a}现在还有多少只。"),
+    ("今天在纪录片里看到{a}", "太可爱了，希望它们能好好活下去。"),
+    ("小时候听爷爷讲山里有{a}", "那时候村里人都怕它，现在早就见不到了。"),
+    ("{a}的寿命一般有多长？", "求懂的朋友科普一下，谢谢。"),
+    ("{p}贸易在中国已经全面禁止", "购买、出售、运输都违法，发现线索请举报。"),
+    ("专家呼吁不要购买{p}制品", "每一件{p}背后都是一只死去的动物。"),
+    ("{a}吃什么？", "孩子问我，我也答不上来，有没有人知道。"),
+    ("研究：{a}数量十年下降{n}0%", "主要原因是盗猎和栖息地破坏。"),
+    ("去云南旅游见到了{a}", "在保护区远远地看了一眼，导游说不能靠近。"),
+    ("警方破获一起非法收购{p}案", "缴获{p}{n}件，提醒市民不要参与非法交易。"),
+]
+EN_FACTS = [
+    ("The {a} is listed on CITES Appendix I", "Wild numbers have fallen to a few thousand."),
+    ("News: customs seize {n}0 kg of {p}", "Two men were arrested at the port, police said."),
+    ("Why is the {a} endangered?", "Read an article today and wondered how many are left."),
+    ("Saw a {a} in a documentary tonight", "Beautiful animal, I hope they make it."),
+    ("My grandfather's stories about the {a}", "He said they were common in the hills when he was young."),
+    ("How long does a {a} live?", "Anyone know? Asking for a school project."),
+    ("Buying {p} is illegal in most countries", "Please report sellers to the platform and the police."),
+    ("Conservationists urge tourists not to buy {p}", "Every piece comes from a dead animal."),
+    ("What does a {a} eat?", "My kid asked and I had no idea."),
+    ("Study: {a} numbers down {n}0% in a decade", "Poaching and habitat loss are the main causes."),
+    ("Spotted a {a} on our trip", "Only from a distance, the ranger kept us back."),
+    ("Police bust {p} smuggling ring", "{n} suspects charged; the goods were destroyed."),
+]
+
+
+def _fact_rows(rng: random.Random, templates: list[tuple[str, str]], animals: list[str], products: list[str],
+               prefix: str, variants: int) -> list[dict]:
+    rows = []
+    for k, (title, desc) in enumerate(templates):
+        for v in range(variants):
+            fill = {"a": rng.choice(animals), "p": rng.choice(products), "n": rng.randint(2, 9)}
+            fill["A"] = fill["a"].capitalize()
+            rows.append({"group": f"{prefix}-fact-{k}", "title": title.format(**fill), "description": desc.format(**fill),
+                         "label": 0, "hard_negative": 1, "species": "", "variant": v})
+    return rows
+
+
+def _animal_talk_rows(rng: random.Random) -> list[dict]:
+    rows = []
+    for k, (title, desc) in enumerate(ZH_ANIMAL_TALK):
+        for v in range(5):
+            a, b = rng.sample(ANIMALS_ZH, 2)
+            fill = {"a": a, "b": b, "n": rng.randint(2, 9)}
+            rows.append({"group": f"zh-talk-{k}", "title": title.format(**fill), "description": desc.format(**fill),
+                         "label": 0, "hard_negative": 1, "species": "", "variant": v})
+    return rows
+
+
+def _en_animal_talk_rows(rng: random.Random) -> list[dict]:
+    rows = []
+    for k, (title, desc) in enumerate(EN_ANIMAL_TALK):
+        for v in range(4):
+            a, b = rng.sample(ANIMALS_EN, 2)
+            fill = {"a": a, "A": a.capitalize(), "b": b, "n": rng.randint(2, 9)}
+            rows.append({"group": f"en-talk-{k}", "title": title.format(**fill), "description": desc.format(**fill),
+                         "label": 0, "hard_negative": 1, "species": "", "variant": v})
+    return rows
+
+
 # Evasion tricks applied to the disguised term of some positive variants.
 EMOJI = {"象": "🐘", "牙": "🦷", "犀牛": "🦏", "虎": "🐯", "豹": "🐆", "鹦鹉": "🦜", "龟": "🐢", "熊": "🐻"}
 HOMOPHONE = {"象牙": ["像牙", "象芽", "xiangya"], "犀牛角": ["西牛角", "希牛角"], "犀角": ["西角", "xijiao"],
@@ -342,7 +448,8 @@ def generate() -> list[dict]:
     rng = random.Random(SEED)
     s2hk = opencc.OpenCC("s2hk")
     s2tw = opencc.OpenCC("s2tw")
-    zh = _zh_pos_rows(rng) + _zh_neg_rows(rng)
+    zh = _zh_pos_rows(rng) + _zh_neg_rows(rng) + _animal_talk_rows(rng)
+    zh += _fact_rows(rng, ZH_FACTS, ANIMALS_ZH, PRODUCTS_ZH, "zh", 5)
     rows = []
     for row in zh:
         # Variants 0-2 stay Simplified; 3 becomes Hong Kong Traditional, 4 Taiwan Traditional.
@@ -354,7 +461,8 @@ def generate() -> list[dict]:
         else:
             row = dict(row, lang="zh-Hans")
         rows.append(row)
-    rows += [dict(r, lang="en") for r in _en_rows(rng)]
+    en = _en_rows(rng) + _en_animal_talk_rows(rng) + _fact_rows(rng, EN_FACTS, ANIMALS_EN, PRODUCTS_EN, "en", 4)
+    rows += [dict(r, lang="en") for r in en]
     for i, row in enumerate(rows):
         row["id"] = f"gen-{i:05d}"
         row["source"] = "generated"
@@ -370,7 +478,7 @@ def read_handwritten() -> list[dict]:
         rows = list(csv.DictReader(fh))
     for i, row in enumerate(rows):
         row["id"] = f"hw-{i:04d}"
-        row.setdefault("group", f"hw-{i:04d}")
+        row["group"] = row.get("group") or f"hw-{i:04d}"
         row["source"] = "handwritten"
     return rows
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from tests.alerts.receiver import Receiver
 from tests.alerts.test_delivery import free_port
 from tests.review.factories import add_listing
 from wildwatch.cli import app
+from tests.fakes import FakeModel
 from wildwatch.runtime import Store
 
 SECRET = "cli-secret"
@@ -74,25 +74,6 @@ def test_send_exits_zero_with_an_unreachable_receiver_and_retry_delivers_after_t
     finally:
         receiver.stop()
     assert len(receiver.processed) == 1 and len(receiver.accepted) == 1
-
-
-@dataclass
-class Verdict:
-    score: float
-    flagged: bool
-    species: list[str]
-    reasons: list[str]
-
-
-class FakeModel:
-    """A test double of the classifier: flags titles containing 穿山甲."""
-
-    version = "fake-1"
-    threshold = 0.5
-
-    def score_batch(self, titles: list[str], descriptions: list[str]) -> list[Verdict]:
-        return [Verdict(0.9, True, ["pangolin"], ["穿山甲"]) if "穿山甲" in t else Verdict(0.1, False, [], [])
-                for t in titles]
 
 
 def test_score_enqueues_alerts_for_newly_flagged_listings(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -160,5 +160,6 @@ def test_digest_sends_one_message_with_the_top_listings(store: Store) -> None:
 def test_the_nightly_run_uses_this_module() -> None:
     import wildwatch.alerts
     from wildwatch.nightly import default_alerts
+    from wildwatch.settings import Settings
 
-    assert default_alerts() is wildwatch.alerts
+    assert default_alerts(Settings()).module is wildwatch.alerts  # type: ignore[attr-defined]

@@ -8,28 +8,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_session_factory, session_scope
-from tests.api.fakes import FakeModel
-from tests.store.databases import BACKENDS, Databases, engine_for
+from tests.fakes import FakeModel
+from tests.databases import BACKENDS, Databases, engine_for
 from tests.store.seed import Seeded, seed_store
 from wildwatch.settings import Settings
-
-
-@pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    dbs = Databases(tmp_path_factory.mktemp("api-template"))
-    yield dbs
-    dbs.close()
-
-
-@pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, databases: Databases, tmp_path: Path) -> Iterator[Engine]:
-    with engine_for(databases, request.param, tmp_path) as engine:
-        yield engine
 
 
 @dataclass
@@ -53,15 +39,26 @@ def make_settings(tmp_path: Path, url: str, **api: object) -> Settings:
     return settings
 
 
-@pytest.fixture
-def api(engine: Engine, tmp_path: Path) -> Iterator[Api]:
-    settings = make_settings(tmp_path, engine.url.render_as_string(hide_password=False), rate_limit_per_minute=0)
-    factory = make_session_factory(engine)
-    keys = {}
-    with session_scope(factory) as session:
-        seeded = seed_store(session, settings.crawler.snapshot_dir)
-        for role in ("analyst", "moderator", "admin"):
-            keys[role] = create_api_key(session, role=role, name=f"test {role}")[1]
-    app = create_app(settings, engine=engine, model=FakeModel())
-    with TestClient(app) as client:
-        yield Api(client=client, keys=keys, seeded=seeded)
+@pytest.fixture(scope="session")
+def seeded_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Databases of their own: the tests using ``engine`` empty theirs between tests."""
+    dbs = Databases(tmp_path_factory.mktemp("api-seeded-template"))
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def api(request: pytest.FixtureRequest, seeded_databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One seeded store and app per backend, shared by the tests (they only add keys and audit rows)."""
+    tmp_path = tmp_path_factory.mktemp(f"api-{request.param}")
+    with engine_for(seeded_databases, request.param, tmp_path) as engine:
+        settings = make_settings(tmp_path, engine.url.render_as_string(hide_password=False), rate_limit_per_minute=0)
+        factory = make_session_factory(engine)
+        keys = {}
+        with session_scope(factory) as session:
+            seeded = seed_store(session, settings.crawler.snapshot_dir)
+            for role in ("analyst", "moderator", "admin"):
+                keys[role] = create_api_key(session, role=role, name=f"test {role}")[1]
+        app = create_app(settings, engine=engine, model=FakeModel())
+        with TestClient(app) as client:
+            yield Api(client=client, keys=keys, seeded=seeded)

@@ -15,7 +15,7 @@ from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_session_factory, session_scope
 from tests.api.conftest import Api, make_settings
-from tests.api.fakes import FakeModel
+from tests.fakes import FakeModel
 
 
 def test_export_csv(api: Api) -> None:

@@ -9,19 +9,21 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_session_factory, session_scope
 from tests.api.conftest import make_settings
-from tests.api.fakes import FakeModel
-from tests.store.databases import Databases, engine_for
+from tests.fakes import FakeModel
+from tests.databases import BACKENDS, Databases, engine_for
 from tests.store.seed import seed_store
 
-@pytest.fixture(scope="module")
-def schemathesis_engine(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with engine_for(databases, "sqlite", tmp_path_factory.mktemp("schemathesis")) as engine:
+@pytest.fixture(scope="module", params=BACKENDS)
+def schemathesis_engine(
+    request: pytest.FixtureRequest, databases: Databases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    with engine_for(databases, request.param, tmp_path_factory.mktemp("schemathesis")) as engine:
         yield engine
 
 
@@ -31,7 +33,7 @@ def api_schema(request: pytest.FixtureRequest, schemathesis_engine: Engine, tmp_
     url = schemathesis_engine.url.render_as_string(hide_password=False)
     settings_ = make_settings(tmp_path, url, rate_limit_per_minute=0)
     with session_scope(make_session_factory(schemathesis_engine)) as session:
-        if not session.execute(__import__("sqlalchemy").text("SELECT 1 FROM listings LIMIT 1")).first():
+        if not session.execute(text("SELECT 1 FROM listings LIMIT 1")).first():
             seed_store(session, settings_.crawler.snapshot_dir)
         key = create_api_key(session, role=request.param, name=f"schemathesis {request.param}")[1]
     app = create_app(settings_, engine=schemathesis_engine, model=FakeModel())
@@ -49,7 +51,7 @@ def test_no_server_errors(api_schema) -> None:  # type: ignore[no-untyped-def]
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case: schemathesis.Case) -> None:
             calls.append(case.operation.label)
             case.call_and_validate(excluded_checks=[ignored_auth, negative_data_rejection, positive_data_acceptance])

@@ -48,7 +48,7 @@ def test_train_then_evaluate(app: typer.Typer, tmp_path: Path) -> None:
     assert "test split" in result.output
     version = (models / "LATEST").read_text().strip()
     card = classifier.load_model(models / version).card
-    assert card["training"]["extra"] == [str(extra)]
+    assert card["training"]["extra"] == [str(extra)]  # outside the repository: kept as given
     assert "test" in card["metrics"]
 
     png = tmp_path / "pr.png"

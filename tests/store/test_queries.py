@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from store import queries
 from store.errors import NotFound
 from store.queries import InvalidCursor, ListingFilter, get_listing_detail, iter_export_rows, list_listings
 from tests.store.seed import T0, seed_store
@@ -42,7 +43,13 @@ def _suffixes(session: Session, filters: ListingFilter, **kwargs: object) -> lis
         (ListingFilter(species="no such species"), []),
     ],
 )
-def test_filters(session: Session, filters: ListingFilter, expected: list[str]) -> None:
+@pytest.mark.parametrize("driving_set_limit", [3000, 0], ids=["candidates-first", "scan-in-order"])
+def test_filters(
+    session: Session, filters: ListingFilter, expected: list[str], driving_set_limit: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(queries, "DRIVING_SET_LIMIT", driving_set_limit)
+    monkeypatch.setattr(queries, "PG_TEXT_CANDIDATES", driving_set_limit)
     seed_store(session)
     assert _suffixes(session, filters) == expected
 

@@ -11,10 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import classifier
 from wildwatch.commands.options import DbOption
 from wildwatch.errors import InputError, ModelError
-from wildwatch.learning import promotion_check, review_summary, reviews_frame
 from wildwatch.runtime import open_store
 from wildwatch.settings import get_settings
 
@@ -73,10 +71,20 @@ def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
     row("all", metrics["overall"])
     for lang, m in metrics.get("by_language", {}).items():
         row(lang, m)
+    for source, m in metrics.get("by_source", {}).items():
+        row(f"source: {source}", m)
     hard = metrics.get("hard_negatives")
     if hard:
         table.add_row("hard negatives", str(hard["n"]), "0", "", "", "", f"{hard['false_positive_rate']:.3f}")
     return table
+
+
+def _display_path(path: Path, root: Path) -> str:
+    """A path relative to the repository when inside it, so model cards do not leak local directories."""
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _public(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -103,6 +111,9 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Train a classifier on the seed data (+ extra rows), evaluate it on the held-out test split, save it."""
+        import classifier  # heavy (sklearn, skops): only when these commands run
+        from wildwatch.learning import promotion_check, review_summary, reviews_frame
+
         settings = get_settings()
         console = Console()
         data = data or settings.data_dir / "labeled" / "seed.csv"
@@ -136,13 +147,13 @@ def register(app: typer.Typer) -> None:
             for s, g in zip(prepared["split"], prepared.get("group", pd.Series([""] * len(prepared))))
         ]
         results = {}
-        for split in ("validation", "test"):
+        for split in ("test",):
             part = prepared[prepared["split"] == split]
             if len(part) and part["label"].nunique() == 2:
                 results[split] = _public(classifier.evaluate(model, part))
         model.card["metrics"] = results
-        model.card["training"]["data"] = str(data)
-        model.card["training"]["extra"] = [str(p) for p in extra or []]
+        model.card["training"]["data"] = _display_path(data, settings.data_dir.parent)
+        model.card["training"]["extra"] = [_display_path(p, settings.data_dir.parent) for p in extra or []]
         if with_reviews:
             model.card["training"]["reviews"] = review_summary(reviewed)
             model.card["promotion"] = promotion_check(model, models_dir, prepared[prepared["split"] == "test"])
@@ -158,8 +169,15 @@ def register(app: typer.Typer) -> None:
             classifier.promote(models_dir, model.version)
         elif previous is not None:
             classifier.promote(models_dir, previous)
+        cv = model.card.get("cross_validation", {})
+        if cv:
+            console.print(
+                f"out-of-fold on {cv['overall']['n']} development rows ({cv['folds']} folds by group): "
+                f"precision {cv['overall']['precision']:.3f}, recall {cv['overall']['recall']:.3f}, "
+                f"F1 {cv['overall']['f1']:.3f}, hard-negative FP rate {cv['hard_negatives']['false_positive_rate']:.3f}"
+            )
         for split, metrics in results.items():
-            console.print(_metrics_table(f"{split} split", metrics))
+            console.print(_metrics_table(f"{split} split (held out)", metrics))
         check = model.card.get("promotion") or {}
         if "new" in check:
             console.print(f"test-split F1 {check['new']['f1']:.4f} vs current {check['compared_to']} "
@@ -175,6 +193,8 @@ def register(app: typer.Typer) -> None:
         split: Annotated[str | None, typer.Option(help="Only rows of this split (train/validation/test).")] = None,
     ) -> None:
         """Print precision, recall, F1, FP rate on hard negatives and per language for labeled rows."""
+        import classifier  # heavy (sklearn, skops): only when these commands run
+
         settings = get_settings()
         console = Console()
         df = read_labeled_csv(input)

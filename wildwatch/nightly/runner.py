@@ -4,7 +4,7 @@ Stages run in order and each persists its progress in ``nightly_runs`` (stage + 
 in the same transaction as its effect, so a rerun after ``kill -9`` continues where the dead
 run stopped:
 
-- crawl: one child process per crawl target (Scrapy JOBDIR keeps a killed crawl resumable);
+- crawl: one child process per crawl target (a killed crawl resumes from what the store already holds);
 - score: ``score_stored`` only scores content the model has not scored (resumable by design);
   the run's newly flagged listings are derived from the score history, not kept in memory;
 - alert: enqueue (idempotent outbox, marked done in the same transaction) → send → digest;
@@ -141,7 +141,7 @@ class Nightly:
         config: OpsConfig,
         store: Store,
         model_loader: Callable[[], Any],
-        alerts: AlertsSeam | None,
+        alerts: AlertsSeam,
         crawl_command: list[str] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -439,11 +439,6 @@ class Nightly:
             self._save(run_id, state=state)
             return
         seam = self.alerts
-        if seam is None:
-            alerts["status"] = "alerts: module unavailable"
-            logger.warning("wildwatch.alerts is not installed: no alerts sent")
-            self._save(run_id, state=state)
-            return
         if not alerts.get("enqueued_done"):
             with session_scope(self.store.sessions) as session:
                 enqueued = seam.enqueue_alerts(session, list(state.get("newly_flagged", [])))
@@ -552,14 +547,10 @@ class ModuleAlerts:
         return self.module.send_due(store, digest=True, top=self.top, **self.options)
 
 
-def default_alerts(settings: Settings) -> AlertsSeam | None:
-    """The real alerts module, or None when it is not installed (the stage records that)."""
-    try:
-        import wildwatch.alerts as alerts
-    except ImportError:
-        return None
-    if not all(hasattr(alerts, name) for name in ("enqueue_alerts", "send_due")):
-        return None
+def default_alerts(settings: Settings) -> AlertsSeam:
+    """The real alerts module behind the seam the runner calls."""
+    import wildwatch.alerts as alerts
+
     return ModuleAlerts(alerts, settings)
 
 
@@ -573,6 +564,6 @@ def run_nightly(
     crawl_command: list[str] | None = None,
 ) -> NightlyResult:
     """Run or resume the nightly; raises AlreadyRunning at once when another run holds the lock."""
-    return Nightly(settings=settings, config=config, store=store, model_loader=model_loader, alerts=alerts,
-                   crawl_command=crawl_command).run()
+    return Nightly(settings=settings, config=config, store=store, model_loader=model_loader,
+                   alerts=alerts or default_alerts(settings), crawl_command=crawl_command).run()
 

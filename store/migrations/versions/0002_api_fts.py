@@ -20,6 +20,13 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+PG_ORDER_INDEXES = {
+    "ix_listings_last_seen_id": ["last_seen", "id"],
+    "ix_listings_first_seen_id": ["first_seen", "id"],
+    "ix_listings_flagged_last_seen_id": ["flagged", "last_seen", "id"],
+    "ix_listings_marketplace_last_seen_id": ["marketplace", "last_seen", "id"],
+}
+
 
 def upgrade() -> None:
     bind = op.get_bind()
@@ -40,9 +47,28 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint("listing_id", name="pk_listing_fts"),
         )
         op.create_index("ix_listing_fts_tsv", "listing_fts", ["tsv"], postgresql_using="gin")
+        # lets a text match be ordered by last_seen with index-only probes
+        op.create_index("ix_listings_id_last_seen", "listings", ["id"], postgresql_include=["last_seen"])
+        # keyset order (sort key, id) straight from an index; SQLite indexes end in the rowid anyway
+        for name, columns in PG_ORDER_INDEXES.items():
+            op.create_index(name, "listings", columns)
+    _index_existing_listings(bind)
     op.create_index("ix_listings_seller_last_seen", "listings", ["seller_id", "last_seen"])
     op.create_index("ix_listings_price", "listings", ["price"])
     op.create_index("ix_listing_species_species_listing", "listing_species", ["species", "listing_id"])
+
+
+def _index_existing_listings(bind: sa.Connection) -> None:
+    """Listings stored before this revision get their search documents now."""
+    if not bind.execute(sa.text("SELECT 1 FROM listings LIMIT 1")).first():
+        return
+    from sqlalchemy.orm import Session
+
+    from store.search import rebuild_index
+
+    with Session(bind=bind) as session:
+        rebuild_index(session)
+        session.flush()
 
 
 def downgrade() -> None:
@@ -54,5 +80,8 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS listings_fts_delete")
         op.execute("DROP TABLE listings_fts")
     else:
+        for name in PG_ORDER_INDEXES:
+            op.drop_index(name, table_name="listings")
+        op.drop_index("ix_listings_id_last_seen", table_name="listings")
         op.drop_index("ix_listing_fts_tsv", table_name="listing_fts")
         op.drop_table("listing_fts")

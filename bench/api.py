@@ -1,0 +1,257 @@
+"""API latency, load rate and export memory at scale, on SQLite and PostgreSQL.
+
+    python -m bench.api --rows 1000000            # both backends, the issue's targets
+    python -m bench.api --rows 20000 --duration 5 # a quick run
+
+For each backend: generate and bulk-load ``--rows`` listings (reused when the bench database
+already holds them), start uvicorn on loopback, and drive it with ``wrk`` (a real load
+generator; ``apt-get install wrk``) — a bare FastAPI endpoint returning static JSON in the same
+server and run, then the analyst queries.  Finally streams a full CSV export and reports the
+server's peak RSS.  Prints a table on stderr and JSON on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from bench.gen_listings import load
+from store.apikeys import create_api_key
+from store.db import make_engine, make_session_factory, session_scope
+from wildwatch.settings import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SCENARIOS = [
+    ("bare (static JSON, no DB, no auth)", "/bench/bare", {}),
+    ("flagged=true&species=pangolin", "/v1/listings", {"flagged": "true", "species": "pangolin"}),
+    ("flagged=true&species=tiger&limit=50", "/v1/listings", {"flagged": "true", "species": "tiger", "limit": "50"}),
+    ("q=象牙 (Simplified)", "/v1/listings", {"q": "象牙"}),
+    ("q=鶴頂紅 (Traditional)", "/v1/listings", {"q": "鶴頂紅"}),
+    ("q=ivory bangle (English, 2 words)", "/v1/listings", {"q": "ivory bangle"}),
+    ("q=手镯 (common word, 1 in 8)", "/v1/listings", {"q": "手镯"}),
+]
+
+
+class _BenchModel:
+    """Stands in for the classifier so /healthz is green; /v1/score is not benchmarked."""
+
+    version = "bench"
+    threshold = 0.5
+
+    def score_batch(self, titles: list[str], descriptions: list[str]) -> list[Any]:
+        return []
+
+
+def bench_app():  # type: ignore[no-untyped-def]
+    """The real app (settings from the environment) plus a bare endpoint for the baseline."""
+    from api.app import create_app
+
+    app = create_app(model=_BenchModel())
+
+    @app.get("/bench/bare", include_in_schema=False)
+    def bare() -> dict[str, object]:
+        return {"status": "ok", "items": [1, 2, 3]}
+
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _count(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM listings")).scalar() or 0
+    except Exception:  # no such database or table yet
+        return -1
+    finally:
+        engine.dispose()
+
+
+def prepare_store(backend: str, rows: int, *, fresh: bool) -> tuple[str, dict[str, Any] | None]:
+    """The bench database URL, loaded with ``rows`` listings (load timings when it had to load)."""
+    if backend == "sqlite":
+        path = PROJECT_ROOT / "var" / "bench" / f"listings-{rows}.db"
+        url = f"sqlite:///{path}"
+        if fresh or _count(url) != rows:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return url, load(url, rows)
+        return url, None
+    name = f"ww_bench_{rows}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    if fresh or _count(url) != rows:
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return url, load(url, rows)
+    return url, None
+
+
+def _new_key(url: str) -> str:
+    engine = make_engine(url)
+    with session_scope(make_session_factory(engine)) as session:
+        key = create_api_key(session, role="analyst", name="bench", actor="bench")[1]
+    engine.dispose()
+    return key
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def run_wrk(url: str, key: str, *, duration: int, connections: int, threads: int) -> dict[str, float]:
+    """p50/p90/p99 latency (ms) and requests/s from ``wrk --latency``."""
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
+        "-H", f"Authorization: Bearer {key}", url,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.MULTILINE))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "p50_ms": _ms(percentiles["50"]),
+        "p90_ms": _ms(percentiles["90"]),
+        "p99_ms": _ms(percentiles["99"]),
+        "requests_per_s": rate,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def _rss_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure_export(base: str, key: str, pid: int, fmt: str) -> dict[str, Any]:
+    """Stream a full export, counting bytes and rows; the server's RSS before and its peak after."""
+    before = _rss_kb(pid, "VmRSS")
+    start = time.perf_counter()
+    size = newlines = 0
+    with httpx.Client(timeout=None) as client, client.stream(
+        "GET", f"{base}/v1/export", params={"format": fmt}, headers={"Authorization": f"Bearer {key}"}
+    ) as response:
+        response.raise_for_status()
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            newlines += chunk.count(b"\n")
+    elapsed = time.perf_counter() - start
+    return {
+        "format": fmt,
+        "seconds": round(elapsed, 1),
+        "megabytes": round(size / 1e6, 1),
+        "lines": newlines,
+        "server_rss_before_mb": round(before / 1024, 1),
+        "server_peak_rss_mb": round(_rss_kb(pid, "VmHWM") / 1024, 1),
+    }
+
+
+def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    db_url, loaded = prepare_store(backend, args.rows, fresh=args.fresh)
+    key = _new_key(db_url)
+    port = _free_port()
+    env = os.environ | {
+        "WILDWATCH_DATABASE_URL": db_url,
+        "WILDWATCH_API__RATE_LIMIT_PER_MINUTE": "0",
+        "WILDWATCH_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.api:bench_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=PROJECT_ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the API did not come up")
+        results: dict[str, Any] = {"backend": backend, "rows": args.rows, "load": loaded, "scenarios": []}
+        for label, path, params in SCENARIOS:
+            url = base + path + ("?" + urlencode(params, quote_via=quote) if params else "")
+            httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).raise_for_status()  # warm
+            stats = run_wrk(url, key, duration=args.duration, connections=args.connections, threads=args.threads)
+            results["scenarios"].append({"name": label, **stats})
+            logger.info("%s %s: %s", backend, label, stats)
+        bare_p99 = results["scenarios"][0]["p99_ms"]
+        for row in results["scenarios"]:
+            row["p99_ratio_to_bare"] = round(row["p99_ms"] / bare_p99, 1) if bare_p99 else None
+        if not args.skip_export:
+            results["export"] = [measure_export(base, key, server.pid, fmt) for fmt in args.export_formats]
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _print_table(results: list[dict[str, Any]]) -> None:
+    out = sys.stderr
+    for result in results:
+        load_info = result["load"]
+        print(f"\n== {result['backend']}: {result['rows']:,} listings", file=out)
+        if load_info:
+            print(f"   load: {load_info['rows_per_second']:,} rows/s ({load_info['load_seconds']} s; "
+                  f"generation {load_info['generate_seconds']} s not included)", file=out)
+        print(f"   {'scenario':40} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p99/bare':>9}", file=out)
+        for row in result["scenarios"]:
+            print(f"   {row['name']:40} {row['p50_ms']:8.2f} {row['p90_ms']:8.2f} {row['p99_ms']:8.2f} "
+                  f"{row['requests_per_s']:8.0f} {row['p99_ratio_to_bare']:9.1f}", file=out)
+        for export in result.get("export", []):
+            print(f"   export {export['format']}: {export['lines']:,} lines, {export['megabytes']} MB in "
+                  f"{export['seconds']} s; server RSS {export['server_rss_before_mb']} MB before, "
+                  f"peak {export['server_peak_rss_mb']} MB", file=out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Listings in the store.")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="Comma-separated: sqlite, postgresql.")
+    parser.add_argument("--duration", type=int, default=15, help="Seconds per wrk scenario.")
+    parser.add_argument("--connections", type=int, default=4, help="Concurrent wrk connections.")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads.")
+    parser.add_argument("--fresh", action="store_true", help="Reload the store even if it already has --rows.")
+    parser.add_argument("--skip-export", action="store_true", help="Do not measure the full export.")
+    parser.add_argument("--export-formats", nargs="+", default=["csv"], choices=["csv", "parquet"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    if shutil.which("wrk") is None:
+        parser.error("wrk is not installed (apt-get install wrk)")
+    results = [bench_backend(backend.strip(), args) for backend in args.backends.split(",")]
+    _print_table(results)
+    print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count(), "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
