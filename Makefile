@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench soak clean browser
+.PHONY: install run test bench soak clean browser wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,14 @@ browser:
 	  echo "browser: needs root and apt-get; the browser test will be skipped" >&2; \
 	fi
 
+## wrk: the HTTP load generator the API benchmark drives (root + apt-get)
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; } || \
+	  echo "wrk: not installed (needs root and apt-get); the API benchmark will say so" >&2
+
 ## bench: crawl, score and API benchmarks, each figure beside its same-run baseline (JSON: var/bench/summary.json)
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(BIN)/python bench/run_all.py
 
 ## soak: the API at steady load for 10 minutes: p50/p99 and memory over time; fails if memory grows
