@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean browser
+.PHONY: install run test bench soak clean browser wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,22 @@ browser:
 	else \
 	  echo "browser: needs root and apt-get; the browser test will be skipped" >&2; \
 	fi
+
+## wrk: the HTTP load generator the API benchmark drives (root + apt-get)
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; } || \
+	  echo "wrk: not installed (needs root and apt-get); the API benchmark will say so" >&2
+
+## bench: crawl, score and API benchmarks, each figure beside its same-run baseline (JSON: var/bench/summary.json)
+bench: $(STAMP) wrk
+	$(BIN)/python bench/run_all.py
+
+## soak: the API at steady load for 10 minutes: p50/p99 and memory over time; fails if memory grows
+soak: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'atheris>=2.3' || echo 'soak: atheris not installable; its run is skipped' >&2
+	$(BIN)/python bench/soak.py --minutes 10
+	WILDWATCH_FAULT_SEEDS=20 WILDWATCH_FUZZ_EXAMPLES=2000 WILDWATCH_ATHERIS_RUNS=50000 $(BIN)/python -m pytest tests/faults tests/fuzz tests/security
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -50,7 +50,9 @@ def get_model(request: Request) -> Any:
     return model
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent.  With the default ("request") FastAPI sends
+# the 201 first and commits afterwards, so a crash in between lost acknowledged writes.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ModelDep = Annotated[Any, Depends(get_model)]
 

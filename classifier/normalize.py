@@ -40,7 +40,10 @@ logger = logging.getLogger(__name__)
 #: Characters of a listing (title + description) that are looked at; the rest is ignored.
 MAX_CHARS = 20_000
 
-_ZERO_WIDTH = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0xFE0F)
+# Invisible characters, including those evaders put inside a term ("象<RLM>牙"): bidi marks,
+# embeddings and isolates, the Mongolian vowel separator, invisible operators, the grapheme joiner.
+_ZERO_WIDTH = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0xFE0F, 0x034F, 0x061C, 0x180E, 0x200E, 0x200F,
+               *range(0x202A, 0x202F), *range(0x2061, 0x2065), *range(0x2066, 0x206A))
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACES_RE = re.compile(" {2,}")
 #: The one-to-one lookup table covers the Basic Multilingual Plane.

@@ -8,15 +8,46 @@ fingerprint ``crawler.urls.canonicalize_url`` instead, and give the Redis dupefi
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
+from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from redis.exceptions import RedisError
 from scrapy import Request
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisRFPDupeFilter
+from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from crawler.urls import canonicalize_url
+from crawler import urls
 
-__all__ = ["CanonicalFingerprinter", "RedisCanonicalDupeFilter", "canonical_fingerprint", "redis_settings"]
+_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def canonicalize_url(url: str) -> str:
+    """``crawler.urls.canonicalize_url``, memoised: a site's links repeat on every page."""
+    return urls.canonicalize_url(url)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def site_key(url: str) -> str:
+    """``crawler.urls.site_key``, memoised."""
+    return urls.site_key(url)
+
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CanonicalFingerprinter",
+    "RedisCanonicalDupeFilter",
+    "ResilientRedisScheduler",
+    "canonical_fingerprint",
+    "canonicalize_url",
+    "redis_settings",
+    "site_key",
+]
 
 _cache: WeakKeyDictionary[Request, bytes] = WeakKeyDictionary()
 
@@ -50,6 +81,56 @@ class RedisCanonicalDupeFilter(RedisRFPDupeFilter):
         return canonical_fingerprint(request).hex()
 
 
+class ResilientRedisScheduler(RedisScheduler):
+    """scrapy-redis' scheduler that fails the crawl (reason ``redis_unavailable``) when Redis stays
+    unreachable for ``WILDWATCH_REDIS_GRACE_SECONDS``, instead of spinning on errors forever."""
+
+    _down_since: float | None = None
+    _closing = False
+
+    def _failed(self, exc: RedisError) -> None:
+        now = time.monotonic()
+        grace = self.spider.crawler.settings.getfloat("WILDWATCH_REDIS_GRACE_SECONDS", 30.0)
+        if self._down_since is None:
+            self._down_since = now
+            logger.error("Redis unavailable (%s): the crawl stops unless it is back within %.0fs", exc, grace)
+        elif now - self._down_since >= grace and not self._closing:
+            self._closing = True
+            logger.error("Redis still unavailable: stopping the crawl; run it again with --resume --redis-reset")
+            deferred_from_coro(self.spider.crawler.engine.close_spider_async(reason="redis_unavailable"))
+
+    def enqueue_request(self, request: Request) -> bool:
+        try:
+            queued = super().enqueue_request(request)
+        except RedisError as exc:  # the page is rediscovered by --resume (the run fails, see _failed)
+            self._failed(exc)
+            return False
+        self._down_since = None
+        return queued
+
+    def next_request(self) -> Request | None:
+        try:
+            request = super().next_request()
+        except RedisError as exc:
+            self._failed(exc)
+            return None
+        self._down_since = None
+        return request
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return super().has_pending_requests()
+        except RedisError as exc:
+            self._failed(exc)
+            return True  # unknown: never let an outage look like a finished crawl
+
+    def close(self, reason: str) -> None:
+        try:
+            super().close(reason)
+        except RedisError as exc:
+            logger.warning("Redis unavailable while closing (%s)", exc)
+
+
 def redis_settings(redis_url: str, prefix: str) -> dict[str, Any]:
     """Scrapy settings that put scheduler queue and dupefilter in Redis under ``prefix``.
 
@@ -57,7 +138,7 @@ def redis_settings(redis_url: str, prefix: str) -> dict[str, Any]:
     whoever starts a fresh distributed crawl clears the prefix first.
     """
     return {
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawler.dedupe.ResilientRedisScheduler",
         "DUPEFILTER_CLASS": "crawler.dedupe.RedisCanonicalDupeFilter",
         "SCHEDULER_DUPEFILTER_CLASS": "crawler.dedupe.RedisCanonicalDupeFilter",
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",

@@ -144,10 +144,10 @@ def _acceptable(text: str, encoding: str) -> bool:
 def _detect(body: bytes) -> DecodedBody | None:
     """Try the encodings Chinese/English marketplaces actually use, best-scoring first."""
     sample = body[:_SAMPLE_BYTES]
-    if sample.isascii():
+    if sample.isascii() and body.isascii():  # an ASCII head (scripts, CSS) may precede the text
         return DecodedBody(body.decode("ascii"), "ascii", True)
     utf8 = _strict(body, "utf_8")
-    if utf8 is not None:
+    if utf8 is not None and "\x00" not in utf8[:_SAMPLE_CHARS]:  # NULs: UTF-16/32 without a BOM, not UTF-8
         return DecodedBody(utf8, "utf_8", True)  # valid multibyte UTF-8 is almost never an accident
     scored: list[tuple[float, int, str, str]] = []
     for rank, encoding in enumerate(("gb18030", "big5hkscs")):

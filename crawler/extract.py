@@ -54,7 +54,10 @@ _MIN_LISTING_LINKS = 4
 _MAX_LINKS = 5_000  # anchors classified per page
 _MAX_ELEMENTS = 100_000  # elements examined by the heuristics; the content of real pages comes well before
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e"), None)
+# Invisible characters, and bidi embeddings/overrides/isolates that would reorder a title on screen.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e\u034f"
+                                     "\u202a\u202b\u202c\u202d\u202e\u2061\u2062\u2063\u2064"
+                                     "\u2066\u2067\u2068\u2069"), None)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
@@ -581,7 +584,7 @@ def _own_text_length(element: Any) -> int:
 def _heuristics(page: _Page) -> _Heuristics:
     doc, base = page.doc, page.base
     found = _Heuristics()
-    found.title_tag = clean_text(doc.xpath("string(//title)"))[:_MAX_TITLE]
+    found.title_tag = clean_text(doc.xpath("string(//title)"))[:_MAX_TITLE].rstrip()
     for meta in doc.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if key and meta.get("content") and key not in found.meta:
@@ -605,7 +608,7 @@ def _heuristics(page: _Page) -> _Heuristics:
         if tag == "h1" and not boiler and len(found.h1) < 5:
             text = clean_text(element.text_content())
             if text:
-                found.h1.append(text[:_MAX_TITLE])
+                found.h1.append(text[:_MAX_TITLE].rstrip())
                 h1_element = h1_element if h1_element is not None else element
         if hints and _PRICE_HINT.search(hints) and not _OLD_PRICE_HINT.search(hints) and len(price_candidates) < 50:
             parent = element.getparent()
@@ -994,7 +997,7 @@ def _build_listing(page: _Page) -> ExtractedListing | None:
         title = heuristics.h1[0]
     if not title and heuristics.page_title:
         title = heuristics.page_title
-    title = title[:_MAX_TITLE]
+    title = title[:_MAX_TITLE].rstrip()  # a cut must not leave a trailing space
     if not title:
         return None
 

@@ -27,7 +27,7 @@ class ListingItem:
     seller_url: str | None
     seller_name: str | None
     contacts: list[tuple[str, str]]
-    body: bytes
+    body: bytes = field(repr=False)  # raw page: kept as evidence, never logged
     http_status: int
     headers: dict[str, Any]
     encoding: str | None

@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
-from sqlalchemy.exc import IntegrityError, OperationalError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import IntegrityError, OperationalError
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from crawler.items import ListingItem, SkipItem
 from store.db import make_engine, make_session_factory, session_scope
@@ -30,7 +34,9 @@ _ATTEMPTS = 3
 class StorePipeline:
     """Buffers items and writes each batch in one transaction (bulk, not one per item).
 
-    The run row is updated with every batch, so a killed crawl still shows what it stored.
+    Snapshots and the store write happen in a thread, one batch at a time, so the crawl keeps
+    downloading and reading pages meanwhile.  The run row is updated with every batch, so a
+    killed crawl still shows what it stored.
     """
 
     def __init__(self, database_url: str, snapshot_dir: Path, run_id: int | None, site_id: int | None,
@@ -43,11 +49,16 @@ class StorePipeline:
         self.batch_size = batch_size
         self.progress_seconds = progress_seconds
         self.stats = stats
-        self.pending: list[ListingIn] = []
+        self.pending_items: list[ListingItem] = []
         self.skips: list[tuple[str, str, str | None, int | None]] = []
+        self.found = 0
+        self._writing: Deferred[Any] = succeed(None)
         self.totals = UpsertCounts()
         self.skip_reasons: Counter[str] = Counter()
         self._last_progress = time.monotonic()
+        self.crawler: Crawler | None = None
+        self._stopping = False
+        self.retry_seconds = 120.0  # how long a batch waits for an unavailable database
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -58,7 +69,7 @@ class StorePipeline:
             raise NotConfigured("WILDWATCH_DATABASE_URL and WILDWATCH_SNAPSHOT_DIR must be set")
         run_id = settings.get("WILDWATCH_RUN_ID")
         site_id = settings.get("WILDWATCH_SITE_ID")
-        return cls(
+        pipeline = cls(
             url,
             Path(snapshot_dir),
             int(run_id) if run_id else None,
@@ -67,6 +78,9 @@ class StorePipeline:
             settings.getfloat("WILDWATCH_PROGRESS_SECONDS", 5.0),
             crawler.stats,
         )
+        pipeline.crawler = crawler
+        pipeline.retry_seconds = settings.getfloat("WILDWATCH_STORE_RETRY_SECONDS", 120.0)
+        return pipeline
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, SkipItem):
@@ -74,11 +88,62 @@ class StorePipeline:
             self.skip_reasons[item.reason] += 1
             self.stats.inc_value(f"wildwatch/skip/{item.reason}")
         elif isinstance(item, ListingItem):
-            self.pending.append(self._to_record(item))
-        if len(self.pending) >= self.batch_size or len(self.skips) >= self.batch_size:
-            self.flush()
+            self.pending_items.append(item)
+            self.found += 1
         self._report_progress()
+        if len(self.pending_items) >= self.batch_size or len(self.skips) >= self.batch_size:
+            # The batch is written in a thread while the crawl goes on; a second full batch
+            # waits for the first (back-pressure: Scrapy holds further items meanwhile).
+            return self._write_in_thread().addCallback(lambda _: item)
         return item
+
+    def _write_in_thread(self) -> Deferred[None]:
+        """Queue the buffered batch for writing; the result fires once it is written (or failed)."""
+        items, skips = self.pending_items, self.skips
+        self.pending_items, self.skips = [], []
+
+        def write(_: Any) -> Deferred[UpsertCounts]:
+            return deferToThread(self._write_batch, items, skips)
+
+        def done(counts: UpsertCounts) -> None:
+            self.totals.add(counts)
+            for name in ("new", "updated", "unchanged"):
+                self.stats.inc_value(f"wildwatch/listings_{name}", getattr(counts, name))
+
+        def failed(failure: Failure) -> None:
+            self.stats.inc_value("wildwatch/store_errors")
+            logger.error("a batch of %d listings was not stored (a resumed crawl fetches them again): %s",
+                         len(items), failure.getErrorMessage())
+            self._stop_failed(failure)
+
+        self._writing.addCallback(write)
+        self._writing.addCallbacks(done, failed)  # the chain goes on with None either way
+        return self._after_writes()
+
+    def _stop_failed(self, failure: Failure) -> None:
+        """Listings that could not be stored (disk full for snapshots, database gone for longer than
+        WILDWATCH_STORE_RETRY_SECONDS) stop the crawl; the run ends ``failed`` (see crawler.run), so
+        `--resume` fetches them again instead of the run claiming it completed."""
+        if self._stopping:
+            return
+        self._stopping = True
+        if failure.check(OSError):
+            logger.error("cannot write snapshots to %s (%s): stopping the crawl; free space, then run it again "
+                         "with --resume", self.snapshots.root, failure.getErrorMessage())
+        engine = self.crawler.engine if self.crawler is not None else None
+        if engine is not None and engine.running:
+            deferred_from_coro(engine.close_spider_async(reason="store_failed"))
+
+    def _after_writes(self) -> Deferred[None]:
+        """A fresh Deferred that fires when every queued write is done (callers may chain on it)."""
+        waiter: Deferred[None] = Deferred()
+
+        def release(result: Any) -> Any:
+            waiter.callback(None)
+            return result
+
+        self._writing.addBoth(release)
+        return waiter
 
     def _to_record(self, item: ListingItem) -> ListingIn:
         blob = self.snapshots.save(item.body)
@@ -110,30 +175,35 @@ class StorePipeline:
             site_id=self.site_id,
         )
 
-    def flush(self) -> None:
-        """Write what is buffered in one transaction."""
-        if not self.pending and not self.skips:
-            return
-        for attempt in range(1, _ATTEMPTS + 1):
+    def _write_batch(self, items: list[ListingItem], skips: list[tuple[str, str, str | None, int | None]]) -> UpsertCounts:
+        """Snapshots to disk, then listings and skips in one transaction (runs in a thread)."""
+        records = [self._to_record(item) for item in items]  # OSError (disk full) fails the batch, see failed()
+        attempt = 0
+        deadline = time.monotonic() + self.retry_seconds
+        while True:
+            attempt += 1
             try:
-                counts = self._write()
-                break
-            except (IntegrityError, OperationalError) as exc:
-                # Another worker inserted the same seller/listing first, or held the SQLite
-                # write lock too long: the batch rolled back whole, so writing it again is safe.
-                if attempt == _ATTEMPTS:
+                return self._write(records, skips)
+            except IntegrityError:
+                # Another worker inserted the same seller/listing first: the batch rolled back
+                # whole, so writing it again is safe.
+                if attempt >= _ATTEMPTS:
                     raise
-                logger.info("store batch conflicted (%s); retrying", type(exc).__name__)
-        self.totals.add(counts)
-        for name in ("new", "updated", "unchanged"):
-            self.stats.inc_value(f"wildwatch/listings_{name}", getattr(counts, name))
-        self.pending.clear()
-        self.skips.clear()
+                logger.info("store batch conflicted (IntegrityError); retrying")
+            except OperationalError as exc:
+                # The SQLite write lock was held too long, or the database server is down or
+                # restarting: keep the batch and wait for it (this thread waits, nothing is lost).
+                wait = min(0.5 * 2 ** (attempt - 1), 10.0)
+                if time.monotonic() + wait > deadline:
+                    raise
+                logger.warning("database unavailable (%s); keeping %d listings, retrying in %.1fs",
+                               type(getattr(exc, "orig", None) or exc).__name__, len(records), wait)
+                time.sleep(wait)
 
-    def _write(self) -> UpsertCounts:
+    def _write(self, records: list[ListingIn], skips: list[tuple[str, str, str | None, int | None]]) -> UpsertCounts:
         with session_scope(self.sessions) as session:
-            counts = upsert_listings(session, self.pending, run_id=self.run_id)
-            record_skips(session, self.run_id, self.skips)
+            counts = upsert_listings(session, records, run_id=self.run_id)
+            record_skips(session, self.run_id, skips)
             if self.run_id is not None:
                 run = session.get(CrawlRun, self.run_id)
                 if run is not None:
@@ -150,14 +220,19 @@ class StorePipeline:
         logger.info(
             "crawl progress: %d pages fetched, %d listings found, %d written (%d new), %d pages skipped",
             self.stats.get_value("response_received_count", 0),
-            self.totals.new + self.totals.updated + self.totals.unchanged + len(self.pending),
+            self.found,
             self.totals.new + self.totals.updated + self.totals.unchanged,
             self.totals.new,
             sum(self.skip_reasons.values()),
         )
 
-    def close_spider(self, spider: Spider | None = None) -> None:
-        try:
-            self.flush()
-        finally:
+    def close_spider(self, spider: Spider | None = None) -> Deferred[None]:
+        """Write what is left, wait for every write, then let the engine go."""
+        if self.pending_items or self.skips:
+            self._write_in_thread()
+
+        def dispose(result: Any) -> Any:
             self.engine.dispose()
+            return result
+
+        return self._after_writes().addBoth(dispose)

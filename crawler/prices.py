@@ -211,6 +211,10 @@ def parse_price(text: str, *, default_currency: str | None = None) -> Price | No
     currencies = list(_CURRENCY_RE.finditer(cleaned))
     if not amounts:
         return None
+    # "$5880 (港幣)": a bare $ or 元 takes the currency the same text names explicitly.
+    explicit = [code for cur in currencies if not (code := _TOKEN_TO_CODE[cur.group(0).upper()]).startswith("*")]
+    if len(set(explicit)) == 1:
+        default_currency = explicit[0]
 
     def currency_near(match: re.Match[str]) -> str | None:
         # "$5880 (港幣)": a specific currency next to the amount beats an ambiguous "$"/"元" beside it.

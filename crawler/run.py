@@ -43,6 +43,7 @@ class CrawlSummary:
     listings_unchanged: int
     bytes_fetched: int
     errors: dict[str, int] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0  # this attempt's spider open -> close (Scrapy's elapsed_time_seconds)
 
 
 def scrapy_settings(
@@ -142,10 +143,12 @@ def run_crawl(
     values.update(overrides or {})
     settings = scrapy_settings(values, defaults=defaults, profile=profile)
     process = CrawlerProcess(settings)
+    # Scrapy's own INFO lines (stats dump, "Spider opened") drown our progress lines; LOG_LEVEL
+    # (e.g. --set LOG_LEVEL=DEBUG) brings them back.  Pages that fail after retries are recorded
+    # as skips and summed up at the end, so the retry middleware's errors are not repeated.
+    scrapy_level = settings.get("LOG_LEVEL") if "LOG_LEVEL" in (overrides or {}) else "WARNING"
+    logging.getLogger("scrapy").setLevel(scrapy_level)
     if "LOG_LEVEL" not in (overrides or {}):
-        # Scrapy's own INFO lines (stats dump, "Spider opened") drown our progress lines.
-        logging.getLogger("scrapy").setLevel(max(logging.WARNING, logging.getLogger().level))
-        # Pages that fail after retries are recorded as skips and summed up at the end.
         logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(GenericSpider)
     status = "failed"
@@ -155,6 +158,8 @@ def run_crawl(
         process.start()
         reason = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
         status = "completed" if reason == "finished" else ("interrupted" if reason == "shutdown" else "failed")
+        if status == "completed" and crawler.stats and crawler.stats.get_value("wildwatch/store_errors", 0):
+            status = "failed"  # some listings were not stored: --resume must fetch them again
     finally:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         errors = {k.removeprefix("wildwatch/skip/"): v for k, v in stats.items() if k.startswith("wildwatch/skip/")}
@@ -171,6 +176,7 @@ def run_crawl(
                 listings_new=run.listings_new, listings_updated=run.listings_updated,
                 listings_unchanged=run.listings_unchanged, bytes_fetched=run.bytes_fetched,
                 errors=dict(run.errors or {}),
+                elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)),
             )
         engine.dispose()
     return summary

@@ -45,8 +45,14 @@ WILDWATCH_SITE_ID = None
 WILDWATCH_MAX_PAGES = 0
 WILDWATCH_STORE_BATCH = 200
 WILDWATCH_PROGRESS_SECONDS = 5.0
+WILDWATCH_STORE_RETRY_SECONDS = 120.0  # a batch waits this long for an unavailable database, then fails the crawl
+# Read pages in this many worker processes ("auto": one per core beyond two, at most 4; 0: in
+# the crawl process).  Extraction is the crawl's CPU cost; workers let downloading go on meanwhile.
+WILDWATCH_EXTRACT_WORKERS = "auto"
 # Distributed mode (scrapy-redis): filled in by --redis; a worker whose queue stays empty this
 # long stops (other workers may still be enqueueing pages).
 WILDWATCH_REDIS_URL = None
 WILDWATCH_REDIS_PREFIX = None
 WILDWATCH_REDIS_IDLE_SECONDS = 10.0
+# A worker that cannot reach Redis this long fails its run (reason "redis_unavailable").
+WILDWATCH_REDIS_GRACE_SECONDS = 30.0

@@ -180,6 +180,7 @@ def _canonicalize_once(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+@lru_cache(maxsize=65536)  # a site's links repeat on every page; this is the crawl's hottest call
 def canonicalize_url(url: str) -> str:
     """Return the de-duplication key for a URL (see module docstring); never raises, idempotent."""
     current = url.translate(_ZERO_WIDTH).strip()

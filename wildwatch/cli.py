@@ -75,7 +75,9 @@ def root(
 def main() -> None:
     """Console entry point: domain errors become one readable line and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # without standalone mode click *returns* typer.Exit's code
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except WildwatchError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)

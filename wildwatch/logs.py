@@ -37,6 +37,22 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+#: Libraries whose info lines drown an operator's view; their warnings still show.
+#: A handler filter, not logger levels: Scrapy's dictConfig resets its child loggers' levels.
+QUIET = ("scrapy", "jieba", "httpx", "alembic", "apscheduler")
+
+
+class _QuietLibraries(logging.Filter):
+    def __init__(self, threshold: int) -> None:
+        super().__init__()
+        self.threshold = threshold
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= self.threshold:
+            return True
+        return not any(record.name == name or record.name.startswith(name + ".") for name in QUIET)
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     """Send logs to stderr (stdout is reserved for command output such as keys and ids)."""
     handler = _StderrHandler()
@@ -47,5 +63,5 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("scrapy.core.scraper", "scrapy.middleware", "scrapy.extensions", "scrapy.statscollectors", "jieba", "httpx", "alembic"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    if root.level > logging.DEBUG:  # --verbose shows everything
+        handler.addFilter(_QuietLibraries(logging.WARNING))

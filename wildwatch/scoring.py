@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from store.db import session_scope
 from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
@@ -85,14 +86,18 @@ class StoredScoring:
     scored: int = 0
     flagged: int = 0
     newly_flagged: list[int] = field(default_factory=list)
+    queued: int = 0  # what ``on_flagged`` reported (alerts queued)
 
 
 def score_stored(
-    store: Store, model: Any, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None
+    store: Store, model: Any, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None,
+    on_flagged: Callable[[Session, list[int]], int] | None = None,
 ) -> StoredScoring:
     """Score every stored listing the model has not scored in its current content, batch by batch.
 
-    Each batch commits on its own, so an interrupted run resumes where it stopped.
+    Each batch commits on its own, so an interrupted run resumes where it stopped.  ``on_flagged``
+    (e.g. queueing alerts) runs inside the batch's transaction: a kill between scoring and
+    queueing cannot leave a flagged listing without its alert.
     """
     result = StoredScoring()
     with session_scope(store.sessions) as session:
@@ -109,6 +114,8 @@ def score_stored(
                 for b, v in zip(batch, verdicts, strict=True)
             ]
             newly = record_scores(session, rows, model_version=model.version, threshold=model.threshold)
+            if on_flagged is not None and newly:
+                result.queued += on_flagged(session, newly)
         after = batch[-1].listing_id
         result.scored += len(batch)
         result.flagged += sum(r.flagged for r in rows)

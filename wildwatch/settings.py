@@ -43,7 +43,7 @@ class CrawlerSettings(BaseModel):
     max_page_bytes: int = Field(5_000_000, description="Pages larger than this are skipped (recorded).")
     max_pages: int = Field(0, description="Stop a crawl after this many pages (0 = no limit).")
     snapshot_dir: Path = Field(PROJECT_ROOT / "var" / "snapshots", description="Where raw page snapshots are kept.")
-    job_dir: Path = Field(PROJECT_ROOT / "var" / "jobs", description="Scrapy JOBDIR root for resumable crawls.")
+    job_dir: Path = Field(PROJECT_ROOT / "var" / "jobs", description="Per-crawl state (the identity `--resume` continues, and locks).")
 
 
 class ApiSettings(BaseModel):

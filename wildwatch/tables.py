@@ -91,6 +91,20 @@ def write_rows(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]
     return count
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula ('=HYPERLINK(...)' planted in a listing) gets a
+    leading apostrophe in CSV exports (OWASP CSV injection); numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 def _csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -19,6 +19,7 @@ from api.errors import ERROR_RESPONSES
 from api.routes.filters import ListingFilterDep
 from store.models import AuditLog
 from store.queries import EXPORT_COLUMNS, ListingFilter, iter_export_rows
+from wildwatch.tables import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def _csv_chunks(rows: Iterator[dict[str, Any]]) -> Iterator[bytes]:
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for count, row in enumerate(rows, 1):
-        writer.writerow(row)
+        writer.writerow({name: spreadsheet_safe(value) for name, value in row.items()})
         if count % _CSV_FLUSH_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

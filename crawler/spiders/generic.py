@@ -8,8 +8,13 @@ yields nothing says why, as a ``SkipItem``; nothing a site serves makes it crash
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -26,16 +31,16 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.contacts import extract_contacts
-from crawler.encoding import decode_body, normalize_encoding_name
-from crawler.extract import ExtractedListing, PageLinks, analyse_page, clean_text
+from crawler.encoding import DecodedBody, decode_body, normalize_encoding_name
+from crawler.extract import ExtractedListing, PageAnalysis, PageLinks, analyse_page, clean_text
 from crawler.items import ListingItem, SkipItem
 from crawler.prices import parse_price
 from crawler.profile import FieldRule, SiteProfile
-from crawler.urls import canonicalize_url, site_key
+from crawler.dedupe import canonicalize_url, site_key
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GenericSpider", "decide_kind", "skip_reason"]
+__all__ = ["GenericSpider", "decide_kind", "extract_workers", "skip_reason"]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 #: Request priorities: listing pages are expanded before items are fetched, so pagination
@@ -126,16 +131,23 @@ class GenericSpider(scrapy.Spider):
         #: Canonical URLs already stored by the run being resumed: never fetched again.
         self.skip_urls = set(skip_urls)
         self.pages_seen = 0
+        self._requested: set[str] = set()
         self.max_bytes = 0
         self.redis_idle_seconds = 0.0
         self._idle_since: float | None = None
         self._selector_fields = dict(profile.fields) if profile else {}
         self._encoding = normalize_encoding_name(profile.encoding) if profile and profile.encoding else None
+        self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GenericSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        workers = extract_workers(crawler.settings.get("WILDWATCH_EXTRACT_WORKERS", 0))
+        if workers:
+            # "spawn": forking a process that runs a reactor and threads is not safe.
+            spider._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            crawler.signals.connect(spider._close_pool, signal=signals.spider_closed)
         if crawler.settings.get("WILDWATCH_REDIS_URL"):
             spider.redis_idle_seconds = crawler.settings.getfloat("WILDWATCH_REDIS_IDLE_SECONDS", 10.0)
             crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
@@ -144,7 +156,8 @@ class GenericSpider(scrapy.Spider):
     # ------------------------------------------------------------------ requests
 
     def _request(self, url: str, kind: str, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse, errback=self.on_error, priority=PRIORITY[kind],
+        callback = self.parse_in_pool if self._pool is not None else self.parse
+        return scrapy.Request(url, callback=callback, errback=self.on_error, priority=PRIORITY[kind],
                               meta={"kind": kind, **meta})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -162,31 +175,57 @@ class GenericSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ parsing
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+    def _decode(self, response: Response) -> SkipItem | DecodedBody:
+        """The page's text, or why there is none worth reading."""
         self.pages_seen += 1
         self._idle_since = None
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         media_type = content_type.split(";")[0].strip()
         if media_type and media_type not in HTML_TYPES:
-            yield SkipItem(response.url, "not_html", content_type[:100], response.status)
-            return
+            return SkipItem(response.url, "not_html", content_type[:100], response.status)
         if "dataloss" in response.flags:
-            yield SkipItem(response.url, "truncated", "body shorter than Content-Length", response.status)
-            return
+            return SkipItem(response.url, "truncated", "body shorter than Content-Length", response.status)
         if self.max_bytes and len(response.body) > self.max_bytes:
-            yield SkipItem(response.url, "too_large", f"{len(response.body)} bytes", response.status)
-            return
+            return SkipItem(response.url, "too_large", f"{len(response.body)} bytes", response.status)
         if not response.body.strip():
-            yield SkipItem(response.url, "empty", None, response.status)
-            return
+            return SkipItem(response.url, "empty", None, response.status)
         if self._encoding:
-            decoded = decode_body(response.body, f"text/html; charset={self._encoding}")
-        else:
-            decoded = decode_body(response.body, content_type or None)
+            return decode_body(response.body, f"text/html; charset={self._encoding}")
+        return decode_body(response.body, content_type or None)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Read a page in this process."""
+        decoded = self._decode(response)
+        if isinstance(decoded, SkipItem):
+            yield decoded
+            return
+        yield from self._handle(response, decoded, analyse_page(decoded.text, response.url))
+
+    async def parse_in_pool(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        """Read a page in an extraction worker process, so the reactor keeps downloading meanwhile."""
+        decoded = self._decode(response)
+        if isinstance(decoded, SkipItem):
+            yield decoded
+            return
+        analysis: PageAnalysis | None = None
+        if self._pool is not None:
+            try:
+                analysis = await asyncio.get_running_loop().run_in_executor(
+                    self._pool, analyse_page, decoded.text, response.url)
+            except BrokenProcessPool:
+                logger.warning("extraction worker died; reading pages in the crawl process from now on")
+                self._close_pool()
+            except Exception:  # noqa: BLE001 (a page the worker could not return is read here instead)
+                logger.debug("extraction worker failed on %s; reading it in-process", response.url, exc_info=True)
+        if analysis is None:
+            analysis = analyse_page(decoded.text, response.url)
+        for output in self._handle(response, decoded, analysis):
+            yield output
+
+    def _handle(self, response: Response, decoded: DecodedBody, analysis: PageAnalysis) -> Iterator[Any]:
         html = decoded.text
-        analysis = analyse_page(html, response.url)
         listing = analysis.listing
-        kind = (self.profile.page_kind(response.url) if self.profile else None) or decide_kind(
+        kind = (self.profile.page_kind(canonicalize_url(response.url)) if self.profile else None) or decide_kind(
             analysis.kind, response.meta.get("kind"), listing, analysis.links)
         selector = Selector(text=html) if self._selector_fields or (
             self.profile and self.profile.pagination.next) else None
@@ -289,7 +328,11 @@ class GenericSpider(scrapy.Spider):
             if not self.profile.may_follow(url):
                 return
             kind = self.profile.page_kind(url) or kind
-        if kind == "item" and self.skip_urls and canonicalize_url(url) in self.skip_urls:
+        canonical = canonicalize_url(url)
+        if canonical in self._requested:  # pre-filter: spares the scheduler and dupefilter the repeats
+            return
+        self._requested.add(canonical)
+        if canonical in self.skip_urls:
             return
         yield self._request(url, kind, **{k: v for k, v in meta.items() if v is not None})
 
@@ -306,6 +349,11 @@ class GenericSpider(scrapy.Spider):
         logger.debug("skipped %s: %s", url, reason)
         yield SkipItem(url, reason, detail, status)
 
+    def _close_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
     def on_idle(self) -> None:
         """In distributed mode, wait a little for requests other workers may still enqueue."""
         now = time.monotonic()
@@ -313,6 +361,17 @@ class GenericSpider(scrapy.Spider):
             self._idle_since = now
         if now - self._idle_since < self.redis_idle_seconds:
             raise DontCloseSpider
+
+
+def extract_workers(value: Any) -> int:
+    """Extraction worker processes for a WILDWATCH_EXTRACT_WORKERS value.
+
+    "auto" leaves two cores to the crawl process and the rest of the machine (on a two-core box
+    workers only compete with the crawl; measured with bench/crawl.py), at most 4.
+    """
+    if str(value).strip().lower() == "auto":
+        return min(4, max(0, (os.cpu_count() or 1) - 2))
+    return max(0, int(value or 0))
 
 
 def _select(selector: Selector, rule: FieldRule) -> list[str]:

@@ -18,7 +18,7 @@ from tests.crawler.sites.synthetic import SyntheticSite, item_path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
 
-ITEMS = 120
+ITEMS = 80
 
 
 def _count_listings(db_url: str) -> int:

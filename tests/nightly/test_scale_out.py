@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, session_scope
 from store.models import CrawlRun, Listing
+from tests.databases import truncate_all
 from tests.nightly.conftest import SmallSite, make_env
 from tests.nightly.helpers import nightly_in_process
 from wildwatch.demo.server import listing_url, load_listings
@@ -48,6 +49,9 @@ def test_two_crawl_workers_and_two_api_workers_on_postgres(
     tmp_path: Path, small_site: SmallSite, pg_url: str
 ) -> None:
     expected = {urlsplit(listing_url(small_site.server.url, r)).path for r in load_listings(small_site.data_dir)}
+    engine = make_engine(pg_url)
+    truncate_all(engine)  # the session's PostgreSQL database is shared with other tests
+    engine.dispose()
     env = make_env(tmp_path / "scaled", small_site.url)
     env.settings["database_url"] = pg_url
     env.config["nightly"] |= {"crawl_workers": 2, "redis_url": REDIS_URL}

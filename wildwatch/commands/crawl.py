@@ -115,10 +115,11 @@ def crawl(
         else:
             typer.echo(f"resuming crawl run #{resume_run_id}", err=True)
     terms: list[str] = []
+    keywords = True if keyword else keywords
     if site_profile is not None and (keywords or (keywords is None and site_profile.search_url)):
         if not site_profile.search_url:
             raise InputError(f"profile {site_profile.name!r} has no search_url; cannot crawl keywords")
-        terms = list(keyword) or load_search_terms(settings.data_dir / "lexicon") + site_profile.keywords
+        terms = list(dict.fromkeys(keyword or load_search_terms(settings.data_dir / "lexicon") + site_profile.keywords))
     elif keyword or keywords:
         raise InputError("keyword search needs --profile with a search_url")
     if not categories and not terms:

@@ -11,7 +11,7 @@ from store.db import session_scope
 from store.queries import EXPORT_COLUMNS, ListingFilter, iter_export_rows
 from wildwatch.commands.options import DbOption
 from wildwatch.runtime import open_store
-from wildwatch.tables import write_rows
+from wildwatch.tables import spreadsheet_safe, write_rows
 
 
 def export(
@@ -23,7 +23,10 @@ def export(
     store = open_store(db)
     filters = ListingFilter(flagged=True if flagged_only else None)
     with session_scope(store.sessions) as session:
-        count = write_rows(output, EXPORT_COLUMNS, iter_export_rows(session, filters))
+        rows = iter_export_rows(session, filters)
+        if output.suffix.lower() == ".csv":  # a planted '=HYPERLINK(...)' must not run in a spreadsheet
+            rows = ({name: spreadsheet_safe(value) for name, value in row.items()} for row in rows)
+        count = write_rows(output, EXPORT_COLUMNS, rows)
     typer.echo(f"wrote {count} listings to {output}", err=True)
 
 

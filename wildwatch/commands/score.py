@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from store.db import session_scope
 from wildwatch.alerts import enqueue_alerts
 from wildwatch.commands.options import DbOption
 from wildwatch.errors import InputError
@@ -52,9 +51,9 @@ def score(
         result = score_stored(
             store, classifier, batch_size=settings.classifier.batch_size,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
+            on_flagged=enqueue_alerts,
         )
-    with session_scope(store.sessions) as session:
-        queued = enqueue_alerts(session, result.newly_flagged)
+    queued = result.queued
     typer.echo(f"scored {result.scored} listings: {result.flagged} flagged, {len(result.newly_flagged)} newly", err=True)
     typer.echo(f"queued {queued} alerts (deliver with `wildwatch alerts send`)", err=True)
 

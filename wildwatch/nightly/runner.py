@@ -4,7 +4,7 @@ Stages run in order and each persists its progress in ``nightly_runs`` (stage + 
 in the same transaction as its effect, so a rerun after ``kill -9`` continues where the dead
 run stopped:
 
-- crawl: one child process per crawl target (Scrapy JOBDIR keeps a killed crawl resumable);
+- crawl: one child process per crawl target (a killed crawl resumes from what the store already holds);
 - score: ``score_stored`` only scores content the model has not scored (resumable by design);
   the run's newly flagged listings are derived from the score history, not kept in memory;
 - alert: enqueue (idempotent outbox, marked done in the same transaction) → send → digest;

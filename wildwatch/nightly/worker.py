@@ -1,8 +1,8 @@
 """One crawl in a child process: ``python -m wildwatch.nightly.worker '<json job>'``.
 
 Scrapy's reactor cannot restart, so the nightly runs each crawl in its own process; that also
-gives it a hard wall-clock budget (SIGTERM, then SIGKILL).  The worker holds a lock on its
-JOBDIR so a resumed crawl waits for an orphan of a killed run to let go of the same directory.
+gives it a hard wall-clock budget (SIGTERM, then SIGKILL).  The worker holds a lock named after
+its crawl's job directory so a resumed crawl waits for an orphan of a killed run to exit.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         lock_path = Path(job.job_dir + ".lock")
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)  # waits for an orphaned crawl of the same JOBDIR to exit
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits for an orphaned crawl of the same target to exit
         try:
             status = _crawl(job)
         finally:

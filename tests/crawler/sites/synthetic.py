@@ -23,7 +23,11 @@ CATEGORIES = ("antiques", "jewelry", "health", "pets", "crafts")
 _TITLES = ("老象牙手镯 包真", "Vintage brass compass", "犀角杯 收藏級", "Handmade rosewood box", "穿山甲片 正品",
            "Sterling silver ring", "玳瑁梳子 老货", "Parrot cage, large")
 _NAV = "".join(f'<li><a href="/c/{c}">{c.title()}</a></li>' for c in CATEGORIES)
-_FOOTER = "<p>" + " · ".join(("About", "Help", "Privacy", "Terms", "Contact")) * 8 + "</p>"
+# Page chrome real marketplaces carry: styles, scripts, menus, footers (~10 KB a page in all).
+_HEAD_JUNK = "<style>" + "".join(f".c{i}{{margin:{i}px;padding:{i % 7}px;color:#{i:06x}}}" for i in range(120)) + "</style>" \
+    + "<script>" + "var cfg={" + ",".join(f'"k{i}":{i}' for i in range(200)) + "};</script>"
+_FOOTER = "".join(f'<div class="col"><h4>Section {s}</h4><ul>' + "".join(
+    f'<li><span>Help topic {s}.{i}</span></li>' for i in range(10)) + "</ul></div>" for s in range(6))
 
 
 def item_path(index: int) -> str:
@@ -34,7 +38,7 @@ def item_path(index: int) -> str:
 def _shell(title: str, main: str, head: str = "") -> bytes:
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} - Synth Market</title>'
-        f'<link rel="stylesheet" href="/s.css">{head}</head><body><header><a href="/">Synth Market</a>'
+        f'{_HEAD_JUNK}{head}</head><body><header><a href="/">Synth Market</a>'
         f'<form action="/search"><input name="q"></form></header><nav><ul>{_NAV}</ul></nav>'
         f'<main>{main}</main><footer>{_FOOTER}</footer></body></html>'
     ).encode()
@@ -89,12 +93,19 @@ def _category(name: str, items: list[int], page: int, pages: int) -> bytes:
 
 
 class SyntheticSite:
-    """``items`` item pages in ``len(CATEGORIES)`` paginated categories; ``delay`` seconds per item page."""
+    """``items`` item pages in ``len(CATEGORIES)`` paginated categories; ``delay`` seconds per item page.
 
-    def __init__(self, items: int, *, delay: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> None:
+    ``agents`` collects the User-Agents seen (tests tell workers apart by theirs).
+    """
+
+    def __init__(self, items: int, *, delay: float = 0.0, host: str = "127.0.0.1", port: int = 0,
+                 gate: threading.Event | None = None) -> None:
         self.items = items
         self.delay = delay
+        #: When given, item pages wait (up to a minute) until it is set: lets a test line up workers.
+        self.gate = gate
         self.hits: Counter[str] = Counter()
+        self.agents: set[str] = set()
         self._lock = threading.Lock()
         self.pages: dict[str, bytes] = {
             "/robots.txt": b"User-agent: *\nDisallow: /search\n",
@@ -137,7 +148,10 @@ def _handler(site: SyntheticSite) -> type[BaseHTTPRequestHandler]:
             key = parts.path + (f"?{parts.query}" if parts.query else "")
             with site._lock:
                 site.hits[parts.path] += 1
+                site.agents.add(self.headers.get("User-Agent", ""))
             body = site.pages.get(key)
+            if site.gate is not None and parts.path.startswith("/item/"):
+                site.gate.wait(60)
             if body is not None and site.delay and parts.path.startswith("/item/"):
                 time.sleep(site.delay)
             status = 200 if body is not None else 404
