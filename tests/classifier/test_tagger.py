@@ -72,3 +72,25 @@ import classifier
 )
 def test_tag_species(text: str, species: list[str]) -> None:
     assert classifier.tag_species(text) == species
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "kind"),
+    [
+        # a denied look-alike word is an authenticity claim, not negative context
+        ("唔系仿 价钱私讯", "唔系仿", "trade"),
+        ("唔系胶", "唔系胶", "trade"),
+        ("非人工合成", "非人工合成", "trade"),
+        # words sellers use about the real thing are not negative context
+        ("纹路清晰", None, "negative"),
+        ("golden colour", None, "negative"),
+        ("old recipe", None, "negative"),
+        # the idiom is not a bear paw
+        ("鱼和熊掌不可兼得", "鱼和熊掌", "exclusion"),
+        ("仿玳瑁 眼镜", "仿玳瑁", "exclusion"),
+    ],
+)
+def test_context_words(shipped_model: classifier.Model, text: str, term: str | None, kind: str) -> None:
+    hits = shipped_model.analyzer.analyze_batch([text])[0].hits
+    of_kind = [hit.term for hit in hits if hit.kind == kind]
+    assert (term in of_kind) if term else not of_kind, hits
