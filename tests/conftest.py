@@ -7,6 +7,7 @@ database per test session (parallel runs never collide) emptied between tests.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_session_factory
 from tests.databases import BACKENDS, Databases, engine_for
+from wildwatch.runtime import Store, open_store
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +54,21 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as session:
         yield session
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty SQLite store (for the slower end-to-end tests)."""
+    store = open_store(f"sqlite:///{tmp_path / 'ww.db'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI invocations reconfigure the root logger; undo that after each test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

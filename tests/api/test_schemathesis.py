@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 from sqlalchemy import Engine, text
 
 from api.app import create_app
@@ -17,6 +15,7 @@ from store.db import make_session_factory, session_scope
 from tests.api.conftest import make_settings
 from tests.fakes import FakeModel
 from tests.databases import BACKENDS, Databases, engine_for
+from tests.schemathesis_run import run_all_operations
 from tests.store.seed import seed_store
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -45,20 +44,6 @@ def api_schema(request: pytest.FixtureRequest, schemathesis_engine: Engine, tmp_
 def test_no_server_errors(api_schema) -> None:  # type: ignore[no-untyped-def]
     """Every operation, with generated valid and invalid input; the pytest plugin is not used
     because schemathesis' lazy fixture support breaks on pytest 9."""
-    failures: list[str] = []
-    calls: list[str] = []
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def check(case: schemathesis.Case) -> None:
-            calls.append(case.operation.label)
-            case.call_and_validate(excluded_checks=[ignored_auth, negative_data_rejection, positive_data_acceptance])
-
-        try:
-            check()
-        except Exception as exc:  # collect all, report together
-            failures.append(f"{operation.label}: {exc}")
+    failures, calls = run_all_operations(api_schema, examples=40)
     assert not failures, "\n\n".join(failures)
     assert len(set(calls)) >= 10  # every operation was exercised

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,20 +81,3 @@ def login(client: TestClient, key: str) -> None:
 
 def csrf_of(html: str) -> str:
     return html.split('name="csrf" value="')[1].split('"')[0]
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    """A migrated, empty SQLite store."""
-    with make_store(tmp_path) as store:
-        yield store
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """CLI invocations point the root logger at pytest's captured stderr; undo that afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
