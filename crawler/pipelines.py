@@ -11,7 +11,7 @@ from typing import Any
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from sqlalchemy.exc import IntegrityError, OperationalError
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.threads import deferToThread
@@ -82,7 +82,7 @@ class StorePipeline:
         pipeline.retry_seconds = settings.getfloat("WILDWATCH_STORE_RETRY_SECONDS", 120.0)
         return pipeline
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, SkipItem):
             self.skips.append((item.url, item.reason, item.detail, item.http_status))
             self.skip_reasons[item.reason] += 1
@@ -94,7 +94,7 @@ class StorePipeline:
         if len(self.pending_items) >= self.batch_size or len(self.skips) >= self.batch_size:
             # The batch is written in a thread while the crawl goes on; a second full batch
             # waits for the first (back-pressure: Scrapy holds further items meanwhile).
-            return self._write_in_thread().addCallback(lambda _: item)
+            await maybe_deferred_to_future(self._write_in_thread())
         return item
 
     def _write_in_thread(self) -> Deferred[None]:
@@ -226,13 +226,11 @@ class StorePipeline:
             sum(self.skip_reasons.values()),
         )
 
-    def close_spider(self, spider: Spider | None = None) -> Deferred[None]:
+    async def close_spider(self, spider: Spider | None = None) -> None:
         """Write what is left, wait for every write, then let the engine go."""
         if self.pending_items or self.skips:
             self._write_in_thread()
-
-        def dispose(result: Any) -> Any:
+        try:
+            await maybe_deferred_to_future(self._after_writes())
+        finally:
             self.engine.dispose()
-            return result
-
-        return self._after_writes().addBoth(dispose)
