@@ -36,10 +36,8 @@ def _stored(db_url: str) -> dict[str, tuple[Listing, Seller | None]]:
     return {listing.url: (listing, seller) for listing, seller in rows}
 
 
-def test_blind_crawl_stores_every_demo_listing_exactly(demo_url: str, tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'blind.db'}"
-    result = run_crawl_cli(demo_url + "/", db_url, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
+def _assert_every_demo_listing_exact(demo_url: str, db_url: str) -> dict[str, tuple[Listing, Seller | None]]:
+    """Every demo listing stored, none else, with the ground truth's title, price and currency."""
     stored = _stored(db_url)
     truth = {listing_url(demo_url, record): record for record in load_listings()}
     assert set(stored) == set(truth)
@@ -50,6 +48,14 @@ def test_blind_crawl_stores_every_demo_listing_exactly(demo_url: str, tmp_path: 
         != (truth[url]["title"], Decimal(str(truth[url]["price"])), truth[url]["currency"])
     ]
     assert wrong == []
+    return stored
+
+
+def test_blind_crawl_stores_every_demo_listing_exactly(demo_url: str, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'blind.db'}"
+    result = run_crawl_cli(demo_url + "/", db_url, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = _assert_every_demo_listing_exact(demo_url, db_url)
     assert all(seller is not None for _, seller in stored.values())
 
 
@@ -57,16 +63,7 @@ def test_profile_crawl_reads_exact_fields(demo_url: str, tmp_path: Path) -> None
     db_url = f"sqlite:///{tmp_path / 'profile.db'}"
     result = run_crawl_cli(demo_url + "/", db_url, tmp_path, "--profile", "demo", "--no-keywords")
     assert result.returncode == 0, result.stderr[-3000:]
-    stored = _stored(db_url)
-    truth = {listing_url(demo_url, record): record for record in load_listings()}
-    assert set(stored) == set(truth)
-    wrong = [
-        (url, listing.title, listing.price, listing.currency)
-        for url, (listing, _) in stored.items()
-        if (listing.title, listing.price, listing.currency)
-        != (truth[url]["title"], Decimal(str(truth[url]["price"])), truth[url]["currency"])
-    ]
-    assert wrong == []
+    _assert_every_demo_listing_exact(demo_url, db_url)
 
 
 def test_keyword_search_crawl_stores_the_search_hits(demo_url: str, tmp_path: Path) -> None:

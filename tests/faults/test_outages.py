@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from api.app import create_app
 from store.apikeys import create_api_key
@@ -52,6 +52,14 @@ def _listing_count(engine) -> int:  # type: ignore[no-untyped-def]
         return -1
 
 
+def _wait_for_listings(launcher: Launcher, pid: int, engine: Engine, log: Path, *, count: int) -> None:
+    """Block until the crawl in ``pid`` has stored ``count`` listings (fails if it dies or takes 60 s)."""
+    deadline = time.monotonic() + 60
+    while _listing_count(engine) < count:
+        assert time.monotonic() < deadline and launcher.wait(pid, 0) is None, log.read_text()[-3000:]
+        time.sleep(0.1)
+
+
 def test_postgres_stopped_mid_crawl_then_started_the_run_completes(
     launcher: Launcher, postgres: PrivatePostgres, tmp_path: Path
 ) -> None:
@@ -63,10 +71,7 @@ def test_postgres_stopped_mid_crawl_then_started_the_run_completes(
             "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "--set", "AUTOTHROTTLE_ENABLED=False"]
     try:
         pid = launcher.spawn(argv, env=fault_env(tmp_path), log=log)
-        deadline = time.monotonic() + 60
-        while _listing_count(engine) < 6:
-            assert time.monotonic() < deadline and launcher.wait(pid, 0) is None, log.read_text()[-3000:]
-            time.sleep(0.1)
+        _wait_for_listings(launcher, pid, engine, log, count=6)
         engine.dispose()
         postgres.stop()  # immediate: connections are cut, as in a crash or failover
         note("faults/postgres_stopped")
@@ -138,10 +143,7 @@ def test_redis_gone_mid_distributed_crawl_stops_clearly_and_resume_completes(
             "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "--set", "AUTOTHROTTLE_ENABLED=False"]
     try:
         pid = launcher.spawn(argv, env=fault_env(tmp_path), log=log)
-        deadline = time.monotonic() + 60
-        while _listing_count(engine) < 6:
-            assert time.monotonic() < deadline and launcher.wait(pid, 0) is None, log.read_text()[-3000:]
-            time.sleep(0.1)
+        _wait_for_listings(launcher, pid, engine, log, count=6)
         redis_server.kill()
         note("faults/redis_killed")
         rc = launcher.wait(pid, 90)
