@@ -236,6 +236,15 @@ class _Page:
     base: str
     structured: dict[str, list[Any]]
     lang: str | None
+    _elements: list[tuple[Any, bool]] | None = field(default=None, repr=False)
+    _nodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def elements(self) -> list[tuple[Any, bool]]:
+        """``_iter_elements`` of the document, walked once for the links and the heuristics."""
+        if self._elements is None:
+            self._elements = list(_iter_elements(self.doc))
+        return self._elements
 
 
 # ---------------------------------------------------------------- text helpers
@@ -328,7 +337,11 @@ def _structured_data(doc: Any, html: str, base: str) -> dict[str, list[Any]]:
             out["json-ld"].extend(jsonld.extract_items(script, base_url=base))
         except Exception as exc:  # third-party boundary: invalid JSON-LD must not sink the page
             logger.debug("invalid JSON-LD block skipped: %s", exc)
+    # Each syntax only where its markup is (one cheap XPath instead of a full extruct pass).
+    present = {"microdata": doc.xpath("boolean(//*[@itemscope])"), "opengraph": doc.xpath("boolean(//meta[@property])")}
     for syntax in ("microdata", "opengraph"):
+        if not present[syntax]:
+            continue
         try:
             out[syntax] = extruct.extract(doc, base_url=base, syntaxes=[syntax], uniform=True)[syntax]
         except Exception as exc:  # third-party boundary
@@ -417,7 +430,10 @@ def _walk(value: Any) -> Iterator[dict[str, Any]]:
 
 
 def _nodes(page: _Page, syntax: str) -> list[dict[str, Any]]:
-    return list(_walk(page.structured.get(syntax, [])))
+    nodes = page._nodes.get(syntax)
+    if nodes is None:
+        nodes = page._nodes[syntax] = list(_walk(page.structured.get(syntax, [])))
+    return nodes
 
 
 def _products(page: _Page, syntax: str) -> list[dict[str, Any]]:
@@ -601,7 +617,7 @@ def _heuristics(page: _Page) -> _Heuristics:
     h1_element = None
     images: list[Any] = []
     order = 0
-    for element, boiler in _iter_elements(doc):
+    for element, boiler in page.elements:
         order += 1
         tag = element.tag
         hints = _attr_hints(element)
@@ -1119,7 +1135,7 @@ def _build_links(page: _Page) -> PageLinks:
     buckets: dict[str, list[str]] = {"item": [], "listing": [], "seller": [], "other": []}
     next_by_rel = next_by_text = next_by_number = None
 
-    for element, _ in _iter_elements(page.doc):
+    for element, _ in page.elements:
         if element.tag not in ("a", "area", "link"):
             continue
         rel = (element.get("rel") or "").lower().split()

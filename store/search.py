@@ -40,12 +40,16 @@ __all__ = [
 
 Tokenizer = Callable[[str], list[str]]
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")  # words without "_": a handle like yl_laoliao888 is found by its parts
 _MAX_QUERY_TOKENS = 16
 
 
 class _JiebaTokenizer:
-    """OpenCC t2s + jieba search-mode segmentation, lower-cased; loaded on first use."""
+    """OpenCC t2s + jieba search-mode segmentation, lower-cased; loaded on first use.
+
+    Segmentation is jieba-rs (``rjieba``): the same dictionary and algorithm as Python jieba, with
+    the same tokens, at a tenth of the cost; the crawl indexes every listing it stores.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -55,13 +59,11 @@ class _JiebaTokenizer:
     def _load(self) -> None:
         with self._lock:
             if self._jieba is None:
-                import jieba
                 import opencc
+                import rjieba
 
-                jieba.setLogLevel(logging.WARNING)
                 self._converter = opencc.OpenCC("t2s")
-                jieba.initialize()
-                self._jieba = jieba
+                self._jieba = rjieba.Jieba()
 
     def __call__(self, value: str) -> list[str]:
         """Index tokens: search-mode segmentation also yields the words inside long words."""

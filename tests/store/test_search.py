@@ -19,12 +19,21 @@ from tests.store.seed import seed_store
         ("穿山甲鱗片", {"穿山甲", "鳞片"}),
         ("Carved IVORY bangle", {"carved", "ivory", "bangle"}),
         ("  !!! ", set()),
+        ("加微信 yl_laoliao888", {"yl", "laoliao888"}),  # a handle is found by its parts
+        ("WH-1000XM5 耳机", {"wh", "1000xm5", "耳机"}),
     ],
 )
 def test_tokenizer_normalises_script_and_case(text: str, expected: set[str]) -> None:
     assert expected <= set(default_tokenizer(text))
     if not expected:
         assert default_tokenizer(text) == []
+    assert "_" not in default_tokenizer(text)
+
+
+def test_handle_found_by_itself_and_by_its_parts(session: Session) -> None:
+    upsert_listings(session, [ListingIn(url="https://x.example/h", marketplace="x.example", title="鹦鹉 加微信 yl_laoliao888")])
+    for q in ("yl_laoliao888", "laoliao888", "YL_LAOLIAO888 鹦鹉"):
+        assert _titles(session, q) == {"鹦鹉 加微信 yl_laoliao888"}, q
 
 
 def _titles(session: Session, q: str) -> set[str]:
