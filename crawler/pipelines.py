@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,45 +16,48 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from sqlalchemy.exc import IntegrityError, OperationalError
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from crawler.items import ListingItem, SkipItem
-from store.db import make_engine, make_session_factory, session_scope
-from store.listings import ListingIn, SnapshotIn, UpsertCounts, upsert_listings
-from store.models import CrawlRun
-from store.runs import record_skips
-from store.snapshots import SnapshotStore
+from crawler.writer import BatchWriter, Skip, WriterConfig, init_worker, warm_up, write_in_worker
+from store.listings import UpsertCounts
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["StorePipeline"]
+__all__ = ["StorePipeline", "store_writer_mode"]
 
-_ATTEMPTS = 3
+
+def store_writer_mode(value: Any) -> str:
+    """"process" or "thread" for a WILDWATCH_STORE_WRITER value ("auto": a process given two cores)."""
+    mode = str(value or "auto").strip().lower()
+    if mode == "auto":
+        return "process" if (os.cpu_count() or 1) >= 2 else "thread"
+    if mode not in ("process", "thread"):
+        raise NotConfigured(f"WILDWATCH_STORE_WRITER must be auto, process or thread, not {value!r}")
+    return mode
 
 
 class StorePipeline:
     """Buffers items and writes each batch in one transaction (bulk, not one per item).
 
-    Snapshots and the store write happen in a thread, one batch at a time, so the crawl keeps
-    downloading and reading pages meanwhile.  The run row is updated with every batch, so a
-    killed crawl still shows what it stored.
+    Snapshots and the store write happen one batch at a time in a writer process (or thread, see
+    ``WILDWATCH_STORE_WRITER``), so the crawl keeps downloading and reading pages meanwhile.  The
+    run row is updated with every batch, so a killed crawl still shows what it stored.
     """
 
-    def __init__(self, database_url: str, snapshot_dir: Path, run_id: int | None, site_id: int | None,
-                 batch_size: int, progress_seconds: float, stats: Any) -> None:
-        self.engine = make_engine(database_url)
-        self.sessions = make_session_factory(self.engine)
-        self.snapshots = SnapshotStore(snapshot_dir)
-        self.run_id = run_id
-        self.site_id = site_id
+    def __init__(self, config: WriterConfig, batch_size: int, progress_seconds: float, stats: Any,
+                 mode: str = "thread") -> None:
+        self.config = config
+        self.mode = mode
+        self.writer: BatchWriter | None = None
+        self.pool: ProcessPoolExecutor | None = None
         self.batch_size = batch_size
         self.progress_seconds = progress_seconds
         self.stats = stats
         self.pending_items: list[ListingItem] = []
-        self.skips: list[tuple[str, str, str | None, int | None]] = []
+        self.skips: list[Skip] = []
         self.found = 0
         self._writing: Deferred[Any] = succeed(None)
         self.totals = UpsertCounts()
@@ -58,7 +65,6 @@ class StorePipeline:
         self._last_progress = time.monotonic()
         self.crawler: Crawler | None = None
         self._stopping = False
-        self.retry_seconds = 120.0  # how long a batch waits for an unavailable database
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -69,18 +75,33 @@ class StorePipeline:
             raise NotConfigured("WILDWATCH_DATABASE_URL and WILDWATCH_SNAPSHOT_DIR must be set")
         run_id = settings.get("WILDWATCH_RUN_ID")
         site_id = settings.get("WILDWATCH_SITE_ID")
+        config = WriterConfig(
+            database_url=url,
+            snapshot_dir=Path(snapshot_dir),
+            run_id=int(run_id) if run_id else None,
+            site_id=int(site_id) if site_id else None,
+            retry_seconds=settings.getfloat("WILDWATCH_STORE_RETRY_SECONDS", 120.0),
+        )
         pipeline = cls(
-            url,
-            Path(snapshot_dir),
-            int(run_id) if run_id else None,
-            int(site_id) if site_id else None,
+            config,
             settings.getint("WILDWATCH_STORE_BATCH", 200),
             settings.getfloat("WILDWATCH_PROGRESS_SECONDS", 5.0),
             crawler.stats,
+            store_writer_mode(settings.get("WILDWATCH_STORE_WRITER", "auto")),
         )
         pipeline.crawler = crawler
-        pipeline.retry_seconds = settings.getfloat("WILDWATCH_STORE_RETRY_SECONDS", 120.0)
         return pipeline
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        if self.mode == "process":
+            # "spawn": forking a process that runs a reactor and threads is not safe.  Started
+            # from the reactor thread (which lives as long as the crawl: see init_worker).
+            self.pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker,
+                initargs=(self.config, logging.getLogger().getEffectiveLevel()))
+            self.pool.submit(warm_up)
+        else:
+            self.writer = BatchWriter(self.config)
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, SkipItem):
@@ -92,18 +113,22 @@ class StorePipeline:
             self.found += 1
         self._report_progress()
         if len(self.pending_items) >= self.batch_size or len(self.skips) >= self.batch_size:
-            # The batch is written in a thread while the crawl goes on; a second full batch
-            # waits for the first (back-pressure: Scrapy holds further items meanwhile).
-            await maybe_deferred_to_future(self._write_in_thread())
+            # The batch is written while the crawl goes on; a second full batch waits for the
+            # first (back-pressure: Scrapy holds further items meanwhile).
+            await maybe_deferred_to_future(self._write_batch())
         return item
 
-    def _write_in_thread(self) -> Deferred[None]:
+    def _write_batch(self) -> Deferred[None]:
         """Queue the buffered batch for writing; the result fires once it is written (or failed)."""
         items, skips = self.pending_items, self.skips
         self.pending_items, self.skips = [], []
 
         def write(_: Any) -> Deferred[UpsertCounts]:
-            return deferToThread(self._write_batch, items, skips)
+            if self.pool is not None:
+                future = asyncio.get_running_loop().run_in_executor(self.pool, write_in_worker, items, skips)
+                return Deferred.fromFuture(future)
+            assert self.writer is not None
+            return deferToThread(self.writer.write, items, skips)
 
         def done(counts: UpsertCounts) -> None:
             self.totals.add(counts)
@@ -129,7 +154,7 @@ class StorePipeline:
         self._stopping = True
         if failure.check(OSError):
             logger.error("cannot write snapshots to %s (%s): stopping the crawl; free space, then run it again "
-                         "with --resume", self.snapshots.root, failure.getErrorMessage())
+                         "with --resume", self.config.snapshot_dir, failure.getErrorMessage())
         engine = self.crawler.engine if self.crawler is not None else None
         if engine is not None and engine.running:
             deferred_from_coro(engine.close_spider_async(reason="store_failed"))
@@ -144,73 +169,6 @@ class StorePipeline:
 
         self._writing.addBoth(release)
         return waiter
-
-    def _to_record(self, item: ListingItem) -> ListingIn:
-        blob = self.snapshots.save(item.body)
-        snapshot = SnapshotIn(
-            url=item.fetched_url,
-            http_status=item.http_status,
-            sha256=blob.sha256,
-            path=blob.path,
-            size=blob.size,
-            headers=item.headers,
-            encoding=item.encoding,
-            fetched_at=item.fetched_at,
-        )
-        return ListingIn(
-            url=item.url,
-            marketplace=item.marketplace,
-            title=item.title,
-            description=item.description,
-            price=item.price,
-            currency=item.currency,
-            price_text=item.price_text,
-            images=item.images,
-            lang=item.lang,
-            seller_url=item.seller_url,
-            seller_name=item.seller_name,
-            fetched_at=item.fetched_at,
-            snapshot=snapshot,
-            contacts=item.contacts,
-            site_id=self.site_id,
-        )
-
-    def _write_batch(self, items: list[ListingItem], skips: list[tuple[str, str, str | None, int | None]]) -> UpsertCounts:
-        """Snapshots to disk, then listings and skips in one transaction (runs in a thread)."""
-        records = [self._to_record(item) for item in items]  # OSError (disk full) fails the batch, see failed()
-        attempt = 0
-        deadline = time.monotonic() + self.retry_seconds
-        while True:
-            attempt += 1
-            try:
-                return self._write(records, skips)
-            except IntegrityError:
-                # Another worker inserted the same seller/listing first: the batch rolled back
-                # whole, so writing it again is safe.
-                if attempt >= _ATTEMPTS:
-                    raise
-                logger.info("store batch conflicted (IntegrityError); retrying")
-            except OperationalError as exc:
-                # The SQLite write lock was held too long, or the database server is down or
-                # restarting: keep the batch and wait for it (this thread waits, nothing is lost).
-                wait = min(0.5 * 2 ** (attempt - 1), 10.0)
-                if time.monotonic() + wait > deadline:
-                    raise
-                logger.warning("database unavailable (%s); keeping %d listings, retrying in %.1fs",
-                               type(getattr(exc, "orig", None) or exc).__name__, len(records), wait)
-                time.sleep(wait)
-
-    def _write(self, records: list[ListingIn], skips: list[tuple[str, str, str | None, int | None]]) -> UpsertCounts:
-        with session_scope(self.sessions) as session:
-            counts = upsert_listings(session, records, run_id=self.run_id)
-            record_skips(session, self.run_id, skips)
-            if self.run_id is not None:
-                run = session.get(CrawlRun, self.run_id)
-                if run is not None:
-                    run.listings_new += counts.new
-                    run.listings_updated += counts.updated
-                    run.listings_unchanged += counts.unchanged
-        return counts
 
     def _report_progress(self) -> None:
         now = time.monotonic()
@@ -229,8 +187,11 @@ class StorePipeline:
     async def close_spider(self, spider: Spider | None = None) -> None:
         """Write what is left, wait for every write, then let the engine go."""
         if self.pending_items or self.skips:
-            self._write_in_thread()
+            self._write_batch()
         try:
             await maybe_deferred_to_future(self._after_writes())
         finally:
-            self.engine.dispose()
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+            if self.writer is not None:
+                self.writer.close()

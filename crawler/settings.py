@@ -12,6 +12,9 @@ USER_AGENT = "WildWatchBot/0.1 (+https://github.com/wildwatch/wildwatch; wildlif
 ROBOTSTXT_OBEY = True
 
 CONCURRENT_REQUESTS = 16
+# Spider outputs processed in parallel per response.  Scrapy starts this many tasks for every
+# response (default 100); a page here yields one listing and a few dozen links at most.
+CONCURRENT_ITEMS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_DELAY = 0.0
 AUTOTHROTTLE_ENABLED = True

@@ -1,0 +1,172 @@
+"""Writing batches of crawled listings: snapshots to disk, then one store transaction.
+
+The store pipeline runs a ``BatchWriter`` in a thread of the crawl process, or in a writer
+process of its own (``WILDWATCH_STORE_WRITER``).  In a process, the write (SQL, search
+tokens, gzip, SHA-256) runs on another core while the crawl process downloads and reads pages:
+on a two-core machine that is the difference between the crawl keeping up with Scrapy's own
+pace and not.  This module imports no Scrapy, so the writer process starts light.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from crawler.items import ListingItem
+from store.db import make_engine, make_session_factory, session_scope
+from store.listings import ListingIn, SnapshotIn, UpsertCounts, upsert_listings
+from store.models import CrawlRun
+from store.runs import record_skips
+from store.snapshots import SnapshotStore
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["BatchWriter", "Skip", "WriterConfig", "ParentGone", "init_worker", "write_in_worker"]
+
+#: (url, reason, detail, http status) of a page that was not stored.
+Skip = tuple[str, str, str | None, int | None]
+
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class WriterConfig:
+    """Everything a writer needs, picklable for the writer process."""
+
+    database_url: str
+    snapshot_dir: Path
+    run_id: int | None
+    site_id: int | None
+    retry_seconds: float = 120.0
+
+
+class ParentGone(RuntimeError):
+    """The crawl process died (kill -9): its batch must not be committed behind its back."""
+
+
+class BatchWriter:
+    """Snapshots to disk, then listings and skips in one transaction, retried while the DB is away."""
+
+    def __init__(self, config: WriterConfig, *, before_commit: Callable[[], None] | None = None) -> None:
+        self.config = config
+        self.engine = make_engine(config.database_url)
+        self.sessions = make_session_factory(self.engine)
+        self.snapshots = SnapshotStore(config.snapshot_dir)
+        self.before_commit = before_commit
+
+    def write(self, items: list[ListingItem], skips: list[Skip]) -> UpsertCounts:
+        """Store one batch; OSError (disk full) and a database away too long propagate."""
+        records = [self._to_record(item) for item in items]
+        attempt = 0
+        deadline = time.monotonic() + self.config.retry_seconds
+        while True:
+            attempt += 1
+            try:
+                return self._write(records, skips)
+            except IntegrityError:
+                # Another worker inserted the same seller/listing first: the batch rolled back
+                # whole, so writing it again is safe.
+                if attempt >= _ATTEMPTS:
+                    raise
+                logger.info("store batch conflicted (IntegrityError); retrying")
+            except OperationalError as exc:
+                # The SQLite write lock was held too long, or the database server is down or
+                # restarting: keep the batch and wait for it (nothing is lost meanwhile).
+                wait = min(0.5 * 2 ** (attempt - 1), 10.0)
+                if time.monotonic() + wait > deadline:
+                    raise
+                logger.warning("database unavailable (%s); keeping %d listings, retrying in %.1fs",
+                               type(getattr(exc, "orig", None) or exc).__name__, len(records), wait)
+                time.sleep(wait)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _to_record(self, item: ListingItem) -> ListingIn:
+        blob = self.snapshots.save(item.body)
+        snapshot = SnapshotIn(
+            url=item.fetched_url,
+            http_status=item.http_status,
+            sha256=blob.sha256,
+            path=blob.path,
+            size=blob.size,
+            headers=item.headers,
+            encoding=item.encoding,
+            fetched_at=item.fetched_at,
+        )
+        return ListingIn(
+            url=item.url,
+            marketplace=item.marketplace,
+            title=item.title,
+            description=item.description,
+            price=item.price,
+            currency=item.currency,
+            price_text=item.price_text,
+            images=item.images,
+            lang=item.lang,
+            seller_url=item.seller_url,
+            seller_name=item.seller_name,
+            fetched_at=item.fetched_at,
+            snapshot=snapshot,
+            contacts=item.contacts,
+            site_id=self.config.site_id,
+        )
+
+    def _write(self, records: list[ListingIn], skips: list[Skip]) -> UpsertCounts:
+        run_id = self.config.run_id
+        with session_scope(self.sessions) as session:
+            counts = upsert_listings(session, records, run_id=run_id)
+            record_skips(session, run_id, skips)
+            if run_id is not None:
+                run = session.get(CrawlRun, run_id)
+                if run is not None:
+                    run.listings_new += counts.new
+                    run.listings_updated += counts.updated
+                    run.listings_unchanged += counts.unchanged
+            if self.before_commit is not None:
+                self.before_commit()
+        return counts
+
+
+# ---------------------------------------------------------------- the writer process
+
+_writer: BatchWriter | None = None
+_parent = 0
+
+
+def init_worker(config: WriterConfig, log_level: int) -> None:
+    """Writer-process initializer: die with the crawl process, open the store once."""
+    global _writer, _parent
+    _parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        # PR_SET_PDEATHSIG: a kill -9 of the crawl takes its writer along, mid-transaction
+        # (rolled back), exactly as it takes a writer thread.
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _writer = BatchWriter(config, before_commit=_check_parent)
+
+
+def _check_parent() -> None:
+    if os.getppid() != _parent:
+        raise ParentGone("the crawl process is gone; this batch is not committed")
+
+
+def write_in_worker(items: list[ListingItem], skips: list[Skip]) -> UpsertCounts:
+    """Write one batch in the writer process (see ``init_worker``)."""
+    if _writer is None:
+        raise RuntimeError("writer process not initialised")
+    return _writer.write(items, skips)
+
+
+def warm_up() -> bool:
+    """A no-op job: makes the pool start its process now, not at the first batch."""
+    return _writer is not None
