@@ -49,9 +49,12 @@ WILDWATCH_MAX_PAGES = 0
 WILDWATCH_STORE_BATCH = 200
 WILDWATCH_PROGRESS_SECONDS = 5.0
 WILDWATCH_STORE_RETRY_SECONDS = 120.0  # a batch waits this long for an unavailable database, then fails the crawl
-# Read pages in this many worker processes ("auto": one per core beyond two, at most 4; 0: in
+# Read pages in this many worker processes ("auto": one per core beyond the first, at most 4; 0: in
 # the crawl process).  Extraction is the crawl's CPU cost; workers let downloading go on meanwhile.
 WILDWATCH_EXTRACT_WORKERS = "auto"
+# Write store batches (snapshots, SQL, search tokens) in a process of their own ("process"), or in
+# a thread of the crawl process ("thread"); "auto": a process when there are two cores or more.
+WILDWATCH_STORE_WRITER = "auto"
 # Distributed mode (scrapy-redis): filled in by --redis; a worker whose queue stays empty this
 # long stops (other workers may still be enqueueing pages).
 WILDWATCH_REDIS_URL = None

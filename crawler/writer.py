@@ -9,11 +9,8 @@ pace and not.  This module imports no Scrapy, so the writer process starts light
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import signal
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crawler.items import ListingItem
+from crawler.workers import die_with_parent
 from store.db import make_engine, make_session_factory, session_scope
 from store.listings import ListingIn, SnapshotIn, UpsertCounts, upsert_listings
 from store.models import CrawlRun
@@ -147,10 +145,7 @@ def init_worker(config: WriterConfig, log_level: int) -> None:
     """Writer-process initializer: die with the crawl process, open the store once."""
     global _writer, _parent
     _parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        # PR_SET_PDEATHSIG: a kill -9 of the crawl takes its writer along, mid-transaction
-        # (rolled back), exactly as it takes a writer thread.
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    die_with_parent()  # a kill -9 of the crawl takes its writer along mid-transaction, as a thread
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _writer = BatchWriter(config, before_commit=_check_parent)
 

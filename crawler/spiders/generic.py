@@ -36,6 +36,7 @@ from crawler.extract import ExtractedListing, PageAnalysis, PageLinks, analyse_p
 from crawler.items import ListingItem, SkipItem
 from crawler.prices import parse_price
 from crawler.profile import FieldRule, SiteProfile
+from crawler.workers import die_with_parent
 from crawler.dedupe import canonicalize_url, site_key
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,8 @@ class GenericSpider(scrapy.Spider):
         workers = extract_workers(crawler.settings.get("WILDWATCH_EXTRACT_WORKERS", 0))
         if workers:
             # "spawn": forking a process that runs a reactor and threads is not safe.
-            spider._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            spider._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                               initializer=die_with_parent)
             crawler.signals.connect(spider._close_pool, signal=signals.spider_closed)
         if crawler.settings.get("WILDWATCH_REDIS_URL"):
             spider.redis_idle_seconds = crawler.settings.getfloat("WILDWATCH_REDIS_IDLE_SECONDS", 10.0)
@@ -366,11 +368,12 @@ class GenericSpider(scrapy.Spider):
 def extract_workers(value: Any) -> int:
     """Extraction worker processes for a WILDWATCH_EXTRACT_WORKERS value.
 
-    "auto" leaves two cores to the crawl process and the rest of the machine (on a two-core box
-    workers only compete with the crawl; measured with bench/crawl.py), at most 4.
+    "auto": one per core beyond the first, at most 4; none on one core.  With the store writer in
+    its own process too, the crawl process is left with Scrapy's own work (measured with
+    bench/crawl.py: on two cores one worker reads pages faster than the crawl process alone).
     """
     if str(value).strip().lower() == "auto":
-        return min(4, max(0, (os.cpu_count() or 1) - 2))
+        return min(4, max(0, (os.cpu_count() or 1) - 1))
     return max(0, int(value or 0))
 
 

@@ -69,9 +69,11 @@ def test_two_workers_store_each_listing_once(tmp_path: Path, redis_prefix: str, 
     workers: list[subprocess.Popen[str]] = []
     try:
         # Item pages are held until both workers have asked for one, so both take part whatever
-        # their start-up times.  One reads pages in the crawl process, the other in an extraction
-        # process: both paths must store the same way.
-        for number, extra in enumerate((("--set", "WILDWATCH_EXTRACT_WORKERS=0"), ("--set", "WILDWATCH_EXTRACT_WORKERS=1"))):
+        # their start-up times.  One does everything in the crawl process, the other reads pages
+        # in an extraction process and writes in a writer process: both must store the same way.
+        variants = (("--set", "WILDWATCH_EXTRACT_WORKERS=0", "--set", "WILDWATCH_STORE_WRITER=thread"),
+                    ("--set", "WILDWATCH_EXTRACT_WORKERS=1", "--set", "WILDWATCH_STORE_WRITER=process"))
+        for number, extra in enumerate(variants):
             workers.append(subprocess.Popen(
                 crawl_command(site.url + "/", db_url, *args, "--set", f"USER_AGENT=worker-{number}", *extra),
                 env=crawl_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))

@@ -32,6 +32,25 @@ def _count_listings(db_url: str) -> int:
         engine.dispose()
 
 
+def _children(pid: int) -> set[int]:
+    """Processes ``pid`` started (its writer and extraction workers), from /proc."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.update(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def test_kill_nine_then_resume_stores_everything_once(tmp_path: Path) -> None:
     site = SyntheticSite(ITEMS, delay=0.02).start()
     db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
@@ -43,8 +62,15 @@ def test_kill_nine_then_resume_stores_everything_once(tmp_path: Path) -> None:
         while _count_listings(db_url) < ITEMS // 4 and child.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert child.poll() is None, "the crawl finished before it could be killed"
-        os.kill(child.pid, signal.SIGKILL)
+        helpers = _children(child.pid)
+        os.kill(child.pid, signal.SIGKILL)  # the crawl process alone, as the OOM killer does
         child.wait(timeout=10)
+        # Its writer and extraction processes go with it: nothing writes behind the resumed crawl.
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [pid for pid in helpers if _alive(pid)]
+        assert not left, f"processes left behind by the killed crawl: {left}"
 
         engine = create_engine(db_url)
         with engine.connect() as conn:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, TimeoutError
@@ -16,6 +16,7 @@ from crawler.dedupe import canonical_fingerprint, redis_settings
 from crawler.extract import ExtractedListing, PageLinks
 from crawler.items import ListingItem, SkipItem
 from crawler.lexicon import FALLBACK_TERMS, load_search_terms
+from crawler.pipelines import store_writer_mode
 from crawler.profile import PROFILES_DIR, SiteProfile, load_profile
 from crawler.run import scrapy_settings
 from crawler.spiders.generic import GenericSpider, decide_kind, extract_workers, skip_reason
@@ -247,8 +248,22 @@ def test_search_terms_from_the_shipped_lexicon() -> None:
 
 @pytest.mark.parametrize(
     ("value", "cpus", "workers"),
-    [("auto", 2, 0), ("auto", 1, 0), ("auto", 4, 2), ("auto", 32, 4), ("3", 2, 3), (0, 8, 0), ("", 8, 0)],
+    [("auto", 2, 1), ("auto", 1, 0), ("auto", 4, 3), ("auto", 32, 4), ("3", 2, 3), (0, 8, 0), ("", 8, 0)],
 )
 def test_extract_workers(monkeypatch: pytest.MonkeyPatch, value: object, cpus: int, workers: int) -> None:
     monkeypatch.setattr("crawler.spiders.generic.os.cpu_count", lambda: cpus)
     assert extract_workers(value) == workers
+
+
+@pytest.mark.parametrize(
+    ("value", "cpus", "mode"),
+    [("auto", 2, "process"), ("auto", 1, "thread"), (None, 8, "process"), ("THREAD", 8, "thread"), ("process", 1, "process")],
+)
+def test_store_writer_mode(monkeypatch: pytest.MonkeyPatch, value: object, cpus: int, mode: str) -> None:
+    monkeypatch.setattr("crawler.pipelines.os.cpu_count", lambda: cpus)
+    assert store_writer_mode(value) == mode
+
+
+def test_store_writer_mode_rejects_a_typo() -> None:
+    with pytest.raises(NotConfigured, match="auto, process or thread"):
+        store_writer_mode("proces")
