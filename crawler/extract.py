@@ -58,6 +58,8 @@ _MAX_ELEMENTS = 100_000  # elements examined by the heuristics; the content of r
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e\u034f"
                                      "\u202a\u202b\u202c\u202d\u202e\u2061\u2062\u2063\u2064"
                                      "\u2066\u2067\u2068\u2069"), None)
+# Unicode tag characters (U+E0000-E007F): invisible, and used to split a word without a trace.
+_ZERO_WIDTH.update(dict.fromkeys(range(0xE0000, 0xE0080)))
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2000-\u200a\u202f\u205f]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 

@@ -387,6 +387,7 @@ def test_images_skip_pixels_icons_and_data_uris() -> None:
         ("", False, ""),
         (None, False, ""),
         ("繁體\u200c中文", False, "繁體中文"),
+        ("象\U000e0041牙手\U000e0020镯\U000e007f", False, "象牙手镯"),  # tag characters
     ],
 )
 def test_clean_text(raw: str | None, multiline: bool, expected: str) -> None:
