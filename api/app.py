@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +17,7 @@ from api.ratelimit import RateLimiter
 from api.review import router as review_router
 from api.routes import export, health, keys, listings, metrics, reports, score, sellers, stats
 from store.db import make_engine, make_session_factory
+from store.search import get_tokenizer
 from wildwatch import __version__
 from wildwatch.settings import Settings, get_settings
 
@@ -30,11 +34,25 @@ Errors are JSON: `{"error": {"code": "...", "message": "..."}}`. Requests are ra
 """
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the search tokenizer up front, then move everything loaded so far out of the GC's sight.
+
+    The first text query would otherwise pay for loading the dictionaries.  ``gc.freeze()``:
+    the framework's, the ORM's and the dictionaries' objects live as long as the process, and
+    without it every full collection walks them all — a pause of 100+ ms mid-request at 1M rows.
+    """
+    get_tokenizer()("象牙")
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None, model: Any = None) -> FastAPI:
     """Build the API for ``settings``; tests pass their own engine or model."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
-    app = FastAPI(title="WildWatch API", version=__version__, description=DESCRIPTION)
+    app = FastAPI(title="WildWatch API", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)

@@ -6,14 +6,15 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from store.db import session_scope
 from store.apikeys import authenticate, role_allows
 from store.models import ApiKey
 from wildwatch.settings import Settings
@@ -32,17 +33,37 @@ __all__ = [
 ]
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per request, committed when the handler succeeds."""
-    with session_scope(request.app.state.session_factory) as session:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One session per request, committed when the handler succeeds.
+
+    Async so that opening the session (no I/O: it connects on first use) costs no thread hop;
+    the commit or rollback and the close run in the threadpool, in one hop.
+    """
+    session: Session = request.app.state.session_factory()
+    ok = False
+    try:
         yield session
+        ok = True
+    finally:
+        with anyio.CancelScope(shield=True):  # a disconnect must not leak the connection
+            await run_in_threadpool(_finish, session, ok)
 
 
-def get_settings_dep(request: Request) -> Settings:
+def _finish(session: Session, ok: bool) -> None:
+    try:
+        if ok:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_model(request: Request) -> Any:
+async def get_model(request: Request) -> Any:
     """The loaded classifier model (503 when none could be loaded)."""
     model = request.app.state.model_holder.get()
     if model is None:
@@ -100,27 +121,26 @@ class KeyCache:
 
 
 def _authenticated(request: Request, key: str) -> ApiKey | None:
-    cache: KeyCache = request.app.state.key_cache
-    row = cache.get(key)
-    if row is not None:
-        return row
     with request.app.state.session_factory() as session:
         row = authenticate(session, key)
         if row is not None:
             session.commit()  # records last_used_at
             session.expunge(row)
-            cache.put(key, row)
+            request.app.state.key_cache.put(key, row)
     return row
 
 
-def require_role(role: str) -> Callable[..., ApiKey]:
+def require_role(role: str) -> Callable[[Request], Coroutine[Any, Any, ApiKey]]:
     """A dependency that admits keys of ``role`` or a more powerful one (401/403/429 otherwise)."""
 
-    def dependency(request: Request) -> ApiKey:
+    async def dependency(request: Request) -> ApiKey:
+        # async: a cached key (nearly every request) is checked without a hop to the threadpool
         key = api_key_from_request(request)
         if key is None:
             raise ApiError(401, "unauthenticated", "an API key is required (Authorization: Bearer <key>)")
-        row = _authenticated(request, key)
+        row = request.app.state.key_cache.get(key)
+        if row is None:
+            row = await run_in_threadpool(_authenticated, request, key)
         if row is None:
             raise ApiError(401, "unauthenticated", "invalid or revoked API key")
         if not role_allows(row.role, role):

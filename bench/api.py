@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 
 from bench.gen_listings import load
 from store.apikeys import create_api_key
-from store.db import make_engine, make_session_factory, session_scope
+from store.db import make_engine, make_session_factory, migrate, session_scope
 from wildwatch.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -88,8 +88,13 @@ def _count(url: str) -> int:
         engine.dispose()
 
 
-def prepare_store(backend: str, rows: int, *, fresh: bool) -> tuple[str, dict[str, Any] | None]:
-    """The bench database URL, loaded with ``rows`` listings (load timings when it had to load)."""
+def prepare_store(
+    backend: str, rows: int, *, fresh: bool, pg_database: str | None = None
+) -> tuple[str, dict[str, Any] | None]:
+    """The bench database URL, loaded with ``rows`` listings (load timings when it had to load).
+
+    A reused store is first migrated to the current schema, so the bench measures this code.
+    """
     if backend == "sqlite":
         path = PROJECT_ROOT / "var" / "bench" / f"listings-{rows}.db"
         url = f"sqlite:///{path}"
@@ -98,8 +103,9 @@ def prepare_store(backend: str, rows: int, *, fresh: bool) -> tuple[str, dict[st
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             path.parent.mkdir(parents=True, exist_ok=True)
             return url, load(url, rows)
+        _migrate(url)
         return url, None
-    name = f"ww_bench_{rows}"
+    name = pg_database or f"ww_bench_{rows}"
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     if fresh or _count(url) != rows:
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -108,7 +114,16 @@ def prepare_store(backend: str, rows: int, *, fresh: bool) -> tuple[str, dict[st
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         return url, load(url, rows)
+    _migrate(url)
     return url, None
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
 
 
 def _new_key(url: str) -> str:
@@ -144,6 +159,10 @@ def run_wrk(url: str, key: str, *, duration: int, connections: int, threads: int
 
 
 def _rss_kb(pid: int, field: str) -> int:
+    """``field`` of /proc status for ``pid``, or the largest among its children (uvicorn's workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    if children:
+        return max(_rss_kb(int(child), field) for child in children)
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
@@ -174,7 +193,7 @@ def measure_export(base: str, key: str, pid: int, fmt: str) -> dict[str, Any]:
 
 
 def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
-    db_url, loaded = prepare_store(backend, args.rows, fresh=args.fresh)
+    db_url, loaded = prepare_store(backend, args.rows, fresh=args.fresh, pg_database=args.pg_database)
     key = _new_key(db_url)
     port = _free_port()
     env = os.environ | {
@@ -184,7 +203,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.api:bench_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(args.workers)],
         env=env, cwd=PROJECT_ROOT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -242,6 +261,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=4, help="Concurrent wrk connections.")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads.")
     parser.add_argument("--fresh", action="store_true", help="Reload the store even if it already has --rows.")
+    parser.add_argument(
+        "--workers", type=int, default=1,
+        help="uvicorn worker processes (1 = `wildwatch serve`; deploy/systemd/wildwatch-api.service runs 4).",
+    )
+    parser.add_argument("--pg-database", help="PostgreSQL database for the store (default: ww_bench_<rows>).")
     parser.add_argument("--skip-export", action="store_true", help="Do not measure the full export.")
     parser.add_argument("--export-formats", nargs="+", default=["csv"], choices=["csv", "parquet"])
     args = parser.parse_args(argv)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -71,12 +72,13 @@ def _sqlite_time(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _listing_tuple(row: BulkListing, sqlite: bool) -> tuple[object, ...]:
+def _listing_tuple(row: BulkListing) -> tuple[object, ...]:
+    """One ``listings`` row for SQLite's executemany, columns as ``_LISTING_COLUMNS``."""
     digest = content_hash(row.title, row.description, row.price, row.currency)
-    first, last = (_sqlite_time(row.first_seen), _sqlite_time(row.last_seen)) if sqlite else (row.first_seen, row.last_seen)
+    first, last = _sqlite_time(row.first_seen), _sqlite_time(row.last_seen)
     return (
         row.id, row.url, row.marketplace, row.seller_id, row.title, row.description,
-        None if row.price is None else (str(row.price) if sqlite else row.price), row.currency, "[]", row.lang,
+        None if row.price is None else str(row.price), row.currency, "[]", row.lang,
         digest, 1, first, last, last, row.score, row.flagged,
         ";".join(row.species), json.dumps(list(row.reasons), ensure_ascii=False) if row.reasons else "[]", row.model_version,
         digest if row.score is not None else None, last if row.score is not None else None,
@@ -98,37 +100,27 @@ def load_sellers(engine: Engine, sellers: Iterable[BulkSeller]) -> int:
 
 
 def load_listings(engine: Engine, batches: Iterable[Sequence[BulkListing]]) -> int:
-    """Insert listings batch by batch, one transaction per batch; returns the row count."""
-    sqlite = engine.dialect.name == "sqlite"
+    """Insert listings batch by batch, one transaction per batch; returns the row count.
+
+    On PostgreSQL the next batch's COPY payload is built while a writer thread streams the
+    previous one: Python's formatting and the server's parsing and index work overlap.
+    """
+    if engine.dialect.name == "sqlite":
+        return _load_sqlite(engine, batches)
     total = 0
-    for batch in batches:
-        if not batch:
-            continue
-        listings = [_listing_tuple(row, sqlite) for row in batch]
-        species = [(row.id, name) for row in batch for name in dict.fromkeys(row.species)]
-        documents = [(row.id, row.tokens) for row in batch]
-        with engine.begin() as conn:
-            if sqlite:
-                # a big page cache: a dozen indexes take random inserts (default cache is 2 MB)
-                conn.exec_driver_sql("PRAGMA cache_size = -262144")
-                placeholders = ", ".join("?" for _ in _LISTING_COLUMNS)
-                conn.exec_driver_sql(
-                    f"INSERT INTO listings ({', '.join(_LISTING_COLUMNS)}) VALUES ({placeholders})", listings
-                )
-                if species:
-                    conn.exec_driver_sql("INSERT INTO listing_species (listing_id, species) VALUES (?, ?)", species)
-                conn.exec_driver_sql("INSERT INTO listings_fts (rowid, tokens) VALUES (?, ?)", documents)
-            else:
-                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                _copy(cursor, "listings", _LISTING_COLUMNS, listings)
-                if species:
-                    _copy(cursor, "listing_species", ("listing_id", "species"), species)
-                # tsvector text input: each lexeme quoted, so any character is literal
-                _copy(cursor, "listing_fts", ("listing_id", "tsv"),
-                      [(listing_id, _tsvector_literal(doc)) for listing_id, doc in documents])
-        total += len(batch)
-    if not sqlite and total:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-copy") as writer:
+        pending: Future[None] | None = None
+        for batch in batches:
+            if not batch:
+                continue
+            payloads = _copy_payloads(batch)
+            if pending is not None:
+                pending.result()  # one batch in flight: memory stays bounded, errors surface early
+            pending = writer.submit(_copy_batch, engine, payloads)
+            total += len(batch)
+        if pending is not None:
+            pending.result()
+    if total:
         with engine.begin() as conn:
             conn.execute(
                 text("SELECT setval(pg_get_serial_sequence('listings', 'id'), (SELECT max(id) FROM listings))")
@@ -136,8 +128,58 @@ def load_listings(engine: Engine, batches: Iterable[Sequence[BulkListing]]) -> i
     return total
 
 
-def _tsvector_literal(doc: str) -> str:
-    return " ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in doc.split())
+def _load_sqlite(engine: Engine, batches: Iterable[Sequence[BulkListing]]) -> int:
+    total = 0
+    placeholders = ", ".join("?" for _ in _LISTING_COLUMNS)
+    for batch in batches:
+        if not batch:
+            continue
+        listings = [_listing_tuple(row) for row in batch]
+        species = [(row.id, name) for row in batch for name in dict.fromkeys(row.species)]
+        with engine.begin() as conn:
+            # a big page cache: a dozen indexes take random inserts (default cache is 2 MB)
+            conn.exec_driver_sql("PRAGMA cache_size = -262144")
+            conn.exec_driver_sql(f"INSERT INTO listings ({', '.join(_LISTING_COLUMNS)}) VALUES ({placeholders})", listings)
+            if species:
+                conn.exec_driver_sql("INSERT INTO listing_species (listing_id, species) VALUES (?, ?)", species)
+            conn.exec_driver_sql(
+                "INSERT INTO listings_fts (rowid, tokens) VALUES (?, ?)", [(row.id, row.tokens) for row in batch]
+            )
+        total += len(batch)
+    return total
+
+
+_FTS_COLUMNS = ("listing_id", "tsv", "last_seen", "first_seen", "score")
+_CopyPayload = tuple[str, Sequence[str], bytes]
+
+
+def _copy_payloads(batch: Sequence[BulkListing]) -> list[_CopyPayload]:
+    """The batch as COPY text-format payloads for listings, listing_species and listing_fts."""
+    payloads: list[_CopyPayload] = [
+        ("listings", _LISTING_COLUMNS, "".join([_listing_line(row) for row in batch]).encode()),
+    ]
+    species = "".join([f"{row.id}\t{_text(name)}\n" for row in batch for name in dict.fromkeys(row.species)])
+    if species:
+        payloads.append(("listing_species", ("listing_id", "species"), species.encode()))
+    # the sort keys are given, so the trigger that would copy them from listings does not run
+    documents = "".join(
+        [
+            f"{row.id}\t{_tsvector_field(row.tokens)}\t{row.last_seen.isoformat()}\t{row.first_seen.isoformat()}"
+            f"\t{_NULL if row.score is None else row.score}\n"
+            for row in batch
+        ]
+    )
+    payloads.append(("listing_fts", _FTS_COLUMNS, documents.encode()))
+    return payloads
+
+
+def _copy_batch(engine: Engine, payloads: Sequence[_CopyPayload]) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        for table, columns, payload in payloads:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(payload)
 
 
 @contextmanager
@@ -179,22 +221,45 @@ def deferred_indexes(engine: Engine, tables: Sequence[str] = ("listings", "listi
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
 
 
-def _copy_field(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value).translate(_COPY_ESCAPES)
+def _text(value: str) -> str:
+    """A value escaped for COPY's text format (most values need nothing: checked first, in C)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
-def _copy(cursor: object, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """COPY rows in PostgreSQL's text format, built in one string (much faster than row by row)."""
-    payload = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-        copy.write(payload.encode("utf-8"))
+def _optional_text(value: str | None) -> str:
+    return _NULL if value is None else _text(value)
+
+
+def _optional(value: object) -> str:
+    return _NULL if value is None else str(value)
+
+
+def _listing_line(row: BulkListing) -> str:
+    """One ``listings`` row in COPY text format, columns as ``_LISTING_COLUMNS``."""
+    digest = content_hash(row.title, row.description, row.price, row.currency)
+    last = row.last_seen.isoformat()
+    scored = row.score is not None
+    reasons = _text(json.dumps(list(row.reasons), ensure_ascii=False)) if row.reasons else "[]"
+    return "\t".join(
+        (
+            str(row.id), _text(row.url), _text(row.marketplace), _optional(row.seller_id), _text(row.title),
+            _text(row.description), _optional(row.price), _optional_text(row.currency), "[]",
+            _optional_text(row.lang), digest, "1", row.first_seen.isoformat(), last, last, _optional(row.score),
+            _NULL if row.flagged is None else ("t" if row.flagged else "f"), _text(";".join(row.species)), reasons,
+            _optional_text(row.model_version), digest if scored else _NULL, last if scored else _NULL,
+            _optional_text(row.review_status),
+        )
+    ) + "\n"
+
+
+def _tsvector_field(doc: str) -> str:
+    """A search document as a tsvector literal for COPY: each lexeme quoted, so any character is literal."""
+    tokens = doc.split()
+    if "'" not in doc and "\\" not in doc:
+        return "'" + "' '".join(tokens) + "'" if tokens else ""
+    return _text(" ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens))

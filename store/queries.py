@@ -11,17 +11,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, any_, cast, false, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.models import Listing, ListingSpecies, ListingVersion, Review, Seller, Snapshot
-from store.search import count_matches, estimate_matches, match_clause, matching_ids
+from store.search import count_matches, estimate_matches, fts_match, listing_fts, match_clause
 
 __all__ = [
     "ListingFilter",
     "ListingPage",
+    "PAGE_COLUMNS",
     "ListingDetail",
     "InvalidCursor",
     "SORTS",
@@ -139,20 +139,31 @@ SORTS: dict[str, tuple[Any, bool]] = {
 }
 
 
+#: The columns a listing page shows (rows of these load several times faster than ORM objects).
+PAGE_COLUMNS = (
+    Listing.id, Listing.url, Listing.marketplace, Listing.title, Listing.description, Listing.price,
+    Listing.currency, Listing.lang, Listing.seller_id, Listing.first_seen, Listing.last_seen, Listing.score,
+    Listing.flagged, Listing.species, Listing.reasons, Listing.model_version, Listing.review_status,
+    Listing.snapshot_id,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ListingPage:
-    items: list[Listing]
+    """One page of listings: rows of ``PAGE_COLUMNS``, read by attribute like a ``Listing``."""
+
+    items: list[Row[Any]]
     next_cursor: str | None
 
 
-def _sort_value(sort: str, listing: Listing) -> Any:
+def _sort_value(sort: str, listing: Row[Any]) -> Any:
     if sort.lstrip("-") == "score":
         return -1.0 if listing.score is None else listing.score
     value: datetime = getattr(listing, sort.lstrip("-"))
     return value.isoformat()
 
 
-def _encode_cursor(sort: str, listing: Listing) -> str:
+def _encode_cursor(sort: str, listing: Row[Any]) -> str:
     raw = json.dumps([sort, _sort_value(sort, listing), listing.id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -175,6 +186,19 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         raise InvalidCursor("invalid cursor") from exc
 
 
+def _keyset(query: Select[Any], key: Any, id_key: Any, descending: bool, after: tuple[Any, int] | None) -> Select[Any]:
+    """``query`` ordered by (key, id) and started after the cursor position ``after``."""
+    if after is not None:
+        value, listing_id = after
+        if descending:
+            query = query.where(or_(key < value, and_(key == value, id_key < listing_id)))
+        else:
+            query = query.where(or_(key > value, and_(key == value, id_key > listing_id)))
+    if descending:
+        return query.order_by(key.desc(), id_key.desc())
+    return query.order_by(key.asc(), id_key.asc())
+
+
 def list_listings(
     session: Session,
     filters: ListingFilter,
@@ -188,22 +212,16 @@ def list_listings(
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     column, descending = SORTS[sort]
     key = _score_key() if column is None else column
+    after = _decode_cursor(cursor, sort) if cursor else None
     dialect = session.get_bind().dialect.name
-    scan = column is not None and dialect == "sqlite" and _large_candidate_sets(session, filters)
-    query = _text_candidates_first(session, filters) if dialect == "postgresql" else None
-    if query is None:
-        query = filters.apply(select(Listing), dialect, scan_in_order=scan)
-    if descending:
-        query = query.order_by(key.desc(), Listing.id.desc())
+    page_ids = _text_page_ids(session, filters, sort, after, limit + 1) if dialect == "postgresql" else None
+    if page_ids is not None:
+        query = _keyset(select(*PAGE_COLUMNS).where(Listing.id.in_(page_ids)), key, Listing.id, descending, None)
     else:
-        query = query.order_by(key.asc(), Listing.id.asc())
-    if cursor:
-        value, listing_id = _decode_cursor(cursor, sort)
-        if descending:
-            query = query.where(or_(key < value, and_(key == value, Listing.id < listing_id)))
-        else:
-            query = query.where(or_(key > value, and_(key == value, Listing.id > listing_id)))
-    rows = list(session.scalars(query.limit(limit + 1)))
+        scan = column is not None and dialect == "sqlite" and _large_candidate_sets(session, filters)
+        query = filters.apply(select(*PAGE_COLUMNS), dialect, scan_in_order=scan)
+        query = _keyset(query, key, Listing.id, descending, after)
+    rows = list(session.execute(query.limit(limit + 1)))
     next_cursor = _encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
     return ListingPage(items=rows[:limit], next_cursor=next_cursor)
 
@@ -232,25 +250,32 @@ def _large_candidate_sets(session: Session, filters: ListingFilter) -> bool:
     return bool(sizes) and min(sizes) > DRIVING_SET_LIMIT
 
 
-#: PostgreSQL: a text match with at most this many listings is fetched first, then sorted.
-PG_TEXT_CANDIDATES = 10_000
+#: PostgreSQL: a text match estimated at no more than this many listings is ranked in the search table.
+PG_TEXT_CANDIDATES = 20_000
 
 
-def _text_candidates_first(session: Session, filters: ListingFilter) -> Select[Any] | None:
-    """For a selective text query on PostgreSQL: the matching ids first (GIN), then sort those.
+def _text_page_ids(
+    session: Session, filters: ListingFilter, sort: str, after: tuple[Any, int] | None, limit: int
+) -> Select[Any] | None:
+    """For a selective text query on PostgreSQL: the page's listing ids, ranked in ``listing_fts``.
 
-    The planner otherwise likes to walk the ``last_seen`` index probing the text index row by
-    row, which is slow for a term in well under 1 % of listings.  None: use the plain plan.
+    ``listing_fts`` keeps each listing's sort keys beside its tsvector (0005_fts_sort_keys), so
+    the top of the GIN matches is found without a probe into ``listings`` per match.  A common
+    word instead walks the sort index of ``listings`` (the planner's own choice), which finds a
+    page quickly.  None: use the plain plan.
     """
     if filters.q is None or not filters.q.strip():
         return None
-    if estimate_matches(session, filters.q) > 2 * PG_TEXT_CANDIDATES:
-        return None  # a common word: walking the sort index finds a page quickly
-    ids = matching_ids(session, filters.q, limit=PG_TEXT_CANDIDATES + 1)
-    if len(ids) > PG_TEXT_CANDIDATES:
+    match = fts_match(filters.q)
+    if match is None or estimate_matches(session, filters.q) > PG_TEXT_CANDIDATES:
         return None
+    column, descending = SORTS[sort]
+    key = func.coalesce(listing_fts.c.score, -1.0) if column is None else listing_fts.c[column.key]
+    query = select(listing_fts.c.listing_id).where(match)
     rest = replace(filters, q=None).conditions("postgresql")
-    return select(Listing).where(Listing.id == any_(cast(ids, ARRAY(BigInteger))), *rest)
+    if rest:
+        query = query.join(Listing, Listing.id == listing_fts.c.listing_id).where(*rest)
+    return _keyset(query, key, listing_fts.c.listing_id, descending, after).limit(limit)
 
 
 def get_listing(session: Session, listing_id: int) -> Listing:

@@ -16,7 +16,22 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, bindparam, column, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
 from store.models import Listing
@@ -35,7 +50,8 @@ __all__ = [
     "query_tokens",
     "count_matches",
     "estimate_matches",
-    "matching_ids",
+    "listing_fts",
+    "fts_match",
 ]
 
 Tokenizer = Callable[[str], list[str]]
@@ -184,13 +200,24 @@ def _matches(dialect: str, tokens: Sequence[str]) -> Any:
     )
 
 
-def matching_ids(session: Session, q: str, *, limit: int) -> list[int]:
-    """Ids of up to ``limit`` listings matching ``q`` (unordered)."""
+#: PostgreSQL's search table: each listing's tsvector beside copies of its sort keys, kept exact by
+#: triggers (0005_fts_sort_keys), so a match's top page is ranked without visiting ``listings``.
+listing_fts = table(
+    "listing_fts",
+    column("listing_id", BigInteger),
+    column("tsv", TSVECTOR),
+    column("last_seen", DateTime(timezone=True)),
+    column("first_seen", DateTime(timezone=True)),
+    column("score", Float),
+)
+
+
+def fts_match(q: str) -> ColumnElement[bool] | None:
+    """PostgreSQL: ``listing_fts`` rows containing every token of ``q`` (None: no searchable token)."""
     tokens = query_tokens(q)
     if not tokens:
-        return []
-    matches = _matches(session.get_bind().dialect.name, tokens).columns(column("id", Integer)).subquery()
-    return list(session.scalars(select(matches.c.id).limit(limit)))
+        return None
+    return listing_fts.c.tsv.bool_op("@@")(cast(bindparam("fts_query", _tsquery(tokens)), TSQUERY))
 
 
 def estimate_matches(session: Session, q: str) -> int:

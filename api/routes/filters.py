@@ -16,7 +16,7 @@ MAX_ID = 2**63 - 1
 _MAX_PRICE = 1e15
 
 
-def listing_filter(
+async def listing_filter(
     flagged: Annotated[bool | None, Query(description="Only listings flagged (true) or not flagged (false).")] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)] = None,
@@ -39,7 +39,7 @@ def listing_filter(
         Query(max_length=200, description="Free text; Simplified and Traditional Chinese match each other."),
     ] = None,
 ) -> ListingFilter:
-    """Query parameters -> ListingFilter."""
+    """Query parameters -> ListingFilter (async: pure computation, no thread hop)."""
     return ListingFilter(
         flagged=flagged,
         species=species,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic_core import to_json
+from sqlalchemy import Row
 
 from api.deps import CurrentKey, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/v1", tags=["listings"], responses=ERROR_RESPONSES)
 ListingId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _links(listing: Listing, base: str) -> dict[str, str]:
+def _links(listing: Listing | Row[Any], base: str) -> dict[str, str]:
     links = {"self": f"{base}v1/listings/{listing.id}", "source": listing.url}
     if listing.seller_id is not None:
         links["seller"] = f"{base}v1/sellers/{listing.seller_id}"
@@ -39,8 +40,11 @@ def _links(listing: Listing, base: str) -> dict[str, str]:
     return links
 
 
-def listing_dict(listing: Listing, base: str) -> dict[str, Any]:
-    """A listing in the ListingOut shape as a plain dict (the list endpoint skips re-validation)."""
+def listing_dict(listing: Listing | Row[Any], base: str) -> dict[str, Any]:
+    """A listing (or a row of ``PAGE_COLUMNS``) in the ListingOut shape as a plain dict.
+
+    The list endpoint serialises these directly, skipping re-validation.
+    """
     return {
         "id": listing.id,
         "url": listing.url,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import queries
 from store.listings import ListingIn, upsert_listings
+from store.models import Listing
 from store.queries import ListingFilter, list_listings
 from store.search import default_tokenizer, query_tokens, rebuild_index
 from tests.store.seed import seed_store
@@ -73,6 +78,39 @@ def test_index_follows_new_versions(session: Session) -> None:
     upsert_listings(session, [item])
     assert _titles(session, "chair") == set()
     assert _titles(session, "rhino") == {"rhino horn"}
+
+
+@pytest.mark.parametrize("candidates", [20_000, 0], ids=["ranked-in-search-table", "sort-index-walk"])
+def test_text_search_order_follows_later_changes(
+    session: Session, candidates: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-seen or re-scored listing moves in text results (PostgreSQL copies the sort keys)."""
+    monkeypatch.setattr(queries, "PG_TEXT_CANDIDATES", candidates)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    items = [
+        ListingIn(url=f"https://x.example/{n}", marketplace="x.example", title=f"ivory carving {n}",
+                  fetched_at=start + timedelta(days=n))
+        for n in range(3)
+    ]
+    upsert_listings(session, items)
+
+    def order(sort: str) -> list[str]:
+        page = list_listings(session, ListingFilter(q="ivory"), sort=sort)
+        return [item.url[-1] for item in page.items]
+
+    assert order("-last_seen") == ["2", "1", "0"]
+    items[0].fetched_at = start + timedelta(days=9)  # seen again, unchanged: the index is not rewritten
+    upsert_listings(session, [items[0]])
+    assert order("-last_seen") == ["0", "2", "1"]
+    assert order("last_seen") == ["1", "2", "0"]
+    assert order("first_seen") == ["0", "1", "2"]
+    for listing in session.scalars(select(Listing)):
+        listing.score = {"0": 0.2, "1": 0.9, "2": None}[listing.url[-1]]
+    session.flush()
+    assert order("-score") == ["1", "0", "2"]
+    page = list_listings(session, ListingFilter(q="ivory"), sort="-score", limit=1)
+    rest = list_listings(session, ListingFilter(q="ivory"), sort="-score", cursor=page.next_cursor)
+    assert [item.url[-1] for item in page.items + rest.items] == ["1", "0", "2"]
 
 
 def test_rebuild_index(session: Session) -> None:
