@@ -49,7 +49,7 @@ WILDWATCH_MAX_PAGES = 0
 WILDWATCH_STORE_BATCH = 200
 WILDWATCH_PROGRESS_SECONDS = 5.0
 WILDWATCH_STORE_RETRY_SECONDS = 120.0  # a batch waits this long for an unavailable database, then fails the crawl
-# Read pages in this many worker processes ("auto": one per core beyond the first, at most 4; 0: in
+# Read pages in this many worker processes ("auto": one per core beyond two, at most 4; 0: in
 # the crawl process).  Extraction is the crawl's CPU cost; workers let downloading go on meanwhile.
 WILDWATCH_EXTRACT_WORKERS = "auto"
 # Write store batches (snapshots, SQL, search tokens) in a process of their own ("process"), or in

@@ -368,12 +368,12 @@ class GenericSpider(scrapy.Spider):
 def extract_workers(value: Any) -> int:
     """Extraction worker processes for a WILDWATCH_EXTRACT_WORKERS value.
 
-    "auto": one per core beyond the first, at most 4; none on one core.  With the store writer in
-    its own process too, the crawl process is left with Scrapy's own work (measured with
-    bench/crawl.py: on two cores one worker reads pages faster than the crawl process alone).
+    "auto": one per core beyond two, at most 4.  The crawl process and the store writer process
+    (see crawler.pipelines) take two cores; on a two-core machine a worker only competes with them,
+    and shipping pages to it costs ~2 ms of CPU a page (measured with bench/crawl.py).
     """
     if str(value).strip().lower() == "auto":
-        return min(4, max(0, (os.cpu_count() or 1) - 1))
+        return min(4, max(0, (os.cpu_count() or 1) - 2))
     return max(0, int(value or 0))
 
 
