@@ -499,10 +499,23 @@ def _images_from(value: Any, base: str) -> list[str]:
     return urls
 
 
+@lru_cache(maxsize=64)
+def _origin(base: str) -> str | None:
+    """``scheme://host[:port]`` of an http(s) base URL (None otherwise)."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
 def _absolute(base: str, href: str) -> str | None:
     href = clean_text(href)
     if not href or href.lower().startswith(_BAD_SCHEMES) or href.startswith("#"):
         return None
+    if (href[0] == "/" and href[1:2] != "/" and "/." not in href and "?#" not in href and href[-1] not in "?#"
+            and (origin := _origin(base))):
+        return origin + href  # the common root-relative link, as urljoin would write it (cheaper)
     try:
         absolute = urljoin(base, href)
     except ValueError:

@@ -110,3 +110,18 @@ def test_canonicalize_url_is_idempotent(url: str) -> None:
 def test_extract_contacts_never_raises(text: str) -> None:
     for contact in extract_contacts(text):
         assert contact.value
+
+
+@FAST
+@given(
+    base=st.sampled_from(["http://h.example/a/b?q=1", "https://x.cn:8080/", "http://127.0.0.1:5000/item/1#f"]),
+    path=st.text(alphabet="/.?#=&%ab象 -", max_size=20),
+)
+def test_absolute_fast_path_writes_links_as_urljoin_does(base: str, path: str) -> None:
+    from urllib.parse import urljoin, urlsplit
+
+    from crawler.extract import _absolute, clean_text
+
+    href = "/" + path
+    expected = urljoin(base, clean_text(href))
+    assert _absolute(base, href) == (expected if urlsplit(expected).scheme in ("http", "https") else None)
