@@ -188,7 +188,8 @@ def deferred_indexes(engine: Engine, tables: Sequence[str] = ("listings", "listi
 
     Building an index once over all rows is much cheaper than maintaining a dozen of them
     row by row.  Indexes backing constraints (primary keys, the unique URL) stay in place;
-    SQLite's FTS5 table keeps its own index.
+    SQLite's FTS5 table keeps its own index, merged into one segment at the end (each batch
+    left one; a search that looks listings up one by one reads them all).
     """
     sqlite = engine.dialect.name == "sqlite"
     indexes: list[tuple[str, str]] = []
@@ -218,6 +219,8 @@ def deferred_indexes(engine: Engine, tables: Sequence[str] = ("listings", "listi
                 conn.exec_driver_sql("SET maintenance_work_mem = '256MB'")
             for _, definition in indexes:
                 conn.exec_driver_sql(definition)
+            if sqlite:
+                conn.exec_driver_sql("INSERT INTO listings_fts (listings_fts) VALUES ('optimize')")
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

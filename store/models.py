@@ -180,15 +180,27 @@ class Listing(Base):
 
     __tablename__ = "listings"
     __table_args__ = (
-        Index("ix_listings_flagged_last_seen", "flagged", "last_seen"),
-        Index("ix_listings_marketplace_last_seen", "marketplace", "last_seen"),
+        # Keyset order (sort key, id).  SQLite indexes end in the rowid, so the key alone gives it;
+        # PostgreSQL spells id out (0002_api_fts), and the key-only twins went in 0006_redundant_indexes.
+        Index("ix_listings_last_seen", "last_seen").ddl_if(dialect="sqlite"),
+        Index("ix_listings_first_seen", "first_seen").ddl_if(dialect="sqlite"),
+        Index("ix_listings_flagged_last_seen", "flagged", "last_seen").ddl_if(dialect="sqlite"),
+        Index("ix_listings_marketplace_last_seen", "marketplace", "last_seen").ddl_if(dialect="sqlite"),
+        Index("ix_listings_last_seen_id", "last_seen", "id").ddl_if(dialect="postgresql"),
+        Index("ix_listings_first_seen_id", "first_seen", "id").ddl_if(dialect="postgresql"),
+        Index("ix_listings_flagged_last_seen_id", "flagged", "last_seen", "id").ddl_if(dialect="postgresql"),
+        Index("ix_listings_marketplace_last_seen_id", "marketplace", "last_seen", "id").ddl_if(dialect="postgresql"),
+        # a text match ordered by last_seen with index-only probes
+        Index("ix_listings_id_last_seen", "id", postgresql_include=["last_seen"]).ddl_if(dialect="postgresql"),
+        Index("ix_listings_seller_last_seen", "seller_id", "last_seen"),  # also serves seller_id alone
+        Index("ix_listings_price", "price"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     url: Mapped[str] = mapped_column(Text, unique=True)  # canonical URL
     marketplace: Mapped[str] = mapped_column(String(255))  # the host
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"), index=True)
-    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"), index=True)
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
@@ -199,8 +211,8 @@ class Listing(Base):
     content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the scored fields
     version: Mapped[int] = mapped_column(Integer, default=1)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
-    first_seen: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    last_seen: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Latest score, denormalised for fast filtering.
     score: Mapped[float | None] = mapped_column(Float, index=True)
@@ -238,9 +250,10 @@ class ListingSpecies(Base):
     """One species detected in a listing's latest score (indexed for the species filter)."""
 
     __tablename__ = "listing_species"
+    __table_args__ = (Index("ix_listing_species_species_listing", "species", "listing_id"),)
 
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)
-    species: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    species: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class Contact(Base):

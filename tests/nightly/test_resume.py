@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from store.db import make_engine, make_session_factory, session_scope
 from store.models import CrawlRun, Listing, ListingVersion, NightlyRun, Score
@@ -66,6 +66,10 @@ def reference(tmp_path_factory: pytest.TempPathFactory, shared_site: SmallSite) 
     env = make_env(tmp_path_factory.mktemp("reference"), shared_site.url)
     result = nightly_in_process(env.settings, env.config, env.database_url, str(env.sink))
     assert result.status == "completed"
+    # retention merged the search index the crawl wrote in many small transactions
+    retention = _query(env.database_url, lambda s: s.scalar(select(NightlyRun.state)))["retention"]  # type: ignore[index]
+    segments = _query(env.database_url, lambda s: s.scalar(text("SELECT count(DISTINCT segid) FROM listings_fts_idx")))
+    assert retention["search_index_optimized"] is True and segments == 1
     return _listings(env.database_url)
 
 

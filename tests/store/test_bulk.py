@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bench.gen_listings import generate_listings, generate_sellers
 from store.bulk import deferred_indexes, load_listings, load_sellers
+from store.db import make_engine, migrate
 from store.models import Listing
 from store.queries import ListingFilter, get_listing_detail, list_listings
 
@@ -33,3 +36,17 @@ def test_bulk_load_round_trip(engine: Engine, session: Session) -> None:
     assert rows[0].id in {item.id for item in list_listings(session, ListingFilter(q=word), limit=500).items}
     detail = get_listing_detail(session, rows[0].id)
     assert detail.listing.first_seen == rows[0].first_seen and detail.seller is not None
+
+
+def test_bulk_load_leaves_one_search_index_segment(tmp_path: Path) -> None:
+    """A lookup of one listing reads every FTS5 segment: the loader merges them at the end."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'bulk.db'}")
+    try:
+        migrate(engine)
+        load_sellers(engine, generate_sellers(20))
+        with deferred_indexes(engine):
+            load_listings(engine, generate_listings(300, 20, batch=50))  # one segment per batch
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(DISTINCT segid) FROM listings_fts_idx").scalar() == 1
+    finally:
+        engine.dispose()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from alembic.script import ScriptDirectory
@@ -56,5 +56,39 @@ def test_upgrade_indexes_existing_listings(fresh_url: str) -> None:
         migrate(engine)
         with Session(engine) as session:
             assert [item.title for item in list_listings(session, ListingFilter(q="象牙手镯")).items] == ["象牙手鐲"]
+    finally:
+        engine.dispose()
+
+
+
+def _indexes(engine: Engine, table: str) -> set[str]:
+    return {index["name"] for index in inspect(engine).get_indexes(table) if index["name"]}
+
+
+#: 0006_redundant_indexes: dropped index -> (table, the index that covers it, backends it is dropped on)
+REDUNDANT = {
+    "ix_listing_species_species": ("listing_species", "ix_listing_species_species_listing", {"sqlite", "postgresql"}),
+    "ix_listings_seller_id": ("listings", "ix_listings_seller_last_seen", {"sqlite", "postgresql"}),
+    "ix_listings_last_seen": ("listings", "ix_listings_last_seen_id", {"postgresql"}),
+    "ix_listings_first_seen": ("listings", "ix_listings_first_seen_id", {"postgresql"}),
+    "ix_listings_flagged_last_seen": ("listings", "ix_listings_flagged_last_seen_id", {"postgresql"}),
+    "ix_listings_marketplace_last_seen": ("listings", "ix_listings_marketplace_last_seen_id", {"postgresql"}),
+}
+
+
+def test_redundant_indexes_dropped_and_restored(fresh_url: str) -> None:
+    """0006 drops indexes that lead a longer one (which stays); its downgrade brings them back."""
+    engine = make_engine(fresh_url)
+    try:
+        backend = engine.dialect.name
+        migrate(engine, "0006_redundant_indexes")
+        for name, (table, covering, backends) in REDUNDANT.items():
+            present = _indexes(engine, table)
+            assert (name in present) == (backend not in backends), name
+            if backend in backends:
+                assert covering in present, covering
+        downgrade(engine, "0005_fts_sort_keys")
+        for name, (table, _, _) in REDUNDANT.items():
+            assert name in _indexes(engine, table), name
     finally:
         engine.dispose()

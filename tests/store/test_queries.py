@@ -7,11 +7,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 
+from bench.gen_listings import generate_listings, generate_sellers
+
 from store import queries
+from store.bulk import deferred_indexes, load_listings, load_sellers
+from store.db import make_engine, migrate
+from store.models import Listing
 from store.errors import NotFound
 from store.queries import InvalidCursor, ListingFilter, get_listing_detail, iter_export_rows, list_listings
+from store.search import index_listings
 from tests.store.seed import T0, seed_store
 
 
@@ -112,3 +119,74 @@ def test_export_rows_stream_in_id_order(session: Session) -> None:
     assert len(rows) == 6
     assert {row["species"] for row in rows} == {"elephant", "pangolin", "rhinoceros"}
     assert all(row["seller"] for row in rows)
+
+
+#: SQLite's three text plans: (DRIVING_SET_LIMIT, PROBE_COST)
+TEXT_PLANS = {"match-first": (10**9, 10**9), "collect-then-walk": (0, 10**9), "walk-and-probe": (0, 0)}
+
+
+def _all_pages(session: Session, filters: ListingFilter, sort: str) -> list[int]:
+    ids: list[int] = []
+    cursor = None
+    while True:
+        page = list_listings(session, filters, limit=7, cursor=cursor, sort=sort)
+        ids += [item.id for item in page.items]
+        if page.next_cursor is None:
+            return ids
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("sort", ["-last_seen", "first_seen"])
+def test_text_plans_return_the_same_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str) -> None:
+    """Every SQLite text plan gives the same listings in the same order, page by page, common word or rare."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        migrate(engine)
+        load_sellers(engine, generate_sellers(20))
+        with deferred_indexes(engine):
+            load_listings(engine, generate_listings(400, 20, batch=100))
+        with Session(engine) as session:
+            counts = {term: doc for term, doc in session.execute(text("SELECT term, doc FROM listings_fts_vocab"))}
+            common = max(counts, key=lambda term: counts[term])
+            rare = min((term for term in counts if counts[term] >= 8), key=lambda term: counts[term])
+            assert counts[common] >= 40 and counts[rare] < 40
+            for filters in (ListingFilter(q=common), ListingFilter(q=rare), ListingFilter(q=common, flagged=False)):
+                results = {}
+                for plan, (driving_set_limit, probe_cost) in TEXT_PLANS.items():
+                    monkeypatch.setattr(queries, "DRIVING_SET_LIMIT", driving_set_limit)
+                    monkeypatch.setattr(queries, "PROBE_COST", probe_cost)
+                    statements.clear()
+                    results[plan] = _all_pages(session, filters, sort)
+                    probed = any("EXISTS (SELECT 1 FROM listings_fts" in statement for statement in statements)
+                    assert probed == (plan == "walk-and-probe"), plan
+                expected = results["match-first"]
+                assert len(expected) == len(set(expected)) > 7
+                assert results["collect-then-walk"] == expected and results["walk-and-probe"] == expected
+    finally:
+        engine.dispose()
+
+
+def test_text_plan_follows_word_frequency(tmp_path: Path) -> None:
+    """With the real thresholds, a word in most listings is probed and a word in few is collected."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'freq.db'}")
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        migrate(engine)
+        with Session(engine) as session, session.begin():
+            # 6000 listings: the smallest store where a word in every listing passes the probe threshold
+            session.execute(insert(Listing), [
+                {"url": f"https://x.example/{number}", "marketplace": "x.example", "content_hash": "h",
+                 "title": "手镯" if number % 10 else "手镯 象牙"}
+                for number in range(6000)
+            ])
+            index_listings(session, list(session.scalars(select(Listing))))
+        with Session(engine) as session:
+            for word, probed in (("手镯", True), ("象牙", False)):
+                statements.clear()
+                assert len(list_listings(session, ListingFilter(q=word)).items) == 50
+                assert any("EXISTS (SELECT 1 FROM listings_fts" in statement for statement in statements) == probed
+    finally:
+        engine.dispose()

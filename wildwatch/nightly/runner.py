@@ -8,7 +8,8 @@ run stopped:
 - score: ``score_stored`` only scores content the model has not scored (resumable by design);
   the run's newly flagged listings are derived from the score history, not kept in memory;
 - alert: enqueue (idempotent outbox, marked done in the same transaction) → send → digest;
-- retention: prune old snapshots/skips by policy; report: HTML + JSON written atomically.
+- retention: prune old snapshots/skips by policy, merge the SQLite search index into one segment;
+  report: HTML + JSON written atomically.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from store.nightly import (
     unfinished_nightly_run,
 )
 from store.runs import start_crawl_run
+from store.search import optimize_index
 from store.sites import SiteSpec, enabled_sites, sync_sites
 from wildwatch.config import OpsConfig
 from wildwatch.errors import WildwatchError
@@ -472,11 +474,14 @@ class Nightly:
             pruned = prune_snapshots(session, SnapshotStore(self.settings.crawler.snapshot_dir),
                                      older_than=timedelta(days=policy.snapshots_days), now=self.now())
             skips = prune_skips(session, older_than=self.now() - timedelta(days=policy.crawl_skips_days))
+        with session_scope(self.store.sessions) as session:
+            # the day's crawl writes left FTS5 segments that every listing lookup reads: merge them
+            search_index_optimized = optimize_index(session)
         reports = _prune_reports(self.settings.var_dir / "reports", keep=policy.reports_keep)
         _, state, _ = self._state(run_id)
         state["retention"] = {"snapshot_rows_deleted": pruned.rows_deleted, "snapshot_files_deleted": pruned.files_deleted,
                               "bytes_freed": pruned.bytes_freed, "crawl_skips_deleted": skips,
-                              "reports_deleted": reports}
+                              "reports_deleted": reports, "search_index_optimized": search_index_optimized}
         self._save(run_id, state=state)
 
     # -- report ----------------------------------------------------------------------------
