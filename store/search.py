@@ -180,6 +180,7 @@ def rebuild_index(session: Session, *, batch_size: int = 2000) -> int:
             break
         total += index_rows(connection, ((row.id, _document(row.title, row.description)) for row in rows))
         after = rows[-1].id
+    optimize_index(session)  # rebuilt batch by batch: one segment per batch otherwise
     logger.info("rebuilt the search index for %d listings", total)
     return total
 
