@@ -6,7 +6,10 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Iterator
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -233,6 +236,38 @@ def list_listings(
     return ListingPage(items=rows[:limit], next_cursor=next_cursor)
 
 
+#: Seconds a plan statistic (how many listings a species or word has) is reused.  Counting costs
+#: more than a page of results on a big store; a stale count only costs speed, never changes the
+#: rows (every plan returns the same pages), and these counts move slowly.
+STATISTICS_TTL = 60.0
+_STATISTICS_MAX = 4096
+_statistics: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+_statistics_lock = threading.Lock()
+
+
+def _statistic(session: Session, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()`` for this database and ``key``, reused for ``STATISTICS_TTL`` seconds."""
+    full_key = (str(session.get_bind().url), *key)
+    now = time.monotonic()
+    with _statistics_lock:
+        hit = _statistics.get(full_key)
+        if hit is not None and now - hit[0] < STATISTICS_TTL:
+            return hit[1]
+    value = compute()
+    with _statistics_lock:
+        _statistics[full_key] = (now, value)
+        _statistics.move_to_end(full_key)
+        while len(_statistics) > _STATISTICS_MAX:
+            _statistics.popitem(last=False)
+    return value
+
+
+def clear_statistics() -> None:
+    """Forget cached plan statistics (tests that reshape a store under the same URL)."""
+    with _statistics_lock:
+        _statistics.clear()
+
+
 #: Above this many candidates from the species or text index, SQLite walks the sort index instead.
 DRIVING_SET_LIMIT = 3000
 
@@ -240,20 +275,16 @@ DRIVING_SET_LIMIT = 3000
 def _large_candidate_sets(session: Session, filters: ListingFilter) -> bool:
     """True when every species/text term matches many listings (so none should drive the query)."""
     sizes: list[int] = []
+    cap = DRIVING_SET_LIMIT + 1
     if filters.species:
-        sizes.append(
-            session.scalar(
-                select(func.count()).select_from(
-                    select(ListingSpecies.listing_id)
-                    .where(ListingSpecies.species == filters.species)
-                    .limit(DRIVING_SET_LIMIT + 1)
-                    .subquery()
-                )
-            )
-            or 0
+        species_count = select(func.count()).select_from(
+            select(ListingSpecies.listing_id).where(ListingSpecies.species == filters.species).limit(cap).subquery()
         )
+        sizes.append(_statistic(session, ("species", filters.species, cap),
+                                lambda: session.scalar(species_count) or 0))
     if filters.q is not None and filters.q.strip():
-        sizes.append(count_matches(session, filters.q, limit=DRIVING_SET_LIMIT + 1))
+        q = filters.q
+        sizes.append(_statistic(session, ("matches", q, cap), lambda: count_matches(session, q, limit=cap)))
     return bool(sizes) and min(sizes) > DRIVING_SET_LIMIT
 
 
@@ -274,15 +305,17 @@ def _very_common_text(session: Session, filters: ListingFilter, page_size: int) 
     tokens = query_tokens(filters.q or "")
     if not tokens:
         return False
-    listings = session.scalar(select(func.max(Listing.id))) or 0  # ids are dense enough: an O(log n) estimate
+    # ids are dense enough: an O(log n) estimate of the listings
+    listings = _statistic(session, ("max_id",), lambda: session.scalar(select(func.max(Listing.id))) or 0)
     needed = math.isqrt(PROBE_COST * page_size * listings) + 1
-    counts = document_counts(session, tokens).values()
+    counts = _statistic(session, ("vocab", tuple(tokens)), lambda: document_counts(session, tokens)).values()
     if len(tokens) == 1:
         return min(counts) >= needed
     # words as if independent first (cheap), then the real count, capped, for the rare pair that passes
     if listings * math.prod(count / listings for count in counts) < needed:
         return False
-    return count_matches(session, filters.q or "", limit=needed) >= needed
+    q = filters.q or ""
+    return _statistic(session, ("matches", q, needed), lambda: count_matches(session, q, limit=needed)) >= needed
 
 
 #: PostgreSQL: a text match estimated at no more than this many listings is ranked in the search table.
@@ -302,7 +335,8 @@ def _text_page_ids(
     if filters.q is None or not filters.q.strip():
         return None
     match = fts_match(filters.q)
-    if match is None or estimate_matches(session, filters.q) > PG_TEXT_CANDIDATES:
+    q = filters.q
+    if match is None or _statistic(session, ("estimate", q), lambda: estimate_matches(session, q)) > PG_TEXT_CANDIDATES:
         return None
     column, descending = SORTS[sort]
     key = func.coalesce(listing_fts.c.score, -1.0) if column is None else listing_fts.c[column.key]

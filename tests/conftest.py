@@ -65,6 +65,14 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_plan_statistics() -> None:
+    """Store tests reuse one database URL (truncated between tests): start without cached counts."""
+    from store.queries import clear_statistics
+
+    clear_statistics()
+
+
+@pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
     """CLI invocations reconfigure the root logger; undo that after each test."""
     root = logging.getLogger()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from bench.gen_listings import generate_listings, generate_sellers
@@ -15,7 +16,7 @@ from bench.gen_listings import generate_listings, generate_sellers
 from store import queries
 from store.bulk import deferred_indexes, load_listings, load_sellers
 from store.db import make_engine, migrate
-from store.models import Listing
+from store.models import Listing, ListingSpecies
 from store.errors import NotFound
 from store.queries import InvalidCursor, ListingFilter, get_listing_detail, iter_export_rows, list_listings
 from store.search import index_listings
@@ -190,3 +191,27 @@ def test_text_plan_follows_word_frequency(tmp_path: Path) -> None:
                 assert any("EXISTS (SELECT 1 FROM listings_fts" in statement for statement in statements) == probed
     finally:
         engine.dispose()
+
+
+def test_plan_statistics_are_reused_and_never_change_the_rows(session: Session) -> None:
+    """A cached species count saves its query; a stale one (data changed since) still gives the right rows."""
+    seed_store(session)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        first = _suffixes(session, ListingFilter(species="pangolin"))
+        assert first
+        counted = len(statements)
+        statements.clear()
+        assert _suffixes(session, ListingFilter(species="pangolin")) == first
+        if engine.dialect.name == "sqlite":  # only SQLite counts a species to choose its plan
+            assert len(statements) < counted  # the count came from the cache
+        session.execute(delete(ListingSpecies).where(ListingSpecies.species == "pangolin"))
+        assert _suffixes(session, ListingFilter(species="pangolin")) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
