@@ -46,6 +46,7 @@ __all__ = [
     "index_listings",
     "index_rows",
     "rebuild_index",
+    "reindex_in_migration",
     "match_clause",
     "query_tokens",
     "count_matches",
@@ -159,6 +160,16 @@ def index_listings(session: Session, listings: Sequence[Listing]) -> int:
     return index_rows(
         session.connection(), ((listing.id, _document(listing.title, listing.description)) for listing in listings)
     )
+
+
+def reindex_in_migration(bind: Connection) -> int:
+    """For a migration: write every stored listing's search document again (none stored: no-op)."""
+    if not bind.execute(text("SELECT 1 FROM listings LIMIT 1")).first():
+        return 0
+    with Session(bind=bind) as session:
+        total = rebuild_index(session)
+        session.flush()
+    return total
 
 
 def rebuild_index(session: Session, *, batch_size: int = 2000) -> int:

@@ -60,15 +60,9 @@ def upgrade() -> None:
 
 def _index_existing_listings(bind: sa.Connection) -> None:
     """Listings stored before this revision get their search documents now."""
-    if not bind.execute(sa.text("SELECT 1 FROM listings LIMIT 1")).first():
-        return
-    from sqlalchemy.orm import Session
+    from store.search import reindex_in_migration
 
-    from store.search import rebuild_index
-
-    with Session(bind=bind) as session:
-        rebuild_index(session)
-        session.flush()
+    reindex_in_migration(bind)
 
 
 def downgrade() -> None:

@@ -11,7 +11,6 @@ almost every query, but not all, so they are written again with the tokens queri
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_search_tokens_rs"
@@ -21,16 +20,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if not bind.execute(sa.text("SELECT 1 FROM listings LIMIT 1")).first():
-        return
-    from sqlalchemy.orm import Session
+    from store.search import reindex_in_migration
 
-    from store.search import rebuild_index
-
-    with Session(bind=bind) as session:
-        rebuild_index(session)
-        session.flush()
+    reindex_in_migration(op.get_bind())
 
 
 def downgrade() -> None:
