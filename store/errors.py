@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wildwatch.errors import StoreError
 
-__all__ = ["StoreUnavailable", "NotFound"]
+__all__ = ["StoreUnavailable", "NotFound", "Conflict"]
 
 
 class StoreUnavailable(StoreError):
@@ -13,3 +13,7 @@ class StoreUnavailable(StoreError):
 
 class NotFound(StoreError):
     """A requested row does not exist."""
+
+
+class Conflict(StoreError):
+    """A request contradicts what is stored (an idempotency key reused for another request)."""

@@ -308,6 +308,12 @@ class Review(Base):
     model_version: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: The client's Idempotency-Key header: a retried POST returns this review instead of adding one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))  # 0008_review_idempotency
+
+    __table_args__ = (
+        Index("uq_reviews_api_key_idempotency", "api_key_id", "idempotency_key", unique=True),
+    )
 
 
 class AuditLog(Base):

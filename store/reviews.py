@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.errors import NotFound
+from store.errors import Conflict, NotFound
 from store.models import AuditLog, Listing, Review, Score, Seller
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "list_reviews",
     "priority",
     "record_review",
+    "record_review_once",
     "record_seller_reviews",
     "review_queue",
     "review_training_rows",
@@ -183,6 +185,42 @@ def record_review(
     session.add(AuditLog(actor=reviewer, action="review.decide", target_type="listing",
                          target_id=str(listing_id), detail=detail))
     return review
+
+
+def record_review_once(
+    session: Session, listing_id: int, *, idempotency_key: str, api_key_id: int, decision: str, reason: str,
+    reviewer: str, note: str | None = None,
+) -> tuple[Review, bool]:
+    """``record_review`` for a client that may retry: (review, replayed).
+
+    The first request with an ``idempotency_key`` stores the review; a retry with the same key
+    (from the same API key) returns that review instead of adding a second one, even when the
+    two arrive at once.  The same key for a different decision raises ``Conflict``.
+    """
+    asked = (listing_id, decision, reason, (note or "").strip()[:4000] or None)
+
+    def earlier() -> Review | None:
+        review = session.scalar(select(Review).where(Review.api_key_id == api_key_id,
+                                                     Review.idempotency_key == idempotency_key))
+        if review is not None and (review.listing_id, review.decision, review.reason, review.note) != asked:
+            raise Conflict("this Idempotency-Key was used for another review; use a new key for a new decision")
+        return review
+
+    found = earlier()
+    if found is not None:
+        return found, True
+    try:
+        with session.begin_nested():
+            review = record_review(session, listing_id, decision=decision, reason=reason, reviewer=reviewer,
+                                   note=note, api_key_id=api_key_id)
+            review.idempotency_key = idempotency_key
+            session.flush()
+    except IntegrityError:
+        found = earlier()  # the same request, arriving at the same time, was stored first
+        if found is None:
+            raise
+        return found, True
+    return review, False
 
 
 def record_seller_reviews(

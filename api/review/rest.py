@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentKey, SessionDep, require_role
-from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
+from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError, error_response
 from api.routes.filters import MAX_ID
 from store.alerts import delivery_counts, list_deliveries
 from store.models import AlertDelivery, ApiKey, Review
-from store.reviews import DECISIONS, REASONS, list_reviews, record_review
+from store.errors import Conflict
+from store.reviews import DECISIONS, REASONS, list_reviews, record_review, record_review_once
 
 router = APIRouter(prefix="/v1", tags=["reviews"], responses=ERROR_RESPONSES)
 ModeratorKey = Annotated[ApiKey, Depends(require_role("moderator"))]
@@ -83,15 +84,34 @@ def get_review_reasons(key: CurrentKey) -> dict[str, list[str]]:
     return {decision: list(REASONS[decision]) for decision in DECISIONS}
 
 
+#: Idempotency-Key values: visible ASCII, as the IETF draft's examples (UUIDs, random tokens).
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
+                                              pattern=r"^[\x21-\x7e]+$")]
+
+
 @router.post("/listings/{listing_id}/reviews", response_model=ReviewRecordOut, status_code=201,
-             responses={404: NOT_FOUND[404]})
-def post_review(listing_id: ListingId, body: ReviewIn, session: SessionDep, key: ModeratorKey) -> ReviewRecordOut:
-    """Record a decision on a listing through the API (same audit trail as the review UI)."""
+             responses={404: NOT_FOUND[404], 409: error_response("The Idempotency-Key was used for another review.")})
+def post_review(listing_id: ListingId, body: ReviewIn, session: SessionDep, key: ModeratorKey, response: Response,
+                idempotency_key: IdempotencyKey = None) -> ReviewRecordOut:
+    """Record a decision on a listing through the API (same audit trail as the review UI).
+
+    Send an ``Idempotency-Key`` header to retry safely after a lost response: a retry with the
+    same key returns the review stored the first time (header ``Idempotent-Replayed: true``).
+    """
     try:
-        review = record_review(session, listing_id, decision=body.decision, reason=body.reason, note=body.note,
-                               reviewer=key.name, api_key_id=key.id)
+        if idempotency_key is None:
+            review = record_review(session, listing_id, decision=body.decision, reason=body.reason,
+                                   note=body.note, reviewer=key.name, api_key_id=key.id)
+        else:
+            review, replayed = record_review_once(
+                session, listing_id, idempotency_key=idempotency_key, api_key_id=key.id, decision=body.decision,
+                reason=body.reason, note=body.note, reviewer=key.name)
+            if replayed:
+                response.headers["Idempotent-Replayed"] = "true"
     except ValueError as exc:
         raise ApiError(422, "invalid_review", str(exc)) from exc
+    except Conflict as exc:
+        raise ApiError(409, "idempotency_key_reused", str(exc)) from exc
     return review_out(review)
 
 

@@ -149,6 +149,7 @@ def test_scorer_then_alert_sender_killed_at_random_points(launcher: Launcher, tm
 
 
 def test_api_killed_at_random_points_loses_no_acknowledged_review(launcher: Launcher, tmp_path: Path) -> None:
+    """Every review is stored exactly once: the one in flight at each kill is retried with its Idempotency-Key."""
     db_url = f"sqlite:///{tmp_path / 'api.db'}"
     engine = seed_listings(db_url, 10)
     with session_scope(make_session_factory(engine)) as session:
@@ -157,25 +158,45 @@ def test_api_killed_at_random_points_loses_no_acknowledged_review(launcher: Laun
     env = fault_env(tmp_path, WILDWATCH_API__RATE_LIMIT_PER_MINUTE="0")
     acknowledged: list[str] = []
     in_doubt: list[str] = []
+    retried = 0
     n = 0
     kills = 0
     port = free_port()
     argv = ["serve", "--db", db_url, "--host", "127.0.0.1", "--port", str(port)]
     headers = {"Authorization": f"Bearer {key}"}
+
+    def post(client: httpx.Client, number: int, note_text: str) -> httpx.Response:
+        return client.post(f"/v1/listings/{listing_ids[number % len(listing_ids)]}/reviews",
+                           json={"decision": "escalated", "reason": REASON, "note": note_text},
+                           headers={**headers, "Idempotency-Key": note_text.replace(" ", "-")})
+
+    def start(client: httpx.Client) -> int:
+        pid = launcher.spawn(argv, env=env, log=tmp_path / "api.log")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/healthz").status_code == 200:
+                    return pid
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "api.log").read_text()[-2000:]
+            time.sleep(0.05)
+
+    def retry_in_doubt(client: httpx.Client) -> None:
+        nonlocal retried
+        if in_doubt and in_doubt[-1] not in acknowledged:  # the client retries what it never heard back on
+            number = int(in_doubt[-1].rsplit(" ", 1)[1])
+            response = post(client, number, in_doubt[-1])
+            assert response.status_code == 201, response.text
+            acknowledged.append(in_doubt[-1])
+            retried += response.headers.get("idempotent-replayed") == "true"
+
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False) as client:
         for seed in range(SEEDS):
-            pid = launcher.spawn(argv, env=env, log=tmp_path / "api.log")
+            pid = start(client)
             killer: threading.Timer | None = None
             try:
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        if client.get("/healthz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert time.monotonic() < deadline, (tmp_path / "api.log").read_text()[-2000:]
-                    time.sleep(0.05)
+                retry_in_doubt(client)
                 delay = random.Random(f"api-{seed}").uniform(0.05, 0.6)
                 killer = threading.Timer(delay, launcher.kill, args=(pid,))
                 killer.start()
@@ -184,9 +205,7 @@ def test_api_killed_at_random_points_loses_no_acknowledged_review(launcher: Laun
                     n += 1
                     note_text = f"round {seed} review {n}"
                     try:
-                        response = client.post(f"/v1/listings/{listing_ids[n % len(listing_ids)]}/reviews",
-                                               json={"decision": "escalated", "reason": REASON, "note": note_text},
-                                               headers=headers)
+                        response = post(client, n, note_text)
                     except httpx.TransportError:
                         in_doubt.append(note_text)  # in flight when the server died: stored or not
                         break
@@ -201,6 +220,11 @@ def test_api_killed_at_random_points_loses_no_acknowledged_review(launcher: Laun
                     killer.join()  # the launcher's pipe is not shared between threads
                 if pid in launcher.children:
                     launcher.kill(pid)
+        pid = start(client)
+        try:
+            retry_in_doubt(client)
+        finally:
+            launcher.kill(pid)
     note("faults/kill9/api", kills)
     with engine.connect() as conn:
         notes = list(conn.execute(select(Review.note)).scalars())
@@ -209,5 +233,6 @@ def test_api_killed_at_random_points_loses_no_acknowledged_review(launcher: Laun
     duplicated = len(notes) - len(set(notes))
     note("faults/lost", len(lost))
     note("faults/duplicated", duplicated)
+    note("faults/kill9/api/in_doubt_already_stored", retried)
     assert acknowledged and not lost and not duplicated
-    assert set(notes) <= set(acknowledged) | set(in_doubt)
+    assert set(notes) == set(acknowledged) and set(in_doubt) <= set(acknowledged)

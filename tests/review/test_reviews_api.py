@@ -43,3 +43,64 @@ def test_alert_deliveries_are_visible_to_moderators(client: TestClient, world: W
     assert client.get("/v1/alerts/deliveries", headers=bearer(world.keys["analyst"])).status_code == 403
     body = client.get("/v1/alerts/deliveries?problems=true", headers=bearer(world.keys["moderator"])).json()
     assert body["items"] == [] and body["counts"]["failed"] == 0
+
+
+def test_a_retried_review_with_an_idempotency_key_is_stored_once(client: TestClient, world: World) -> None:
+    url = f"/v1/listings/{world.ids['seahorse']}/reviews"
+    body = {"decision": "dismissed", "reason": "legal_or_farmed", "note": "farm permit"}
+    headers = {**bearer(world.keys["moderator"]), "Idempotency-Key": "7d1e6c1a-retry-1"}
+    first = client.post(url, json=body, headers=headers)
+    again = client.post(url, json=body, headers=headers)  # the client lost the first response
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in first.headers and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    reviews = client.get("/v1/reviews", headers=bearer(world.keys["analyst"])).json()["items"]
+    assert [r["id"] for r in reviews] == [first.json()["id"]]
+
+    other = client.post(url, json={**body, "note": "second thoughts"}, headers=headers)
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
+    fresh = client.post(url, json=body, headers={**headers, "Idempotency-Key": "7d1e6c1a-retry-2"})
+    assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
+    for bad in ("", "x" * 201, "has space"):
+        response = client.post(url, json=body, headers={**bearer(world.keys["moderator"]), "Idempotency-Key": bad})
+        assert response.status_code == 422, bad
+
+
+def test_idempotency_keys_belong_to_one_api_key(any_world: World) -> None:
+    from store.reviews import record_review_once
+
+    with any_world.store.sessions() as session, session.begin():
+        a, replay_a = record_review_once(session, any_world.ids["ivory"], idempotency_key="k", api_key_id=1,
+                                         decision="confirmed", reason="protected_species", reviewer="a")
+        b, replay_b = record_review_once(session, any_world.ids["ivory"], idempotency_key="k", api_key_id=2,
+                                         decision="confirmed", reason="protected_species", reviewer="b")
+        assert a.id != b.id and not replay_a and not replay_b
+
+
+def test_the_same_key_twice_at_once_stores_one_review(any_world: World) -> None:
+    """Two requests with one key in flight together: the second waits, then replays the first."""
+    import threading
+    import time
+
+    from store.models import Review
+    from store.reviews import record_review_once
+
+    results: list[tuple[int, bool]] = []
+
+    def post(pause: float) -> None:
+        with any_world.store.sessions() as session, session.begin():
+            review, replayed = record_review_once(
+                session, any_world.ids["ivory"], idempotency_key="same", api_key_id=1, decision="confirmed",
+                reason="protected_species", reviewer="a")
+            time.sleep(pause)  # still uncommitted while the other request arrives
+            results.append((review.id, replayed))
+
+    first = threading.Thread(target=post, args=(0.5,))
+    first.start()
+    time.sleep(0.1)
+    post(0.0)
+    first.join()
+    assert sorted(replayed for _, replayed in results) == [False, True]
+    assert len({review_id for review_id, _ in results}) == 1
+    with any_world.store.sessions() as session:
+        assert session.query(Review).filter(Review.idempotency_key == "same").count() == 1
