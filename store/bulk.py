@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, text
 
 from store.listings import content_hash
+from store.search import optimize_index
 
 __all__ = ["BulkListing", "BulkSeller", "load_sellers", "load_listings", "deferred_indexes"]
 
@@ -219,8 +220,7 @@ def deferred_indexes(engine: Engine, tables: Sequence[str] = ("listings", "listi
                 conn.exec_driver_sql("SET maintenance_work_mem = '256MB'")
             for _, definition in indexes:
                 conn.exec_driver_sql(definition)
-            if sqlite:
-                conn.exec_driver_sql("INSERT INTO listings_fts (listings_fts) VALUES ('optimize')")
+            optimize_index(conn)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -273,14 +273,14 @@ def document_counts(session: Session, tokens: Sequence[str]) -> dict[str, int]:
     return counts
 
 
-def optimize_index(session: Session) -> bool:
+def optimize_index(target: Session | Connection) -> bool:
     """SQLite: merge the FTS5 index into one segment; False (nothing to do) on PostgreSQL.
 
     Every committed write adds a segment, merged only a few at a time; a lookup of one listing
     in the index (the walk in sort order over a common word) reads every segment, so it costs
     ten times as much after a bulk load or a day of crawling.  About a second per million listings.
     """
-    connection = session.connection()
+    connection = target.connection() if isinstance(target, Session) else target
     if connection.dialect.name != "sqlite":
         return False
     connection.execute(text("INSERT INTO listings_fts (listings_fts) VALUES ('optimize')"))
