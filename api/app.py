@@ -18,8 +18,8 @@ from api.review import router as review_router
 from api.routes import export, health, keys, listings, metrics, reports, score, sellers, stats
 from store.db import make_engine, make_session_factory
 from store.search import get_tokenizer
-from wildwatch import __version__
-from wildwatch.settings import Settings, get_settings
+from core import __version__
+from core.settings import Settings, get_settings
 
 __all__ = ["create_app"]
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from api.errors import ApiError
 from store.apikeys import authenticate, role_allows
 from store.models import ApiKey
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 __all__ = [
     "get_db",

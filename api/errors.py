@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from store.errors import NotFound
-from wildwatch.errors import InputError, WildwatchError
+from core.errors import InputError, WildwatchError
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, text
 from bench.gen_listings import load
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, migrate, session_scope
-from wildwatch.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from urllib.parse import quote, urljoin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from wildwatch.errors import ConfigError
+from core.errors import ConfigError
 
 __all__ = ["FieldRule", "Pagination", "RateLimit", "SiteProfile", "load_profile", "PROFILES_DIR"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wildwatch.errors import StoreError
+from core.errors import StoreError
 
 __all__ = ["StoreUnavailable", "NotFound", "Conflict"]
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.models import CrawlRun, Site
-from wildwatch.errors import InputError
+from core.errors import InputError
 
 __all__ = ["SiteSpec", "SiteWithRun", "add_site", "get_site", "list_sites", "enabled_sites", "sync_sites", "set_enabled"]
 

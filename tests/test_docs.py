@@ -7,14 +7,14 @@ from pathlib import Path
 import typer
 
 from wildwatch.cli import app
-from wildwatch.settings import settings_markdown
+from core.settings import settings_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_configuration_doc_is_generated_from_the_settings() -> None:
     current = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    assert current == settings_markdown(), "run: python -m wildwatch.settings > docs/configuration.md"
+    assert current == settings_markdown(), "run: python -m core.settings > docs/configuration.md"
 
 
 def _command_names(typer_app: typer.Typer, prefix: str = "") -> list[str]:

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from tests.fakes import FakeModel
-from wildwatch.errors import InputError
+from core.errors import InputError
 from wildwatch.scoring import score_frame
-from wildwatch.tables import read_table, write_rows
+from core.tables import read_table, write_rows
 
 ROWS = [
     {"id": "1", "title": "老象牙手镯", "description": "包真 私聊", "price": "1200"},

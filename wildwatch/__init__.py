@@ -1,3 +1,5 @@
-"""WildWatch: find illegal wildlife trade in online marketplace listings."""
+"""WildWatch: find illegal wildlife trade in online marketplace listings (the CLI and orchestration)."""
 
-__version__ = "0.1.0"
+from core import __version__
+
+__all__ = ["__version__"]

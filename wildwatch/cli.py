@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from wildwatch import __version__
+from core import __version__
 from wildwatch.commands import (
     alerts,
     apikey,
@@ -24,9 +24,9 @@ from wildwatch.commands import (
     snapshots,
     status,
 )
-from wildwatch.errors import WildwatchError
-from wildwatch.logs import configure_logging
-from wildwatch.settings import get_settings
+from core.errors import WildwatchError
+from core.logs import configure_logging
+from core.settings import get_settings
 
 app = typer.Typer(
     name="wildwatch",

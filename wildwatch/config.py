@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from wildwatch.errors import ConfigError
+from core.errors import ConfigError
 
 __all__ = [
     "OpsConfig",

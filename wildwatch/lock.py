@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from wildwatch.errors import WildwatchError
+from core.errors import WildwatchError
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, make_session_factory, migrate
-from wildwatch.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 __all__ = ["Store", "open_store"]
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from store.db import session_scope
 from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
-from wildwatch.errors import InputError, ModelError
+from core.errors import InputError, ModelError
 from wildwatch.runtime import Store
 
 logger = logging.getLogger(__name__)

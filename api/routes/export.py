@@ -19,7 +19,7 @@ from api.errors import ERROR_RESPONSES
 from api.routes.filters import ListingFilterDep
 from store.models import AuditLog
 from store.queries import EXPORT_COLUMNS, ListingFilter, iter_export_rows
-from wildwatch.tables import spreadsheet_safe
+from core.tables import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     from store.db import make_engine
-    from wildwatch.settings import get_settings
+    from core.settings import get_settings
 
     url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
     engine = make_engine(url)

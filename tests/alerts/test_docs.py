@@ -9,7 +9,7 @@ import pytest
 
 from wildwatch.alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from wildwatch.alerts.webhook import encode_body
-from wildwatch.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 def snippet() -> dict[str, Any]:

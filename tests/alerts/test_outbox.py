@@ -23,7 +23,7 @@ from store.db import session_scope
 from store.models import AlertDelivery, utcnow
 from tests.review.factories import add_listing, add_seller
 from wildwatch.alerts import Target, send_digest, send_due
-from wildwatch.errors import AlertError
+from core.errors import AlertError
 from wildwatch.runtime import Store
 
 RULES: list[tuple[str, dict[str, Any], bool]] = [
@@ -160,6 +160,6 @@ def test_digest_sends_one_message_with_the_top_listings(store: Store) -> None:
 def test_the_nightly_run_uses_this_module() -> None:
     import wildwatch.alerts
     from wildwatch.nightly import default_alerts
-    from wildwatch.settings import Settings
+    from core.settings import Settings
 
     assert default_alerts(Settings()).module is wildwatch.alerts  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from store.db import make_session_factory, session_scope
 from tests.fakes import FakeModel
 from tests.databases import BACKENDS, Databases, engine_for
 from tests.store.seed import Seeded, seed_store
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 
 @dataclass

@@ -20,8 +20,8 @@ from crawler.pipelines import store_writer_mode
 from crawler.profile import PROFILES_DIR, SiteProfile, load_profile
 from crawler.run import scrapy_settings
 from crawler.spiders.generic import GenericSpider, decide_kind, extract_workers, skip_reason
-from wildwatch.errors import ConfigError
-from wildwatch.settings import PROJECT_ROOT
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
 BASE = "http://127.0.0.1:8088/"
 

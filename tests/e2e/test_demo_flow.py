@@ -19,7 +19,7 @@ from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, session_scope
 from wildwatch.demo.server import listing_url, load_listings
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 pytestmark = pytest.mark.e2e
 

@@ -24,7 +24,7 @@ from tests.faults.launcher import Launcher
 from tests.faults.services import PrivatePostgres, PrivateRedis
 from tests.faults.tally import note
 from tests.faults.world import fault_env
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 

@@ -21,7 +21,7 @@ import uvicorn  # noqa: F401
 import wildwatch.cli
 from api.app import create_app  # noqa: F401
 from wildwatch.scoring import load_classifier  # noqa: F401
-from wildwatch.settings import get_settings
+from core.settings import get_settings
 
 
 def _spawn(argv: list[str], env: dict[str, str], log: str) -> int:

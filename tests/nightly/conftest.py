@@ -11,7 +11,7 @@ import pytest
 
 from tests.nightly.helpers import make_small_site_data
 from wildwatch.demo.server import DemoServer, make_server
-from wildwatch.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 @dataclass

@@ -11,7 +11,7 @@ from tests.nightly.fakes import HashModel, OutboxAlerts
 from wildwatch.config import parse_config
 from wildwatch.nightly import NightlyResult, default_alerts, run_nightly
 from wildwatch.runtime import open_store
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 SMALL_SITE_LISTINGS = 24
 

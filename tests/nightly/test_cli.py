@@ -20,9 +20,9 @@ import pytest
 
 from wildwatch.cli import app
 from wildwatch.demo.server import listing_url, load_listings, make_server
-from wildwatch.errors import WildwatchError
+from core.errors import WildwatchError
 from wildwatch.lock import ALREADY_RUNNING_EXIT, RunLock
-from wildwatch.settings import PROJECT_ROOT, get_settings
+from core.settings import PROJECT_ROOT, get_settings
 
 pytestmark = pytest.mark.e2e
 

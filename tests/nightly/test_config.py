@@ -9,8 +9,8 @@ import pytest
 from pydantic import BaseModel
 
 from wildwatch.config import OpsConfig, load_config, parse_config
-from wildwatch.errors import ConfigError
-from wildwatch.settings import PROJECT_ROOT
+from core.errors import ConfigError
+from core.settings import PROJECT_ROOT
 
 SITE = {"name": "demo", "url": "http://127.0.0.1:8088/"}
 

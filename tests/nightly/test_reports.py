@@ -15,7 +15,7 @@ from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, session_scope
 from store.models import NightlyRun
 from wildwatch.reports import render_html, write_report
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 
 def summary(run_id: int = 7, **extra: Any) -> dict[str, Any]:

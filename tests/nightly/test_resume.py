@@ -20,7 +20,7 @@ from tests.nightly.helpers import make_small_site_data, nightly_in_process
 from wildwatch.demo.server import make_server
 from wildwatch.nightly import STOPPED_EXIT
 from wildwatch.runtime import open_store
-from wildwatch.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 

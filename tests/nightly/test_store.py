@@ -18,7 +18,7 @@ from store.nightly import (
     unfinished_nightly_run,
 )
 from store.sites import SiteSpec, add_site, list_sites, sync_sites
-from wildwatch.errors import InputError
+from core.errors import InputError
 
 
 def _listing(session: Session, n: int, *, flagged: bool | None, snapshot: Snapshot | None = None) -> Listing:

@@ -12,7 +12,7 @@ from store.apikeys import create_api_key
 from store.db import session_scope
 from tests.review.factories import add_listing, add_seller, make_store, store_for
 from wildwatch.runtime import Store
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

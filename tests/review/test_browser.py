@@ -22,7 +22,7 @@ from api.app import create_app
 from store.db import session_scope
 from store.models import Review
 from tests.review.conftest import World
-from wildwatch.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"

@@ -18,7 +18,7 @@ from tests.review.factories import add_listing
 from wildwatch.cli import app
 from wildwatch.learning import compare_models
 from wildwatch.runtime import Store
-from wildwatch.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 DEMO = PROJECT_ROOT / "data" / "demo" / "listings.jsonl"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from wildwatch.errors import ConfigError
-from wildwatch.settings import DEV_SECRET_KEY, Settings, get_settings
+from core.errors import ConfigError
+from core.settings import DEV_SECRET_KEY, Settings, get_settings
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from store.models import ApiKey, Listing
 from store.scores import ScoreIn, record_scores
 from store.snapshots import SnapshotStore
 from tests.fakes import FakeModel
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 ROLES = ("analyst", "moderator", "admin")
 

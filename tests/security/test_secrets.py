@@ -17,7 +17,7 @@ from tests.faults.world import free_port
 from tests.security.conftest import SecureWorld
 from wildwatch.alerts import send_due
 from wildwatch.runtime import Store, open_store
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 WEBHOOK_SECRET = "whsec-do-not-log-4f1c"
 DB_PASSWORD = "pg-do-not-log-9a7e"

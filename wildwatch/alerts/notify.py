@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from wildwatch.errors import AlertError
+from core.errors import AlertError
 
 __all__ = ["notify_apprise", "validate_apprise_url"]
 

@@ -22,9 +22,9 @@ from store.db import session_scope
 from store.models import AlertDelivery, Subscription, utcnow
 from wildwatch.alerts.notify import notify_apprise
 from wildwatch.alerts.webhook import post_webhook
-from wildwatch.errors import AlertError
+from core.errors import AlertError
 from wildwatch.runtime import Store
-from wildwatch.settings import get_settings
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from wildwatch.errors import AlertError
+from core.errors import AlertError
 
 __all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "encode_body", "post_webhook", "sign", "verify"]
 

@@ -19,7 +19,7 @@ from store.db import session_scope
 from wildwatch.alerts import SendCounts, retry_failed, send_due
 from wildwatch.alerts.notify import validate_apprise_url
 from wildwatch.commands.options import DbOption
-from wildwatch.errors import InputError
+from core.errors import InputError
 from wildwatch.runtime import Store, open_store
 
 alerts_app = typer.Typer(help="Deliver queued alerts and inspect deliveries.", no_args_is_help=True)

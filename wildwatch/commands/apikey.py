@@ -11,7 +11,7 @@ from rich.table import Table
 from store.apikeys import ROLES, create_api_key, list_api_keys, revoke_api_key
 from store.db import session_scope
 from wildwatch.commands.options import DbOption
-from wildwatch.errors import InputError
+from core.errors import InputError
 from wildwatch.runtime import open_store
 
 apikey_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)

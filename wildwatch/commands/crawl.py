@@ -14,9 +14,9 @@ from store.db import session_scope
 from store.models import Site
 from store.runs import latest_crawl_run
 from wildwatch.commands.options import DbOption
-from wildwatch.errors import InputError
+from core.errors import InputError
 from wildwatch.runtime import Store, open_store
-from wildwatch.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from crawler.profile import SiteProfile

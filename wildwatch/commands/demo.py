@@ -14,10 +14,10 @@ from store.db import session_scope
 from store.models import Listing
 from wildwatch.commands.crawl import crawler_overrides, print_summary
 from wildwatch.commands.options import DbOption
-from wildwatch.errors import CrawlError
+from core.errors import CrawlError
 from wildwatch.runtime import open_store
 from wildwatch.scoring import load_classifier, score_stored
-from wildwatch.settings import get_settings
+from core.settings import get_settings
 
 
 def demo(

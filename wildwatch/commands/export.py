@@ -11,7 +11,7 @@ from store.db import session_scope
 from store.queries import EXPORT_COLUMNS, ListingFilter, iter_export_rows
 from wildwatch.commands.options import DbOption
 from wildwatch.runtime import open_store
-from wildwatch.tables import spreadsheet_safe, write_rows
+from core.tables import spreadsheet_safe, write_rows
 
 
 def export(

@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from wildwatch.commands.options import DbOption
-from wildwatch.errors import InputError, ModelError
+from core.errors import InputError, ModelError
 from wildwatch.runtime import open_store
-from wildwatch.settings import get_settings
+from core.settings import get_settings
 
 __all__ = ["register", "read_labeled_csv"]
 

@@ -11,7 +11,7 @@ from wildwatch.commands.options import DbOption
 from wildwatch.config import load_config
 from wildwatch.runtime import open_store
 from wildwatch.scoring import load_classifier
-from wildwatch.settings import get_settings
+from core.settings import get_settings
 
 ConfigOption = Annotated[
     Path | None,

@@ -18,8 +18,8 @@ import typer
 from wildwatch.commands.nightly import ConfigOption
 from wildwatch.commands.options import DbOption
 from wildwatch.config import load_config, validate_cron
-from wildwatch.errors import ConfigError
-from wildwatch.settings import get_settings
+from core.errors import ConfigError
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from rich.progress import Progress
 
 from wildwatch.alerts import enqueue_alerts
 from wildwatch.commands.options import DbOption
-from wildwatch.errors import InputError
+from core.errors import InputError
 from wildwatch.runtime import open_store
 from wildwatch.scoring import load_classifier, score_frame, score_stored
-from wildwatch.settings import get_settings
-from wildwatch.tables import read_table, table_format, write_rows
+from core.settings import get_settings
+from core.tables import read_table, table_format, write_rows
 
 
 def score(

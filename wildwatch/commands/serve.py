@@ -9,7 +9,7 @@ import uvicorn
 
 from wildwatch.commands.options import DbOption
 from wildwatch.runtime import open_store
-from wildwatch.settings import get_settings
+from core.settings import get_settings
 
 
 def serve(

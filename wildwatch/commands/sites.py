@@ -11,7 +11,7 @@ import typer
 from store.db import session_scope
 from store.sites import SiteSpec, add_site, default_name, list_sites, set_enabled
 from wildwatch.commands.options import DbOption
-from wildwatch.errors import InputError
+from core.errors import InputError
 from wildwatch.runtime import open_store
 
 sites_app = typer.Typer(help="Marketplaces registered for the nightly crawl.", no_args_is_help=True)

@@ -10,9 +10,9 @@ import typer
 from store.db import session_scope
 from store.snapshots import SnapshotStore
 from wildwatch.commands.options import DbOption
-from wildwatch.errors import InputError
+from core.errors import InputError
 from wildwatch.runtime import open_store
-from wildwatch.settings import get_settings
+from core.settings import get_settings
 
 snapshots_app = typer.Typer(help="Raw page snapshots kept as evidence.", no_args_is_help=True)
 

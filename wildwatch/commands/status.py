@@ -12,7 +12,7 @@ from store.nightly import queue_sizes, recent_nightly_runs
 from wildwatch.commands.options import DbOption
 from wildwatch.lock import holder_state
 from wildwatch.runtime import open_store
-from wildwatch.settings import get_settings
+from core.settings import get_settings
 
 
 def _lock_state() -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wildwatch.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 __all__ = [
     "CATEGORIES",

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from wildwatch.demo.generate import CATEGORIES
-from wildwatch.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 __all__ = [
     "DemoServer",

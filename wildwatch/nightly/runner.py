@@ -46,12 +46,12 @@ from store.runs import start_crawl_run
 from store.search import optimize_index
 from store.sites import SiteSpec, enabled_sites, sync_sites
 from wildwatch.config import OpsConfig
-from wildwatch.errors import WildwatchError
+from core.errors import WildwatchError
 from wildwatch.lock import PgAdvisoryLock, RunLock
 from wildwatch.nightly.jobs import CrawlJob
 from wildwatch.nightly.metrics import NightlyMetrics
 from wildwatch.runtime import Store
-from wildwatch.settings import Settings
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

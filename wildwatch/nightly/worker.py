@@ -25,7 +25,7 @@ def _crawl(job: CrawlJob) -> str:
     from crawler.lexicon import load_search_terms
     from crawler.profile import load_profile
     from crawler.run import run_crawl
-    from wildwatch.settings import get_settings
+    from core.settings import get_settings
 
     profile = load_profile(job.profile) if job.profile else None
     terms: list[str] = []
@@ -53,8 +53,8 @@ def _crawl(job: CrawlJob) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the crawl described by argv[0]; exit 0 when it completed, 1 otherwise."""
-    from wildwatch.logs import configure_logging
-    from wildwatch.settings import get_settings
+    from core.logs import configure_logging
+    from core.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)

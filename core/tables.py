@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from wildwatch.errors import InputError
+from core.errors import InputError
 
 __all__ = ["FORMATS", "table_format", "read_table", "write_rows"]
 
