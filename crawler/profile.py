@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.errors import ConfigError
 
-__all__ = ["FieldRule", "Pagination", "RateLimit", "SiteProfile", "load_profile", "PROFILES_DIR"]
+__all__ = ["FieldRule", "Pagination", "RateLimit", "SiteProfile", "find_profile", "load_profile", "shipped_profiles", "PROFILES_DIR"]
 
 #: Where shipped profiles live.
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
@@ -153,15 +153,28 @@ class SiteProfile(_Strict):
         return self.rate_limit.scrapy_settings() | dict(self.settings)
 
 
+def find_profile(value: str | Path, *, base: Path | None = None) -> Path:
+    """Where a profile named by an operator lives: a shipped one by bare name (``demo``), else a
+    path, relative ones against ``base`` (a config file's folder) when given."""
+    candidate = Path(value)
+    if candidate.suffix == "" and len(candidate.parts) == 1 and not (base or Path.cwd()).joinpath(candidate).exists():
+        for suffix in (".yaml", ".yml", ".toml"):
+            shipped = PROFILES_DIR / f"{value}{suffix}"
+            if shipped.exists():
+                return shipped
+    if base is not None and not candidate.is_absolute():
+        return (base / candidate).resolve()
+    return candidate
+
+
+def shipped_profiles() -> list[str]:
+    """Names of the profiles that come with WildWatch (for error messages and docs)."""
+    return sorted(p.stem for p in PROFILES_DIR.iterdir() if p.suffix in (".yaml", ".yml", ".toml"))
+
+
 def load_profile(path: str | Path) -> SiteProfile:
     """Read and validate a profile (``.yaml``/``.yml``/``.toml``); a bare name looks in PROFILES_DIR."""
-    candidate = Path(path)
-    if not candidate.exists() and candidate.suffix == "" and not candidate.is_absolute():
-        for suffix in (".yaml", ".yml", ".toml"):
-            shipped = PROFILES_DIR / f"{path}{suffix}"
-            if shipped.exists():
-                candidate = shipped
-                break
+    candidate = find_profile(path)
     try:
         text = candidate.read_text(encoding="utf-8")
     except OSError as exc:

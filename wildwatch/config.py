@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import ConfigError
+from crawler.profile import find_profile
 
 __all__ = [
     "OpsConfig",
@@ -60,7 +61,7 @@ class SiteConfig(_Strict):
 
     name: str = Field(min_length=1, max_length=100, description="Unique short name (shown in reports).")
     url: str = Field(description="Start URL; the crawl stays on this host.")
-    profile: Path | None = Field(None, description="Site profile file passed to the crawler as-is.")
+    profile: Path | None = Field(None, description="Site profile: the name of a shipped one (`demo`) or a file, relative to this config file.")
     enabled: bool = Field(True, description="Crawl it in the nightly run.")
     search_terms: list[str] = Field(
         default_factory=list,
@@ -195,7 +196,8 @@ def parse_config(data: Any, *, source: Path | str = "<config>") -> OpsConfig:
 def load_config(path: Path | None) -> OpsConfig:
     """The operations config at ``path``; defaults when ``path`` is None or does not exist.
 
-    Relative profile paths are resolved against the config file's directory.
+    A profile is a shipped profile's name (``demo``) or a path; relative paths are resolved
+    against the config file's directory.
     """
     if path is None or not Path(path).exists():
         return OpsConfig()
@@ -208,6 +210,6 @@ def load_config(path: Path | None) -> OpsConfig:
         raise ConfigError(f"invalid YAML in config {path}: {exc}") from None
     config = parse_config(data, source=path)
     for site in config.sites:
-        if site.profile is not None and not site.profile.is_absolute():
-            site.profile = (path.parent / site.profile).resolve()
+        if site.profile is not None:
+            site.profile = find_profile(site.profile, base=path.parent)
     return config

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
 
+from crawler.profile import find_profile, shipped_profiles
 from store.db import session_scope
 from store.sites import SiteSpec, add_site, default_name, list_sites, set_enabled
 from wildwatch.commands.options import DbOption
@@ -21,7 +21,7 @@ sites_app = typer.Typer(help="Marketplaces registered for the nightly crawl.", n
 def add(
     url: Annotated[str, typer.Argument(help="Start URL; the crawl stays on this host.")],
     name: Annotated[str | None, typer.Option("--name", help="Short unique name (default: the host).")] = None,
-    profile: Annotated[Path | None, typer.Option("--profile", help="Site profile file (default: the generic spider).")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="Site profile: a YAML/TOML file, or the name of a shipped one (default: the generic spider).")] = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Register it without crawling it yet.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -29,12 +29,13 @@ def add(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"not an http(s) URL: {url!r}")
-    if profile is not None and not profile.is_file():
-        raise InputError(f"no profile file at {profile}")
+    profile_path = find_profile(profile) if profile is not None else None
+    if profile_path is not None and not profile_path.is_file():
+        raise InputError(f"no profile file at {profile} (shipped profiles: {', '.join(shipped_profiles())})")
     store = open_store(db)
     with session_scope(store.sessions) as session:
         site = add_site(session, SiteSpec(name or default_name(url), url,
-                                          str(profile.resolve()) if profile else None, not disabled))
+                                          str(profile_path.resolve()) if profile_path else None, not disabled))
         typer.echo(f"site {site.name!r} (#{site.id}) registered: {url}", err=True)
     store.close()
 
