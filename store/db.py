@@ -10,13 +10,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.errors import ConfigError
 from store.errors import StoreUnavailable
 
-__all__ = ["make_engine", "make_session_factory", "session_scope", "migrate", "current_revision", "ping"]
+__all__ = ["database_url", "make_engine", "make_session_factory", "session_scope", "migrate", "current_revision", "ping"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +33,39 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignor
     cursor.close()
 
 
+#: The backends WildWatch is tested on (and their drivers installed with it).
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def database_url(url: str) -> URL:
+    """``url`` parsed, or a ConfigError naming what is wrong (never SQLAlchemy's traceback)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            f"not a database URL: {url!r} (use sqlite:///PATH or postgresql://USER@HOST/DB)"
+        ) from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise ConfigError(
+            f"unsupported database {parsed.get_backend_name()!r} in "
+            f"{parsed.render_as_string(hide_password=True)!r}: use sqlite:///PATH or postgresql://USER@HOST/DB"
+        )
+    if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"):
+        raise ConfigError(f"unsupported database driver {parsed.drivername!r}: use sqlite or postgresql+psycopg")
+    return parsed
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL and in-memory databases)."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
-    parsed = make_url(url)
+    parsed = database_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":

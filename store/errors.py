@@ -12,7 +12,9 @@ class StoreUnavailable(StoreError):
 
 
 class NotFound(StoreError):
-    """A requested row does not exist."""
+    """A requested row does not exist (for the CLI a user mistake, exit 2, not an unreachable database)."""
+
+    exit_code = 2
 
 
 class Conflict(StoreError):

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
+
+try:  # typer >= 0.20 raises the usage errors of its own vendored click
+    from typer._click.exceptions import ClickException as _TyperClickException
+except ImportError:  # pragma: no cover - older typer uses click itself
+    _TyperClickException = click.ClickException
+
+ClickException = click.ClickException | _TyperClickException
+CLICK_ERRORS = (click.ClickException, _TyperClickException)
 
 from core import __version__
 from wildwatch.commands import (
@@ -72,8 +81,15 @@ def root(
     configure_logging("DEBUG" if verbose else settings.log_level, json_lines=settings.log_json)
 
 
+def _usage_line(exc: ClickException) -> str:
+    """A usage mistake as one line: what was wrong, and where help is."""
+    context = getattr(exc, "ctx", None)
+    where = f"{context.command_path} --help" if context is not None else "wildwatch --help"
+    return f"error: {exc.format_message()} (see `{where}`)"
+
+
 def main() -> None:
-    """Console entry point: domain errors become one readable line and an exit code."""
+    """Console entry point: domain errors and usage mistakes become one readable line and an exit code."""
     try:
         code = app(standalone_mode=False)  # without standalone mode click *returns* typer.Exit's code
         if isinstance(code, int) and code:
@@ -86,8 +102,8 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.BadParameter, __import__("click").ClickException) as exc:
-        exc.show()
+    except CLICK_ERRORS as exc:
+        typer.secho(_usage_line(exc), err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -8,7 +8,8 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.db import make_engine, make_session_factory, migrate
+from store.db import make_engine, make_session_factory, migrate, sqlite_file
+from store.errors import StoreUnavailable
 from core.settings import Settings, get_settings
 
 __all__ = ["Store", "open_store"]
@@ -36,10 +37,20 @@ class Store:
             self.engine.dispose()
 
 
-def open_store(database_url: str | None = None, *, settings: Settings | None = None, migrate_now: bool = True) -> Store:
-    """The store at ``database_url`` (default: settings), migrated to the latest schema."""
+def open_store(
+    database_url: str | None = None, *, settings: Settings | None = None, migrate_now: bool = True,
+    create: bool = True,
+) -> Store:
+    """The store at ``database_url`` (default: settings), migrated to the latest schema.
+
+    ``create=False`` is for commands that only read: a SQLite file that does not exist is an error
+    naming it, instead of a new empty database (and folders) created behind the user's back."""
     settings = settings or get_settings()
-    store = Store(database_url or settings.database_url)
+    url = database_url or settings.database_url
+    path = sqlite_file(url)
+    if not create and path is not None and not path.is_file():
+        raise StoreUnavailable(f"no database at {path} (create it with `wildwatch init`, or pass --db)")
+    store = Store(url)
     if migrate_now:
         store.migrate()
     return store

@@ -79,7 +79,7 @@ def send(
     db: DbOption = None,
 ) -> None:
     """Deliver every due alert once; failures stay pending with their next attempt time (exit 0)."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     _report(send_due(store, digest=digest, top=top), store)
 
 
@@ -89,7 +89,7 @@ def retry(
     db: DbOption = None,
 ) -> None:
     """Make every failed delivery due now and send it (run after fixing the receiver)."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     revived, counts = retry_failed(store, digest=digest)
     typer.echo(f"retrying {revived} failed deliveries", err=True)
     _report(counts, store)
@@ -102,7 +102,7 @@ def list_command(
     db: DbOption = None,
 ) -> None:
     """Recent deliveries with their status, attempts and last error."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     table = Table("id", "delivery_id", "subscription", "listing", "status", "attempts", "next attempt", "last error")
     with session_scope(store.sessions) as session:
         for row in list_deliveries(session, problems_only=problems, limit=limit):
@@ -117,7 +117,7 @@ def list_command(
 @alerts_app.command("subscriptions")
 def subscriptions(db: DbOption = None) -> None:
     """List subscriptions (secrets are not shown)."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     table = Table("id", "name", "channel", "target", "mode", "min score", "species", "marketplaces", "sellers")
     with session_scope(store.sessions) as session:
         for sub in list_subscriptions(session):

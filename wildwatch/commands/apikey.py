@@ -37,7 +37,7 @@ def create(
 @apikey_app.command("list")
 def list_keys(db: DbOption = None) -> None:
     """List keys (never the keys themselves)."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
     with session_scope(store.sessions) as session:
         for row in list_api_keys(session):
@@ -52,7 +52,7 @@ def list_keys(db: DbOption = None) -> None:
 @apikey_app.command("revoke")
 def revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `apikey list`).")], db: DbOption = None) -> None:
     """Revoke a key at once."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     with session_scope(store.sessions) as session:
         if not revoke_api_key(session, key_id):
             raise InputError(f"no active key #{key_id}")

@@ -20,7 +20,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export stored listings (streamed: safe for millions of rows)."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     filters = ListingFilter(flagged=True if flagged_only else None)
     with session_scope(store.sessions) as session:
         rows = iter_export_rows(session, filters)

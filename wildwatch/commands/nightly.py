@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from wildwatch.commands.options import DbOption
+from core.errors import ConfigError
 from wildwatch.config import load_config
 from wildwatch.runtime import open_store
 from wildwatch.scoring import load_classifier
@@ -31,6 +32,8 @@ def nightly(
     from wildwatch.nightly import default_alerts, run_nightly
 
     settings = get_settings()
+    if config is not None and not config.is_file():
+        raise ConfigError(f"no config file at {config}")
     ops = load_config(config or settings.config_file)
     store = open_store(db)
     try:

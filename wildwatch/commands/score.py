@@ -25,6 +25,8 @@ def score(
 ) -> None:
     """Score listings.  With --input: a file, written to --output.  Without: the stored
     listings that the current model has not scored yet (new or changed ones)."""
+    if output is not None and input is None:
+        raise InputError("--output needs --input (without --input, score scores the stored listings)")
     settings = get_settings()
     classifier = load_classifier(model or settings.classifier.model_path, settings.classifier.models_dir)
     typer.echo(f"model {classifier.version} (threshold {classifier.threshold:.3f})", err=True)

@@ -43,7 +43,7 @@ def add(
 @sites_app.command("list")
 def list_(db: DbOption = None) -> None:
     """Every registered site with its last crawl."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     with session_scope(store.sessions) as session:
         rows = list_sites(session)
         if not rows:

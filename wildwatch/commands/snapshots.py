@@ -29,7 +29,7 @@ def prune(
     if older_than < 0:
         raise InputError("--older-than must be zero or more days")
     settings = get_settings()
-    store = open_store(db)
+    store = open_store(db, create=False)
     with session_scope(store.sessions) as session:
         result = prune_snapshots(session, SnapshotStore(settings.crawler.snapshot_dir),
                                  older_than=timedelta(days=older_than), dry_run=dry_run)

@@ -30,7 +30,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the last nightly runs and the queue sizes (to score, alerts, review backlog)."""
-    store = open_store(db)
+    store = open_store(db, create=False)
     with session_scope(store.sessions) as session:
         runs = recent_nightly_runs(session, limit)
         model_version = next((r.summary.get("model_version") for r in runs if r.summary.get("model_version")), None)
