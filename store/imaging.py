@@ -130,6 +130,13 @@ def _pdq(pixels: np.ndarray) -> tuple[int, int]:
     return _bits(vector), int(quality)
 
 
+def _broken(exc: BaseException) -> ImageRejected:
+    """A decoder's complaint as a skip: cut short ("truncated") or otherwise damaged ("corrupt")."""
+    message = str(exc)[:200] or type(exc).__name__
+    cut_short = any(word in message.lower() for word in ("truncated", "broken data stream", "premature end"))
+    return ImageRejected("truncated" if cut_short else "corrupt", message)
+
+
 def _open(data: bytes, limits: ImageLimits) -> Image.Image:
     try:
         with warnings.catch_warnings():
@@ -142,7 +149,7 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
     except UnidentifiedImageError as exc:
         raise ImageRejected("corrupt", "no decoder recognises the bytes") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageRejected("corrupt", str(exc)[:200]) from exc
+        raise _broken(exc) from exc
     if image.format not in _MIME:
         raise ImageRejected("unsupported_format", f"{image.format} is not decoded")
     width, height = image.size
@@ -198,11 +205,8 @@ def analyze_image(data: bytes, limits: ImageLimits | None = None) -> ImageFacts:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected("decompression_bomb", str(exc)) from exc
-    except OSError as exc:
-        reason = "truncated" if "truncated" in str(exc) or "broken data stream" in str(exc) else "corrupt"
-        raise ImageRejected(reason, str(exc)[:200]) from exc
-    except (SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise ImageRejected("corrupt", str(exc)[:200] or type(exc).__name__) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        raise _broken(exc) from exc
     finally:
         image.close()
     return _hash_frames(rgb, mime=mime, width=width, height=height, frames=frames)
