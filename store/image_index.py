@@ -93,22 +93,29 @@ def hash_rows(image_id: int, facts: ImageFacts) -> list[dict[str, int]]:
 
 
 def _candidates(session: Session, queries: list[int], *, whole_frames_only: bool) -> dict[int, list[tuple[int, int]]]:
-    """Rows sharing a chunk (to within 2 bits) with any of ``queries``: image id -> [(crop, hash)]."""
+    """Rows sharing a chunk (to within 2 bits) with any of ``queries``: image id -> [(crop, hash)].
+
+    One statement: a UNION of the 11 indexed chunk lookups (one round trip, each lookup an index probe).
+    """
     postgres = session.get_bind().dialect.name == "postgresql"
-    found: dict[int, tuple[int, int, int]] = {}
+    parts = []
+    params: dict[str, object] = {}
+    query_chunks = [chunks(query) for query in queries]
     for n, bits in enumerate(PDQ_CHUNK_BITS):
-        values = sorted({probe for query in queries for probe in _probes(chunks(query)[n], bits)})
+        values = sorted({probe for pieces in query_chunks for probe in _probes(pieces[n], bits)})
         column = ImageHash.__table__.c[f"c{n}"].name  # a constant name, never input
-        where = f"{column} = ANY(CAST(:values AS integer[]))" if postgres else \
-            f"{column} IN (SELECT value FROM json_each(:values))"
+        if postgres:
+            where = f"{column} = ANY(CAST(:v{n} AS integer[]))"
+            params[f"v{n}"] = values
+        else:
+            where = f"{column} IN (SELECT value FROM json_each(:v{n}))"
+            params[f"v{n}"] = json.dumps(values)
         if whole_frames_only:
             where += " AND crop = 0"
-        rows = session.execute(
-            text(f"SELECT id, image_id, crop, h0, h1, h2, h3 FROM image_hashes WHERE {where}"),
-            {"values": values if postgres else json.dumps(values)},
-        )
-        for row_id, image_id, crop, *parts in rows:
-            found[row_id] = (image_id, crop, _from_words(parts))
+        parts.append(f"SELECT id, image_id, crop, h0, h1, h2, h3 FROM image_hashes WHERE {where}")
+    found: dict[int, tuple[int, int, int]] = {}
+    for row_id, image_id, crop, *words_ in session.execute(text(" UNION ".join(parts)), params):
+        found[row_id] = (image_id, crop, _from_words(words_))
     out: dict[int, list[tuple[int, int]]] = {}
     for image_id, crop, value in found.values():
         out.setdefault(image_id, []).append((crop, value))
