@@ -16,6 +16,9 @@ __all__ = [
     "ReviewOut",
     "SnapshotOut",
     "SellerBriefOut",
+    "ImageOut",
+    "ImageMatchOut",
+    "ImageMatchPageOut",
     "ListingDetailOut",
     "SellerOut",
     "SellerPageOut",
@@ -121,9 +124,31 @@ class SellerBriefOut(BaseModel):
     link: str
 
 
+class ImageOut(BaseModel):
+    sha256: str | None = Field(description="SHA-256 of the image bytes (fetch it at /v1/images/{sha256}); null when "
+                                           "the image was not fetched or was skipped.")
+    url: str
+    width: int | None
+    height: int | None
+    pdq: str | None = Field(description="PDQ perceptual hash of the whole photo, 64 hex digits.")
+    quality: int | None = Field(description="PDQ quality 0-100; below 50 the photo is never linked by its hash.")
+
+
+class ImageMatchOut(BaseModel):
+    listing_id: int
+    url: str = Field(description="The other listing's image URL.")
+    seller_id: int | None
+    marketplace: str
+    distance: int = Field(description="PDQ bits that differ (of 256; 0: the same bytes); links at 31 or less.")
+
+
+class ImageMatchPageOut(BaseModel):
+    items: list[ImageMatchOut]
+
+
 class ListingDetailOut(ListingOut):
     price_text: str | None
-    images: list[str]
+    images: list[ImageOut] = Field(description="The listing's image URLs in page order, then earlier photos it carried.")
     version: int
     seller: SellerBriefOut | None
     snapshot: SnapshotOut | None
@@ -160,8 +185,10 @@ class ContactOut(BaseModel):
 
 class LinkedSellerOut(BaseModel):
     seller: SellerBriefOut
+    via: Literal["contact", "image"] = Field(description="Why they are linked: a shared contact handle or photo.")
     shared_contacts: list[dict[str, str]]
-    hops: int = Field(description="1: shares a contact with this seller; 2: through one other seller.")
+    shared_images: list[str] = Field(description="SHA-256s of this seller's photos that the other seller's listings carry.")
+    hops: int = Field(description="1: shares a contact or photo with this seller; 2: through one other seller.")
 
 
 class SellerDetailOut(SellerOut):

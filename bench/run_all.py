@@ -99,6 +99,18 @@ def _api(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
     return figures, data
 
 
+def _photos(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
+    data = _last_json(stdout)
+    rate = data["hashing"]
+    figures = [Figure("photo hashing images/CPU-s", rate["analyze_images_per_cpu_s"],
+                      rate["baseline_full_decode_per_cpu_s"], "images/CPU-s")]
+    for result in data["matching"]:
+        small, large = (value for key, value in result.items() if key.startswith("at_"))
+        figures.append(Figure(f"photo match {result['backend']} p99 at {result['images']:,}", large["p99_ms"],
+                              small["p99_ms"], "ms", better="lower"))
+    return figures, data
+
+
 @dataclass
 class Bench:
     name: str
@@ -115,6 +127,7 @@ BENCHES = [
     Bench("score", "bench/score.py", ["--n", "4000", "--repeats", "1"], [], _score),
     Bench("api", "bench/api.py", ["--rows", "20000", "--duration", "5", "--backends", "sqlite", "--skip-export"],
           [], _api, module=True, needs=("wrk",)),
+    Bench("photos", "bench/photos.py", ["--photos", "40", "--n", "50000", "--backends", "sqlite"], [], _photos),
 ]
 
 

@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "Settings", "get_settings"]
+__all__ = ["PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "ImageSettings", "Settings", "get_settings"]
 
 #: The repository root (the project is installed editable; data and models live beside the code).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,17 @@ class CrawlerSettings(BaseModel):
     max_pages: int = Field(0, description="Stop a crawl after this many pages (0 = no limit).")
     snapshot_dir: Path = Field(PROJECT_ROOT / "var" / "snapshots", description="Where raw page snapshots are kept.")
     job_dir: Path = Field(PROJECT_ROOT / "var" / "jobs", description="Per-crawl state (the identity `--resume` continues, and locks).")
+
+
+class ImageSettings(BaseModel):
+    """Listing photos: where their bytes are kept and what one may cost before it is skipped."""
+
+    dir: Path = Field(PROJECT_ROOT / "var" / "images", description="Where listing photos are kept (by SHA-256).")
+    max_bytes: int = Field(15_000_000, description="Photos larger than this are skipped (recorded).")
+    max_pixels: int = Field(
+        40_000_000, description="Photos with more pixels than this are skipped as decompression bombs (recorded)."
+    )
+    max_frames: int = Field(200, description="Animations with more frames than this are skipped (recorded).")
 
 
 class ApiSettings(BaseModel):
@@ -98,6 +109,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    images: ImageSettings = Field(default_factory=ImageSettings)
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

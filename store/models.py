@@ -48,6 +48,11 @@ __all__ = [
     "Subscription",
     "AlertDelivery",
     "NightlyRun",
+    "ImageRecord",
+    "ListingImage",
+    "ImageHash",
+    "ImageLink",
+    "PDQ_CHUNK_BITS",
 ]
 
 NAMING = {
@@ -400,3 +405,82 @@ class NightlyRun(Base):
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     report_path: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ImageRecord(Base):
+    """Evidence: one distinct image (by the SHA-256 of its bytes), kept raw on disk, with its PDQ hash."""
+
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(Text)  # relative to the image directory
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(40))  # sniffed from the bytes, never the server's word
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    frames: Mapped[int] = mapped_column(Integer, default=1)
+    pdq: Mapped[str] = mapped_column(String(64))  # hex, whole frame
+    quality: Mapped[int] = mapped_column(Integer)  # PDQ quality 0-100; below 50 it never links
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # first fetch
+
+
+class ListingImage(Base):
+    """One image URL of a listing and what fetching it gave: an image, or the reason it was skipped."""
+
+    __tablename__ = "listing_images"
+    __table_args__ = (Index("ix_listing_images_listing_url", "listing_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    content_type: Mapped[str | None] = mapped_column(String(100))  # as the server declared it
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    skip_reason: Mapped[str | None] = mapped_column(String(40))
+    skip_detail: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)  # first fetch with this outcome
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # latest fetch with this outcome
+
+
+#: The 256 PDQ bits cut into 11 chunks (3 of 24 bits, 8 of 23) for multi-index hashing: two hashes
+#: within 31 bits agree to within 2 bits on at least one chunk (31 // 11 == 2).
+PDQ_CHUNK_BITS = (24, 24, 24, 23, 23, 23, 23, 23, 23, 23, 23)
+
+
+class ImageHash(Base):
+    """One PDQ hash of an image (whole frame or a centre crop), indexed chunk by chunk for matching."""
+
+    __tablename__ = "image_hashes"
+    __table_args__ = tuple(Index(f"ix_image_hashes_c{n}", f"c{n}") for n in range(len(PDQ_CHUNK_BITS)))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    crop: Mapped[int] = mapped_column(Integer)  # per-mille cut off each side: 0, 25 or 50
+    # the hash as four signed 64-bit words, most significant first
+    h0: Mapped[int] = mapped_column(BigInteger)
+    h1: Mapped[int] = mapped_column(BigInteger)
+    h2: Mapped[int] = mapped_column(BigInteger)
+    h3: Mapped[int] = mapped_column(BigInteger)
+    c0: Mapped[int] = mapped_column(Integer)
+    c1: Mapped[int] = mapped_column(Integer)
+    c2: Mapped[int] = mapped_column(Integer)
+    c3: Mapped[int] = mapped_column(Integer)
+    c4: Mapped[int] = mapped_column(Integer)
+    c5: Mapped[int] = mapped_column(Integer)
+    c6: Mapped[int] = mapped_column(Integer)
+    c7: Mapped[int] = mapped_column(Integer)
+    c8: Mapped[int] = mapped_column(Integer)
+    c9: Mapped[int] = mapped_column(Integer)
+    c10: Mapped[int] = mapped_column(Integer)
+
+
+class ImageLink(Base):
+    """Two distinct images found to be the same photo (stored both ways round), and how close they are."""
+
+    __tablename__ = "image_links"
+
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), primary_key=True, index=True)
+    distance: Mapped[int] = mapped_column(Integer)  # smallest PDQ distance over the frame/crop pairs

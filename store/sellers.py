@@ -1,7 +1,9 @@
 """Sellers for analysts: activity counts, repeat offenders first, and the cross-site network.
 
 Two seller accounts are linked when listings of both carry the same contact handle (a WeChat
-id, a phone number...): traffickers move between marketplaces but keep their handles.
+id, a phone number...): traffickers move between marketplaces but keep their handles.  They are
+linked too when listings of both carry the same photo (``store.images``): re-posted photos link
+accounts even when the ads carry no text.  Each link says why: ``via`` "contact" or "image".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import Integer, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
+from store.images import sellers_sharing_images
 from store.models import Contact, Listing, ListingSpecies, Seller
 
 __all__ = [
@@ -44,7 +47,9 @@ class SellerStats:
 class SellerLink:
     seller: Seller
     shared: list[tuple[str, str]]  # (kind, value) contacts shared with the seller asked about
-    hops: int  # 1 = shares a contact directly; 2 = through one other seller
+    hops: int  # 1 = shares a contact or photo directly; 2 = through one other seller (contacts only)
+    via: str = "contact"  # "contact" or "image"
+    shared_images: list[str] = field(default_factory=list)  # SHA-256s of the asked-about seller's shared photos
 
 
 @dataclass(slots=True)
@@ -188,6 +193,8 @@ def get_seller_detail(session: Session, seller_id: int, *, hops: int = 2) -> Sel
         if not frontier:
             break
     linked = sorted(found.values(), key=lambda link: (link.hops, -len(link.shared), link.seller.id))
-    return SellerDetail(stats=_stats_for(session, seller), contacts=contacts, linked=linked)
+    by_image = [SellerLink(other, [], 1, via="image", shared_images=images)
+                for other, images in sellers_sharing_images(session, seller_id, limit=_NETWORK_LIMIT)]
+    return SellerDetail(stats=_stats_for(session, seller), contacts=contacts, linked=linked + by_image)
 
 

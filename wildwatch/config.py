@@ -144,7 +144,7 @@ class AlertsConfig(_Strict):
 class RetentionConfig(_Strict):
     """What the nightly prunes so the store stays fast after a year."""
 
-    snapshots_days: int = Field(90, ge=1, description="Delete page snapshots older than this (evidence still used is kept).")
+    snapshots_days: int = Field(90, ge=1, description="Delete page snapshots and listing photos older than this (evidence still used is kept).")
     crawl_skips_days: int = Field(30, ge=1, description="Delete skipped-page records older than this.")
     reports_keep: int = Field(120, ge=1, description="Keep the newest N run reports on disk.")
 

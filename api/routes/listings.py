@@ -13,6 +13,7 @@ from api.deps import CurrentKey, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from api.routes.filters import MAX_ID, ListingFilterDep
 from api.schemas import (
+    ImageOut,
     ListingDetailOut,
     ListingOut,
     ListingPageOut,
@@ -24,6 +25,7 @@ from api.schemas import (
 from store.errors import NotFound
 from store.models import Listing, Seller
 from store.queries import InvalidCursor, get_listing_detail, list_listings
+from store.images import listing_images
 from store.snapshots import SnapshotStore
 
 router = APIRouter(prefix="/v1", tags=["listings"], responses=ERROR_RESPONSES)
@@ -119,7 +121,13 @@ def get_listing_detail_route(
     return ListingDetailOut(
         **listing_out(listing, request).model_dump(),
         price_text=listing.price_text,
-        images=[str(image) for image in listing.images or []],
+        images=[
+            ImageOut(sha256=view.image.sha256, url=view.url, width=view.image.width, height=view.image.height,
+                     pdq=view.image.pdq, quality=view.image.quality)
+            if view.image is not None
+            else ImageOut(sha256=None, url=view.url, width=None, height=None, pdq=None, quality=None)
+            for view in listing_images(session, listing)
+        ],
         version=listing.version,
         seller=None if detail.seller is None else seller_brief(detail.seller, request),
         snapshot=None

@@ -66,7 +66,7 @@ def get_seller_detail_route(
     key: CurrentKey,
     hops: Annotated[int, Query(ge=1, le=3, description="How far to follow shared contacts.")] = 2,
 ) -> SellerDetailOut:
-    """A seller, the contact handles in its listings, and sellers on any marketplace sharing them."""
+    """A seller, the contact handles in its listings, and sellers on any marketplace sharing a handle or a photo."""
     detail = get_seller_detail(session, seller_id, hops=hops)
     return SellerDetailOut(
         **seller_out(detail.stats, request).model_dump(),
@@ -74,7 +74,9 @@ def get_seller_detail_route(
         linked_sellers=[
             LinkedSellerOut(
                 seller=seller_brief(link.seller, request),
+                via=link.via,
                 shared_contacts=[{"kind": kind, "value": value} for kind, value in link.shared],
+                shared_images=link.shared_images,
                 hops=link.hops,
             )
             for link in detail.linked

@@ -92,3 +92,21 @@ def test_redundant_indexes_dropped_and_restored(fresh_url: str) -> None:
             assert name in _indexes(engine, table), name
     finally:
         engine.dispose()
+
+
+IMAGE_TABLES = {"images", "listing_images", "image_hashes", "image_links"}
+
+
+def test_images_migration_up_and_down(fresh_url: str) -> None:
+    """0011_images adds the photo tables with one index per hash chunk; its downgrade removes them."""
+    engine = make_engine(fresh_url)
+    try:
+        migrate(engine, "0011_images")
+        assert IMAGE_TABLES <= set(inspect(engine).get_table_names())
+        assert {f"ix_image_hashes_c{n}" for n in range(11)} <= _indexes(engine, "image_hashes")
+        downgrade(engine, "0008_review_idempotency")
+        assert not IMAGE_TABLES & set(inspect(engine).get_table_names())
+        migrate(engine, "0011_images")
+        assert IMAGE_TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

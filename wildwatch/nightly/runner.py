@@ -466,6 +466,7 @@ class Nightly:
 
     def _retention_stage(self, run_id: int) -> None:
         from crawler.retention import prune_snapshots
+        from store.images import ImageStore, prune_images
         from store.snapshots import SnapshotStore
 
         policy = self.config.retention
@@ -473,6 +474,8 @@ class Nightly:
         with session_scope(self.store.sessions) as session:
             pruned = prune_snapshots(session, SnapshotStore(self.settings.crawler.snapshot_dir),
                                      older_than=timedelta(days=policy.snapshots_days), now=self.now())
+            photos = prune_images(session, ImageStore(self.settings.images.dir),
+                                  older_than=timedelta(days=policy.snapshots_days), now=self.now())
             skips = prune_skips(session, older_than=self.now() - timedelta(days=policy.crawl_skips_days))
         with session_scope(self.store.sessions) as session:
             # the day's crawl writes left FTS5 segments that every listing lookup reads: merge them
@@ -481,6 +484,7 @@ class Nightly:
         _, state, _ = self._state(run_id)
         state["retention"] = {"snapshot_rows_deleted": pruned.rows_deleted, "snapshot_files_deleted": pruned.files_deleted,
                               "bytes_freed": pruned.bytes_freed, "crawl_skips_deleted": skips,
+                              "photo_records_deleted": photos.records_deleted, "photos_deleted": photos.images_deleted,
                               "reports_deleted": reports, "search_index_optimized": search_index_optimized}
         self._save(run_id, state=state)
 
