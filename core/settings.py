@@ -15,7 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "Settings", "get_settings"]
+__all__ = [
+    "PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "EvidenceSettings", "Settings", "get_settings",
+]
 
 #: The repository root (the project is installed editable; data and models live beside the code).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +74,19 @@ class ClassifierSettings(BaseModel):
     batch_size: int = Field(2000, description="Listings scored per batch.")
 
 
+class EvidenceSettings(BaseModel):
+    """Signed case packages (``wildwatch evidence``, docs/evidence.md)."""
+
+    key_path: Path = Field(
+        PROJECT_ROOT / "var" / "keys" / "evidence-ed25519.pem",
+        description="The installation's Ed25519 signing key (PEM); made here, mode 0600, on first use.",
+    )
+    tsa_url: str | None = Field(
+        None, description="An RFC 3161 time-stamping authority URL; when set, every package's signature is time-stamped."
+    )
+    tsa_timeout: float = Field(10.0, description="Seconds to wait for the time-stamping authority.")
+
+
 class Settings(BaseSettings):
     """All WildWatch settings (env prefix ``WILDWATCH_``)."""
 
@@ -98,6 +113,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

@@ -14,6 +14,7 @@ from wildwatch.commands import (
     crawl,
     db,
     demo,
+    evidence,
     export,
     model,
     nightly,
@@ -51,6 +52,7 @@ COMMANDS = (
     status,
     schedule,
     snapshots,
+    evidence,
 )
 for module in COMMANDS:
     module.register(app)
