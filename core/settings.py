@@ -77,9 +77,10 @@ class ClassifierSettings(BaseModel):
 class EvidenceSettings(BaseModel):
     """Signed case packages (``wildwatch evidence``, docs/evidence.md)."""
 
-    key_path: Path = Field(
-        PROJECT_ROOT / "var" / "keys" / "evidence-ed25519.pem",
-        description="The installation's Ed25519 signing key (PEM); made here, mode 0600, on first use.",
+    key_path: Path | None = Field(
+        None,
+        description="The installation's Ed25519 signing key (PEM), made there (mode 0600) on first use; "
+        "default: `keys/evidence-ed25519.pem` under `WILDWATCH_VAR_DIR`.",
     )
     tsa_url: str | None = Field(
         None, description="An RFC 3161 time-stamping authority URL; when set, every package's signature is time-stamped."
@@ -114,6 +115,11 @@ class Settings(BaseSettings):
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+
+    @property
+    def evidence_key_path(self) -> Path:
+        """Where the evidence signing key lives (``evidence.key_path``, else under ``var_dir``)."""
+        return self.evidence.key_path or self.var_dir / "keys" / "evidence-ed25519.pem"
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import json
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -218,14 +219,49 @@ def _count_pages(stream: _Hashing) -> int:
     return pages
 
 
-def _iter_checked(archive: zipfile.ZipFile, resources: list[dict[str, Any]], limits: Limits
+class _Stored:
+    """The raw bytes of a member stored uncompressed, read without the zip's CRC check (which would
+    fail the whole member at its first read, before the broken record could be named)."""
+
+    def __init__(self, package: Path, info: zipfile.ZipInfo) -> None:
+        self.handle = package.open("rb")
+        self.handle.seek(info.header_offset)
+        header = self.handle.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            self.handle.close()
+            raise PackageInvalid(f"{info.filename} is damaged (bad local header)")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        self.handle.seek(name_length + extra_length, 1)
+        self.left = info.compress_size
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.handle.read(size)
+        self.left -= len(data)
+        return data
+
+    def __enter__(self) -> _Stored:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+def _open(package: Path, archive: zipfile.ZipFile, path: str) -> Any:
+    info = archive.getinfo(path)
+    if info.compress_type == zipfile.ZIP_STORED and path.endswith((".warc.gz", ".warc")):
+        return _Stored(package, info)
+    return archive.open(info)
+
+
+def _iter_checked(package: Path, archive: zipfile.ZipFile, resources: list[dict[str, Any]], limits: Limits
                   ) -> Iterator[tuple[str, int, int]]:
     """(path, records, pages) for each resource once its bytes matched."""
     for resource in resources:
         path = resource["path"]
         records = pages = 0
         try:
-            with archive.open(path) as member:
+            with _open(package, archive, path) as member:
                 stream = _Hashing(member)
                 if path.endswith((".warc.gz", ".warc")):
                     records = _check_warc(stream, path, limits)
@@ -251,7 +287,7 @@ def verify_package(path: Path, *, expected_key: Ed25519PublicKey | None = None, 
             manifest, signer, stamp = _signature(archive, members, limits, expected_key)
             resources = _resources(manifest, members)
             records = pages = 0
-            for _, found_records, found_pages in _iter_checked(archive, resources, limits):
+            for _, found_records, found_pages in _iter_checked(Path(path), archive, resources, limits):
                 records += found_records
                 pages += found_pages
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:

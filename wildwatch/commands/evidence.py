@@ -44,7 +44,7 @@ def export(
     if not output.parent.resolve().is_dir():
         raise InputError(f"{output.parent} is not a directory")
     settings = get_settings()
-    key = load_or_create_key(settings.evidence.key_path)
+    key = load_or_create_key(settings.evidence_key_path)
     stamp = TimestampConfig(settings.evidence.tsa_url, settings.evidence.tsa_timeout) if settings.evidence.tsa_url else None
     store = open_store(db)
     try:
@@ -61,7 +61,7 @@ def export(
 @evidence_app.command("key")
 def key() -> None:
     """Print the installation's public signing key and its fingerprint (the key is made on first use)."""
-    signing = load_or_create_key(get_settings().evidence.key_path)
+    signing = load_or_create_key(get_settings().evidence_key_path)
     typer.echo(public_key_pem(signing.public), nl=False)
     typer.echo(f"fingerprint: {signing.fingerprint}")
     typer.echo(f"key id: {signing.key_id}")
