@@ -202,8 +202,10 @@ def _check_warc(stream: _Hashing, path: str, limits: Limits) -> int:
             if passed is False:
                 raise PackageInvalid(f"{path} record {count} ({info.record_id} {info.uri}) does not match its digest")
     except (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError) as exc:
-        after = f" (after {last.record_id} {last.uri})" if last is not None else ""
-        raise PackageInvalid(f"{path} record {count + 1}{after} is damaged: {exc.__class__.__name__}") from exc
+        start = last.offset + last.length if last is not None else 0
+        after = f", after {last.record_id} {last.uri}" if last is not None else ""
+        raise PackageInvalid(f"{path} record {count + 1} (at byte {start}{after}) is damaged: "
+                             f"{exc.__class__.__name__}") from exc
     return count
 
 
