@@ -23,7 +23,6 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from warcio.exceptions import ArchiveLoadFailed
 
 from core.evidence.keys import SignatureError, fingerprint, verify_signed_data
 from core.evidence.timestamp import TimestampError, TimestampInfo, verify_token
@@ -189,9 +188,9 @@ def _check_warc(stream: _Hashing, path: str, limits: Limits) -> int:
     expanded = 0
     last: RecordInfo | None = None
 
-    def refuse_bombs(length: int) -> None:
+    def refuse_bombs(inflated: int) -> None:
         nonlocal expanded
-        expanded += length
+        expanded += inflated
         if expanded > limits.bomb_floor and expanded > limits.max_ratio * max(stream.size, 1):
             raise PackageInvalid(f"{path} record {count + 1} expands far beyond its compressed size (gzip bomb?)")
 
@@ -201,7 +200,7 @@ def _check_warc(stream: _Hashing, path: str, limits: Limits) -> int:
             last = info
             if passed is False:
                 raise PackageInvalid(f"{path} record {count} ({info.record_id} {info.uri}) does not match its digest")
-    except (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError) as exc:
+    except (zlib.error, EOFError, OSError, ValueError) as exc:  # WarcFormatError is a ValueError
         start = last.offset + last.length if last is not None else 0
         after = f", after {last.record_id} {last.uri}" if last is not None else ""
         raise PackageInvalid(f"{path} record {count + 1} (at byte {start}{after}) is damaged: "

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.timeutils import iso_date_to_datetime
 
 from core import __version__
@@ -90,8 +89,10 @@ class _Archive:
         self.captures: dict[int, dict[str, Any]] = {}
         self._by_path: dict[str, RecordInfo] = {}
 
-    def _emit(self, data: bytes) -> list[RecordInfo]:
-        infos = [_shifted(info, self.offset) for info, _ in iter_records(io.BytesIO(data))]
+    def _emit(self, data: bytes, infos: list[RecordInfo] | None = None) -> list[RecordInfo]:
+        if infos is None:
+            infos = [info for info, _ in iter_records(io.BytesIO(data))]
+        infos = [_shifted(info, self.offset) for info in infos]
         self.records.extend(infos)
         self.offset += len(data)
         return infos
@@ -112,8 +113,8 @@ class _Archive:
         what = f"listing {listing.id}" + (f" version {version}" if version is not None else " latest fetch")
         original = self._by_path.get(snapshot.path)
         if original is None:
-            data = self._read(snapshot, what)
-            infos = self._emit(data)
+            data, checked = self._read(snapshot, what)
+            infos = self._emit(data, checked)
             original = next(i for i in infos if i.record_type == "response")
             self._by_path[snapshot.path] = original
             yield data
@@ -134,7 +135,8 @@ class _Archive:
         self.pages.append({"id": capture["warc_record_id"].strip("<>").removeprefix("urn:uuid:"), "url": snapshot.url,
                            "ts": warc_date(snapshot.fetched_at), "title": title})
 
-    def _read(self, snapshot: Snapshot, what: str) -> bytes:
+    def _read(self, snapshot: Snapshot, what: str) -> tuple[bytes, list[RecordInfo] | None]:
+        """The snapshot's WARC records (and their infos when already parsed), checked against its SHA-256."""
         try:
             path = self.snapshots.resolve(snapshot.path)
             raw = path.read_bytes()
@@ -150,16 +152,17 @@ class _Archive:
                 raise altered from exc
             if hashlib.sha256(body).hexdigest() != snapshot.sha256:
                 raise altered
-            return converted_record(snapshot.url, snapshot.http_status, snapshot.headers, snapshot.fetched_at, body)
+            return converted_record(snapshot.url, snapshot.http_status, snapshot.headers, snapshot.fetched_at,
+                                    body), None
         try:
             checked = list(iter_records(io.BytesIO(raw), check_digests=True))
-        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
+        except (OSError, EOFError, zlib.error, ValueError) as exc:  # WarcFormatError is a ValueError
             raise altered from exc
         responses = [info for info, _ in checked if info.record_type == "response"]
         if any(passed is False for _, passed in checked) or not responses \
                 or responses[0].payload_digest != f"sha256:{snapshot.sha256}":
             raise altered
-        return raw
+        return raw, [info for info, _ in checked]
 
 
 def _shifted(info: RecordInfo, offset: int) -> RecordInfo:

@@ -7,9 +7,18 @@ import hashlib
 import io
 from datetime import UTC, datetime
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from core.evidence.warc import Capture, capture_records, converted_record, iter_records, response_payload, surt
+from core.evidence.warc import (
+    Capture,
+    WarcFormatError,
+    capture_records,
+    converted_record,
+    iter_records,
+    response_payload,
+    surt,
+)
 
 BODY = "<html><title>象牙手镯</title></html>".encode()
 AT = datetime(2026, 12, 6, 10, 15, 30, 123456, tzinfo=UTC)
@@ -46,9 +55,9 @@ def test_response_record_carries_fetch_time_ip_headers_and_the_snapshot_sha256()
 def test_every_digest_holds_and_a_changed_byte_is_caught() -> None:
     data = capture_records(CAPTURE)
     assert [passed for _, passed in iter_records(io.BytesIO(data), check_digests=True)] == [True, True]
-    raw = bytearray(gzip.decompress(data))
-    raw[raw.index("象".encode())] ^= 1
-    assert [passed for _, passed in iter_records(io.BytesIO(bytes(raw)), check_digests=True)][0] is False
+    raw = bytearray(gzip.decompress(converted_record(CAPTURE.url, 200, {}, AT, BODY)))
+    raw[raw.index("象".encode())] ^= 1  # the page changed, its gzip member rebuilt to match: the digest still tells
+    assert [passed for _, passed in iter_records(io.BytesIO(gzip.compress(bytes(raw))), check_digests=True)] == [False]
 
 
 def test_a_pre_warc_snapshot_converts_to_a_response_record_marked_as_converted() -> None:
@@ -57,6 +66,15 @@ def test_a_pre_warc_snapshot_converts_to_a_response_record_marked_as_converted()
     assert (info.record_type, passed, info.payload_digest) == ("response", True,
                                                               f"sha256:{hashlib.sha256(BODY).hexdigest()}")
     assert b"WildWatch-Converted-From" in gzip.decompress(data)
+
+
+def test_not_a_warc_or_two_records_in_one_member_are_refused() -> None:
+    with pytest.raises(WarcFormatError, match="no gzip member"):
+        list(iter_records(io.BytesIO(b"WARC/1.1 plain text")))
+    with pytest.raises(WarcFormatError, match="two records"):
+        list(iter_records(io.BytesIO(gzip.compress(gzip.decompress(capture_records(CAPTURE))))))
+    with pytest.raises(WarcFormatError, match="cut short"):
+        list(iter_records(io.BytesIO(capture_records(CAPTURE)[:-30])))
 
 
 def test_surt_keys() -> None:
