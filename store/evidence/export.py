@@ -18,7 +18,7 @@ import logging
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +120,8 @@ class _Archive:
             yield data
         capture: dict[str, Any] = {"warc_record_id": original.record_id,
                                    "capture": "warc" if is_warc(snapshot.path) else "converted"}
-        if original.uri != snapshot.url or abs(iso_date_to_datetime(original.date).replace(tzinfo=snapshot.fetched_at.tzinfo)
-                                               - snapshot.fetched_at) > _SAME_FETCH:
+        captured_at = iso_date_to_datetime(original.date).replace(tzinfo=UTC)
+        if original.uri != snapshot.url or abs(captured_at - snapshot.fetched_at) > _SAME_FETCH:
             revisit = revisit_record(url=snapshot.url, status=snapshot.http_status, headers=snapshot.headers,
                                      fetched_at=snapshot.fetched_at, payload_sha256=snapshot.sha256,
                                      refers_to=original)

@@ -31,7 +31,8 @@ def export(
                                                             show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="The package to write (CASE.wacz).")] = Path(),
     seller: Annotated[int | None, typer.Option("--seller", help="Also every listing of this seller.")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Language shown first in case/index.html: en, zh-Hans, zh-Hant.")] = "en",
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language shown first in case/index.html: en, zh-Hans, zh-Hant.")] = "en",
     db: DbOption = None,
 ) -> None:
     """Write one signed WACZ with every stored version of the listings (and the seller's), and their case file."""
@@ -45,7 +46,8 @@ def export(
         raise InputError(f"{output.parent} is not a directory")
     settings = get_settings()
     key = load_or_create_key(settings.evidence_key_path)
-    stamp = TimestampConfig(settings.evidence.tsa_url, settings.evidence.tsa_timeout) if settings.evidence.tsa_url else None
+    tsa_url = settings.evidence.tsa_url
+    stamp = TimestampConfig(tsa_url, settings.evidence.tsa_timeout) if tsa_url else None
     store = open_store(db)
     try:
         with session_scope(store.sessions) as session:
