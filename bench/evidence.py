@@ -197,7 +197,8 @@ def main() -> int:
             "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
         }
     print(f"export: {result['export_s']} s vs floor {result['export_floor_read_hash_s']} s "
-          f"(target <= 30 s); verify: {result['verify_s']} s vs floor {result['verify_floor_hash_s']} s (target <= 10 s); "
+          f"(target <= 30 s); verify: {result['verify_s']} s vs floor {result['verify_floor_hash_s']} s "
+          "(target <= 10 s); "
           f"verify without the CLI's start-up {result['verify_without_cli_startup_s']} s "
           f"(`wildwatch --version` alone: {result['cli_startup_s']} s)")
     print(f"memory: export {result['export_peak_rss_mib']} MiB vs {result['export_peak_rss_mib_tenth']} MiB at a "

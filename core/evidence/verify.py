@@ -202,9 +202,8 @@ def _check_warc(stream: _Hashing, path: str, limits: Limits) -> int:
                 raise PackageInvalid(f"{path} record {count} ({info.record_id} {info.uri}) does not match its digest")
     except (zlib.error, EOFError, OSError, ValueError) as exc:  # WarcFormatError is a ValueError
         start = last.offset + last.length if last is not None else 0
-        after = f", after {last.record_id} {last.uri}" if last is not None else ""
-        raise PackageInvalid(f"{path} record {count + 1} (at byte {start}{after}) is damaged: "
-                             f"{exc.__class__.__name__}") from exc
+        reason = "its gzip data is corrupt" if isinstance(exc, zlib.error) else str(exc) or type(exc).__name__
+        raise PackageInvalid(f"{path} record {count + 1} (at byte {start}) is damaged: {reason}") from exc
     return count
 
 

@@ -90,7 +90,7 @@ def test_seller_case_validates_verifies_and_any_changed_byte_fails(crawled: tupl
     failed = _wildwatch(tmp, "evidence", "verify", str(broken_record), **no_db)
     assert failed.returncode == 1
     assert failed.stdout.startswith("invalid: archive/data.warc.gz record ")
-    assert f"(at byte {offset}," in failed.stdout or url in failed.stdout
+    assert f"(at byte {offset}) is damaged" in failed.stdout or url in failed.stdout
 
     broken_case = rewrite(case, "case/case.json", lambda data: data.replace(b'"flagged": null', b'"flagged": true', 1),
                           target=tmp / "broken-case.wacz")
