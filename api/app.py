@@ -15,7 +15,7 @@ from api.errors import install_error_handlers
 from api.model_holder import ModelHolder
 from api.ratelimit import RateLimiter
 from api.review import router as review_router
-from api.routes import export, health, images, keys, listings, metrics, reports, score, sellers, stats
+from api.routes import evidence, export, health, images, keys, listings, metrics, reports, score, sellers, stats
 from store.db import make_engine, make_session_factory
 from store.search import get_tokenizer
 from core import __version__
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     metrics.install_metrics(app)
     app.include_router(health.router)
     app.include_router(listings.router)
+    app.include_router(evidence.router)
     app.include_router(sellers.router)
     app.include_router(images.router)
     app.include_router(stats.router)

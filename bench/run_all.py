@@ -111,6 +111,19 @@ def _photos(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
     return figures, data
 
 
+def _evidence(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
+    data = _last_json(stdout)
+    figures = [
+        Figure("evidence export s", data["export_s"], data["export_floor_read_hash_s"], "s", better="lower"),
+        Figure("evidence verify s", data["verify_s"], data["verify_floor_hash_s"], "s", better="lower"),
+        Figure("evidence export peak RSS MiB (vs a tenth)", data["export_peak_rss_mib"],
+               data["export_peak_rss_mib_tenth"], "MiB", better="lower"),
+        Figure("evidence storage bytes/page (WARC vs gzip)", data["storage_realistic"]["warc_bytes_per_page"],
+               data["storage_realistic"]["gz_bytes_per_page"], "bytes", better="lower"),
+    ]
+    return figures, data
+
+
 @dataclass
 class Bench:
     name: str
@@ -128,6 +141,7 @@ BENCHES = [
     Bench("api", "bench/api.py", ["--rows", "20000", "--duration", "5", "--backends", "sqlite", "--skip-export"],
           [], _api, module=True, needs=("wrk",)),
     Bench("photos", "bench/photos.py", ["--photos", "40", "--n", "50000", "--backends", "sqlite"], [], _photos),
+    Bench("evidence", "bench/evidence.py", ["--listings", "200"], [], _evidence),
 ]
 
 

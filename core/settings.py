@@ -15,7 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "ImageSettings", "Settings", "get_settings"]
+__all__ = [
+    "PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "EvidenceSettings", "ImageSettings", "Settings",
+    "get_settings",
+]
 
 #: The repository root (the project is installed editable; data and models live beside the code).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +86,20 @@ class ClassifierSettings(BaseModel):
     batch_size: int = Field(2000, description="Listings scored per batch.")
 
 
+class EvidenceSettings(BaseModel):
+    """Signed case packages (``wildwatch evidence``, docs/evidence.md)."""
+
+    key_path: Path | None = Field(
+        None,
+        description="The installation's Ed25519 signing key (PEM), made there (mode 0600) on first use; "
+        "default: `keys/evidence-ed25519.pem` under `WILDWATCH_VAR_DIR`.",
+    )
+    tsa_url: str | None = Field(
+        None, description="An RFC 3161 time-stamping authority URL; when set, every package's signature is time-stamped."
+    )
+    tsa_timeout: float = Field(10.0, description="Seconds to wait for the time-stamping authority.")
+
+
 class Settings(BaseSettings):
     """All WildWatch settings (env prefix ``WILDWATCH_``)."""
 
@@ -110,6 +127,12 @@ class Settings(BaseSettings):
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     images: ImageSettings = Field(default_factory=ImageSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+
+    @property
+    def evidence_key_path(self) -> Path:
+        """Where the evidence signing key lives (``evidence.key_path``, else under ``var_dir``)."""
+        return self.evidence.key_path or self.var_dir / "keys" / "evidence-ed25519.pem"
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

@@ -34,6 +34,9 @@ class ListingItem:
     fetched_at: datetime
     source: str = "heuristic"
     extra: dict[str, Any] = field(default_factory=dict)
+    # For the WARC capture (crawler.capture): what was sent, and the server's address.
+    request_headers: dict[str, list[str]] = field(default_factory=dict)
+    ip_address: str | None = None
 
 
 @dataclass

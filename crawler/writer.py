@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from crawler.capture import capture_of
 from crawler.items import ListingItem
 from crawler.workers import die_with_parent
 from store.db import make_engine, make_session_factory, session_scope
@@ -90,7 +91,7 @@ class BatchWriter:
         self.engine.dispose()
 
     def _to_record(self, item: ListingItem) -> ListingIn:
-        blob = self.snapshots.save(item.body)
+        blob = self.snapshots.save_capture(capture_of(item))  # WARC records (issue 18)
         snapshot = SnapshotIn(
             url=item.fetched_url,
             http_status=item.http_status,

@@ -1,7 +1,12 @@
-"""Evidence snapshots on disk: gzip files named by the SHA-256 of the raw body.
+"""Evidence snapshots on disk: files named by the SHA-256 of the raw body.
 
-Content addressing means a page fetched twice unchanged costs one file, and a file's name
-proves its content.  Writes are atomic (temp file + rename) so a crash never leaves half a file.
+A crawled page is kept as WARC records (``<sha256>.warc.gz``: the response with its headers,
+then the request, see ``core.evidence.warc``); pages stored before WARC capture, or without a
+capture, are the gzip-compressed body alone (``<sha256>.gz``).  Both are read the same way.
+
+Content addressing means a page fetched twice unchanged costs one file (the first capture of
+those bytes; later fetches are rows in ``snapshots``), and a file's name proves its content.
+Writes are atomic (temp file + rename) so a crash never leaves half a file.
 """
 
 from __future__ import annotations
@@ -10,12 +15,16 @@ import gzip
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.evidence.warc import Capture, capture_records, response_payload
 from store.errors import NotFound
 
-__all__ = ["SnapshotStore", "StoredBlob", "sha256_hex"]
+__all__ = ["SnapshotStore", "StoredBlob", "is_warc", "sha256_hex"]
+
+WARC_SUFFIX = ".warc.gz"
 
 
 def sha256_hex(data: bytes) -> str:
@@ -37,21 +46,32 @@ class SnapshotStore:
         self.root = Path(root)
 
     def save(self, body: bytes) -> StoredBlob:
-        """Store ``body`` (idempotent: the same bytes map to the same file)."""
+        """Store a body with no capture around it (idempotent: the same bytes map to the same file)."""
         digest = sha256_hex(body)
         relative = f"{digest[:2]}/{digest[2:4]}/{digest}.gz"
-        target = self.root / relative
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
-                    gz.write(body)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        self._write(relative, lambda: gzip.compress(body, compresslevel=6, mtime=0))
         return StoredBlob(sha256=digest, path=relative, size=len(body))
+
+    def save_capture(self, capture: Capture) -> StoredBlob:
+        """Store a fetched page as WARC records; bytes already captured keep their first capture."""
+        digest = sha256_hex(capture.body)
+        relative = f"{digest[:2]}/{digest[2:4]}/{digest}{WARC_SUFFIX}"
+        self._write(relative, lambda: capture_records(capture))
+        return StoredBlob(sha256=digest, path=relative, size=len(capture.body))
+
+    def _write(self, relative: str, content: Callable[[], bytes]) -> None:
+        target = self.root / relative
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                raw.write(content())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def resolve(self, relative: str) -> Path:
         """The file for a stored relative path; refuses anything outside the root."""
@@ -62,6 +82,14 @@ class SnapshotStore:
         return candidate
 
     def read(self, relative: str) -> bytes:
-        """The raw bytes of a stored snapshot."""
-        with gzip.open(self.resolve(relative), "rb") as fh:
+        """The raw page bytes of a stored snapshot, whichever way it was stored."""
+        path = self.resolve(relative)
+        if is_warc(relative):
+            return response_payload(path.read_bytes())
+        with gzip.open(path, "rb") as fh:
             return fh.read()
+
+
+def is_warc(relative: str) -> bool:
+    """Whether a stored snapshot path holds WARC records (else the pre-WARC gzip of the body)."""
+    return relative.endswith(WARC_SUFFIX)

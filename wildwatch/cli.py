@@ -23,6 +23,7 @@ from wildwatch.commands import (
     crawl,
     db,
     demo,
+    evidence,
     export,
     model,
     nightly,
@@ -60,6 +61,7 @@ COMMANDS = (
     status,
     schedule,
     snapshots,
+    evidence,
 )
 for module in COMMANDS:
     module.register(app)

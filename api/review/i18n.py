@@ -38,6 +38,7 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     "evidence": ("Evidence", "证据", "證據"),
     "snapshot": ("Page snapshot", "页面快照", "頁面快照"),
     "source": ("Open on marketplace", "在平台上打开", "在平台上開啟"),
+    "download_evidence": ("Download evidence (signed WACZ)", "下载证据包（已签名 WACZ）", "下載證據包（已簽署 WACZ）"),
     "model": ("Model", "模型", "模型"),
     "decision": ("Decision", "决定", "決定"),
     "confirmed": ("Confirm trafficking", "确认为非法贸易", "確認為非法貿易"),

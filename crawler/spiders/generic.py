@@ -30,6 +30,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.capture import sent_headers
 from crawler.contacts import extract_contacts
 from crawler.encoding import DecodedBody, decode_body, normalize_encoding_name
 from crawler.extract import ExtractedListing, PageAnalysis, PageLinks, analyse_page, clean_text
@@ -291,6 +292,8 @@ class GenericSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC),
             source=listing.source,
             extra={"search_term": response.meta["search_term"]} if response.meta.get("search_term") else {},
+            request_headers=sent_headers(response),
+            ip_address=str(response.ip_address) if response.ip_address else None,
         )
 
     def _follow(self, response: Response, links: PageLinks, selector: Selector | None) -> Iterator[scrapy.Request]:

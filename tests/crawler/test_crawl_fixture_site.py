@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
 from store.models import CrawlRun, CrawlSkip, Listing, ListingVersion, Snapshot
+from store.snapshots import SnapshotStore
 from tests.crawler.sites.fixture_site import EXPECTED, SKIPS, FixtureSite
 from tests.crawler.sites.runner import run_crawl_cli
 
@@ -83,13 +83,15 @@ def test_each_listing_points_at_its_verifiable_snapshot(crawled: Crawled) -> Non
     with crawled.engine.connect() as conn:
         rows = conn.execute(select(Listing.url, Snapshot).join(Snapshot, Listing.snapshot_id == Snapshot.id)).all()
     assert len(rows) == len(EXPECTED)
+    snapshots = SnapshotStore(crawled.tmp / "snapshots")
     for row in rows:
-        raw = gzip.decompress((crawled.tmp / "snapshots" / row.path).read_bytes())
+        assert row.path.endswith(".warc.gz")  # captured as WARC records (issue 18)
+        raw = snapshots.read(row.path)
         assert hashlib.sha256(raw).hexdigest() == row.sha256
         assert row.http_status == 200 and row.size == len(raw) and row.fetched_at is not None
         assert any(name.lower() == "content-type" for name in row.headers)
     gbk = next(row for row in rows if row.url.endswith("/gbk/item/4"))
-    raw = gzip.decompress((crawled.tmp / "snapshots" / gbk.path).read_bytes())
+    raw = snapshots.read(gbk.path)
     assert "出售穿山甲片".encode("gbk") in raw  # the evidence is the bytes as served, not our decoding
 
 
