@@ -1,4 +1,4 @@
-"""`wildwatch snapshots prune`: apply the snapshot retention policy (see crawler.retention)."""
+"""`wildwatch snapshots prune`: apply the snapshot retention policy (see store.retention)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def prune(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be deleted.")] = False,
 ) -> None:
     """Delete old snapshots, keeping every listing's latest evidence and all evidence of reviewed listings."""
-    from crawler.retention import prune_snapshots
+    from store.retention import prune_snapshots
 
     if older_than < 0:
         raise InputError("--older-than must be zero or more days")

@@ -465,7 +465,7 @@ class Nightly:
     # -- retention -------------------------------------------------------------------------
 
     def _retention_stage(self, run_id: int) -> None:
-        from crawler.retention import prune_snapshots
+        from store.retention import prune_snapshots
         from store.snapshots import SnapshotStore
 
         policy = self.config.retention
