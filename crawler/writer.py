@@ -20,18 +20,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crawler.items import ListingItem
 from crawler.workers import die_with_parent
-from store.db import make_engine, make_session_factory, session_scope
+from store.db import Store, session_scope
 from store.listings import ListingIn, SnapshotIn, UpsertCounts, upsert_listings
-from store.models import CrawlRun
-from store.runs import record_skips
+from store.runs import Skip, add_batch
 from store.snapshots import SnapshotStore
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["BatchWriter", "Skip", "WriterConfig", "ParentGone", "init_worker", "write_in_worker"]
-
-#: (url, reason, detail, http status) of a page that was not stored.
-Skip = tuple[str, str, str | None, int | None]
 
 _ATTEMPTS = 3
 
@@ -54,10 +50,12 @@ class ParentGone(RuntimeError):
 class BatchWriter:
     """Snapshots to disk, then listings and skips in one transaction, retried while the DB is away."""
 
-    def __init__(self, config: WriterConfig, *, before_commit: Callable[[], None] | None = None) -> None:
+    def __init__(self, config: WriterConfig, *, store: Store | None = None,
+                 before_commit: Callable[[], None] | None = None) -> None:
         self.config = config
-        self.engine = make_engine(config.database_url)
-        self.sessions = make_session_factory(self.engine)
+        # In the crawl process the writer shares the crawl's store; a writer process opens its own.
+        self._own_store = store is None
+        self.store = store or Store(config.database_url)
         self.snapshots = SnapshotStore(config.snapshot_dir)
         self.before_commit = before_commit
 
@@ -87,7 +85,8 @@ class BatchWriter:
                 time.sleep(wait)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._own_store:
+            self.store.close()
 
     def _to_record(self, item: ListingItem) -> ListingIn:
         blob = self.snapshots.save(item.body)
@@ -121,15 +120,9 @@ class BatchWriter:
 
     def _write(self, records: list[ListingIn], skips: list[Skip]) -> UpsertCounts:
         run_id = self.config.run_id
-        with session_scope(self.sessions) as session:
+        with session_scope(self.store.sessions) as session:
             counts = upsert_listings(session, records, run_id=run_id)
-            record_skips(session, run_id, skips)
-            if run_id is not None:
-                run = session.get(CrawlRun, run_id)
-                if run is not None:
-                    run.listings_new += counts.new
-                    run.listings_updated += counts.updated
-                    run.listings_unchanged += counts.unchanged
+            add_batch(session, run_id, counts, skips)
             if self.before_commit is not None:
                 self.before_commit()
         return counts

@@ -28,8 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.errors import WildwatchError
+from core.settings import Settings
 from store.db import session_scope
-from store.models import CrawlRun
 from store.nightly import (
     abandon_unfinished_runs,
     finish_nightly_run,
@@ -42,16 +43,14 @@ from store.nightly import (
     sync_subscriptions,
     unfinished_nightly_run,
 )
-from store.runs import start_crawl_run
+from store.runs import mark_interrupted
 from store.search import optimize_index
 from store.sites import SiteSpec, enabled_sites, sync_sites
 from wildwatch.config import OpsConfig
-from core.errors import WildwatchError
+from wildwatch.crawls import CrawlRequest, open_crawl_run, plan_crawl
 from wildwatch.lock import PgAdvisoryLock, RunLock
-from wildwatch.nightly.jobs import CrawlJob
 from wildwatch.nightly.metrics import NightlyMetrics
 from wildwatch.runtime import Store
-from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -323,50 +322,48 @@ class Nightly:
         return state["targets"][index]["status"] == "pending"
 
     def _crawl_target(self, run_id: int, state: dict[str, Any], target: dict[str, Any], budget: float) -> dict[str, Any]:
-        from wildwatch.commands.crawl import crawler_overrides, job_dir_for
-
-        job_dir = job_dir_for(self.settings, target["url"])
         workers = self._workers(target["site"])
         redis_url = self.config.nightly.redis_url if workers > 1 else None
-        redis_prefix = f"wildwatch:nightly-site-{target['site_id']}" if redis_url else None
+        request = CrawlRequest(
+            url=target["url"], profile=target.get("profile"), search_terms=list(target.get("search_terms") or []),
+            max_search_terms=self.config.nightly.max_search_terms, max_pages=self._max_pages(target["site"]),
+            redis_url=redis_url, redis_prefix=f"wildwatch:nightly-site-{target['site_id']}" if redis_url else None,
+            overrides=dict(self.config.nightly.scrapy_settings),
+        )
+        attempts = int(target.get("attempts", 0)) + 1
+        try:
+            plan = plan_crawl(self.settings, request)
+        except WildwatchError as exc:  # a broken profile fails its site, not the night
+            logger.error("site %s: cannot crawl %s: %s", target["site"], target["url"], exc)
+            return {"status": "failed", "attempts": attempts}
         with session_scope(self.store.sessions) as session:
             if target["crawl_run_id"] is None:
                 # A new crawl: forget any crawl state an older, abandoned run left behind.
-                shutil.rmtree(job_dir, ignore_errors=True)
-                if redis_url:
+                shutil.rmtree(plan.job_dir, ignore_errors=True)
+                if redis_url and plan.redis_prefix:
                     from crawler.run import clear_redis_prefix
 
-                    clear_redis_prefix(redis_url, redis_prefix)  # type: ignore[arg-type]
-                crawl_run = start_crawl_run(session, start_url=target["url"], site_id=target["site_id"],
-                                            job_dir=str(job_dir), nightly_run_id=run_id)
-                target["crawl_run_id"] = crawl_run.id
+                    clear_redis_prefix(redis_url, plan.redis_prefix)
+                target["crawl_run_id"], _, _ = open_crawl_run(session, plan, site_id=target["site_id"],
+                                                              nightly_run_id=run_id)
                 save_progress(session, get_nightly_run(session, run_id), state=state)
             else:
                 logger.warning("resuming crawl run #%d of %s", target["crawl_run_id"], target["url"])
-        target["attempts"] = int(target.get("attempts", 0)) + 1
-        job = CrawlJob(
-            url=target["url"], database_url=self.store.url, snapshot_dir=str(self.settings.crawler.snapshot_dir),
-            job_dir=str(job_dir), crawl_run_id=target["crawl_run_id"], site_id=target["site_id"],
-            profile=target.get("profile"), max_pages=self._max_pages(target["site"]),
-            search_terms=list(target.get("search_terms") or []), max_search_terms=self.config.nightly.max_search_terms,
-            redis_url=redis_url, redis_prefix=redis_prefix,
-            defaults=crawler_overrides(self.settings), overrides=dict(self.config.nightly.scrapy_settings),
-        )
+        target["attempts"] = attempts
+        spec = plan.spec(self.settings, database_url=self.store.url, run_id=target["crawl_run_id"],
+                         site_id=target["site_id"])
         logger.info("crawling %s (site %s, %d worker(s), budget %.0fs)", target["url"], target["site"], workers, budget)
-        timed_out = self._run_children([[*self.crawl_command, job.to_json()] for _ in range(workers)], budget)
+        timed_out = self._run_children([[*self.crawl_command, spec.model_dump_json()] for _ in range(workers)], budget)
         with session_scope(self.store.sessions) as session:
-            crawl_run = session.get(CrawlRun, target["crawl_run_id"])
-            status = crawl_run.status if crawl_run else "failed"
-            if crawl_run is not None and status == "running":  # the child died without closing it
-                crawl_run.status = status = "interrupted"
+            status = mark_interrupted(session, target["crawl_run_id"])
         if self.stop.set:
-            return {"status": "pending", "attempts": target["attempts"]}
+            return {"status": "pending", "attempts": attempts}
         if status == "completed":
-            shutil.rmtree(job_dir, ignore_errors=True)
-            return {"status": "completed", "attempts": target["attempts"]}
+            shutil.rmtree(plan.job_dir, ignore_errors=True)
+            return {"status": "completed", "attempts": attempts}
         if timed_out:
-            return {"status": "budget_exceeded", "attempts": target["attempts"]}
-        return {"status": "failed" if target["attempts"] >= 2 else "pending", "attempts": target["attempts"]}
+            return {"status": "budget_exceeded", "attempts": attempts}
+        return {"status": "failed" if attempts >= 2 else "pending", "attempts": attempts}
 
     def _run_children(self, commands: list[list[str]], budget: float) -> bool:
         """Run the crawl processes within ``budget`` seconds (SIGTERM, grace, SIGKILL); True if timed out."""
