@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from crawler.items import ListingItem
 from crawler.workers import die_with_parent
 from store.db import Store, session_scope
-from store.listings import ListingIn, SnapshotIn, UpsertCounts, upsert_listings
+from store.listings import SnapshotIn, UpsertCounts, upsert_listings
 from store.runs import Skip, add_batch
 from store.snapshots import SnapshotStore
 
@@ -88,7 +88,8 @@ class BatchWriter:
         if self._own_store:
             self.store.close()
 
-    def _to_record(self, item: ListingItem) -> ListingIn:
+    def _to_record(self, item: ListingItem) -> ListingItem:
+        """The same record, with its page written as a snapshot and its crawl's site."""
         blob = self.snapshots.save(item.body)
         snapshot = SnapshotIn(
             url=item.fetched_url,
@@ -100,25 +101,9 @@ class BatchWriter:
             encoding=item.encoding,
             fetched_at=item.fetched_at,
         )
-        return ListingIn(
-            url=item.url,
-            marketplace=item.marketplace,
-            title=item.title,
-            description=item.description,
-            price=item.price,
-            currency=item.currency,
-            price_text=item.price_text,
-            images=item.images,
-            lang=item.lang,
-            seller_url=item.seller_url,
-            seller_name=item.seller_name,
-            fetched_at=item.fetched_at,
-            snapshot=snapshot,
-            contacts=item.contacts,
-            site_id=self.config.site_id,
-        )
+        return replace(item, snapshot=snapshot, site_id=self.config.site_id)
 
-    def _write(self, records: list[ListingIn], skips: list[Skip]) -> UpsertCounts:
+    def _write(self, records: list[ListingItem], skips: list[Skip]) -> UpsertCounts:
         run_id = self.config.run_id
         with session_scope(self.store.sessions) as session:
             counts = upsert_listings(session, records, run_id=run_id)
