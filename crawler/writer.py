@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from core.process import die_with_parent
 from crawler.items import ListingItem
-from crawler.workers import die_with_parent
 from store.db import Store, session_scope
 from store.listings import SnapshotIn, UpsertCounts, upsert_listings
 from store.runs import Skip, add_batch

@@ -30,14 +30,14 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from core.process import die_with_parent
 from crawler.contacts import extract_contacts
+from crawler.dedupe import canonicalize_url, site_key
 from crawler.encoding import DecodedBody, decode_body, normalize_encoding_name
 from crawler.extract import ExtractedListing, PageAnalysis, PageLinks, analyse_page, clean_text
 from crawler.items import ListingItem, SkipItem
 from crawler.prices import parse_price
 from crawler.profile import FieldRule, SiteProfile
-from crawler.workers import die_with_parent
-from crawler.dedupe import canonicalize_url, site_key
 
 logger = logging.getLogger(__name__)
 

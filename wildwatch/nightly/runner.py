@@ -15,7 +15,6 @@ run stopped:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import shutil
 import signal
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.errors import WildwatchError
+from core.process import die_with_parent_by
 from core.settings import Settings
 from store.db import session_scope
 from store.nightly import (
@@ -116,20 +116,6 @@ def _signals(flag: _StopFlag) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-try:
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the forked child must not dlopen
-except (OSError, AttributeError):  # not Linux
-    _prctl = None
-
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the crawl child: get SIGTERM when the nightly dies (even by kill -9), never orphan on."""
-    if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Nightly:
@@ -367,7 +353,9 @@ class Nightly:
 
     def _run_children(self, commands: list[list[str]], budget: float) -> bool:
         """Run the crawl processes within ``budget`` seconds (SIGTERM, grace, SIGKILL); True if timed out."""
-        children = [subprocess.Popen(command, preexec_fn=_die_with_parent) for command in commands]  # noqa: PLW1509
+        # SIGTERM when the nightly dies (even by kill -9): a crawl child never orphans on.
+        on_parent_death = die_with_parent_by(signal.SIGTERM)
+        children = [subprocess.Popen(command, preexec_fn=on_parent_death) for command in commands]  # noqa: PLW1509
         self.stop.children = children
         deadline = time.monotonic() + budget
         timed_out = False
