@@ -48,7 +48,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None, model: Any = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None, model: ScoringModel | None = None) -> FastAPI:
     """Build the API for ``settings``; tests pass their own engine or model."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)

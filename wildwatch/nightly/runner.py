@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.errors import WildwatchError
 from core.process import die_with_parent_by
@@ -51,6 +51,9 @@ from wildwatch.crawls import CrawlRequest, open_crawl_run, plan_crawl
 from wildwatch.lock import PgAdvisoryLock, RunLock
 from wildwatch.nightly.metrics import NightlyMetrics
 from wildwatch.runtime import Store
+
+if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
+    from classifier.protocol import ScoringModel
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +130,7 @@ class Nightly:
         settings: Settings,
         config: OpsConfig,
         store: Store,
-        model_loader: Callable[[], Any],
+        model_loader: Callable[[], ScoringModel],
         alerts: AlertsSeam,
         crawl_command: list[str] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -141,7 +144,7 @@ class Nightly:
         self.now = now
         self.stop = _StopFlag()
         self.metrics = NightlyMetrics()
-        self._model: Any = None
+        self._model: ScoringModel | None = None
         self.deadline = time.monotonic() + config.nightly.run_budget_minutes * 60
 
     # -- run bookkeeping -------------------------------------------------------------------
@@ -189,7 +192,7 @@ class Nightly:
         with session_scope(self.store.sessions) as own:
             save_progress(own, get_nightly_run(own, run_id), stage=stage, state=state)
 
-    def model(self) -> Any:
+    def model(self) -> ScoringModel:
         if self._model is None:
             self._model = self.model_loader()
         return self._model
@@ -549,7 +552,7 @@ def run_nightly(
     settings: Settings,
     config: OpsConfig,
     store: Store,
-    model_loader: Callable[[], Any],
+    model_loader: Callable[[], ScoringModel],
     alerts: AlertsSeam | None = None,
     crawl_command: list[str] | None = None,
 ) -> NightlyResult:
