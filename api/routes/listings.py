@@ -175,11 +175,17 @@ SNAPSHOT_HEADERS = {
 }
 
 
+SNAPSHOT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {}}, "description": "The page source as plain text."},
+    **NOT_FOUND,
+}
+
+
 @router.get(
     "/listings/{listing_id}/snapshot",
     name="get_listing_snapshot",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "The page source as plain text."}} | NOT_FOUND,
+    responses=SNAPSHOT_RESPONSES,
 )
 def get_listing_snapshot(
     listing_id: ListingId, session: SessionDep, settings: SettingsDep, key: CurrentKey

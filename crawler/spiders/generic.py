@@ -200,7 +200,7 @@ class GenericSpider(scrapy.Spider):
         """The page's text, or why there is none worth reading."""
         self.pages_seen += 1
         self._idle_since = None
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         media_type = content_type.split(";")[0].strip()
         if media_type and media_type not in HTML_TYPES:
             return SkipItem(response.url, "not_html", content_type[:100], response.status)

@@ -522,7 +522,7 @@ class DemoServer:
     def __init__(self, httpd: _HTTPServer) -> None:
         self._httpd = httpd
         self._thread: threading.Thread | None = None
-        host, port = httpd.server_address[:2]
+        host, port = httpd.socket.getsockname()[:2]
         self.url = f"http://{host}:{port}"
 
     @property
@@ -563,7 +563,7 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, data_dir: Path | None
     """Bind the demo marketplace (port 0 picks a free port) and render its pages; call .start() to serve."""
     httpd = _HTTPServer((host, port), _Handler)
     try:
-        bound_host, bound_port = httpd.server_address[:2]
+        bound_host, bound_port = httpd.socket.getsockname()[:2]
         site = Site(load_listings(data_dir), load_sellers(data_dir), f"http://{bound_host}:{bound_port}")
     except Exception:
         httpd.server_close()
