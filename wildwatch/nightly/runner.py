@@ -17,20 +17,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-import signal
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from core.errors import WildwatchError
-from core.process import die_with_parent_by
 from core.settings import Settings
-from store.db import session_scope
+from store.db import Store, session_scope
 from store.nightly import (
     abandon_unfinished_runs,
     finish_nightly_run,
@@ -50,32 +47,17 @@ from wildwatch.config import OpsConfig
 from wildwatch.crawls import CrawlRequest, open_crawl_run, plan_crawl
 from wildwatch.lock import PgAdvisoryLock, RunLock
 from wildwatch.nightly.metrics import NightlyMetrics
-from wildwatch.runtime import Store
+from wildwatch.nightly.seams import AlertsSeam, count_of, default_alerts
+from wildwatch.nightly.stopping import StopFlag, Stopped, handle_signals, run_children
 
 if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
     from classifier.protocol import ScoringModel
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Nightly", "NightlyResult", "Stopped", "AlertsSeam", "run_nightly", "default_alerts", "STAGES", "STOPPED_EXIT"]
+__all__ = ["Nightly", "NightlyResult", "run_nightly", "STAGES"]
 
 STAGES = ("crawl", "score", "alert", "retention", "report", "done")
-#: 128 + SIGTERM: what a stopped run exits with (systemd and cron read it as "killed").
-STOPPED_EXIT = 143
-
-
-class Stopped(WildwatchError):
-    """SIGTERM/SIGINT arrived: the run stopped at a safe point and can be resumed."""
-
-    exit_code = STOPPED_EXIT
-
-
-class AlertsSeam(Protocol):
-    """What the alert stage needs from ``wildwatch.alerts`` (tests pass their own)."""
-
-    def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any: ...
-    def send_due(self, store: Store) -> Any: ...
-    def send_digest(self, store: Store) -> Any: ...
 
 
 @dataclass
@@ -85,41 +67,6 @@ class NightlyResult:
     resumed: bool
     summary: dict[str, Any] = field(default_factory=dict)
     report_path: Path | None = None
-
-
-class _StopFlag:
-    """Set by SIGTERM/SIGINT; forwards the signal to the running crawl child."""
-
-    def __init__(self) -> None:
-        self.set = False
-        self.children: list[subprocess.Popen[bytes]] = []
-
-    def __call__(self, signum: int, frame: Any) -> None:
-        logger.warning("received signal %d: stopping at the next safe point", signum)
-        self.set = True
-        for child in self.children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-
-    def check(self) -> None:
-        if self.set:
-            raise Stopped("stopped by signal; rerun `wildwatch nightly` to resume")
-
-
-@contextlib.contextmanager
-def _signals(flag: _StopFlag) -> Iterator[None]:
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, flag) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
 
 class Nightly:
     """One invocation of the nightly (a new run or the resumption of an unfinished one)."""
@@ -142,7 +89,7 @@ class Nightly:
         self.alerts = alerts
         self.crawl_command = crawl_command or [sys.executable, "-m", "wildwatch.nightly.worker"]
         self.now = now
-        self.stop = _StopFlag()
+        self.stop = StopFlag()
         self.metrics = NightlyMetrics()
         self._model: ScoringModel | None = None
         self.deadline = time.monotonic() + config.nightly.run_budget_minutes * 60
@@ -202,7 +149,7 @@ class Nightly:
     def run(self) -> NightlyResult:
         """Hold the lock, then run (or resume) every remaining stage."""
         lock = RunLock(self.settings.var_dir / "nightly.lock")
-        with lock, _signals(self.stop):
+        with lock, handle_signals(self.stop):
             pg_lock = PgAdvisoryLock(self.store.engine).acquire()
             try:
                 return self._run_locked()
@@ -342,7 +289,8 @@ class Nightly:
         spec = plan.spec(self.settings, database_url=self.store.url, run_id=target["crawl_run_id"],
                          site_id=target["site_id"])
         logger.info("crawling %s (site %s, %d worker(s), budget %.0fs)", target["url"], target["site"], workers, budget)
-        timed_out = self._run_children([[*self.crawl_command, spec.model_dump_json()] for _ in range(workers)], budget)
+        commands = [[*self.crawl_command, spec.model_dump_json()] for _ in range(workers)]
+        timed_out = run_children(commands, budget, stop=self.stop, grace_seconds=self.config.nightly.stop_grace_seconds)
         with session_scope(self.store.sessions) as session:
             status = mark_interrupted(session, target["crawl_run_id"])
         if self.stop.set:
@@ -353,35 +301,6 @@ class Nightly:
         if timed_out:
             return {"status": "budget_exceeded", "attempts": attempts}
         return {"status": "failed" if attempts >= 2 else "pending", "attempts": attempts}
-
-    def _run_children(self, commands: list[list[str]], budget: float) -> bool:
-        """Run the crawl processes within ``budget`` seconds (SIGTERM, grace, SIGKILL); True if timed out."""
-        # SIGTERM when the nightly dies (even by kill -9): a crawl child never orphans on.
-        on_parent_death = die_with_parent_by(signal.SIGTERM)
-        children = [subprocess.Popen(command, preexec_fn=on_parent_death) for command in commands]  # noqa: PLW1509
-        self.stop.children = children
-        deadline = time.monotonic() + budget
-        timed_out = False
-        try:
-            while any(child.poll() is None for child in children) and not self.stop.set:
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                    logger.warning("crawl budget (%.0fs) exhausted; stopping the crawl", budget)
-                    break
-                time.sleep(0.2)
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            grace = time.monotonic() + self.config.nightly.stop_grace_seconds
-            for child in children:
-                try:
-                    child.wait(timeout=max(0.0, grace - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-        finally:
-            self.stop.children = []
-        return timed_out
 
     def _crawl_metrics(self, run_id: int) -> None:
         from store.nightly import nightly_crawl_runs
@@ -432,17 +351,17 @@ class Nightly:
         if not alerts.get("enqueued_done"):
             with session_scope(self.store.sessions) as session:
                 enqueued = seam.enqueue_alerts(session, list(state.get("newly_flagged", [])))
-                alerts["enqueued"] = _count(enqueued)
+                alerts["enqueued"] = count_of(enqueued)
                 alerts["enqueued_done"] = True
                 self._save(run_id, state=state, session=session)  # same transaction as the outbox rows
         self.stop.check()
         sent = seam.send_due(self.store)
-        alerts["sent"] = int(alerts.get("sent", 0)) + _count(sent)
+        alerts["sent"] = int(alerts.get("sent", 0)) + count_of(sent)
         self._save(run_id, state=state)
         self.stop.check()
         if self.config.alerts.digest and not alerts.get("digest_done"):
             digest = seam.send_digest(self.store)
-            alerts["digest"] = _count(digest)
+            alerts["digest"] = count_of(digest)
             alerts["digest_done"] = True
             self._save(run_id, state=state)
         alerts["status"] = "ok"
@@ -494,22 +413,6 @@ class Nightly:
             # finish_nightly_run moved the stage to "done"; the loop's own save keeps it there.
 
 
-def _count(value: Any) -> int:
-    """Counts from the alerts module, whether it returns a number, a list or an object."""
-    if value is None:
-        return 0
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, list | tuple | set):
-        return len(value)
-    for attr in ("sent", "count", "enqueued", "delivered"):
-        if isinstance(getattr(value, attr, None), int):
-            return int(getattr(value, attr))
-    return 0
-
-
 def _prune_reports(root: Path, *, keep: int) -> int:
     if not root.is_dir():
         return 0
@@ -519,33 +422,6 @@ def _prune_reports(root: Path, *, keep: int) -> int:
         shutil.rmtree(old, ignore_errors=True)
         removed += 1
     return removed
-
-
-class ModuleAlerts:
-    """The seam over ``wildwatch.alerts``: its outbox, its send pass, and the digest pass."""
-
-    def __init__(self, module: Any, settings: Settings) -> None:
-        self.module = module
-        alerts = settings.alerts
-        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds)}
-        self.top = alerts.digest_top
-
-    def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any:
-        return self.module.enqueue_alerts(session, listing_ids)
-
-    def send_due(self, store: Store) -> Any:
-        return self.module.send_due(store, **self.options)
-
-    def send_digest(self, store: Store) -> Any:
-        return self.module.send_due(store, digest=True, top=self.top, **self.options)
-
-
-def default_alerts(settings: Settings) -> AlertsSeam:
-    """The real alerts module behind the seam the runner calls."""
-    import wildwatch.alerts as alerts
-
-    return ModuleAlerts(alerts, settings)
-
 
 def run_nightly(
     *,
