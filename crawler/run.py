@@ -22,7 +22,7 @@ from crawler.spec import CrawlSpec
 from crawler.spiders.generic import GenericSpider
 from crawler.urls import canonicalize_url
 from store.db import Store, session_scope
-from store.runs import CrawlSummary, crawl_summary, finish_crawl_run, get_crawl_run, stored_urls
+from store.runs import CrawlSummary, begin_attempt, crawl_summary, finish_crawl_run, get_crawl_run
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +78,7 @@ def run_crawl(spec: CrawlSpec, *, store: Store | None = None) -> CrawlSummary:
 
 def _run(spec: CrawlSpec, profile: SiteProfile | None, store: Store) -> CrawlSummary:
     with session_scope(store.sessions) as session:
-        run = get_crawl_run(session, spec.run_id)
-        run.status = "running"
-        skip = {canonicalize_url(url) for url in stored_urls(session, spec.run_id)}
+        skip = {canonicalize_url(url) for url in begin_attempt(session, spec.run_id)}
     if skip:
         logger.info("resuming crawl run #%d: %d listings already stored", spec.run_id, len(skip))
     values: dict[str, Any] = {

@@ -1,7 +1,8 @@
 """Crawl runs and skipped pages: a crawl's whole bookkeeping, from its start to its summary.
 
 A run is opened before its crawl starts (``start_crawl_run``, or ``resumable_crawl_run`` to continue
-an interrupted one), counts what each stored batch added (``add_batch``), and is closed with the
+an interrupted one); each attempt marks it running and learns what it already stored
+(``begin_attempt``), counts what each stored batch added (``add_batch``), and closes it with the
 crawl's totals (``finish_crawl_run``); ``crawl_summary`` is what the operator reads at the end.
 """
 
@@ -22,6 +23,7 @@ __all__ = [
     "CrawlSummary",
     "Skip",
     "add_batch",
+    "begin_attempt",
     "crawl_summary",
     "finish_crawl_run",
     "get_crawl_run",
@@ -82,6 +84,12 @@ def resumable_crawl_run(session: Session, *, job_dir: str) -> CrawlRun | None:
     """The newest run of ``job_dir`` if it did not complete (what ``--resume`` continues)."""
     previous = latest_crawl_run(session, job_dir=job_dir)
     return previous if previous is not None and previous.status != "completed" else None
+
+
+def begin_attempt(session: Session, run_id: int) -> set[str]:
+    """Mark a run running (new, or continued after an interruption); the URLs it already stored."""
+    get_crawl_run(session, run_id).status = "running"
+    return stored_urls(session, run_id)
 
 
 def stored_urls(session: Session, run_id: int) -> set[str]:
