@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -16,6 +15,7 @@ from api.model_holder import ModelHolder
 from api.ratelimit import RateLimiter
 from api.review import router as review_router
 from api.routes import evidence, export, health, images, keys, listings, metrics, reports, score, sellers, stats
+from classifier.protocol import ScoringModel
 from store.db import make_engine, make_session_factory
 from store.search import get_tokenizer
 from core import __version__
@@ -48,7 +48,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None, model: Any = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None, model: ScoringModel | None = None) -> FastAPI:
     """Build the API for ``settings``; tests pass their own engine or model."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
+from classifier.protocol import ScoringModel
 from store.apikeys import authenticate, role_allows
 from store.models import ApiKey
 from core.settings import Settings
@@ -63,7 +64,7 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_model(request: Request) -> Any:
+async def get_model(request: Request) -> ScoringModel:
     """The loaded classifier model (503 when none could be loaded)."""
     model = request.app.state.model_holder.get()
     if model is None:
@@ -75,7 +76,7 @@ async def get_model(request: Request) -> Any:
 # the 201 first and commits afterwards, so a crash in between lost acknowledged writes.
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-ModelDep = Annotated[Any, Depends(get_model)]
+ModelDep = Annotated[ScoringModel, Depends(get_model)]
 
 
 def api_key_from_request(request: Request) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -50,7 +51,7 @@ def _error_schema() -> dict[str, object]:
 ErrorOut = _error_schema()
 
 #: OpenAPI ``responses`` for the errors every authenticated endpoint may return.
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": {"application/json": {"schema": ErrorOut}}}
     for status, description in (
         (401, "No API key, or an invalid or revoked one."),
@@ -61,12 +62,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def error_response(description: str) -> dict[str, object]:
+def error_response(description: str) -> dict[str, Any]:
     """An OpenAPI response entry for a JSON error."""
     return {"description": description, "content": {"application/json": {"schema": ErrorOut}}}
 
 
-NOT_FOUND = {404: error_response("No such object.")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: error_response("No such object.")}
 
 
 def install_error_handlers(app: FastAPI) -> None:

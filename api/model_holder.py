@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+
+from classifier.protocol import ScoringModel
 
 logger = logging.getLogger(__name__)
 
@@ -15,14 +16,14 @@ __all__ = ["ModelHolder"]
 class ModelHolder:
     """Holds the current model; ``get`` returns None (and remembers why) when none can be loaded."""
 
-    def __init__(self, model: Any = None, *, path: Path | None = None, models_dir: Path | None = None) -> None:
+    def __init__(self, model: ScoringModel | None = None, *, path: Path | None = None, models_dir: Path | None = None) -> None:
         self._model = model
         self._path = path
         self._models_dir = models_dir
         self._lock = threading.Lock()
         self.error: str | None = None
 
-    def get(self) -> Any:
+    def get(self) -> ScoringModel | None:
         if self._model is not None:
             return self._model
         with self._lock:

@@ -81,12 +81,20 @@ def _ours_child(url: str, work: Path, variant: dict[str, str]) -> dict[str, Any]
     import logging
 
     from crawler.run import run_crawl
+    from crawler.spec import CrawlSpec
+    from store.db import session_scope
+    from store.runs import start_crawl_run
     from wildwatch.runtime import open_store
 
     logging.basicConfig(level=logging.WARNING)
     db_url = f"sqlite:///{work / 'bench.db'}"
-    open_store(db_url).close()
-    summary = run_crawl(url, database_url=db_url, snapshot_dir=work / "snapshots", overrides={**SETTINGS, **variant})
+    store = open_store(db_url)
+    with session_scope(store.sessions) as session:
+        run_id = start_crawl_run(session, start_url=url).id
+    spec = CrawlSpec(start_url=url, run_id=run_id, database_url=db_url, snapshot_dir=work / "snapshots",
+                     overrides={**SETTINGS, **variant})
+    summary = run_crawl(spec, store=store)
+    store.close()
     return {"pages": summary.pages_fetched, "seconds": summary.elapsed_seconds, "items": summary.listings_new,
             "status": summary.status}
 

@@ -24,6 +24,7 @@ from .model import (
     train_model,
 )
 from .normalize import MAX_CHARS
+from .protocol import ScoringModel, Verdict
 
 __all__ = [
     "DEFAULT_LEXICON_DIR",
@@ -32,6 +33,8 @@ __all__ = [
     "Model",
     "ModelLoadError",
     "ScoreResult",
+    "ScoringModel",
+    "Verdict",
     "assign_split",
     "binary_metrics",
     "evaluate",

@@ -71,23 +71,23 @@ def write_rows(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    writer: pq.ParquetWriter | None = None
+    parquet: pq.ParquetWriter | None = None
     try:
         for batch in _chunks(rows, chunk):
             table = pa.Table.from_pylist([{k: row.get(k) for k in columns} for row in batch])
-            if writer is None:
+            if parquet is None:
                 # A column that is empty in the first chunk would be typed null: make it text.
                 schema = pa.schema(
                     [(f.name, pa.string() if pa.types.is_null(f.type) else f.type) for f in table.schema]
                 )
-                writer = pq.ParquetWriter(path, schema)
-            writer.write_table(table.cast(writer.schema))
+                parquet = pq.ParquetWriter(path, schema)
+            parquet.write_table(table.cast(parquet.schema))
             count += len(batch)
-        if writer is None:
+        if parquet is None:
             pq.write_table(pa.table({k: pa.array([], pa.string()) for k in columns}), path)
     finally:
-        if writer is not None:
-            writer.close()
+        if parquet is not None:
+            parquet.close()
     return count
 
 

@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
+
+from store.listings import ListingIn
 
 __all__ = ["ListingItem", "SkipItem"]
 
 
-@dataclass
-class ListingItem:
-    """A listing found on an item page, with the raw page kept as evidence."""
+@dataclass(slots=True, kw_only=True)
+class ListingItem(ListingIn):
+    """A listing found on an item page: the store's record, plus the raw page kept as evidence.
 
-    url: str  # canonical
+    The listing's fields are ``ListingIn``'s (written once, stored whole); the fields here are the
+    capture that the writer turns into the record's ``snapshot``.
+    """
+
     fetched_url: str  # the URL actually fetched (after redirects)
-    marketplace: str
-    title: str
-    description: str
-    price: Decimal | None
-    currency: str | None
-    price_text: str | None
-    images: list[str]
-    lang: str | None
-    seller_url: str | None
-    seller_name: str | None
-    contacts: list[tuple[str, str]]
     body: bytes = field(repr=False)  # raw page: kept as evidence, never logged
     http_status: int
     headers: dict[str, Any]
     encoding: str | None
-    fetched_at: datetime
-    source: str = "heuristic"
-    extra: dict[str, Any] = field(default_factory=dict)
     # For the WARC capture (crawler.capture): what was sent, and the server's address.
     request_headers: dict[str, list[str]] = field(default_factory=dict)
     ip_address: str | None = None

@@ -21,8 +21,10 @@ from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from crawler.items import ListingItem, SkipItem
-from crawler.writer import BatchWriter, Skip, WriterConfig, init_worker, warm_up, write_in_worker
+from crawler.writer import BatchWriter, WriterConfig, init_worker, warm_up, write_in_worker
+from store.db import Store
 from store.listings import UpsertCounts
+from store.runs import Skip
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +50,9 @@ class StorePipeline:
     """
 
     def __init__(self, config: WriterConfig, batch_size: int, progress_seconds: float, stats: Any,
-                 mode: str = "thread") -> None:
+                 mode: str = "thread", store: Store | None = None) -> None:
         self.config = config
+        self.store = store  # the crawl process's store, shared by a writer thread
         self.mode = mode
         self.writer: BatchWriter | None = None
         self.pool: ProcessPoolExecutor | None = None
@@ -88,6 +91,7 @@ class StorePipeline:
             settings.getfloat("WILDWATCH_PROGRESS_SECONDS", 5.0),
             crawler.stats,
             store_writer_mode(settings.get("WILDWATCH_STORE_WRITER", "auto")),
+            settings.get("WILDWATCH_STORE"),
         )
         pipeline.crawler = crawler
         return pipeline
@@ -101,7 +105,7 @@ class StorePipeline:
                 initargs=(self.config, logging.getLogger().getEffectiveLevel()))
             self.pool.submit(warm_up)
         else:
-            self.writer = BatchWriter(self.config)
+            self.writer = BatchWriter(self.config, store=self.store)
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, SkipItem):

@@ -11,39 +11,22 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
-from sqlalchemy import select
 
 from crawler.dedupe import redis_settings
 from crawler.profile import SiteProfile, load_profile
+from crawler.spec import CrawlSpec
 from crawler.spiders.generic import GenericSpider
 from crawler.urls import canonicalize_url
-from store.db import make_engine, make_session_factory, session_scope
-from store.models import Listing, Snapshot
-from store.runs import finish_crawl_run, get_crawl_run, start_crawl_run
+from store.db import Store, session_scope
+from store.runs import CrawlSummary, begin_attempt, crawl_summary, finish_crawl_run, get_crawl_run
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CrawlSummary", "run_crawl", "scrapy_settings", "stored_urls", "clear_redis_prefix"]
-
-
-@dataclass
-class CrawlSummary:
-    run_id: int
-    status: str
-    pages_fetched: int
-    listings_new: int
-    listings_updated: int
-    listings_unchanged: int
-    bytes_fetched: int
-    errors: dict[str, int] = field(default_factory=dict)
-    elapsed_seconds: float = 0.0  # this attempt's spider open -> close (Scrapy's elapsed_time_seconds)
+__all__ = ["CrawlSpec", "CrawlSummary", "run_crawl", "scrapy_settings", "clear_redis_prefix"]
 
 
 def scrapy_settings(
@@ -63,20 +46,6 @@ def scrapy_settings(
     return settings
 
 
-def stored_urls(session: Any, run_id: int) -> set[str]:
-    """Canonical URLs of the listings a run stored (fetched URL and listing URL both)."""
-    rows = session.execute(
-        select(Snapshot.url, Listing.url).outerjoin(Listing, Listing.snapshot_id == Snapshot.id)
-        .where(Snapshot.run_id == run_id)
-    ).all()
-    urls: set[str] = set()
-    for fetched, listing_url in rows:
-        urls.add(canonicalize_url(fetched))
-        if listing_url:
-            urls.add(listing_url)
-    return urls
-
-
 def clear_redis_prefix(redis_url: str, prefix: str) -> int:
     """Delete a distributed crawl's queue and fingerprints (before a fresh crawl, or after a test)."""
     import redis
@@ -89,72 +58,53 @@ def clear_redis_prefix(redis_url: str, prefix: str) -> int:
         client.close()
 
 
-def run_crawl(
-    start_url: str,
-    *,
-    database_url: str,
-    snapshot_dir: Path,
-    overrides: dict[str, Any] | None = None,
-    defaults: dict[str, Any] | None = None,
-    site_id: int | None = None,
-    job_dir: Path | None = None,
-    resume_run_id: int | None = None,
-    max_pages: int = 0,
-    profile: SiteProfile | Path | str | None = None,
-    search_terms: Sequence[str] = (),
-    redis_url: str | None = None,
-    redis_prefix: str | None = None,
-    nightly_run_id: int | None = None,
-    categories: bool = True,
-) -> CrawlSummary:
-    """Crawl ``start_url`` with the generic spider; blocks until done (one per process).
+def run_crawl(spec: CrawlSpec, *, store: Store | None = None) -> CrawlSummary:
+    """Crawl ``spec.start_url`` with the generic spider into its run; blocks until done (one per process).
 
-    ``job_dir`` names the crawl for ``--resume`` (one per start URL); ``resume_run_id`` continues
-    that earlier run (see module docstring).  ``profile`` adds a site's start URLs, selectors and
-    politeness; with ``search_terms`` and the profile's ``search_url`` each term's results are
-    crawled too.  ``redis_url`` shares scheduler and dupefilter with other workers under
-    ``redis_prefix``.  ``categories=False`` crawls the searches only.  ``overrides`` win over everything (``--set``); ``defaults`` lose to the profile.
+    ``store`` is the process's store (its engine is shared with the pipeline's writer thread);
+    without it the crawl opens one for ``spec.database_url``.
     """
-    if profile is not None and not isinstance(profile, SiteProfile):
-        profile = load_profile(profile)
-    if search_terms and (profile is None or not profile.search_url):
+    profile = load_profile(spec.profile) if spec.profile else None
+    if spec.search_terms and (profile is None or not profile.search_url):
         logger.warning("keyword search needs a profile with search_url; crawling without searches")
-    engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
-    skip: set[str] = set()
-    with session_scope(sessions) as session:
-        if resume_run_id is not None:
-            run = get_crawl_run(session, resume_run_id)
-            run.status = "running"
-            skip = stored_urls(session, resume_run_id)
-            logger.info("resuming crawl run #%d: %d listings already stored", resume_run_id, len(skip))
-        else:
-            run = start_crawl_run(session, start_url=start_url, site_id=site_id,
-                                  job_dir=str(job_dir) if job_dir else None, nightly_run_id=nightly_run_id)
-        run_id = run.id
+    own_store = store is None
+    store = store or Store(spec.database_url)
+    try:
+        return _run(spec, profile, store)
+    finally:
+        if own_store:
+            store.close()
+
+
+def _run(spec: CrawlSpec, profile: SiteProfile | None, store: Store) -> CrawlSummary:
+    with session_scope(store.sessions) as session:
+        skip = {canonicalize_url(url) for url in begin_attempt(session, spec.run_id)}
+    if skip:
+        logger.info("resuming crawl run #%d: %d listings already stored", spec.run_id, len(skip))
     values: dict[str, Any] = {
-        "WILDWATCH_DATABASE_URL": database_url,
-        "WILDWATCH_SNAPSHOT_DIR": str(snapshot_dir),
-        "WILDWATCH_RUN_ID": run_id,
-        "WILDWATCH_SITE_ID": site_id,
+        "WILDWATCH_DATABASE_URL": spec.database_url,
+        "WILDWATCH_STORE": store,
+        "WILDWATCH_SNAPSHOT_DIR": str(spec.snapshot_dir),
+        "WILDWATCH_RUN_ID": spec.run_id,
+        "WILDWATCH_SITE_ID": spec.site_id,
     }
-    if redis_url:
-        values |= redis_settings(redis_url, redis_prefix or f"wildwatch:{uuid.uuid4().hex[:12]}")
-    values.update(overrides or {})
-    settings = scrapy_settings(values, defaults=defaults, profile=profile)
+    if spec.redis_url:
+        values |= redis_settings(spec.redis_url, spec.redis_prefix or f"wildwatch:{uuid.uuid4().hex[:12]}")
+    values.update(spec.overrides)
+    settings = scrapy_settings(values, defaults=spec.defaults, profile=profile)
     process = CrawlerProcess(settings)
     # Scrapy's own INFO lines (stats dump, "Spider opened") drown our progress lines; LOG_LEVEL
     # (e.g. --set LOG_LEVEL=DEBUG) brings them back.  Pages that fail after retries are recorded
     # as skips and summed up at the end, so the retry middleware's errors are not repeated.
-    scrapy_level = settings.get("LOG_LEVEL") if "LOG_LEVEL" in (overrides or {}) else "WARNING"
+    scrapy_level = settings.get("LOG_LEVEL") if "LOG_LEVEL" in spec.overrides else "WARNING"
     logging.getLogger("scrapy").setLevel(scrapy_level)
-    if "LOG_LEVEL" not in (overrides or {}):
+    if "LOG_LEVEL" not in spec.overrides:
         logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(GenericSpider)
     status = "failed"
     try:
-        process.crawl(crawler, start_url=start_url, max_pages=max_pages, profile=profile,
-                      search_terms=list(search_terms), skip_urls=skip, categories=categories)
+        process.crawl(crawler, start_url=spec.start_url, max_pages=spec.max_pages, profile=profile,
+                      search_terms=list(spec.search_terms), skip_urls=skip, categories=spec.categories)
         process.start()
         reason = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
         status = "completed" if reason == "finished" else ("interrupted" if reason == "shutdown" else "failed")
@@ -163,20 +113,12 @@ def run_crawl(
     finally:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         errors = {k.removeprefix("wildwatch/skip/"): v for k, v in stats.items() if k.startswith("wildwatch/skip/")}
-        with session_scope(sessions) as session:
-            run = get_crawl_run(session, run_id)
-            finish_crawl_run(
-                session, run, status=status,
+        with session_scope(store.sessions) as session:
+            run = finish_crawl_run(
+                session, get_crawl_run(session, spec.run_id), status=status,
                 pages_fetched=int(stats.get("response_received_count", 0)),
                 bytes_fetched=int(stats.get("downloader/response_bytes", 0)),
                 errors=errors,
             )
-            summary = CrawlSummary(
-                run_id=run.id, status=run.status, pages_fetched=run.pages_fetched,
-                listings_new=run.listings_new, listings_updated=run.listings_updated,
-                listings_unchanged=run.listings_unchanged, bytes_fetched=run.bytes_fetched,
-                errors=dict(run.errors or {}),
-                elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)),
-            )
-        engine.dispose()
+            summary = crawl_summary(run, elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)))
     return summary

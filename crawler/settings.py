@@ -40,8 +40,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
 
-# Filled in by the CLI.
+# Filled in by crawler.run from the crawl's spec.
 WILDWATCH_DATABASE_URL = None
+WILDWATCH_STORE = None  # the crawl process's store.db.Store (its engine), shared with a writer thread
 WILDWATCH_SNAPSHOT_DIR = None
 WILDWATCH_RUN_ID = None
 WILDWATCH_SITE_ID = None

@@ -13,26 +13,22 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from core.process import die_with_parent
 from crawler.capture import capture_of
 from crawler.items import ListingItem
-from crawler.workers import die_with_parent
-from store.db import make_engine, make_session_factory, session_scope
-from store.listings import ListingIn, SnapshotIn, UpsertCounts, upsert_listings
-from store.models import CrawlRun
-from store.runs import record_skips
+from store.db import Store, session_scope
+from store.listings import SnapshotIn, UpsertCounts, upsert_listings
+from store.runs import Skip, add_batch
 from store.snapshots import SnapshotStore
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["BatchWriter", "Skip", "WriterConfig", "ParentGone", "init_worker", "write_in_worker"]
-
-#: (url, reason, detail, http status) of a page that was not stored.
-Skip = tuple[str, str, str | None, int | None]
 
 _ATTEMPTS = 3
 
@@ -55,10 +51,12 @@ class ParentGone(RuntimeError):
 class BatchWriter:
     """Snapshots to disk, then listings and skips in one transaction, retried while the DB is away."""
 
-    def __init__(self, config: WriterConfig, *, before_commit: Callable[[], None] | None = None) -> None:
+    def __init__(self, config: WriterConfig, *, store: Store | None = None,
+                 before_commit: Callable[[], None] | None = None) -> None:
         self.config = config
-        self.engine = make_engine(config.database_url)
-        self.sessions = make_session_factory(self.engine)
+        # In the crawl process the writer shares the crawl's store; a writer process opens its own.
+        self._own_store = store is None
+        self.store = store or Store(config.database_url)
         self.snapshots = SnapshotStore(config.snapshot_dir)
         self.before_commit = before_commit
 
@@ -88,10 +86,12 @@ class BatchWriter:
                 time.sleep(wait)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._own_store:
+            self.store.close()
 
-    def _to_record(self, item: ListingItem) -> ListingIn:
-        blob = self.snapshots.save_capture(capture_of(item))  # WARC records (issue 18)
+    def _to_record(self, item: ListingItem) -> ListingItem:
+        """The same record, with its page written as a snapshot (WARC records, issue 18) and its crawl's site."""
+        blob = self.snapshots.save_capture(capture_of(item))
         snapshot = SnapshotIn(
             url=item.fetched_url,
             http_status=item.http_status,
@@ -102,35 +102,13 @@ class BatchWriter:
             encoding=item.encoding,
             fetched_at=item.fetched_at,
         )
-        return ListingIn(
-            url=item.url,
-            marketplace=item.marketplace,
-            title=item.title,
-            description=item.description,
-            price=item.price,
-            currency=item.currency,
-            price_text=item.price_text,
-            images=item.images,
-            lang=item.lang,
-            seller_url=item.seller_url,
-            seller_name=item.seller_name,
-            fetched_at=item.fetched_at,
-            snapshot=snapshot,
-            contacts=item.contacts,
-            site_id=self.config.site_id,
-        )
+        return replace(item, snapshot=snapshot, site_id=self.config.site_id)
 
-    def _write(self, records: list[ListingIn], skips: list[Skip]) -> UpsertCounts:
+    def _write(self, records: list[ListingItem], skips: list[Skip]) -> UpsertCounts:
         run_id = self.config.run_id
-        with session_scope(self.sessions) as session:
+        with session_scope(self.store.sessions) as session:
             counts = upsert_listings(session, records, run_id=run_id)
-            record_skips(session, run_id, skips)
-            if run_id is not None:
-                run = session.get(CrawlRun, run_id)
-                if run is not None:
-                    run.listings_new += counts.new
-                    run.listings_updated += counts.updated
-                    run.listings_unchanged += counts.unchanged
+            add_batch(session, run_id, counts, skips)
             if self.before_commit is not None:
                 self.before_commit()
         return counts

@@ -220,7 +220,8 @@ def mark_sent(session: Session, delivery_ids: Sequence[int], *, now: datetime) -
 
 def backoff(attempts: int) -> timedelta:
     """Delay before the next attempt after ``attempts`` failures: 30 s doubling, capped at 1 h."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(BACKOFF_BASE * factor, BACKOFF_CAP)
 
 
 def mark_attempt_failed(session: Session, delivery_ids: Sequence[int], *, error: str, now: datetime) -> None:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -55,7 +55,6 @@ class BulkListing:
     model_version: str | None
     review_status: str | None
     tokens: str
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 _LISTING_COLUMNS = (

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -17,7 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import ConfigError
 from store.errors import StoreUnavailable
 
-__all__ = ["database_url", "make_engine", "make_session_factory", "session_scope", "migrate", "current_revision", "ping"]
+__all__ = [
+    "Store", "database_url", "make_engine", "make_session_factory", "session_scope", "migrate", "current_revision", "ping",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -72,15 +77,49 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)  # type: ignore[arg-type]
+        engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded attributes after commit (callers own the transaction)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@dataclass
+class Store:
+    """One database: its engine (opened on first use) and session factory, shared by a process.
+
+    A crawl hands its store to the pipeline through Scrapy's settings, which Scrapy deep-copies:
+    a copy is this same store, so one process keeps one engine (one connection pool).
+    """
+
+    url: str
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest revision."""
+        migrate(self.engine)
+
+    def close(self) -> None:
+        """Close the connection pool, if it was ever opened."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Store:
+        return self
+
+    def __repr__(self) -> str:
+        return f"Store({make_url(self.url).render_as_string(hide_password=True)!r})"
 
 
 @contextmanager

@@ -34,7 +34,12 @@ class SnapshotIn:
 
 @dataclass(slots=True)
 class ListingIn:
-    """One listing as the crawler saw it."""
+    """One listing as the crawler saw it: the one record that crosses from the crawler to the store.
+
+    The spider yields it (``crawler.items.ListingItem`` adds the raw page), the writer passes it
+    on with its ``snapshot`` written and its crawl's ``site_id``, and ``upsert_listings`` stores
+    every field.
+    """
 
     url: str  # canonical
     marketplace: str
@@ -51,6 +56,8 @@ class ListingIn:
     snapshot: SnapshotIn | None = None
     contacts: list[tuple[str, str]] = field(default_factory=list)
     site_id: int | None = None
+    source: str | None = None  # what the title was read from: jsonld|microdata|rdfa|opengraph|heuristic|profile
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. {"search_term": ...}: the search that found it
 
 
 @dataclass(slots=True)
@@ -67,6 +74,11 @@ class UpsertCounts:
         self.unchanged += other.unchanged
         self.new_ids += other.new_ids
         self.changed_ids += other.changed_ids
+
+
+#: Listing fields a new fetch overwrites when the listing's content changed (the rest of its content
+#: history lives in ``listing_versions``).
+_CONTENT_FIELDS = ("title", "description", "price", "currency", "price_text", "images")
 
 
 def content_hash(title: str, description: str, price: Decimal | None, currency: str | None) -> str:
@@ -155,13 +167,10 @@ def upsert_listings(session: Session, items: Sequence[ListingIn], *, run_id: int
                 marketplace=item.marketplace,
                 site_id=item.site_id,
                 seller_id=seller_id,
-                title=item.title,
-                description=item.description,
-                price=item.price,
-                currency=item.currency,
-                price_text=item.price_text,
-                images=item.images,
+                **{name: getattr(item, name) for name in _CONTENT_FIELDS},
                 lang=item.lang,
+                source=item.source,
+                extra=dict(item.extra),
                 content_hash=digest,
                 version=1,
                 snapshot_id=snapshot_id,
@@ -179,16 +188,16 @@ def upsert_listings(session: Session, items: Sequence[ListingIn], *, run_id: int
             listing.snapshot_id = snapshot_id
         if seller_id is not None:
             listing.seller_id = seller_id
+        if item.source:
+            listing.source = item.source
+        if item.extra:  # facts from earlier fetches stay (a category crawl does not erase the search term)
+            listing.extra = {**(listing.extra or {}), **item.extra}
         if listing.content_hash == digest:
             counts.unchanged += 1
             continue
         listing.version += 1
-        listing.title = item.title
-        listing.description = item.description
-        listing.price = item.price
-        listing.currency = item.currency
-        listing.price_text = item.price_text
-        listing.images = item.images
+        for name in _CONTENT_FIELDS:
+            setattr(listing, name, getattr(item, name))
         listing.lang = item.lang or listing.lang
         listing.content_hash = digest
         touched.append((item, listing))

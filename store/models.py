@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -213,6 +214,11 @@ class Listing(Base):
     price_text: Mapped[str | None] = mapped_column(Text)
     images: Mapped[list[Any]] = mapped_column(default=list)
     lang: Mapped[str | None] = mapped_column(String(16), index=True)
+    # What the title was read from (jsonld|microdata|rdfa|opengraph|heuristic|profile) and extra
+    # facts such as the search term that found the listing (0015_listing_record).  DEFAULT NULL:
+    # an INSERT that does not name them (bulk loads, a row built without them) leaves them unknown.
+    source: Mapped[str | None] = mapped_column(String(20), server_default=text("NULL"))
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, server_default=text("NULL"))
     content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the scored fields
     version: Mapped[int] = mapped_column(Integer, default=1)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
@@ -231,6 +237,10 @@ class Listing(Base):
 
     seller: Mapped[Seller | None] = relationship(lazy="raise")
     snapshot: Mapped[Snapshot | None] = relationship(lazy="raise")
+
+    # An INSERT names only the columns it sets and returns nothing extra: source/extra stay out of
+    # it when unset (see above), and no RETURNING reads them back.
+    __mapper_args__ = {"eager_defaults": False}
 
 
 class ListingVersion(Base):

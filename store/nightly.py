@@ -193,7 +193,8 @@ def top_sellers(session: Session, listing_ids: Sequence[int], *, since: datetime
             Listing.flagged.is_(True), Listing.last_seen >= since, Listing.seller_id.is_not(None)
         )
     ):
-        counts[seller_id].append(listing_id)
+        if seller_id is not None:
+            counts[seller_id].append(listing_id)
     ranked = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
     sellers = {s.id: s for s in session.scalars(select(Seller).where(Seller.id.in_([k for k, _ in ranked])))}
     return [

@@ -247,7 +247,7 @@ _statistics_lock = threading.Lock()
 
 def _statistic(session: Session, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     """``compute()`` for this database and ``key``, reused for ``STATISTICS_TTL`` seconds."""
-    full_key = (str(session.get_bind().url), *key)
+    full_key = (str(session.get_bind().engine.url), *key)
     now = time.monotonic()
     with _statistics_lock:
         hit = _statistics.get(full_key)
@@ -310,12 +310,12 @@ def _very_common_text(session: Session, filters: ListingFilter, page_size: int) 
     needed = math.isqrt(PROBE_COST * page_size * listings) + 1
     counts = _statistic(session, ("vocab", tuple(tokens)), lambda: document_counts(session, tokens)).values()
     if len(tokens) == 1:
-        return min(counts) >= needed
+        return bool(min(counts) >= needed)
     # words as if independent first (cheap), then the real count, capped, for the rare pair that passes
     if listings * math.prod(count / listings for count in counts) < needed:
         return False
     q = filters.q or ""
-    return _statistic(session, ("matches", q, needed), lambda: count_matches(session, q, limit=needed)) >= needed
+    return bool(_statistic(session, ("matches", q, needed), lambda: count_matches(session, q, limit=needed)) >= needed)
 
 
 #: PostgreSQL: a text match estimated at no more than this many listings is ranked in the search table.

@@ -1,17 +1,57 @@
-"""Crawl runs and skipped pages: what the operator's summary and reports are made of."""
+"""Crawl runs and skipped pages: a crawl's whole bookkeeping, from its start to its summary.
+
+A run is opened before its crawl starts (``start_crawl_run``, or ``resumable_crawl_run`` to continue
+an interrupted one); each attempt marks it running and learns what it already stored
+(``begin_attempt``), counts what each stored batch added (``add_batch``), and closes it with the
+crawl's totals (``finish_crawl_run``); ``crawl_summary`` is what the operator reads at the end.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
-from store.models import CrawlRun, CrawlSkip, utcnow
+from store.listings import UpsertCounts
+from store.models import CrawlRun, CrawlSkip, Listing, Snapshot, utcnow
 
-__all__ = ["start_crawl_run", "finish_crawl_run", "record_skips", "get_crawl_run", "latest_crawl_run"]
+__all__ = [
+    "CrawlSummary",
+    "Skip",
+    "add_batch",
+    "begin_attempt",
+    "crawl_summary",
+    "finish_crawl_run",
+    "get_crawl_run",
+    "latest_crawl_run",
+    "mark_interrupted",
+    "record_skips",
+    "resumable_crawl_run",
+    "start_crawl_run",
+    "stored_urls",
+]
+
+#: (url, reason, detail, http status) of a page that was not stored.
+Skip = tuple[str, str, str | None, int | None]
+
+
+@dataclass
+class CrawlSummary:
+    """The end-of-crawl figures an operator reads (the run's totals over every attempt)."""
+
+    run_id: int
+    status: str
+    pages_fetched: int
+    listings_new: int
+    listings_updated: int
+    listings_unchanged: int
+    bytes_fetched: int
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0  # this attempt's spider open -> close (Scrapy's elapsed_time_seconds)
 
 
 def start_crawl_run(
@@ -40,12 +80,48 @@ def latest_crawl_run(session: Session, *, job_dir: str) -> CrawlRun | None:
     ).first()
 
 
-def record_skips(session: Session, run_id: int | None, skips: list[tuple[str, str, str | None, int | None]]) -> None:
+def resumable_crawl_run(session: Session, *, job_dir: str) -> CrawlRun | None:
+    """The newest run of ``job_dir`` if it did not complete (what ``--resume`` continues)."""
+    previous = latest_crawl_run(session, job_dir=job_dir)
+    return previous if previous is not None and previous.status != "completed" else None
+
+
+def begin_attempt(session: Session, run_id: int) -> set[str]:
+    """Mark a run running (new, or continued after an interruption); the URLs it already stored."""
+    get_crawl_run(session, run_id).status = "running"
+    return stored_urls(session, run_id)
+
+
+def stored_urls(session: Session, run_id: int) -> set[str]:
+    """URLs of the pages a run stored: each snapshot's fetched URL and its listing's canonical URL."""
+    rows = session.execute(
+        select(Snapshot.url, Listing.url).outerjoin(Listing, Listing.snapshot_id == Snapshot.id)
+        .where(Snapshot.run_id == run_id)
+    ).all()
+    urls: set[str] = set()
+    for fetched, listing_url in rows:
+        urls.add(fetched)
+        if listing_url:
+            urls.add(listing_url)
+    return urls
+
+
+def record_skips(session: Session, run_id: int | None, skips: Sequence[Skip]) -> None:
     """Record pages not stored: (url, reason, detail, http_status)."""
     session.add_all(
         CrawlSkip(run_id=run_id, url=url, reason=reason, detail=detail, http_status=status)
         for url, reason, detail, status in skips
     )
+
+
+def add_batch(session: Session, run_id: int | None, counts: UpsertCounts, skips: Sequence[Skip]) -> None:
+    """Count one stored batch into its run, with its skips (in the batch's transaction)."""
+    record_skips(session, run_id, skips)
+    run = session.get(CrawlRun, run_id) if run_id is not None else None
+    if run is not None:
+        run.listings_new += counts.new
+        run.listings_updated += counts.updated
+        run.listings_unchanged += counts.unchanged
 
 
 def finish_crawl_run(
@@ -67,3 +143,23 @@ def finish_crawl_run(
     run.errors = dict(merged)
     session.flush()
     return run
+
+
+def mark_interrupted(session: Session, run_id: int) -> str:
+    """The run's status, after marking a run whose crawl died without closing it ``interrupted``."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        return "failed"
+    if run.status == "running":
+        run.status = "interrupted"
+    return run.status
+
+
+def crawl_summary(run: CrawlRun, *, elapsed_seconds: float = 0.0) -> CrawlSummary:
+    """A run's figures as the operator's summary."""
+    return CrawlSummary(
+        run_id=run.id, status=run.status, pages_fetched=run.pages_fetched,
+        listings_new=run.listings_new, listings_updated=run.listings_updated,
+        listings_unchanged=run.listings_unchanged, bytes_fetched=run.bytes_fetched,
+        errors=dict(run.errors or {}), elapsed_seconds=elapsed_seconds,
+    )

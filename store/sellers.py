@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, case, func, or_, select, tuple_
+from sqlalchemy import Integer, Select, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
@@ -59,7 +59,8 @@ class SellerDetail:
     linked: list[SellerLink]
 
 
-def _activity():  # type: ignore[no-untyped-def]
+def _activity() -> Select[int | None, int, int, datetime, datetime]:
+    """Per seller: listings, flagged listings, first and last activity (a subquery for the pages)."""
     flagged = func.sum(case((Listing.flagged.is_(True), 1), else_=0)).cast(Integer)
     return (
         select(
@@ -86,7 +87,8 @@ def _species_for(session: Session, seller_ids: list[int]) -> dict[int, list[str]
     ).all()
     out: dict[int, list[str]] = {}
     for seller_id, species, _count in rows:
-        out.setdefault(seller_id, []).append(species)
+        if seller_id is not None:
+            out.setdefault(seller_id, []).append(species)
     return out
 
 

@@ -9,11 +9,21 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.errors import InputError
 from store.errors import NotFound
 from store.models import CrawlRun, Site
-from core.errors import InputError
 
-__all__ = ["SiteSpec", "SiteWithRun", "add_site", "get_site", "list_sites", "enabled_sites", "sync_sites", "set_enabled"]
+__all__ = [
+    "SiteSpec",
+    "SiteWithRun",
+    "add_site",
+    "ensure_site",
+    "get_site",
+    "list_sites",
+    "enabled_sites",
+    "sync_sites",
+    "set_enabled",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +54,25 @@ def add_site(session: Session, spec: SiteSpec) -> Site:
         profile_path=spec.profile_path, enabled=spec.enabled,
     )
     session.add(site)
+    session.flush()
+    return site
+
+
+def _point(site: Site, spec: SiteSpec) -> None:
+    site.start_url = spec.start_url
+    site.host = urlsplit(spec.start_url).hostname or ""
+    site.profile_path = spec.profile_path
+
+
+def ensure_site(session: Session, spec: SiteSpec) -> Site:
+    """The row of a site crawled by name: created on first crawl, its start URL and profile kept current.
+
+    Whether the nightly crawls it (``enabled``) is left as the operator set it.
+    """
+    site = session.scalar(select(Site).where(Site.name == spec.name))
+    if site is None:
+        return add_site(session, spec)
+    _point(site, spec)
     session.flush()
     return site
 
@@ -91,9 +120,7 @@ def sync_sites(session: Session, specs: Sequence[SiteSpec]) -> list[Site]:
         if site is None:
             site = add_site(session, spec)
         else:
-            site.start_url = spec.start_url
-            site.host = urlsplit(spec.start_url).hostname or ""
-            site.profile_path = spec.profile_path
+            _point(site, spec)
             site.enabled = spec.enabled
         synced.append(site)
     session.flush()

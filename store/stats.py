@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, func, literal_column, select
+from sqlalchemy import ColumnClause, ColumnElement, Integer, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from store.models import Listing, ListingSpecies
@@ -47,7 +47,7 @@ def listing_stats(
     flagged = func.sum(case((Listing.flagged.is_(True), 1), else_=0)).cast(Integer)
 
     def grouped(key: Any, *, order_by_count: bool, joins: Any = None, limit: int | None = None) -> list[Any]:
-        bucket = literal_column("bucket")
+        bucket: ColumnClause[Any] = literal_column("bucket")
         query = select(key.label("bucket"), func.count().label("n"), flagged.label("flagged")).select_from(Listing)
         if joins is not None:
             query = query.join(*joins)
@@ -55,7 +55,7 @@ def listing_stats(
         query = query.order_by(literal_column("n").desc(), bucket) if order_by_count else query.order_by(bucket)
         if limit:
             query = query.limit(limit)
-        return session.execute(query).all()
+        return list(session.execute(query).all())
 
     totals = session.execute(select(func.count(), flagged).select_from(Listing).where(*conditions)).one()
     species = grouped(

@@ -42,7 +42,7 @@ def review_summary(frame: pd.DataFrame) -> dict[str, int]:
     return {"count": len(frame), "confirmed": positives, "dismissed": len(frame) - positives}
 
 
-def compare_models(new: Any, current: Any, test: pd.DataFrame) -> dict[str, Any]:
+def compare_models(new: classifier.Model, current: classifier.Model, test: pd.DataFrame) -> dict[str, Any]:
     """F1 of both models on ``test``; the new one is promoted when its F1 is not lower."""
     new_metrics = classifier.evaluate(new, test)["overall"]
     old_metrics = classifier.evaluate(current, test)["overall"]
@@ -57,7 +57,7 @@ def compare_models(new: Any, current: Any, test: pd.DataFrame) -> dict[str, Any]
     }
 
 
-def promotion_check(new: Any, models_dir: Path, test: pd.DataFrame) -> dict[str, Any]:
+def promotion_check(new: classifier.Model, models_dir: Path, test: pd.DataFrame) -> dict[str, Any]:
     """Compare ``new`` with the current model in ``models_dir`` (promote when there is none)."""
     try:
         current = classifier.load_model(None, models_dir=models_dir)

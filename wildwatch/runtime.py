@@ -2,39 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from store.db import make_engine, make_session_factory, migrate, sqlite_file
-from store.errors import StoreUnavailable
 from core.settings import Settings, get_settings
+from store.db import Store, sqlite_file
+from store.errors import StoreUnavailable
 
 __all__ = ["Store", "open_store"]
-
-
-@dataclass
-class Store:
-    """An engine and its session factory for one database URL."""
-
-    url: str
-
-    @cached_property
-    def engine(self) -> Engine:
-        return make_engine(self.url)
-
-    @cached_property
-    def sessions(self) -> sessionmaker[Session]:
-        return make_session_factory(self.engine)
-
-    def migrate(self) -> None:
-        migrate(self.engine)
-
-    def close(self) -> None:
-        if "engine" in self.__dict__:
-            self.engine.dispose()
 
 
 def open_store(

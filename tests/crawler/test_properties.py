@@ -120,7 +120,7 @@ def test_extract_contacts_never_raises(text: str) -> None:
 def test_absolute_fast_path_writes_links_as_urljoin_does(base: str, path: str) -> None:
     from urllib.parse import urljoin, urlsplit
 
-    from crawler.extract import _absolute, clean_text
+    from crawler.extract.page import absolute_url as _absolute, clean_text
 
     href = "/" + path
     expected = urljoin(base, clean_text(href))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.evidence.keys import load_or_create_key
 from core.evidence.verify import verify_package
-from crawler.retention import prune_snapshots
+from store.retention import prune_snapshots
 from store.evidence import export_case
 from store.models import Listing
 from store.snapshots import SnapshotStore

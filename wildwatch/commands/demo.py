@@ -9,15 +9,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from store.apikeys import create_api_key
-from store.db import session_scope
-from store.models import Listing
-from wildwatch.commands.crawl import crawler_overrides, print_summary
-from wildwatch.commands.options import DbOption
 from core.errors import CrawlError
+from core.settings import get_settings
+from store.apikeys import create_api_key
+from store.db import Store, session_scope
+from store.models import Listing
+from wildwatch.commands.options import DbOption
 from wildwatch.runtime import open_store
 from wildwatch.scoring import load_classifier, score_stored
-from core.settings import get_settings
 
 
 def demo(
@@ -29,6 +28,7 @@ def demo(
 ) -> None:
     """Serve the demo marketplace, crawl it, score it, summarise, then serve the API."""
     from crawler.run import run_crawl
+    from wildwatch.crawls import CrawlRequest, open_crawl_run, plan_crawl, summary_line
     from wildwatch.demo.server import make_server
 
     console = Console(stderr=True, soft_wrap=True)  # never break the curl line a user copies
@@ -44,13 +44,11 @@ def demo(
         raise CrawlError(f"cannot start the demo marketplace on port {market_port}: {exc} (try --market-port)") from exc
     try:
         console.print(f"[bold]3/5[/] crawling {market.url}/ with the generic spider (robots.txt obeyed) …")
-        summary = run_crawl(
-            market.url + "/",
-            database_url=store.url,
-            snapshot_dir=settings.crawler.snapshot_dir,
-            overrides=crawler_overrides(settings) | {"AUTOTHROTTLE_ENABLED": False},
-        )
-        print_summary(summary)
+        plan = plan_crawl(settings, CrawlRequest(url=market.url + "/", overrides={"AUTOTHROTTLE_ENABLED": False}))
+        with session_scope(store.sessions) as session:
+            run_id, site_id, _ = open_crawl_run(session, plan)
+        summary = run_crawl(plan.spec(settings, database_url=store.url, run_id=run_id, site_id=site_id), store=store)
+        typer.echo(summary_line(summary), err=True)
         model = load_classifier(settings.classifier.model_path, settings.classifier.models_dir)
         console.print(f"[bold]4/5[/] scoring with model {model.version} …")
         scoring = score_stored(store, model, batch_size=settings.classifier.batch_size)
@@ -77,7 +75,7 @@ def demo(
         store.close()
 
 
-def _print_summary(store, console: Console) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(store: Store, console: Console) -> None:
     with session_scope(store.sessions) as session:
         total = session.scalar(select(func.count()).select_from(Listing)) or 0
         flagged = session.scalar(select(func.count()).select_from(Listing).where(Listing.flagged.is_(True))) or 0

@@ -42,7 +42,8 @@ def read_labeled_csv(path: Path) -> pd.DataFrame:
     labels = df["label"].astype(str).str.strip().str.lower()
     bad = ~labels.isin(_TRUE | _FALSE)
     if bad.any():
-        raise InputError(f"{path}: label must be 0/1 (row {int(bad.idxmax()) + 2} has {df['label'][bad.idxmax()]!r})")
+        first = int(bad.to_numpy().argmax())  # position of the first bad row (the header is line 1)
+        raise InputError(f"{path}: label must be 0/1 (row {first + 2} has {df['label'].iloc[first]!r})")
     df["label"] = labels.isin(_TRUE).astype(int)
     if "hard_negative" not in df.columns:
         df["hard_negative"] = "0"

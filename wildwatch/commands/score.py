@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 from rich.progress import Progress
@@ -36,7 +36,8 @@ def score(
         table_format(output)
         frame = read_table(input)
         scored = score_frame(frame, classifier, batch_size=settings.classifier.batch_size)
-        write_rows(output, list(scored.columns), scored.to_dict("records"))
+        records = cast("list[dict[str, Any]]", scored.to_dict("records"))  # column names come from a table header
+        write_rows(output, list(scored.columns), records)
         bad = scored[scored["error"] != ""]
         for _, row in bad.iterrows():
             typer.echo(f"row id={row['id']!r}: {row['error']}", err=True)

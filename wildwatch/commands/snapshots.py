@@ -1,4 +1,4 @@
-"""`wildwatch snapshots prune`: apply the evidence retention policy to page snapshots (see crawler.retention)
+"""`wildwatch snapshots prune`: apply the evidence retention policy to page snapshots (see store.retention)
 and listing photos (see store.images), which follow the same rules."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def prune(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be deleted.")] = False,
 ) -> None:
     """Delete old snapshots and photos, keeping every listing's latest evidence and all evidence of reviewed listings."""
-    from crawler.retention import prune_snapshots
+    from store.retention import prune_snapshots
 
     if older_than < 0:
         raise InputError("--older-than must be zero or more days")

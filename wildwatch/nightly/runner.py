@@ -15,21 +15,19 @@ run stopped:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import shutil
-import signal
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from store.db import session_scope
-from store.models import CrawlRun
+from core.errors import WildwatchError
+from core.settings import Settings
+from store.db import Store, session_scope
 from store.nightly import (
     abandon_unfinished_runs,
     finish_nightly_run,
@@ -42,38 +40,24 @@ from store.nightly import (
     sync_subscriptions,
     unfinished_nightly_run,
 )
-from store.runs import start_crawl_run
+from store.runs import mark_interrupted
 from store.search import optimize_index
 from store.sites import SiteSpec, enabled_sites, sync_sites
 from wildwatch.config import OpsConfig
-from core.errors import WildwatchError
+from wildwatch.crawls import CrawlRequest, open_crawl_run, plan_crawl
 from wildwatch.lock import PgAdvisoryLock, RunLock
-from wildwatch.nightly.jobs import CrawlJob
 from wildwatch.nightly.metrics import NightlyMetrics
-from wildwatch.runtime import Store
-from core.settings import Settings
+from wildwatch.nightly.seams import AlertsSeam, count_of, default_alerts
+from wildwatch.nightly.stopping import StopFlag, Stopped, handle_signals, run_children
+
+if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
+    from classifier.protocol import ScoringModel
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Nightly", "NightlyResult", "Stopped", "AlertsSeam", "run_nightly", "default_alerts", "STAGES", "STOPPED_EXIT"]
+__all__ = ["Nightly", "NightlyResult", "run_nightly", "STAGES"]
 
 STAGES = ("crawl", "score", "alert", "retention", "report", "done")
-#: 128 + SIGTERM: what a stopped run exits with (systemd and cron read it as "killed").
-STOPPED_EXIT = 143
-
-
-class Stopped(WildwatchError):
-    """SIGTERM/SIGINT arrived: the run stopped at a safe point and can be resumed."""
-
-    exit_code = STOPPED_EXIT
-
-
-class AlertsSeam(Protocol):
-    """What the alert stage needs from ``wildwatch.alerts`` (tests pass their own)."""
-
-    def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any: ...
-    def send_due(self, store: Store) -> Any: ...
-    def send_digest(self, store: Store) -> Any: ...
 
 
 @dataclass
@@ -84,55 +68,6 @@ class NightlyResult:
     summary: dict[str, Any] = field(default_factory=dict)
     report_path: Path | None = None
 
-
-class _StopFlag:
-    """Set by SIGTERM/SIGINT; forwards the signal to the running crawl child."""
-
-    def __init__(self) -> None:
-        self.set = False
-        self.children: list[subprocess.Popen[bytes]] = []
-
-    def __call__(self, signum: int, frame: Any) -> None:
-        logger.warning("received signal %d: stopping at the next safe point", signum)
-        self.set = True
-        for child in self.children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-
-    def check(self) -> None:
-        if self.set:
-            raise Stopped("stopped by signal; rerun `wildwatch nightly` to resume")
-
-
-@contextlib.contextmanager
-def _signals(flag: _StopFlag) -> Iterator[None]:
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, flag) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-try:
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the forked child must not dlopen
-except (OSError, AttributeError):  # not Linux
-    _prctl = None
-
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the crawl child: get SIGTERM when the nightly dies (even by kill -9), never orphan on."""
-    if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 class Nightly:
     """One invocation of the nightly (a new run or the resumption of an unfinished one)."""
 
@@ -142,7 +77,7 @@ class Nightly:
         settings: Settings,
         config: OpsConfig,
         store: Store,
-        model_loader: Callable[[], Any],
+        model_loader: Callable[[], ScoringModel],
         alerts: AlertsSeam,
         crawl_command: list[str] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -154,9 +89,9 @@ class Nightly:
         self.alerts = alerts
         self.crawl_command = crawl_command or [sys.executable, "-m", "wildwatch.nightly.worker"]
         self.now = now
-        self.stop = _StopFlag()
+        self.stop = StopFlag()
         self.metrics = NightlyMetrics()
-        self._model: Any = None
+        self._model: ScoringModel | None = None
         self.deadline = time.monotonic() + config.nightly.run_budget_minutes * 60
 
     # -- run bookkeeping -------------------------------------------------------------------
@@ -204,7 +139,7 @@ class Nightly:
         with session_scope(self.store.sessions) as own:
             save_progress(own, get_nightly_run(own, run_id), stage=stage, state=state)
 
-    def model(self) -> Any:
+    def model(self) -> ScoringModel:
         if self._model is None:
             self._model = self.model_loader()
         return self._model
@@ -214,7 +149,7 @@ class Nightly:
     def run(self) -> NightlyResult:
         """Hold the lock, then run (or resume) every remaining stage."""
         lock = RunLock(self.settings.var_dir / "nightly.lock")
-        with lock, _signals(self.stop):
+        with lock, handle_signals(self.stop):
             pg_lock = PgAdvisoryLock(self.store.engine).acquire()
             try:
                 return self._run_locked()
@@ -323,77 +258,49 @@ class Nightly:
         return state["targets"][index]["status"] == "pending"
 
     def _crawl_target(self, run_id: int, state: dict[str, Any], target: dict[str, Any], budget: float) -> dict[str, Any]:
-        from wildwatch.commands.crawl import crawler_overrides, job_dir_for
-
-        job_dir = job_dir_for(self.settings, target["url"])
         workers = self._workers(target["site"])
         redis_url = self.config.nightly.redis_url if workers > 1 else None
-        redis_prefix = f"wildwatch:nightly-site-{target['site_id']}" if redis_url else None
+        request = CrawlRequest(
+            url=target["url"], profile=target.get("profile"), search_terms=list(target.get("search_terms") or []),
+            max_search_terms=self.config.nightly.max_search_terms, max_pages=self._max_pages(target["site"]),
+            redis_url=redis_url, redis_prefix=f"wildwatch:nightly-site-{target['site_id']}" if redis_url else None,
+            overrides=dict(self.config.nightly.scrapy_settings),
+        )
+        attempts = int(target.get("attempts", 0)) + 1
+        try:
+            plan = plan_crawl(self.settings, request)
+        except WildwatchError as exc:  # a broken profile fails its site, not the night
+            logger.error("site %s: cannot crawl %s: %s", target["site"], target["url"], exc)
+            return {"status": "failed", "attempts": attempts}
         with session_scope(self.store.sessions) as session:
             if target["crawl_run_id"] is None:
                 # A new crawl: forget any crawl state an older, abandoned run left behind.
-                shutil.rmtree(job_dir, ignore_errors=True)
-                if redis_url:
+                shutil.rmtree(plan.job_dir, ignore_errors=True)
+                if redis_url and plan.redis_prefix:
                     from crawler.run import clear_redis_prefix
 
-                    clear_redis_prefix(redis_url, redis_prefix)  # type: ignore[arg-type]
-                crawl_run = start_crawl_run(session, start_url=target["url"], site_id=target["site_id"],
-                                            job_dir=str(job_dir), nightly_run_id=run_id)
-                target["crawl_run_id"] = crawl_run.id
+                    clear_redis_prefix(redis_url, plan.redis_prefix)
+                target["crawl_run_id"], _, _ = open_crawl_run(session, plan, site_id=target["site_id"],
+                                                              nightly_run_id=run_id)
                 save_progress(session, get_nightly_run(session, run_id), state=state)
             else:
                 logger.warning("resuming crawl run #%d of %s", target["crawl_run_id"], target["url"])
-        target["attempts"] = int(target.get("attempts", 0)) + 1
-        job = CrawlJob(
-            url=target["url"], database_url=self.store.url, snapshot_dir=str(self.settings.crawler.snapshot_dir),
-            job_dir=str(job_dir), crawl_run_id=target["crawl_run_id"], site_id=target["site_id"],
-            profile=target.get("profile"), max_pages=self._max_pages(target["site"]),
-            search_terms=list(target.get("search_terms") or []), max_search_terms=self.config.nightly.max_search_terms,
-            redis_url=redis_url, redis_prefix=redis_prefix,
-            defaults=crawler_overrides(self.settings), overrides=dict(self.config.nightly.scrapy_settings),
-        )
+        target["attempts"] = attempts
+        spec = plan.spec(self.settings, database_url=self.store.url, run_id=target["crawl_run_id"],
+                         site_id=target["site_id"])
         logger.info("crawling %s (site %s, %d worker(s), budget %.0fs)", target["url"], target["site"], workers, budget)
-        timed_out = self._run_children([[*self.crawl_command, job.to_json()] for _ in range(workers)], budget)
+        commands = [[*self.crawl_command, spec.model_dump_json()] for _ in range(workers)]
+        timed_out = run_children(commands, budget, stop=self.stop, grace_seconds=self.config.nightly.stop_grace_seconds)
         with session_scope(self.store.sessions) as session:
-            crawl_run = session.get(CrawlRun, target["crawl_run_id"])
-            status = crawl_run.status if crawl_run else "failed"
-            if crawl_run is not None and status == "running":  # the child died without closing it
-                crawl_run.status = status = "interrupted"
+            status = mark_interrupted(session, target["crawl_run_id"])
         if self.stop.set:
-            return {"status": "pending", "attempts": target["attempts"]}
+            return {"status": "pending", "attempts": attempts}
         if status == "completed":
-            shutil.rmtree(job_dir, ignore_errors=True)
-            return {"status": "completed", "attempts": target["attempts"]}
+            shutil.rmtree(plan.job_dir, ignore_errors=True)
+            return {"status": "completed", "attempts": attempts}
         if timed_out:
-            return {"status": "budget_exceeded", "attempts": target["attempts"]}
-        return {"status": "failed" if target["attempts"] >= 2 else "pending", "attempts": target["attempts"]}
-
-    def _run_children(self, commands: list[list[str]], budget: float) -> bool:
-        """Run the crawl processes within ``budget`` seconds (SIGTERM, grace, SIGKILL); True if timed out."""
-        children = [subprocess.Popen(command, preexec_fn=_die_with_parent) for command in commands]  # noqa: PLW1509
-        self.stop.children = children
-        deadline = time.monotonic() + budget
-        timed_out = False
-        try:
-            while any(child.poll() is None for child in children) and not self.stop.set:
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                    logger.warning("crawl budget (%.0fs) exhausted; stopping the crawl", budget)
-                    break
-                time.sleep(0.2)
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            grace = time.monotonic() + self.config.nightly.stop_grace_seconds
-            for child in children:
-                try:
-                    child.wait(timeout=max(0.0, grace - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-        finally:
-            self.stop.children = []
-        return timed_out
+            return {"status": "budget_exceeded", "attempts": attempts}
+        return {"status": "failed" if attempts >= 2 else "pending", "attempts": attempts}
 
     def _crawl_metrics(self, run_id: int) -> None:
         from store.nightly import nightly_crawl_runs
@@ -444,17 +351,17 @@ class Nightly:
         if not alerts.get("enqueued_done"):
             with session_scope(self.store.sessions) as session:
                 enqueued = seam.enqueue_alerts(session, list(state.get("newly_flagged", [])))
-                alerts["enqueued"] = _count(enqueued)
+                alerts["enqueued"] = count_of(enqueued)
                 alerts["enqueued_done"] = True
                 self._save(run_id, state=state, session=session)  # same transaction as the outbox rows
         self.stop.check()
         sent = seam.send_due(self.store)
-        alerts["sent"] = int(alerts.get("sent", 0)) + _count(sent)
+        alerts["sent"] = int(alerts.get("sent", 0)) + count_of(sent)
         self._save(run_id, state=state)
         self.stop.check()
         if self.config.alerts.digest and not alerts.get("digest_done"):
             digest = seam.send_digest(self.store)
-            alerts["digest"] = _count(digest)
+            alerts["digest"] = count_of(digest)
             alerts["digest_done"] = True
             self._save(run_id, state=state)
         alerts["status"] = "ok"
@@ -465,7 +372,7 @@ class Nightly:
     # -- retention -------------------------------------------------------------------------
 
     def _retention_stage(self, run_id: int) -> None:
-        from crawler.retention import prune_snapshots
+        from store.retention import prune_snapshots
         from store.images import ImageStore, prune_images
         from store.snapshots import SnapshotStore
 
@@ -510,22 +417,6 @@ class Nightly:
             # finish_nightly_run moved the stage to "done"; the loop's own save keeps it there.
 
 
-def _count(value: Any) -> int:
-    """Counts from the alerts module, whether it returns a number, a list or an object."""
-    if value is None:
-        return 0
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, list | tuple | set):
-        return len(value)
-    for attr in ("sent", "count", "enqueued", "delivered"):
-        if isinstance(getattr(value, attr, None), int):
-            return int(getattr(value, attr))
-    return 0
-
-
 def _prune_reports(root: Path, *, keep: int) -> int:
     if not root.is_dir():
         return 0
@@ -536,39 +427,12 @@ def _prune_reports(root: Path, *, keep: int) -> int:
         removed += 1
     return removed
 
-
-class ModuleAlerts:
-    """The seam over ``wildwatch.alerts``: its outbox, its send pass, and the digest pass."""
-
-    def __init__(self, module: Any, settings: Settings) -> None:
-        self.module = module
-        alerts = settings.alerts
-        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds)}
-        self.top = alerts.digest_top
-
-    def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any:
-        return self.module.enqueue_alerts(session, listing_ids)
-
-    def send_due(self, store: Store) -> Any:
-        return self.module.send_due(store, **self.options)
-
-    def send_digest(self, store: Store) -> Any:
-        return self.module.send_due(store, digest=True, top=self.top, **self.options)
-
-
-def default_alerts(settings: Settings) -> AlertsSeam:
-    """The real alerts module behind the seam the runner calls."""
-    import wildwatch.alerts as alerts
-
-    return ModuleAlerts(alerts, settings)
-
-
 def run_nightly(
     *,
     settings: Settings,
     config: OpsConfig,
     store: Store,
-    model_loader: Callable[[], Any],
+    model_loader: Callable[[], ScoringModel],
     alerts: AlertsSeam | None = None,
     crawl_command: list[str] | None = None,
 ) -> NightlyResult:

@@ -32,18 +32,18 @@ def build_summary(
     crawls = []
     totals = {"pages": 0, "new": 0, "updated": 0, "unchanged": 0, "errors": 0}
     for crawl_run, site in nightly_crawl_runs(session, run.id):
-        errors = dict(crawl_run.errors or {})
+        run_errors = dict(crawl_run.errors or {})
         crawls.append({
             "crawl_run_id": crawl_run.id, "site": site, "start_url": crawl_run.start_url,
             "status": crawl_run.status, "pages": crawl_run.pages_fetched, "new": crawl_run.listings_new,
             "updated": crawl_run.listings_updated, "unchanged": crawl_run.listings_unchanged,
-            "bytes": crawl_run.bytes_fetched, "errors": errors,
+            "bytes": crawl_run.bytes_fetched, "errors": run_errors,
         })
         totals["pages"] += crawl_run.pages_fetched
         totals["new"] += crawl_run.listings_new
         totals["updated"] += crawl_run.listings_updated
         totals["unchanged"] += crawl_run.listings_unchanged
-        totals["errors"] += sum(errors.values())
+        totals["errors"] += sum(run_errors.values())
     targets = state.get("targets", [])
     errors = list(state.get("errors", []))
     errors += [f"crawl of {t['url']} (site {t['site']}): {t['status']}" for t in targets

@@ -43,10 +43,13 @@ def render_chart(history: dict[str, dict[str, int]], *, end: date | None = None,
     fig, ax = plt.subplots(figsize=(9, 3.6), dpi=110)
     try:
         bottom = [0] * len(axis)
-        colors = plt.get_cmap("tab10").colors
+        tab10 = plt.get_cmap("tab10")
+        colors = [tab10(i) for i in range(tab10.N)]
         for i, (name, counts) in enumerate(series.items()):
             heights = [counts.get(d.isoformat(), 0) for d in axis]
-            ax.bar(axis, heights, bottom=bottom, width=0.8, label=name, color=colors[i % len(colors)])
+            # matplotlib plots dates through its units registry; its stubs accept numbers only
+            ax.bar(axis, heights, bottom=bottom, width=0.8, label=name,  # type: ignore[arg-type]
+                   color=colors[i % len(colors)])
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
         ax.set_ylabel("listings first flagged")
         ax.set_title("Newly flagged listings per day, by species")

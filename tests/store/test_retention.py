@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from crawler.retention import prune_snapshots
+from store.retention import prune_snapshots
 from store.db import session_scope
 from store.listings import ListingIn, SnapshotIn, upsert_listings
 from store.models import Listing, Snapshot

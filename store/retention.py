@@ -55,7 +55,7 @@ def _protected_ids(session: Session) -> set[int]:
     )
     ids: set[int] = set()
     for query in (current, latest, reviewed):
-        ids.update(session.execute(query).scalars())
+        ids.update(snapshot_id for snapshot_id in session.execute(query).scalars() if snapshot_id is not None)
     return ids
 
 
