@@ -217,11 +217,14 @@ def listing_images(session: Session, listing: Listing) -> list[ListingImageView]
     current = [str(url) for url in listing.images or []]
     out: list[ListingImageView] = []
     for url in dict.fromkeys(current):
-        association, record = latest.pop(url, (None, None))
-        out.append(ListingImageView(url, record, association.skip_reason if association is not None else None))
-    for url, (association, record) in latest.items():
-        if record is not None:
-            out.append(ListingImageView(url, record, None))
+        found = latest.pop(url, None)
+        if found is None:
+            out.append(ListingImageView(url, None, None))
+        else:
+            out.append(ListingImageView(url, found[1], found[0].skip_reason))
+    for url, (_, earlier) in latest.items():
+        if earlier is not None:
+            out.append(ListingImageView(url, earlier, None))
     return out
 
 
@@ -245,7 +248,8 @@ def _image_ids_of(session: Session, listing_ids: Sequence[int]) -> dict[int, set
         .where(ListingImage.listing_id.in_(listing_ids), ListingImage.image_id.is_not(None))
         .distinct()
     ):
-        out.setdefault(listing_id, set()).add(image_id)
+        if image_id is not None:  # excluded by the query; narrows the type
+            out.setdefault(listing_id, set()).add(image_id)
     return out
 
 
@@ -283,6 +287,8 @@ def listing_image_matches(session: Session, listing_id: int, *, limit: int = 200
     shas = dict(session.execute(select(ImageRecord.id, ImageRecord.sha256).where(ImageRecord.id.in_(list(mine)))).all())
     best: dict[int, ImageMatchView] = {}
     for other_listing, url, image_id, seller_id, marketplace, sha in rows:
+        if image_id is None:  # excluded by the join; narrows the type
+            continue
         distance, my_image = reverse[image_id]
         view = ImageMatchView(other_listing, url, seller_id, marketplace, distance, sha, shas[my_image])
         if other_listing not in best or (distance, url) < (best[other_listing].distance, best[other_listing].url):
@@ -312,7 +318,8 @@ def sellers_sharing_images(session: Session, seller_id: int, *, limit: int = 200
         .where(ListingImage.image_id.in_(list(via)), Listing.seller_id.is_not(None), Listing.seller_id != seller_id)
         .distinct()
     ):
-        shared.setdefault(other_seller, set()).add(via[image_id])
+        if other_seller is not None and image_id is not None:  # excluded by the query; narrows the type
+            shared.setdefault(other_seller, set()).add(via[image_id])
     if not shared:
         return []
     shas = dict(session.execute(select(ImageRecord.id, ImageRecord.sha256).where(ImageRecord.id.in_(mine))).all())

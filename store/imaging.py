@@ -192,7 +192,7 @@ def analyze_image(data: bytes, limits: ImageLimits | None = None) -> ImageFacts:
     if mime is None:
         raise _kind_of_non_image(data)
     image = _open(data, limits)
-    if _MIME[image.format] != mime:
+    if _MIME.get(image.format or "") != mime:
         raise ImageRejected("corrupt", f"{mime} bytes decode as {image.format}")
     width, height = image.size
     try:

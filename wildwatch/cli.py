@@ -4,17 +4,19 @@ classifier and API together.  Each command lives in ``wildwatch/commands/``."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 import typer
 
-try:  # typer >= 0.20 raises the usage errors of its own vendored click
-    from typer._click.exceptions import ClickException as _TyperClickException
-except ImportError:  # pragma: no cover - older typer uses click itself
-    _TyperClickException = click.ClickException
+# Usage errors: typer >= 0.20 raises those of its own vendored click, older typer click's.
+CLICK_ERRORS: tuple[type[Exception], ...]
+try:
+    from typer._click.exceptions import ClickException as _VendoredClickException
 
-ClickException = click.ClickException | _TyperClickException
-CLICK_ERRORS = (click.ClickException, _TyperClickException)
+    CLICK_ERRORS = (click.ClickException, _VendoredClickException)
+except ImportError:  # pragma: no cover - older typer
+    CLICK_ERRORS = (click.ClickException,)
 
 from core import __version__
 from wildwatch.commands import (
@@ -83,7 +85,7 @@ def root(
     configure_logging("DEBUG" if verbose else settings.log_level, json_lines=settings.log_json)
 
 
-def _usage_line(exc: ClickException) -> str:
+def _usage_line(exc: Any) -> str:
     """A usage mistake as one line: what was wrong, and where help is."""
     context = getattr(exc, "ctx", None)
     where = f"{context.command_path} --help" if context is not None else "wildwatch --help"
@@ -106,7 +108,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except CLICK_ERRORS as exc:
         typer.secho(_usage_line(exc), err=True, fg=typer.colors.RED)
-        sys.exit(exc.exit_code)
+        sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         sys.exit(130)
 

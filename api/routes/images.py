@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
@@ -39,10 +39,15 @@ def get_listing_image_matches(
     ])
 
 
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {mime: {} for mime in sorted(_INLINE)}, "description": "The image bytes."}, **NOT_FOUND,
+}
+
+
 @router.get(
     "/images/{sha256}",
     response_class=Response,
-    responses={200: {"content": {mime: {} for mime in sorted(_INLINE)}, "description": "The image bytes."}} | NOT_FOUND,
+    responses=IMAGE_RESPONSES,
 )
 def get_image_bytes(
     sha256: Annotated[str, Path(pattern="^[0-9a-fA-F]{64}$", description="SHA-256 of the image bytes.")],

@@ -26,7 +26,7 @@ from core.errors import WildwatchError
 
 __all__ = ["TimestampError", "TimestampInfo", "request_token", "verify_token"]
 
-_HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512, "sha1": hashes.SHA1}
+_HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | hashes.SHA1]] = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512, "sha1": hashes.SHA1}
 #: A time-stamp response is a few kilobytes; anything far larger is not one.
 MAX_RESPONSE_BYTES = 1_000_000
 
@@ -69,7 +69,7 @@ def request_token(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
         tst_info = token["content"]["encap_content_info"]["content"].parsed
         if tst_info["nonce"].native != nonce:
             raise TimestampError(f"time-stamping authority {url} answered another request (nonce)")
-        token_der = token.dump()
+        token_der = bytes(token.dump())
     except TimestampError:
         raise
     except (ValueError, KeyError, TypeError) as exc:

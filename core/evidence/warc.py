@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 from urllib.parse import urlsplit
 
 from warcio.recordbuilder import RecordBuilder
@@ -100,7 +100,7 @@ def warc_date(moment: datetime) -> str:
     """A WARC/1.1 date (UTC, microseconds)."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return datetime_to_iso_date(moment, use_micros=True)
+    return str(datetime_to_iso_date(moment, use_micros=True))
 
 
 def _status_line(status: int) -> str:
@@ -221,7 +221,13 @@ _READ = 1 << 20
 _GROW = 1 << 20
 
 
-def _members(stream: BinaryIO, grown: Callable[[int], None] | None) -> Iterator[tuple[int, int, bytes]]:
+class Readable(Protocol):
+    """Anything with ``read``: a file, or a stream that hashes what passes through it."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _members(stream: Readable, grown: Callable[[int], None] | None) -> Iterator[tuple[int, int, bytes]]:
     """(offset, compressed length, content) of each gzip member, decompressed a megabyte at a time
     (``grown`` hears of every step, so a caller can stop a gzip bomb before it is inflated)."""
     offset = 0
@@ -322,7 +328,7 @@ def _record(content: bytes, offset: int, length: int, check_digests: bool) -> _R
     return _Record(info, passed, payload)
 
 
-def iter_records(stream: BinaryIO, *, check_digests: bool = False,
+def iter_records(stream: Readable, *, check_digests: bool = False,
                  before_read: Callable[[int], None] | None = None) -> Iterator[tuple[RecordInfo, bool | None]]:
     """Each record of a gzipped WARC stream (one record per gzip member, as WARC/1.1 recommends and
     replay needs) with its offset and length, and whether its block and payload digests held

@@ -110,9 +110,9 @@ def collect_case(session: Session, listing_ids: Sequence[int], *, seller_id: int
     scores = _grouped(session, Score, Score.listing_id, ids, [Score.scored_at, Score.id])
     reviews = _grouped(session, Review, Review.listing_id, ids, [Review.created_at, Review.id])
     audit: dict[int, list[AuditLog]] = defaultdict(list)
-    for chunk in _chunks([str(listing_id) for listing_id in ids]):
+    for targets in _chunks([str(listing_id) for listing_id in ids]):
         for row in session.scalars(select(AuditLog).where(AuditLog.target_type == "listing",
-                                                          AuditLog.target_id.in_(chunk)).order_by(AuditLog.id)):
+                                                          AuditLog.target_id.in_(targets)).order_by(AuditLog.id)):
             audit[int(row.target_id or 0)].append(row)
     contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for chunk in _chunks(ids):
