@@ -51,7 +51,11 @@ __all__ = [
 
 @lru_cache(maxsize=1)
 def _default_analyzer() -> TextAnalyzer:
-    return TextAnalyzer(load_lexicon())
+    """The current model's analyzer (its lexicon and tables), else one built from data/lexicon/."""
+    try:
+        return load_model().analyzer
+    except ModelLoadError:
+        return TextAnalyzer(load_lexicon())
 
 
 def normalize_text(text: str) -> str:
@@ -60,8 +64,7 @@ def normalize_text(text: str) -> str:
 
 
 def tag_species(text: str) -> list[str]:
-    """English common names of species named in the text (strong terms only), in lexicon order."""
+    """English common names of species the text names (terms, descriptions, homophones; not slang), in lexicon order."""
     analyzer = _default_analyzer()
-    hits = analyzer.matcher.find(analyzer.normalizer.normalize(text))
-    found = {h.species for h in hits if h.kind == "species"}
+    found = analyzer.analyze_batch([text])[0].evidence.species
     return [e["name"] for e in analyzer.lexicon["species"] if e["name"] in found]

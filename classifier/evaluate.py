@@ -52,7 +52,8 @@ def evaluate(model: Model, df: pd.DataFrame, *, threshold: float | None = None) 
     results = model.score_batch(titles, descriptions)
     proba = np.array([r.score for r in results])
     y = df["label"].astype(int).to_numpy()
-    pred = proba >= threshold
+    # At the model's own threshold its own verdict counts (it includes the evidence floor and policy).
+    pred = np.array([r.flagged for r in results], dtype=bool) if threshold == model.threshold else proba >= threshold
     out: dict[str, Any] = {"model": model.version, "threshold": round(float(threshold), 4)}
     out["overall"] = binary_metrics(y, pred)
     if "hard_negative" in df.columns:
@@ -81,7 +82,8 @@ def evaluate(model: Model, df: pd.DataFrame, *, threshold: float | None = None) 
         expected = df["species"].fillna("").astype(str).to_numpy()
         rows = [(e, r.species) for e, r, label in zip(expected, results, y) if label == 1 and e]
         if rows:
-            out["species_recall"] = round(sum(e in tagged for e, tagged in rows) / len(rows), 4)
+            hits = sum(all(name in tagged for name in e.split(";")) for e, tagged in rows)
+            out["species_recall"] = round(hits / len(rows), 4)
     out["_scores"] = proba
     out["_labels"] = y
     return out
