@@ -123,8 +123,9 @@ class TextAnalyzer:
 
     def __init__(self, lexicon: dict[str, Any]) -> None:
         self.lexicon = lexicon
-        self.normalizer = Normalizer(lexicon)
         self.pinyin = PinyinChannel(lexicon)
+        # Latin pinyin of lexicon terms (shexiang, csj) is never read as a misspelling of an English word.
+        self.normalizer = Normalizer(lexicon, keep=set(self.pinyin.latin))
         self.matcher = TermMatcher(lexicon, normalize=self.normalizer.normalize, extra=self.pinyin.latin)
         self._jieba = rjieba.Jieba()
         for term in self.matcher.cjk_terms:
@@ -204,13 +205,6 @@ class TextAnalyzer:
             if h.kind != "weak" and h.species:
                 by_species.setdefault(h.species, set()).add(h.kind)
         weak = sum(1 for h in named if h.kind == "weak" and h.species in by_species)
-        if weak == 0 and not by_species:
-            # Two weak hits of one species (e.g. two-letter initials + 大猫 slang) count as slang.
-            weak_species = [h.species for h in named if h.kind == "weak" and h.species]
-            for name in set(weak_species):
-                if weak_species.count(name) >= 2:
-                    by_species.setdefault(name, set()).add("code")
-                    code.add(name)
         species = frozenset(s for s, kinds in by_species.items() if kinds & {"species", "alias", "pinyin"})
         slang = frozenset(s for s in by_species if s not in species)
         for name, words in self._cover.items():

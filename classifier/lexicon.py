@@ -317,9 +317,11 @@ class TermMatcher:
         for kind in CONTEXT_KINDS:
             for term in lexicon.get(kind, []):
                 add(term, kind, None, plural=False)
-        for term, entries in (extra or {}).items():
+        for term, entries in (extra or {}).items():  # already normal: lower-case ASCII
             for kind, species in entries:
-                add(term, kind, species, plural=False)
+                table.setdefault(term, [])
+                if (kind, species) not in table[term]:
+                    table[term].append((kind, species))
         self.table = table
         # Per term: how many hits of each kind it makes, and the species it names (for fast features).
         self.term_counts: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}

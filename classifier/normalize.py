@@ -86,7 +86,7 @@ def clean_text(value: Any) -> str:
 class Normalizer:
     """Normalises listing text with a given evasion lexicon (emoji, separators, rewrites)."""
 
-    def __init__(self, lexicon: dict[str, Any]) -> None:
+    def __init__(self, lexicon: dict[str, Any], keep: set[str] | None = None) -> None:
         self._hk = opencc.OpenCC("hk2s")
         self._tw = opencc.OpenCC("tw2s")
         # Characters handled before NFKC, one regex pass: full-width ASCII -> ASCII, every kind of
@@ -134,7 +134,7 @@ class Normalizer:
             else None
         )
         self._leet_cache: dict[str, str] = {}
-        rewrites = _misspellings(self._vocabulary, set(lexicon.get("real_words", [])))
+        rewrites = _misspellings(self._vocabulary, set(lexicon.get("real_words", [])) | (keep or set()))
         rewrites.update({self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()})
         self._rewrites = {k: v for k, v in rewrites.items() if k and k != v}
         self._latin_rewrites = {k for k in self._rewrites if not is_cjk_term(k)}
