@@ -32,6 +32,7 @@ __all__ = [
     "Model",
     "ModelLoadError",
     "ScoreResult",
+    "TextAnalyzer",
     "assign_split",
     "binary_metrics",
     "evaluate",

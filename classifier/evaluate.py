@@ -77,6 +77,14 @@ def evaluate(model: Model, df: pd.DataFrame, *, threshold: float | None = None) 
             for src in sorted(df["source"].dropna().astype(str).unique())
             if (mask := (df["source"].astype(str) == src).to_numpy()).any()
         }
+    if "kind" in df.columns:
+        # Held-out set 2 marks each row's kind: offer, evasion, lookalike, mention, ordinary.
+        out["by_kind"] = {}
+        for kind in sorted(df["kind"].dropna().astype(str).unique()):
+            mask = (df["kind"].astype(str) == kind).to_numpy()
+            if mask.any():
+                out["by_kind"][kind] = {"n": int(mask.sum()), "positives": int(y[mask].sum()),
+                                        "flagged_rate": round(float(pred[mask].mean()), 4)}
     if "species" in df.columns:
         # Of the positives that name a species, how many got that species tagged.
         expected = df["species"].fillna("").astype(str).to_numpy()

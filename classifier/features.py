@@ -121,9 +121,10 @@ _PUNCT_RE = re.compile(r"[\W_]+")
 class TextAnalyzer:
     """Normaliser + lexicon matcher + pinyin channel + jieba tokenizer loaded with the domain dictionary."""
 
-    def __init__(self, lexicon: dict[str, Any]) -> None:
+    def __init__(self, lexicon: dict[str, Any], *, pinyin: bool = True) -> None:
         self.lexicon = lexicon
-        self.pinyin = PinyinChannel(lexicon)
+        # pinyin=False only to measure what the channel costs (bench/real_text.py --pinyin-ablation).
+        self.pinyin = PinyinChannel(lexicon if pinyin else {**lexicon, "tables": {}})
         # Latin pinyin of lexicon terms (shexiang, csj) is never read as a misspelling of an English word.
         self.normalizer = Normalizer(lexicon, keep=set(self.pinyin.latin))
         self.matcher = TermMatcher(lexicon, normalize=self.normalizer.normalize, extra=self.pinyin.latin)
@@ -195,6 +196,8 @@ class TextAnalyzer:
                     denied += 1
                 else:
                     named.append(hit)
+        if any(h.kind == "pinyin" and " = " in h.term for h in named):
+            named = self._scoped_homophones(text, named, context)
         strong = {h.term for h in named if h.kind == "species"}
         alias = {h.term for h in named if h.kind == "alias"}
         code = {h.term for h in named if h.kind == "code"}
@@ -246,6 +249,23 @@ class TextAnalyzer:
         blocked = bool(in_scope_imitation or in_scope_merch or context["nonsale"] or denied or excluded)
         shown = named + [h for kind in ("trade", "contact", "authenticity") for h in context[kind]]
         return Evidence(vector, species, slang, shown, bool((strong or alias) and engaged), blocked)
+
+    @staticmethod
+    def _scoped_homophones(text: str, named: list[Hit], context: dict[str, list[Hit]]) -> list[Hit]:
+        """Homophones count only next to a seller's words: a trade, contact or authenticity term, a price
+        or a quantity in the same clause (代帽 手镯 yes; 还贵 "even dearer" in a hotel review no)."""
+        bounds = [0] + [m.end() for m in _CLAUSE_RE.finditer(text)] + [len(text) + 1]
+        selling = [h.start for kind in ("trade", "contact", "authenticity") for h in context[kind]]
+        selling += [m.start() for m in _PRICE_RE.finditer(text)] + [m.start() for m in _QUANTITY_RE.finditer(text)]
+        kept = []
+        for hit in named:
+            if hit.kind == "pinyin" and " = " in hit.term:
+                k = bisect.bisect_right(bounds, hit.start) - 1
+                lo, hi = bounds[k], bounds[k + 1]
+                if not any(lo <= at < hi for at in selling):
+                    continue
+            kept.append(hit)
+        return kept
 
     def _negated(self, text: str, start: int) -> bool:
         """A negator before ``start`` in the same clause: up to 2 filler characters (CJK) or 3 words (Latin)."""
