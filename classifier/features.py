@@ -242,8 +242,9 @@ class TextAnalyzer:
             e * math.log1p(in_scope_merch),
             e * math.log1p(elsewhere_merch),
             e * math.log1p(len(context["nonsale"])),
-            e * math.log1p(denied),
-            e * math.log1p(excluded),
+            # A denial or a harmless sense is evidence against on its own ("legal, not totoaba").
+            math.log1p(denied),
+            math.log1p(excluded),
         ]
         # Cues elsewhere in a lot listing ("ivory elephants, lamps, books") do not block the floor.
         blocked = bool(in_scope_imitation or in_scope_merch or context["nonsale"] or denied or excluded)

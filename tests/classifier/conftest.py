@@ -31,3 +31,14 @@ def small_model(seed_df: pd.DataFrame) -> classifier.Model:
     groups = sorted(seed_df["group"].unique())
     keep = set(groups[::2])
     return classifier.train_model(seed_df[seed_df["group"].isin(keep)])
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the behavioural suite's pass-rate table (tests/classifier/test_behaviour.py)."""
+    from .test_behaviour import table_lines
+
+    lines = table_lines()
+    if lines:
+        terminalreporter.section("classifier behaviour (CheckList)")
+        for line in lines:
+            terminalreporter.write_line(line)
