@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from . import features
 from .evaluate import binary_metrics, evaluate, write_pr_curve
 from .feedback import reviews_to_labeled
 from .features import TextAnalyzer, join_listing

@@ -132,6 +132,11 @@ class TextAnalyzer:
         for term in self.matcher.cjk_terms:
             if " " not in term:
                 self._jieba.add_word(term, _DOMAIN_FREQ, None)
+        # Terms that name a species (or hide one): a listing without any has no evidence.
+        self._naming = frozenset(
+            term for term, entries in self.matcher.table.items()
+            if any(kind in _SPECIES_KINDS or kind == "exclusion" for kind, _ in entries)
+        )
         self._negators_cjk = sorted((n for n in lexicon.get("negators", []) if is_cjk_term(n)), key=len, reverse=True)
         self._negators_latin = frozenset(n for n in lexicon.get("negators", []) if not is_cjk_term(n) and " " not in n)
         # species -> [(sense terms, window, harmless words)]; a sense term may be longer than the hit
@@ -158,14 +163,21 @@ class TextAnalyzer:
         sounds = dict(zip(wide, self.pinyin.sounds([normalized[i] for i in wide])))
         out = []
         cut, find, punct, expand = self._jieba.cut, self.matcher.find_matches, _PUNCT_RE.sub, self.matcher.expand
+        naming = self._naming
         for i, norm in enumerate(normalized):
             matches = find(norm)
-            hits = expand(matches) if matches else []
             sound = sounds.get(i)
-            if sound is not None:
-                covered = [(h.start, h.end) for h in hits]
-                hits += self.pinyin.find(norm, sound, covered, self._cut_words)
-            out.append(Analysis(norm, " ".join(cut(punct(" ", norm), False)), self.evidence(norm, hits)))
+            # Most listings name no species at all: their evidence is empty whatever else they say.
+            if any(term in naming for _, term in matches):
+                hits = expand(matches)
+                if sound is not None:
+                    hits += self.pinyin.find(norm, sound, [(h.start, h.end) for h in hits], self._cut_words)
+                evidence = self.evidence(norm, hits)
+            elif sound is not None and (found := self.pinyin.find(norm, sound, [], self._cut_words)):
+                evidence = self.evidence(norm, expand(matches) + found)
+            else:
+                evidence = _NO_EVIDENCE
+            out.append(Analysis(norm, " ".join(cut(punct(" ", norm), False)), evidence))
         return out
 
     def _cut_words(self, text: str) -> list[str]:
@@ -174,8 +186,6 @@ class TextAnalyzer:
     # -- evidence ---------------------------------------------------------------------------
     def evidence(self, text: str, hits: list[Hit]) -> Evidence:
         """The evidence vector of one listing from its hits (see the module docstring)."""
-        if not hits and not _PRICE_RE.search(text):
-            return _NO_EVIDENCE
         named: list[Hit] = []
         context: dict[str, list[Hit]] = {"trade": [], "contact": [], "authenticity": [], "imitation": [], "merch": [],
                                          "nonsale": []}
