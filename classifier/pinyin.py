@@ -105,12 +105,15 @@ class PinyinChannel:
         if self._automaton is None:
             return []
         hits: list[Hit] = []
+        taken = {p for a, b in covered for p in range(a, b)}
         for end, entries in self._automaton.iter(sound):
             start = end - len(entries[0][0]) + 1
-            written = normalized[start : end + 1]
-            if any(written == term for term, _ in entries) or written in self.common:
+            if start in taken or end in taken:
                 continue
-            if any(a < end + 1 and start < b for a, b in covered):
+            written = normalized[start : end + 1]
+            if written in self.common or any(written == term for term, _ in entries):
+                continue
+            if any(p in taken for p in range(start, end + 1)):
                 continue
             if not _on_word_boundaries(normalized, start, end + 1, cut):
                 continue
