@@ -258,7 +258,8 @@ class TextAnalyzer:
         ]
         # Cues elsewhere in a lot listing ("ivory elephants, lamps, books") do not block the floor.
         blocked = bool(in_scope_imitation or in_scope_merch or context["nonsale"] or denied or excluded)
-        shown = named + [h for kind in ("trade", "contact", "authenticity") for h in context[kind]]
+        shown = [h for h in named if h.kind != "weak" or h.species in by_species]
+        shown += [h for kind in ("trade", "contact", "authenticity") for h in context[kind]]
         return Evidence(vector, species, slang, shown, bool((strong or alias) and engaged), blocked)
 
     @staticmethod

@@ -249,3 +249,14 @@ def test_mammoth_policy(tmp_path: Path) -> None:
     assert not off[0].flagged and off[0].score == default[0].score and off[0].species == ("mammoth ivory",)
     assert default[1].flagged and off[1].flagged
     assert set(off[1].species) == {"elephant ivory", "mammoth ivory"}
+
+
+def test_card_reproduces_on_heldout_set(shipped_model: classifier.Model) -> None:
+    """`wildwatch evaluate --input data/labeled/heldout.csv` prints the model card's held-out figures."""
+    from wildwatch.commands.model import read_labeled_csv
+
+    heldout = read_labeled_csv(Path(__file__).resolve().parents[2] / "data" / "labeled" / "heldout.csv")
+    metrics = classifier.evaluate(shipped_model, heldout)
+    card = shipped_model.card["metrics"]["heldout"]
+    assert metrics["overall"]["f1"] == card["overall"]["f1"]
+    assert {k: v["f1"] for k, v in metrics["by_language"].items()} == {k: v["f1"] for k, v in card["by_language"].items()}
