@@ -30,7 +30,7 @@ def small_model(seed_df: pd.DataFrame) -> classifier.Model:
     """A model trained on every other group of the seed data: quick, and independent of models/."""
     groups = sorted(seed_df["group"].unique())
     keep = set(groups[::2])
-    return classifier.train_model(seed_df[seed_df["group"].isin(keep)])
+    return classifier.train_model(seed_df[seed_df["group"].isin(keep)], folds=3)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
