@@ -57,7 +57,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.model_holder = ModelHolder(
-        model, path=settings.classifier.model_path, models_dir=settings.classifier.models_dir
+        model, path=settings.classifier.model_path, models_dir=settings.classifier.models_dir,
+        flag_mammoth_ivory=settings.classifier.flag_mammoth_ivory,
     )
     app.state.key_cache = KeyCache(settings.api.key_cache_seconds)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute, settings.api.rate_limit_burst)

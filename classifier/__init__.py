@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from . import features
 from .evaluate import binary_metrics, evaluate, write_pr_curve
 from .feedback import reviews_to_labeled
 from .features import TextAnalyzer, join_listing
@@ -35,6 +36,7 @@ __all__ = [
     "ScoreResult",
     "ScoringModel",
     "Verdict",
+    "TextAnalyzer",
     "assign_split",
     "binary_metrics",
     "evaluate",
@@ -54,7 +56,11 @@ __all__ = [
 
 @lru_cache(maxsize=1)
 def _default_analyzer() -> TextAnalyzer:
-    return TextAnalyzer(load_lexicon())
+    """The current model's analyzer (its lexicon and tables), else one built from data/lexicon/."""
+    try:
+        return load_model().analyzer
+    except ModelLoadError:
+        return TextAnalyzer(load_lexicon())
 
 
 def normalize_text(text: str) -> str:
@@ -63,8 +69,7 @@ def normalize_text(text: str) -> str:
 
 
 def tag_species(text: str) -> list[str]:
-    """English common names of species named in the text (strong terms only), in lexicon order."""
+    """English common names of species the text names (terms, descriptions, homophones; not slang), in lexicon order."""
     analyzer = _default_analyzer()
-    hits = analyzer.matcher.find(analyzer.normalizer.normalize(text))
-    found = {h.species for h in hits if h.kind == "species"}
+    found = analyzer.analyze_batch([text])[0].evidence.species
     return [e["name"] for e in analyzer.lexicon["species"] if e["name"] in found]

@@ -52,7 +52,8 @@ def evaluate(model: Model, df: pd.DataFrame, *, threshold: float | None = None) 
     results = model.score_batch(titles, descriptions)
     proba = np.array([r.score for r in results])
     y = df["label"].astype(int).to_numpy()
-    pred = proba >= threshold
+    # At the model's own threshold its own verdict counts (it includes the evidence floor and policy).
+    pred = np.array([r.flagged for r in results], dtype=bool) if threshold == model.threshold else proba >= threshold
     out: dict[str, Any] = {"model": model.version, "threshold": round(float(threshold), 4)}
     out["overall"] = binary_metrics(y, pred)
     if "hard_negative" in df.columns:
@@ -76,12 +77,21 @@ def evaluate(model: Model, df: pd.DataFrame, *, threshold: float | None = None) 
             for src in sorted(df["source"].dropna().astype(str).unique())
             if (mask := (df["source"].astype(str) == src).to_numpy()).any()
         }
+    if "kind" in df.columns:
+        # Held-out set 2 marks each row's kind: offer, evasion, lookalike, mention, ordinary.
+        out["by_kind"] = {}
+        for kind in sorted(df["kind"].dropna().astype(str).unique()):
+            mask = (df["kind"].astype(str) == kind).to_numpy()
+            if mask.any():
+                out["by_kind"][kind] = {"n": int(mask.sum()), "positives": int(y[mask].sum()),
+                                        "flagged_rate": round(float(pred[mask].mean()), 4)}
     if "species" in df.columns:
         # Of the positives that name a species, how many got that species tagged.
         expected = df["species"].fillna("").astype(str).to_numpy()
         rows = [(e, r.species) for e, r, label in zip(expected, results, y) if label == 1 and e]
         if rows:
-            out["species_recall"] = round(sum(e in tagged for e, tagged in rows) / len(rows), 4)
+            hits = sum(all(name in tagged for name in e.split(";")) for e, tagged in rows)
+            out["species_recall"] = round(hits / len(rows), 4)
     out["_scores"] = proba
     out["_labels"] = y
     return out

@@ -1,7 +1,26 @@
-"""Text -> features: normalisation, jieba tokens with the domain dictionary, and lexicon counts."""
+"""Text -> features: normalisation, jieba tokens, lexicon hits and the evidence they add up to.
+
+The evidence stage reads the lexicon hits of a listing with their scope:
+
+- **word sense**: a species term next to a harmless word (``senses`` in species.yaml: ivory *leather*,
+  象牙球 + 仙人球) is an exclusion, not a species;
+- **negation, both ways**: a negator before an imitation cue is an authenticity claim (非仿, "not
+  replica", 唔係假嘢); before a species term it denies the species ("legal, not totoaba", 非象牙, "not
+  real ivory");
+- **scope of lowering cues**: an imitation or merchandise cue in the same clause as the species (or both
+  in the title) counts as "in scope"; elsewhere in a lot listing ("carved ivory elephants, lamps,
+  books") it counts for much less;
+- **weak words** (white plastic, jelly, elephant) and two-letter pinyin initials only add to a species
+  that something else already named.
+
+The result is a short vector (:data:`EVIDENCE_FEATURES`) whose weights the model learns with signs
+fixed in advance (:data:`EVIDENCE_SIGNS`): evidence can only raise a score, lowering cues only lower
+it, and words in no list carry no evidence at all.
+"""
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
@@ -11,34 +30,58 @@ from typing import Any, NamedTuple
 import numpy as np
 import rjieba
 
-from .lexicon import Hit, TermMatcher
+from .lexicon import Hit, TermMatcher, is_cjk_term
 from .normalize import Normalizer, clean_text
+from .pinyin import PinyinChannel
 
-__all__ = ["LEXICON_FEATURES", "Analysis", "TextAnalyzer", "join_listing"]
+__all__ = ["EVIDENCE_FEATURES", "EVIDENCE_SIGNS", "Analysis", "Evidence", "TextAnalyzer", "join_listing"]
 
 logger = logging.getLogger(__name__)
 
-#: Names of the dense lexicon features, in column order.
-LEXICON_FEATURES = (
-    "lex:species",
-    "lex:code_word",
-    "lex:exclusion",
-    "lex:trade",
-    "lex:contact",
-    "lex:negative",
-    "lex:species+trade",
-    "lex:species+contact",
-    "lex:species+negative",
-    "lex:evidence_without_negative",
-    "lex:species_without_trade",
-    "lex:n_species_kinds",
+#: Names of the evidence features, in column order, and the sign their weight must have.
+EVIDENCE_FEATURES: tuple[tuple[str, int], ...] = (
+    ("species term", +1),
+    ("species description", +1),
+    ("code word", +1),
+    ("homophone / pinyin", +1),
+    ("pinyin initials", +1),
+    ("weak words with other evidence", +1),
+    ("species named", +1),
+    ("evidence x trade", +1),
+    ("evidence x contact", +1),
+    ("evidence x authenticity claim", +1),
+    ("species term with trade, contact or claim", +1),
+    ("only slang or sound with trade, contact or claim", +1),
+    ("evidence x price or quantity", +1),
+    ("imitation cue in scope", -1),
+    ("imitation cue elsewhere", -1),
+    ("merchandise cue in scope", -1),
+    ("merchandise cue elsewhere", -1),
+    ("news, question or conservation", -1),
+    ("species denied", -1),
+    ("harmless sense or exclusion", -1),
 )
+EVIDENCE_SIGNS = np.array([sign for _, sign in EVIDENCE_FEATURES], dtype=np.int8)
 
-#: Between title and description: not a separator, so the two never merge into one word.
+#: Between title and description: a sentence end, so the two never merge into one word.
 _JOIN = " \u3002 "
 
 #: jieba frequency given to domain terms so they stay single tokens.
 _DOMAIN_FREQ = 2_000_000
+
+#: Kinds that name a species, strongest first.
+_SPECIES_KINDS = ("species", "alias", "code", "pinyin", "initials", "weak")
+#: Clause breaks: scope of negation and of lowering cues.
+_CLAUSE_RE = re.compile(r"[\u3002,.;:!?，；：！？|/()（）【】\[\]\n]| - | but | 但")
+#: Prices and quantities: a seller's voice even without a trade word.
+_PRICE_RE = re.compile(
+    r"(?:[$¥€£]|hk\$|us\$|nt\$|rmb|hkd|usd|cny|twd|mop)\s?\d|\d\s?(?:元|块|蚊|刀|rmb|hkd|usd|mop|港币|港元|美金|dollars?)"
+    r"|估价|起拍|售价|价格\d"
+)
+_QUANTITY_RE = re.compile(r"\d\s?(?:g|kg|克|公斤|斤|两|両|pcs|颗|粒|片|根|对|對|副|盒|瓶|包|只|隻|支|枝|件)(?![a-z])")
+#: Chinese negators count when at most two of these characters stand between them and the term (不是真象牙).
+_CJK_FILLERS = frozenset("真的是正个個")
+_LATIN_WORD_RE = re.compile(r"[a-z0-9'$@]+")
 
 
 def join_listing(title: Any, description: Any) -> str:
@@ -52,18 +95,23 @@ def join_listing(title: Any, description: Any) -> str:
     return title_text + _JOIN + description_text
 
 
+class Evidence(NamedTuple):
+    """What the lexicon found in one listing, after sense, negation and scope."""
+
+    vector: list[float]
+    species: frozenset[str]  # named by a species term, description, homophone or pinyin
+    slang: frozenset[str]  # named only by code words or initials (tagged when flagged)
+    hits: list[Hit]  # the hits that count, for reasons
+    strong_with_context: bool  # a species term or description plus trade, contact or an authenticity claim
+    blocked: bool  # a lowering cue in scope, news, a denial or a harmless sense: no evidence floor
+
+
 class Analysis(NamedTuple):
     """Everything derived from one listing's text (a tuple: one per listing on the hot path)."""
 
     normalized: str
     tokens: str  # jieba tokens joined by white space (split() gives the tokens)
-    matches: list[tuple[int, str]]  # TermMatcher.find_matches output
-    matcher: TermMatcher
-
-    @property
-    def hits(self) -> list[Hit]:
-        """Lexicon hits, built on demand (most listings never need them)."""
-        return self.matcher.expand(self.matches) if self.matches else []
+    evidence: Evidence
 
 
 #: Punctuation and symbols: token boundaries for jieba, never tokens themselves.
@@ -71,65 +119,240 @@ _PUNCT_RE = re.compile(r"[\W_]+")
 
 
 class TextAnalyzer:
-    """Normaliser + lexicon matcher + jieba tokenizer loaded with the domain dictionary."""
+    """Normaliser + lexicon matcher + pinyin channel + jieba tokenizer loaded with the domain dictionary."""
 
-    def __init__(self, lexicon: dict[str, Any]) -> None:
+    def __init__(self, lexicon: dict[str, Any], *, pinyin: bool = True) -> None:
         self.lexicon = lexicon
-        self.normalizer = Normalizer(lexicon)
-        self.matcher = TermMatcher(lexicon, normalize=self.normalizer.normalize)
+        # pinyin=False only to measure what the channel costs (bench/real_text.py --pinyin-ablation).
+        self.pinyin = PinyinChannel(lexicon if pinyin else {**lexicon, "tables": {}})
+        # Latin pinyin of lexicon terms (shexiang, csj) is never read as a misspelling of an English word.
+        self.normalizer = Normalizer(lexicon, keep=set(self.pinyin.latin))
+        self.matcher = TermMatcher(lexicon, normalize=self.normalizer.normalize, extra=self.pinyin.latin)
         self._jieba = rjieba.Jieba()
         for term in self.matcher.cjk_terms:
             if " " not in term:
                 self._jieba.add_word(term, _DOMAIN_FREQ, None)
+        # Terms that name a species (or hide one): a listing without any has no evidence.
+        self._naming = frozenset(
+            term for term, entries in self.matcher.table.items()
+            if any(kind in _SPECIES_KINDS or kind == "exclusion" for kind, _ in entries)
+        )
+        self._negators_cjk = sorted((n for n in lexicon.get("negators", []) if is_cjk_term(n)), key=len, reverse=True)
+        self._negators_latin = frozenset(n for n in lexicon.get("negators", []) if not is_cjk_term(n) and " " not in n)
+        # species -> [(sense terms, window, harmless words)]; a sense term may be longer than the hit
+        # it explains (象牙球 around the hit 象牙).
+        self._senses: dict[str, list[tuple[tuple[str, ...], int, frozenset[str]]]] = {}
+        self._cover: dict[str, list[str]] = {}
+        norm = self.normalizer.normalize
+        for entry in lexicon["species"]:
+            for sense in entry.get("senses", []):
+                harmless = frozenset(norm(h) for h in sense["harmless"] if norm(h))
+                terms = tuple(norm(t) for t in sense["terms"] if norm(t))
+                self._senses.setdefault(entry["name"], []).append((terms, int(sense["window"]), harmless))
+            if entry.get("cover"):
+                self._cover[entry["name"]] = [norm(c) for c in entry["cover"] if norm(c)]
 
     def tokenize(self, normalized: str) -> list[str]:
         """jieba (jieba-rs) tokens of normalised text, white space and bare punctuation dropped."""
         return " ".join(self._jieba.cut(_PUNCT_RE.sub(" ", normalized), False)).split()
 
     def analyze_batch(self, texts: Sequence[Any]) -> list[Analysis]:
-        """Normalise, tokenise and match many texts."""
+        """Normalise, tokenise, match and weigh the evidence of many texts."""
         normalized = self.normalizer.normalize_batch(list(texts))
+        wide = [i for i, t in enumerate(normalized) if not t.isascii()]
+        sounds = dict(zip(wide, self.pinyin.sounds([normalized[i] for i in wide])))
         out = []
-        cut, find, punct, matcher = self._jieba.cut, self.matcher.find_matches, _PUNCT_RE.sub, self.matcher
-        for norm in normalized:
-            out.append(Analysis(norm, " ".join(cut(punct(" ", norm), False)), find(norm), matcher))
+        cut, find, punct, expand = self._jieba.cut, self.matcher.find_matches, _PUNCT_RE.sub, self.matcher.expand
+        naming = self._naming
+        for i, norm in enumerate(normalized):
+            matches = find(norm)
+            sound = sounds.get(i)
+            # Most listings name no species at all: their evidence is empty whatever else they say.
+            if any(term in naming for _, term in matches):
+                hits = expand(matches)
+                if sound is not None:
+                    hits += self.pinyin.find(norm, sound, [(h.start, h.end) for h in hits], self._cut_words)
+                evidence = self.evidence(norm, hits)
+            elif sound is not None and (found := self.pinyin.find(norm, sound, [], self._cut_words)):
+                evidence = self.evidence(norm, expand(matches) + found)
+            else:
+                evidence = _NO_EVIDENCE
+            out.append(Analysis(norm, " ".join(cut(punct(" ", norm), False)), evidence))
         return out
 
-    def lexicon_vector(self, matches: Sequence[tuple[int, str]]) -> list[float]:
-        """Dense lexicon features for one listing (see :data:`LEXICON_FEATURES`)."""
-        n_species = n_code = n_excl = n_trade = n_contact = n_neg = 0
-        named: set[str] = set()
-        term_counts = self.matcher.term_counts
-        for _, term in matches:
-            (a, b, c, d, e, f), names = term_counts[term]
-            n_species += a
-            n_code += b
-            n_excl += c
-            n_trade += d
-            n_contact += e
-            n_neg += f
-            if names:
-                named |= names
-        species = n_species > 0
-        negative = n_neg + n_excl > 0
-        evidence = species or n_code > 0
-        return [
-            math.log1p(n_species),
-            math.log1p(n_code),
-            math.log1p(n_excl),
-            math.log1p(n_trade),
-            math.log1p(n_contact),
-            math.log1p(n_neg),
-            float(species and n_trade > 0),
-            float(species and n_contact > 0),
-            float(species and negative),
-            float(evidence and not negative),
-            float(evidence and n_trade == 0 and n_contact == 0),
-            float(len(named)),
-        ]
+    def _cut_words(self, text: str) -> list[str]:
+        return self._jieba.cut(text, False)
 
-    def lexicon_matrix(self, analyses: Sequence[Analysis]) -> np.ndarray:
-        """The dense lexicon features of many listings."""
-        if not analyses:
-            return np.zeros((0, len(LEXICON_FEATURES)))
-        return np.array([self.lexicon_vector(a.matches) for a in analyses], dtype=np.float64)
+    # -- evidence ---------------------------------------------------------------------------
+    def evidence(self, text: str, hits: list[Hit]) -> Evidence:
+        """The evidence vector of one listing from its hits (see the module docstring)."""
+        named: list[Hit] = []
+        context: dict[str, list[Hit]] = {"trade": [], "contact": [], "authenticity": [], "imitation": [], "merch": [],
+                                         "nonsale": []}
+        excluded = denied = 0
+        for hit in hits:
+            kind = hit.kind
+            if kind in context:
+                if kind == "imitation" and self._negated(text, hit.start):
+                    context["authenticity"].append(hit._replace(kind="authenticity"))
+                else:
+                    context[kind].append(hit)
+            elif kind == "exclusion":
+                excluded += 1
+            elif kind in _SPECIES_KINDS:
+                if self._harmless_sense(text, hit):
+                    excluded += 1
+                elif kind != "weak" and self._negated(text, hit.start):
+                    denied += 1
+                else:
+                    named.append(hit)
+        if any(h.kind == "pinyin" and " = " in h.term for h in named):
+            named = self._scoped_homophones(text, named, context)
+        strong = {h.term for h in named if h.kind == "species"}
+        alias = {h.term for h in named if h.kind == "alias"}
+        code = {h.term for h in named if h.kind == "code"}
+        sound = {h.term for h in named if h.kind == "pinyin"}
+        initials = {h.term for h in named if h.kind == "initials"}
+        by_species: dict[str, set[str]] = {}
+        for h in named:
+            if h.kind != "weak" and h.species:
+                by_species.setdefault(h.species, set()).add(h.kind)
+        weak = sum(1 for h in named if h.kind == "weak" and h.species in by_species)
+        species = frozenset(s for s, kinds in by_species.items() if kinds & {"species", "alias", "pinyin"})
+        slang = frozenset(s for s in by_species if s not in species)
+        for name, words in self._cover.items():
+            if name in by_species and any(_contains(text, w) for w in words):
+                species = species | {"elephant ivory"}
+        trade = len(context["trade"]) + (1 if _PRICE_RE.search(text) else 0)
+        quantity = bool(_QUANTITY_RE.search(text))
+        contact = len(context["contact"])
+        claim = len(context["authenticity"])
+        any_evidence = bool(by_species)
+        in_scope_imitation, elsewhere_imitation = self._scope(text, context["imitation"], named)
+        in_scope_merch, elsewhere_merch = self._scope(text, context["merch"], named)
+        engaged = trade + contact + claim > 0
+        e = 1.0 if any_evidence else 0.0
+        vector = [
+            math.log1p(len(strong)),
+            1.0 if alias else 0.0,
+            math.log1p(len(code)),
+            1.0 if sound else 0.0,
+            1.0 if initials else 0.0,
+            math.log1p(weak),
+            float(min(len(by_species), 3)),
+            e * math.log1p(trade),
+            e * math.log1p(contact),
+            e * math.log1p(claim),
+            1.0 if (strong or alias) and engaged else 0.0,
+            1.0 if any_evidence and not (strong or alias) and engaged else 0.0,
+            e * (1.0 if trade > len(context["trade"]) or quantity else 0.0),
+            # Lowering cues only matter against evidence: without any, the listing is not an offer anyway.
+            e * math.log1p(in_scope_imitation),
+            e * math.log1p(elsewhere_imitation),
+            e * math.log1p(in_scope_merch),
+            e * math.log1p(elsewhere_merch),
+            e * math.log1p(len(context["nonsale"])),
+            # A denial or a harmless sense is evidence against on its own ("legal, not totoaba").
+            math.log1p(denied),
+            math.log1p(excluded),
+        ]
+        # Cues elsewhere in a lot listing ("ivory elephants, lamps, books") do not block the floor.
+        blocked = bool(in_scope_imitation or in_scope_merch or context["nonsale"] or denied or excluded)
+        shown = [h for h in named if h.kind != "weak" or h.species in by_species]
+        shown += [h for kind in ("trade", "contact", "authenticity") for h in context[kind]]
+        return Evidence(vector, species, slang, shown, bool((strong or alias) and engaged), blocked)
+
+    @staticmethod
+    def _scoped_homophones(text: str, named: list[Hit], context: dict[str, list[Hit]]) -> list[Hit]:
+        """Homophones count only next to a seller's words: a trade, contact or authenticity term, a price
+        or a quantity in the same clause (代帽 手镯 yes; 还贵 "even dearer" in a hotel review no)."""
+        bounds = [0] + [m.end() for m in _CLAUSE_RE.finditer(text)] + [len(text) + 1]
+        selling = [h.start for kind in ("trade", "contact", "authenticity") for h in context[kind]]
+        selling += [m.start() for m in _PRICE_RE.finditer(text)] + [m.start() for m in _QUANTITY_RE.finditer(text)]
+        kept = []
+        for hit in named:
+            if hit.kind == "pinyin" and " = " in hit.term:
+                k = bisect.bisect_right(bounds, hit.start) - 1
+                lo, hi = bounds[k], bounds[k + 1]
+                if not any(lo <= at < hi for at in selling):
+                    continue
+            kept.append(hit)
+        return kept
+
+    def _negated(self, text: str, start: int) -> bool:
+        """A negator before ``start`` in the same clause: up to 2 filler characters (CJK) or 3 words (Latin)."""
+        clause = _CLAUSE_RE.split(text[max(0, start - 40) : start])[-1].rstrip(" ")
+        if not clause:
+            return False
+        for k in range(3):
+            if k and (k > len(clause) or clause[-k] not in _CJK_FILLERS):
+                break
+            head = clause[: len(clause) - k]
+            if any(head.endswith(n) for n in self._negators_cjk):
+                return True
+        return any(w in self._negators_latin for w in _LATIN_WORD_RE.findall(clause)[-3:])
+
+    def _harmless_sense(self, text: str, hit: Hit) -> bool:
+        """Whether a species hit is part of a sense term next to one of its harmless words (word sense)."""
+        for terms, window, harmless in self._senses.get(hit.species or "", ()):
+            span = _covering(text, hit, terms)
+            if span is None:
+                continue
+            start, end = span
+            if window <= 0:
+                if any(_contains(text, w) for w in harmless):
+                    return True
+                continue
+            left = _CLAUSE_RE.split(text[max(0, start - 80) : start])[-1]
+            right = _CLAUSE_RE.split(text[end : end + 80])[0]
+            near = _LATIN_WORD_RE.findall(left)[-window:] + _LATIN_WORD_RE.findall(right)[:window]
+            if any(w in harmless for w in near) or any(
+                _contains(left + " " + right, w) for w in harmless if " " in w or is_cjk_term(w)
+            ):
+                return True
+        return False
+
+    @staticmethod
+    def _scope(text: str, cues: list[Hit], named: list[Hit]) -> tuple[int, int]:
+        """(cues in the clause of a species hit or both in the title, other cues)."""
+        if not cues:
+            return 0, 0
+        if not named:
+            return 0, len(cues)
+        breaks = [m.start() for m in _CLAUSE_RE.finditer(text)]
+        title_end = text.find("\u3002")
+        title_end = len(text) if title_end < 0 else title_end
+        clauses = {bisect.bisect(breaks, h.start) for h in named}
+        named_in_title = any(h.start < title_end for h in named)
+        inside = sum(
+            1 for c in cues if bisect.bisect(breaks, c.start) in clauses or (named_in_title and c.start < title_end)
+        )
+        return inside, len(cues) - inside
+
+
+def _covering(text: str, hit: Hit, terms: tuple[str, ...]) -> tuple[int, int] | None:
+    """The span of one of ``terms`` in ``text`` that contains the hit, if any."""
+    for term in terms:
+        at = text.find(term, max(0, hit.end - len(term)))
+        while 0 <= at <= hit.start:
+            if at + len(term) >= hit.end:
+                return at, at + len(term)
+            at = text.find(term, at + 1)
+    return None
+
+
+def _contains(text: str, word: str) -> bool:
+    """Substring for CJK words, whole words for Latin ones."""
+    if is_cjk_term(word):
+        return word in text
+    at = text.find(word)
+    while at >= 0:
+        before = text[at - 1] if at > 0 else " "
+        after = text[at + len(word)] if at + len(word) < len(text) else " "
+        if not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum()):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+_NO_EVIDENCE = Evidence([0.0] * len(EVIDENCE_FEATURES), frozenset(), frozenset(), [], False, False)

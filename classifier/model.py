@@ -1,7 +1,21 @@
-"""The WildWatch model: word + character n-grams + lexicon features, a calibrated linear classifier.
+"""The WildWatch model: an evidence stage with sign-constrained weights plus a bounded context stage.
 
-Persistence is skops only (never pickle): ``models/<version>/model.skops`` holds a plain dict of
-scikit-learn objects and plain data, loaded with an explicit list of trusted types.
+margin = evidence · w + b + c · tanh((word n-grams · v_w + char n-grams · v_c) / c)
+
+- **Evidence stage** (``classifier.features``): about twenty features read from the lexicon with sense,
+  negation and scope (species term, code word, homophone, trade / contact / authenticity in the same
+  listing, imitation and merchandise cues, news, denials). Weights of evidence are constrained to be
+  >= 0 and weights of lowering cues <= 0, so evidence can only raise the score.
+- **Context stage**: hashed TF-IDF word 1-2-grams and character 2-3-grams, whose whole contribution is
+  squashed into (-c, +c). No word in no list can move a listing by more than ``c``: the bound is what
+  makes the score monotone in the evidence. At training, ``c`` is set below the margin that a species
+  term plus a trade cue has over the threshold (``card["monotone"]``), so no ordinary word can pull such
+  a listing under the threshold, and without any species evidence no ordinary word can push a
+  listing over it.
+- **Calibration**: Platt scaling of out-of-fold margins, so ``score`` is a probability.
+
+Persistence is skops only (never pickle): ``models/<version>/model.skops`` holds a plain dict of numpy
+arrays, plain data and our n-gram vectorizer, loaded with an explicit list of trusted types.
 """
 
 from __future__ import annotations
@@ -10,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import re
 import subprocess
 import zipfile
@@ -22,15 +37,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import skops.io as sio
-from sklearn.linear_model import LogisticRegression
+from scipy.optimize import minimize
 from sklearn.model_selection import GroupKFold
 
-from .features import LEXICON_FEATURES, Analysis, TextAnalyzer, join_listing
+from .features import EVIDENCE_FEATURES, EVIDENCE_SIGNS, Analysis, TextAnalyzer, join_listing
 from .lexicon import load_lexicon
 from .vectorize import HashedNgramVectorizer
 
 __all__ = [
     "FORMAT",
+    "MAMMOTH",
     "Model",
     "ModelLoadError",
     "ScoreResult",
@@ -46,17 +62,19 @@ logger = logging.getLogger(__name__)
 
 #: ``<repo>/models``.
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-#: Marker stored in every model file; a file without it is not ours.
-FORMAT = "wildwatch-classifier/1"
+#: Marker stored in every model file; a file without it is not ours (format 1 was the unconstrained model).
+FORMAT = "wildwatch-classifier/2"
 MODEL_FILE = "model.skops"
 LATEST_FILE = "LATEST"
 #: Scores below this get no learned-feature reasons (lexicon evidence is still listed).
 REASON_MIN_SCORE = 0.2
 MAX_REASONS = 6
 #: Training weight of a row by its ``source`` (others: 1).
-DEFAULT_SOURCE_WEIGHTS = {"handwritten": 3.0, "moderator": 3.0}
-#: Lexicon features are scaled so they weigh like a handful of n-grams.
-LEXICON_WEIGHT = 1.0
+DEFAULT_SOURCE_WEIGHTS = {"handwritten": 3.0, "moderator": 3.0, "review": 3.0}
+#: The species whose flagging ``flag_mammoth_ivory=False`` turns off when it is a listing's only species.
+MAMMOTH = "mammoth ivory"
+#: Default bound of the context stage, in logits (see the module docstring).
+DEFAULT_NGRAM_BOUND = 2.0
 
 #: Types a model file may contain beyond skops' defaults (which cover scikit-learn, numpy, scipy).
 TRUSTED_TYPES: tuple[str, ...] = ("classifier.vectorize.HashedNgramVectorizer",)
@@ -98,43 +116,58 @@ class Model:
     lexicon: dict[str, Any]
     word_vectorizer: HashedNgramVectorizer
     char_vectorizer: HashedNgramVectorizer
-    classifier: LogisticRegression
-    calibrator: LogisticRegression
+    evidence_weights: np.ndarray
+    intercept: float
+    ngram_weights: np.ndarray
+    ngram_bound: float
+    calibration: tuple[float, float]
     card: dict[str, Any] = field(default_factory=dict)
     #: word column -> the training n-gram it stands for (only columns that raise the score)
     word_names: dict[int, str] = field(default_factory=dict)
     path: Path | None = None
+    #: Flag listings whose only species is mammoth ivory (the deployment's policy; see docs/classifier.md).
+    flag_mammoth_ivory: bool = True
 
     def __post_init__(self) -> None:
         self._analyzer = TextAnalyzer(self.lexicon)
         self._species_names = [entry["name"] for entry in self.lexicon["species"]]
         self._term_columns: dict[str, int] = {}
-        self._coef = np.asarray(self.classifier.coef_[0], dtype=np.float64)
+        self.evidence_weights = np.asarray(self.evidence_weights, dtype=np.float64)
+        self.ngram_weights = np.asarray(self.ngram_weights, dtype=np.float64)
+        n_words = self.word_vectorizer.n_features
+        self._v_words = self.ngram_weights[:n_words]
+        self._v_chars = self.ngram_weights[n_words:]
 
     # -- features ---------------------------------------------------------------------------
     @property
     def analyzer(self) -> TextAnalyzer:
         return self._analyzer
 
-    def _matrix(self, analyses: Sequence[Analysis]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+    def _blocks(self, analyses: Sequence[Analysis]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
         """The three feature blocks, kept apart: stacking them would cost a sort of every row."""
         words = self.word_vectorizer.transform([a.tokens for a in analyses])
         chars = self.char_vectorizer.transform([a.normalized for a in analyses])
-        lex = self._analyzer.lexicon_matrix(analyses) * LEXICON_WEIGHT
-        return words, chars, lex
+        evidence = np.array([a.evidence.vector for a in analyses], dtype=np.float64).reshape(len(analyses), -1)
+        return words, chars, evidence
 
-    def _proba(self, blocks: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]) -> np.ndarray:
-        """Calibrated probability; the margin is the classifier's, summed block by block."""
-        words, chars, lex = blocks
-        n_words, n_chars = words.shape[1], chars.shape[1]
-        coef = self._coef
-        margin = (
-            words @ coef[:n_words]
-            + chars @ coef[n_words : n_words + n_chars]
-            + lex @ coef[n_words + n_chars :]
-            + float(self.classifier.intercept_[0])
-        )
-        return self.calibrator.predict_proba(np.asarray(margin).reshape(-1, 1))[:, 1]
+    def margins(self, blocks: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]) -> np.ndarray:
+        """Evidence margin plus the bounded context margin."""
+        words, chars, evidence = blocks
+        context = np.asarray(words @ self._v_words + chars @ self._v_chars).ravel()
+        c = self.ngram_bound
+        return evidence @ self.evidence_weights + self.intercept + c * np.tanh(context / c)
+
+    def _proba(self, margins: np.ndarray) -> np.ndarray:
+        slope, intercept = self.calibration
+        return 1.0 / (1.0 + np.exp(-(slope * margins + intercept)))
+
+    def _floor(self, proba: np.ndarray, analyses: Sequence[Analysis]) -> np.ndarray:
+        """The evidence floor: a species term with trade, contact or a claim, and no lowering cue in
+        scope, scores at least the threshold, whatever other words the listing has."""
+        floor = np.fromiter((a.evidence.strong_with_context and not a.evidence.blocked for a in analyses), bool, len(analyses))
+        if floor.any():
+            proba = np.where(floor, np.maximum(proba, math.ceil(self.threshold * 1e6) / 1e6), proba)
+        return proba
 
     # -- scoring ----------------------------------------------------------------------------
     def predict_proba_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -142,7 +175,7 @@ class Model:
         if len(texts) == 0:
             return np.zeros(0)
         analyses = self._analyzer.analyze_batch(texts)
-        return self._proba(self._matrix(analyses))
+        return self._floor(self._proba(self.margins(self._blocks(analyses))), analyses)
 
     def score_batch(self, titles: Sequence[Any], descriptions: Sequence[Any]) -> list[ScoreResult]:
         """Score listings; never raises on odd cells (junk is scored as empty text)."""
@@ -153,31 +186,28 @@ class Model:
         if not texts:
             return []
         analyses = self._analyzer.analyze_batch(texts)
-        blocks = self._matrix(analyses)
-        proba = self._proba(blocks)
+        blocks = self._blocks(analyses)
+        proba = self._floor(self._proba(self.margins(blocks)), analyses)
         results = []
         for i, (text, analysis, score) in enumerate(zip(texts, analyses, proba.tolist())):
             flagged = score >= self.threshold
-            species = self._species(analysis.matches, flagged) if analysis.matches else ()
+            evidence = analysis.evidence
+            species = self._species(evidence, flagged) if (evidence.species or evidence.slang) else ()
+            if flagged and not self.flag_mammoth_ivory and species == (MAMMOTH,):
+                flagged = False
             reasons: tuple[str, ...] = ()
             if score >= REASON_MIN_SCORE:
-                reasons = self._reasons(text, analysis, blocks[0], i, score, flagged)
+                reasons = self._reasons(text, analysis, blocks[0], i, flagged)
             elif species:
                 reasons = self._species_reasons(text, analysis)
             results.append(ScoreResult(round(score, 6), flagged, species, reasons))
         return results
 
-    def _species(self, matches: Sequence[tuple[int, str]], flagged: bool) -> tuple[str, ...]:
-        """Species named by strong terms, plus those named by code words when the listing is flagged."""
-        table = self._analyzer.matcher.table
-        term_counts = self._analyzer.matcher.term_counts
-        found: set[str] = set()
-        for _, term in matches:
-            names = term_counts[term][1]
-            if names:
-                found |= names
-            if flagged and term_counts[term][0][1]:
-                found.update(str(sp) for kind, sp in table[term] if kind == "code")
+    def _species(self, evidence: Any, flagged: bool) -> tuple[str, ...]:
+        """Species named outright, plus those named only by slang when the listing is flagged."""
+        found = set(evidence.species)
+        if flagged:
+            found |= evidence.slang
         if not found:
             return ()
         return tuple(name for name in self._species_names if name in found)
@@ -194,36 +224,33 @@ class Model:
     def _species_reasons(self, text: str, analysis: Analysis) -> tuple[str, ...]:
         """Low scores: only the species named, so a moderator sees why the species column is filled."""
         evidence, seen = [], set()
-        for hit in analysis.hits:
-            if hit.kind == "species" and hit.term not in seen:
+        for hit in analysis.evidence.hits:
+            if hit.kind in ("species", "alias", "pinyin") and hit.term not in seen:
                 seen.add(hit.term)
-                evidence.append((0.0, hit.start, hit.end, hit.term, str(hit.species)))
+                evidence.append((0.0, hit.start, hit.end, _shown_term(hit.term), _REASON_LABELS[hit.kind].format(hit.species)))
         return tuple(f"{shown} ({label})" for shown, label in self._own_words(text, analysis, evidence[:MAX_REASONS]))
 
-    def _reasons(
-        self, text: str, analysis: Analysis, words: sp.csr_matrix, i: int, score: float, flagged: bool
-    ) -> tuple[str, ...]:
-        """Terms that pushed the score up, in the listing's own words, strongest first."""
+    def _reasons(self, text: str, analysis: Analysis, words: sp.csr_matrix, i: int, flagged: bool) -> tuple[str, ...]:
+        """Evidence terms first (species, descriptions, slang, sounds, trade, contact, claims), then
+        the strongest learned word n-grams, in the listing's own words."""
         lo, hi = words.indptr[i], words.indptr[i + 1]
         cols = words.indices[lo:hi]
-        values = words.data[lo:hi] * self._coef[cols]
-        contribution = dict(zip(cols.tolist(), values.tolist()))
+        values = words.data[lo:hi] * self._v_words[cols]
         evidence: list[tuple[float, int, int, str, str]] = []  # (rank, start, end, term, label)
         seen: set[str] = set()
-        for hit in analysis.hits:
-            if hit.kind not in _REASON_LABELS or hit.term in seen or (hit.kind == "code" and not flagged):
+        for hit in analysis.evidence.hits:
+            if hit.kind not in _REASON_LABELS or hit.term in seen:
                 continue
-            weight = contribution.get(self._term_column(hit.term), 0.0)
-            if hit.kind in ("trade", "contact") and weight <= 0:
+            if hit.kind in ("code", "initials", "weak") and not flagged:
                 continue
             seen.add(hit.term)
-            rank = weight + (10.0 if hit.kind == "species" else 1.0 if hit.kind == "code" else 0.0)
-            evidence.append((rank, hit.start, hit.end, hit.term, _REASON_LABELS[hit.kind].format(hit.species)))
+            rank = _REASON_RANK.get(hit.kind, 0.0)
+            evidence.append((rank, hit.start, hit.end, _shown_term(hit.term), _REASON_LABELS[hit.kind].format(hit.species)))
         top = np.argsort(-values)[:8]
         added = 0
         for k in top.tolist():
             value = float(values[k])
-            if value <= LEARNED_REASON_MIN or added >= 4:
+            if value <= LEARNED_REASON_MIN or added >= 3:
                 break
             gram = self.word_names.get(int(cols[k]))
             if gram is None or gram in seen or any(part in seen for part in gram.split(" ")) or _uninformative(gram):
@@ -263,6 +290,11 @@ class Model:
         return out
 
 
+def _shown_term(term: str) -> str:
+    """A homophone hit is named "written = term"; the reason shows the term it stands for."""
+    return term.split(" = ", 1)[1] if " = " in term else term
+
+
 #: Words too common to explain anything to a moderator (they may still carry weight in the model).
 _STOPWORDS = frozenset(
     "the a an of and or to in on for with is are was be it this that my your our we you i me at by from as "
@@ -280,10 +312,17 @@ def _uninformative(gram: str) -> bool:
 
 _REASON_LABELS = {
     "species": "{}",
+    "alias": "description: {}",
+    "pinyin": "sounds like: {}",
     "code": "code word: {}",
+    "initials": "pinyin initials: {}",
+    "weak": "with: {}",
     "trade": "trade term",
     "contact": "off-platform contact",
+    "authenticity": "authenticity claim",
 }
+_REASON_RANK = {"species": 10.0, "alias": 9.0, "pinyin": 8.0, "code": 7.0, "initials": 6.0, "weak": 2.0,
+                "authenticity": 1.5, "contact": 1.2, "trade": 1.0}
 #: A learned word n-gram is listed as a reason when it adds at least this much to the margin.
 LEARNED_REASON_MIN = 0.15
 
@@ -322,6 +361,9 @@ def _prepare(df: pd.DataFrame) -> pd.DataFrame:
         out["lang"] = "unknown"
     if "hard_negative" not in out.columns:
         out["hard_negative"] = 0
+    if "weight" not in out.columns:
+        out["weight"] = 1.0
+    out["weight"] = pd.to_numeric(out["weight"], errors="coerce").fillna(1.0).astype(float)
     out["label"] = out["label"].astype(int)
     out["hard_negative"] = out["hard_negative"].fillna(0).astype(int)
     out["text"] = [join_listing(t, d) for t, d in zip(out["title"], out["description"])]
@@ -378,13 +420,12 @@ def choose_threshold(
     return float((chosen[1] + lower.max()) / 2) if len(lower) else chosen[1]
 
 
-def _word_names(vectorizer: HashedNgramVectorizer, clf: LogisticRegression, analyses: Sequence[Analysis]) -> dict[int, str]:
+def _word_names(vectorizer: HashedNgramVectorizer, v_words: np.ndarray, analyses: Sequence[Analysis]) -> dict[int, str]:
     """For each word column that raises the score, the most frequent training n-gram hashed into it."""
-    coef = clf.coef_[0]
     counts: dict[int, dict[str, int]] = {}
     for analysis in analyses:
         for gram, col in vectorizer.doc_ngrams(analysis.tokens):
-            if coef[col] > 0:
+            if v_words[col] > 0:
                 bucket = counts.setdefault(col, {})
                 bucket[gram] = bucket.get(gram, 0) + 1
     return {col: max(bucket.items(), key=lambda kv: (kv[1], kv[0]))[0] for col, bucket in counts.items()}
@@ -420,6 +461,87 @@ def _code_version() -> str:
     return "unknown"
 
 
+@dataclass
+class _Fit:
+    """Fitted parameters of the two stages."""
+
+    w: np.ndarray
+    b: float
+    v: np.ndarray
+
+
+def _fit(
+    evidence: np.ndarray,
+    ngrams: sp.csr_matrix,
+    y: np.ndarray,
+    weight: np.ndarray,
+    *,
+    bound: float,
+    C: float,
+    max_iter: int = 400,
+) -> _Fit:
+    """Weighted logistic loss of the two-stage margin, L-BFGS-B with the evidence signs as bounds.
+
+    L2 penalty ``|v|^2 / (2 C)`` on the n-gram weights (per unit of total row weight, like liblinear's
+    C for a sum of losses) and a light one on the evidence weights.
+    """
+    n, k = evidence.shape
+    # Only columns some training row uses can get a weight; optimising the rest (all zero) costs time.
+    used = np.unique(ngrams.indices)
+    full_width = ngrams.shape[1]
+    ngrams = ngrams[:, used]
+    m = ngrams.shape[1]
+    total = float(weight.sum())
+    lam_v = 1.0 / (2.0 * C * total)
+    lam_w = 1e-3 / total
+    ngrams_t = ngrams.T.tocsr()
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b, v = theta[:k], theta[k], theta[k + 1 :]
+        u = ngrams @ v
+        t = np.tanh(u / bound)
+        margin = evidence @ w + b + bound * t
+        # log(1 + exp(m)) - y m, stably
+        loss = np.logaddexp(0.0, margin) - y * margin
+        p = 1.0 / (1.0 + np.exp(-margin))
+        r = weight * (p - y) / total
+        value = float(weight @ loss) / total + lam_v * float(v @ v) + lam_w * float(w @ w)
+        grad = np.empty_like(theta)
+        grad[:k] = evidence.T @ r + 2 * lam_w * w
+        grad[k] = r.sum()
+        grad[k + 1 :] = ngrams_t @ (r * (1.0 - t * t)) + 2 * lam_v * v
+        return value, grad
+
+    bounds: list[tuple[float | None, float | None]] = [
+        (0.0, None) if sign > 0 else (None, 0.0) if sign < 0 else (None, None) for sign in EVIDENCE_SIGNS
+    ]
+    bounds += [(None, None)] * (1 + m)
+    theta0 = np.zeros(k + 1 + m)
+    result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxiter": max_iter, "maxfun": max_iter * 2})
+    theta = result.x
+    v = np.zeros(full_width)
+    v[used] = theta[k + 1 :]
+    return _Fit(theta[:k].copy(), float(theta[k]), v)
+
+
+def _margins(fit: _Fit, evidence: np.ndarray, ngrams: sp.csr_matrix, bound: float) -> np.ndarray:
+    return evidence @ fit.w + fit.b + bound * np.tanh((ngrams @ fit.v) / bound)
+
+
+def _platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of a logistic fit of the labels on the margins."""
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = theta[0] * margins + theta[1]
+        p = 1.0 / (1.0 + np.exp(-z))
+        value = float(np.sum(np.logaddexp(0.0, z) - y * z))
+        return value, np.array([np.sum((p - y) * margins), np.sum(p - y)])
+
+    result = minimize(objective, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B", bounds=[(1e-3, None), (None, None)])
+    return float(result.x[0]), float(result.x[1])
+
+
 def train_model(
     df: pd.DataFrame,
     *,
@@ -430,12 +552,19 @@ def train_model(
     folds: int = 5,
     seed: int = 0,
     source_weights: dict[str, float] | None = None,
+    ngram_bound: float = DEFAULT_NGRAM_BOUND,
 ) -> Model:
     """Fit on the development rows (``train`` + ``validation``); calibrate and pick the threshold out-of-fold.
 
     Rows in the ``test`` split are never looked at. Without a ``split`` column the split is a
     deterministic hash of ``group`` (:func:`assign_split`). Folds are by group too, so the
     out-of-fold scores that set the calibration and the threshold never come from a near-duplicate.
+    Each row weighs ``source_weights[source]`` (hand-written and moderator rows x3) times its ``weight``
+    column when there is one (e.g. a reviewer's confidence).
+
+    The evidence floor (:meth:`Model._floor`) flags its rows whatever the threshold, so they count as
+    flagged when the threshold is chosen; ``card["monotone"]`` records the bound and checks that a
+    listing without evidence stays under the threshold whatever its words.
     """
     data = _prepare(df)
     lexicon = lexicon if lexicon is not None else load_lexicon()
@@ -446,52 +575,62 @@ def train_model(
     dev_an = analyzer.analyze_batch(list(dev["text"]))
     word_vec = _word_vectorizer().fit([a.tokens for a in dev_an])
     char_vec = _char_vectorizer().fit([a.normalized for a in dev_an])
-    X = sp.hstack(
-        [
-            word_vec.transform([a.tokens for a in dev_an]),
-            char_vec.transform([a.normalized for a in dev_an]),
-            sp.csr_matrix(analyzer.lexicon_matrix(dev_an) * LEXICON_WEIGHT),
-        ],
+    ngrams = sp.hstack(
+        [word_vec.transform([a.tokens for a in dev_an]), char_vec.transform([a.normalized for a in dev_an])],
         format="csr",
     )
-    y = dev["label"].to_numpy()
+    evidence = np.array([a.evidence.vector for a in dev_an], dtype=np.float64)
+    y = dev["label"].to_numpy().astype(np.float64)
     groups = dev["group"].to_numpy()
     # Rows written one by one (or reviewed by moderators) are rarer and closer to real listings than
-    # template rows, so they count more.
+    # template rows, so they count more; classes are balanced as liblinear's "balanced" did.
     weights_by_source = DEFAULT_SOURCE_WEIGHTS if source_weights is None else source_weights
     sources = dev["source"].astype(str) if "source" in dev.columns else pd.Series([""] * len(dev))
-    weight = np.array([weights_by_source.get(src, 1.0) for src in sources], dtype=np.float64)
+    weight = np.array([weights_by_source.get(src, 1.0) for src in sources], dtype=np.float64) * dev["weight"].to_numpy()
+    balance = np.where(y == 1, len(y) / (2.0 * max(y.sum(), 1)), len(y) / (2.0 * max((1 - y).sum(), 1)))
+    fit_weight = weight * balance
 
-    def make_lr() -> LogisticRegression:
-        return LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=seed)
-
-    # Out-of-fold margins (folds by group) -> Platt scaling and the operating threshold.
     n_splits = int(min(folds, len(np.unique(groups))))
     oof = np.zeros(len(y))
-    for tr, te in GroupKFold(n_splits=n_splits).split(X, y, groups):
+    for tr, te in GroupKFold(n_splits=n_splits).split(evidence, y, groups):
         if len(np.unique(y[tr])) < 2:
             continue
-        oof[te] = make_lr().fit(X[tr], y[tr], sample_weight=weight[tr]).decision_function(X[te])
-    calibrator = LogisticRegression(C=1e4, solver="lbfgs").fit(oof.reshape(-1, 1), y)
-    oof_proba = calibrator.predict_proba(oof.reshape(-1, 1))[:, 1]
+        fold = _fit(evidence[tr], ngrams[tr], y[tr], fit_weight[tr], bound=ngram_bound, C=C)
+        oof[te] = _margins(fold, evidence[te], ngrams[te], ngram_bound)
+    calibration = _platt(oof, y)
+    slope, offset = calibration
+    oof_proba = 1.0 / (1.0 + np.exp(-(slope * oof + offset)))
+    floor = np.array([an.evidence.strong_with_context and not an.evidence.blocked for an in dev_an])
+    oof_proba = np.where(floor, 1.0, oof_proba)  # the floor flags these whatever the threshold
     hard = dev["hard_negative"].to_numpy()
     threshold = choose_threshold(
         y, oof_proba, min_precision=min_precision, hard_negative=hard, max_hard_fpr=max_hard_fpr, sample_weight=weight
     )
-    clf = make_lr().fit(X, y, sample_weight=weight)
+    fit = _fit(evidence, ngrams, y, fit_weight, bound=ngram_bound, C=C)
+    threshold_margin = (np.log(threshold / (1 - threshold)) - offset) / slope
+    bound = ngram_bound
+    n_words = word_vec.n_features
 
     model = Model(
-        word_names=_word_names(word_vec, clf, dev_an),
+        word_names=_word_names(word_vec, fit.v[:n_words], dev_an),
         version=_version_today(),
         threshold=threshold,
         lexicon=lexicon,
         word_vectorizer=word_vec,
         char_vectorizer=char_vec,
-        classifier=clf,
-        calibrator=calibrator,
+        evidence_weights=fit.w,
+        intercept=fit.b,
+        ngram_weights=fit.v,
+        ngram_bound=bound,
+        calibration=calibration,
     )
     pred = oof_proba >= threshold
     hard_mask = (hard == 1) & (y == 0)
+    # Out-of-fold scores of the development rows, for error analysis (not saved with the model).
+    model.development_ = dev.assign(oof_score=oof_proba, floor=floor)[
+        [c for c in ("id", "lang", "title", "description", "label", "hard_negative", "source", "oof_score", "floor")
+         if c in dev.columns or c in ("oof_score", "floor")]
+    ]
     model.card = {
         "format": FORMAT,
         "version": model.version,
@@ -505,17 +644,30 @@ def train_model(
             "precision and F1 weight each row by its training weight (hand-written rows x3), the hard-negative "
             "rate counts rows; placed midway to the next lower score"
         ),
+        "evidence_weights": {name: round(float(w), 4) for (name, _), w in zip(EVIDENCE_FEATURES, fit.w)},
+        "intercept": round(fit.b, 4),
+        "monotone": {
+            "context_bound": round(model.ngram_bound, 4),
+            "threshold_margin": round(float(threshold_margin), 4),
+            "no_evidence_margin": round(fit.b, 4),
+            "no_evidence_stays_below_threshold": bool(fit.b + model.ngram_bound < threshold_margin),
+            "evidence_floor": "a species term or description with trade, contact or an authenticity claim and no "
+                              "imitation or merchandise cue in its clause, no news cue, no denial and no harmless "
+                              "sense scores at least the threshold",
+            "development_rows_on_the_floor": int(floor.sum()),
+            "of_which_negative": int((floor & (y == 0)).sum()),
+        },
         "cross_validation": {
             "folds": n_splits,
             "by": "group",
-            "overall": _metrics(y, pred),
+            "overall": _metrics(y.astype(int), pred),
             "hard_negatives": {
                 "n": int(hard_mask.sum()),
                 "false_positives": int((pred & hard_mask).sum()),
                 "false_positive_rate": round(float((pred & hard_mask).sum() / hard_mask.sum()), 4) if hard_mask.any() else 0.0,
             },
             "by_language": {
-                str(lang): _metrics(y[mask], pred[mask])
+                str(lang): _metrics(y[mask].astype(int), pred[mask])
                 for lang in sorted(dev["lang"].astype(str).unique())
                 if (mask := (dev["lang"].astype(str) == lang).to_numpy()).any()
             },
@@ -531,7 +683,7 @@ def train_model(
             "features": {
                 "word_ngram_columns_used": int((word_vec.idf_ > 0).sum()),
                 "char_ngram_columns_used": int((char_vec.idf_ > 0).sum()),
-                "lexicon": len(LEXICON_FEATURES),
+                "evidence": len(EVIDENCE_FEATURES),
             },
         },
     }
@@ -567,8 +719,12 @@ def save_model(model: Model, models_dir: Path, *, version: str | None = None) ->
         "lexicon": model.lexicon,
         "word_vectorizer": model.word_vectorizer,
         "char_vectorizer": model.char_vectorizer,
-        "classifier": model.classifier,
-        "calibrator": model.calibrator,
+        "evidence_features": [name for name, _ in EVIDENCE_FEATURES],
+        "evidence_weights": np.asarray(model.evidence_weights, dtype=np.float64),
+        "intercept": float(model.intercept),
+        "ngram_weights": np.asarray(model.ngram_weights, dtype=np.float32),
+        "ngram_bound": float(model.ngram_bound),
+        "calibration": [float(x) for x in model.calibration],
         "word_name_columns": [int(c) for c in model.word_names],
         "word_name_grams": [str(g) for g in model.word_names.values()],
         "card": json.loads(json.dumps(model.card, default=str)),
@@ -596,8 +752,9 @@ def _card_markdown(card: dict[str, Any]) -> str:
         f"- operating threshold: {card.get('threshold', '?'):.4f} — {card.get('threshold_rule', '')}"
         if isinstance(card.get("threshold"), float)
         else f"- operating threshold: {card.get('threshold')}",
-        "- model: hashed TF-IDF word 1-2-grams (jieba-rs tokens with the domain dictionary) + character 2-3-grams"
-        " + lexicon counts -> logistic regression (liblinear, balanced) -> Platt scaling on out-of-fold margins",
+        "- model: evidence stage (lexicon hits with sense, negation and scope; sign-constrained weights) + context"
+        " stage (hashed TF-IDF word 1-2-grams and character 2-3-grams, squashed into ±c) -> Platt scaling on"
+        " out-of-fold margins",
         "",
         "## Data",
         "",
@@ -607,6 +764,8 @@ def _card_markdown(card: dict[str, Any]) -> str:
     ]
     for key, title in (
         ("cross_validation", "Out-of-fold metrics on the development rows (these set the threshold)"),
+        ("evidence_weights", "Evidence weights (signs fixed: evidence >= 0, lowering cues <= 0)"),
+        ("monotone", "Monotone guarantee (margins in logits before calibration)"),
         ("metrics", "Held-out metrics"),
         ("real_text", "False positives on real text nobody here wrote (bench/real_text.py)"),
     ):
@@ -614,7 +773,8 @@ def _card_markdown(card: dict[str, Any]) -> str:
             lines += ["", f"## {title}", "", "```json", json.dumps(card[key], indent=2, ensure_ascii=False), "```"]
     lines += [
         "",
-        "Reproduce the held-out numbers with `wildwatch evaluate --input data/labeled/seed.csv --split test`.",
+        "Reproduce the held-out numbers with `wildwatch evaluate --input data/labeled/seed.csv --split test` and",
+        "`wildwatch evaluate --input data/labeled/heldout.csv`.",
         "",
     ]
     return "\n".join(lines)
@@ -649,8 +809,12 @@ def promote(models_dir: Path, version: str) -> None:
     (Path(models_dir) / LATEST_FILE).write_text(version + "\n", encoding="utf-8")
 
 
-def load_model(path: Path | None = None, *, models_dir: Path | None = None) -> Model:
-    """Load a model directory (or ``model.skops`` file); ``None`` loads the newest under ``models_dir``."""
+def load_model(path: Path | None = None, *, models_dir: Path | None = None, flag_mammoth_ivory: bool = True) -> Model:
+    """Load a model directory (or ``model.skops`` file); ``None`` loads the newest under ``models_dir``.
+
+    ``flag_mammoth_ivory=False`` stops flagging listings whose only species is mammoth ivory (their
+    score and species are unchanged): the deployment's policy, see docs/classifier.md.
+    """
     if path is None:
         path = find_latest_model(models_dir)
     path = Path(path)
@@ -668,8 +832,13 @@ def load_model(path: Path | None = None, *, models_dir: Path | None = None) -> M
         payload = sio.load(file, trusted=list(TRUSTED_TYPES))
     except Exception as exc:  # noqa: BLE001
         raise ModelLoadError(f"{file} could not be loaded: {exc}") from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or not str(payload.get("format", "")).startswith("wildwatch-classifier/"):
         raise ModelLoadError(f"{file} is not a WildWatch classifier model")
+    if payload.get("format") != FORMAT:
+        raise ModelLoadError(f"{file} is a WildWatch model of format {payload.get('format')!r}; this code reads "
+                             f"{FORMAT!r} (retrain with `wildwatch train`)")
+    if list(payload.get("evidence_features", [])) != [name for name, _ in EVIDENCE_FEATURES]:
+        raise ModelLoadError(f"{file} was trained with other evidence features (retrain with `wildwatch train`)")
     try:
         model = Model(
             version=str(payload["version"]),
@@ -677,15 +846,20 @@ def load_model(path: Path | None = None, *, models_dir: Path | None = None) -> M
             lexicon=payload["lexicon"],
             word_vectorizer=payload["word_vectorizer"],
             char_vectorizer=payload["char_vectorizer"],
-            classifier=payload["classifier"],
-            calibrator=payload["calibrator"],
+            evidence_weights=np.asarray(payload["evidence_weights"], dtype=np.float64),
+            intercept=float(payload["intercept"]),
+            ngram_weights=np.asarray(payload["ngram_weights"], dtype=np.float64),
+            ngram_bound=float(payload["ngram_bound"]),
+            calibration=(float(payload["calibration"][0]), float(payload["calibration"][1])),
+            flag_mammoth_ivory=flag_mammoth_ivory,
             card=dict(payload.get("card", {})),
             word_names=dict(zip(payload.get("word_name_columns", []), payload.get("word_name_grams", []))),
             path=file.parent,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelLoadError(f"{file} is missing parts of a WildWatch model: {exc}") from exc
-    if not isinstance(model.word_vectorizer, HashedNgramVectorizer) or not isinstance(model.classifier, LogisticRegression):
+    n_columns = model.word_vectorizer.n_features + model.char_vectorizer.n_features
+    if not isinstance(model.word_vectorizer, HashedNgramVectorizer) or len(model.ngram_weights) != n_columns:
         raise ModelLoadError(f"{file} holds unexpected objects")
     return model
 

@@ -5,15 +5,20 @@ Steps, in order (each listed in docs/classifier.md):
 1. clean: anything that is not a string becomes ``""``; lone surrogates are replaced; text is capped
    at :data:`MAX_CHARS` characters (longer listings are truncated, the tail is ignored);
 2. NFKC (full-width -> half-width, compatibility forms), emoji -> words (🐘 -> 象), zero-width
-   characters removed;
+   characters removed; Unicode confusables -> the ASCII letter they imitate (Cyrillic ``Ivоry`` ->
+   ``ivory``, from Unicode's confusables data); Kangxi and CJK Radicals Supplement characters -> the
+   equivalent unified ideograph (``⻁⻣`` -> ``虎骨``, from Unicode's EquivalentUnifiedIdeograph.txt);
 3. Traditional -> Simplified with OpenCC, Hong Kong variants then Taiwan variants (``hk2s``, ``tw2s``);
 4. lower case;
 5. separators inside words removed: ``象 牙``, ``象*牙``, ``犀/牛/角``, ``犀~角`` (any run of up to three
    symbols or spaces between CJK characters, sentence ends excepted) -> ``象牙``; ``i v o r y``,
    ``i~v~o~r~y`` -> ``ivory``;
-6. homophones, pinyin and look-alike spellings rewritten to the canonical term (``西牛角`` -> ``犀牛角``,
-   ``xiangya`` -> ``象牙``, ``iv0ry`` -> ``ivory``);
-7. runs of white space collapsed.
+6. leetspeak: a Latin word with digits or symbols for letters is read as a lexicon word when one of its
+   readings is one (``1v0ry`` -> ``ivory``, ``t1ger b0ne`` -> ``tiger bone``; ``iphone13`` stays);
+7. homophones and look-alike spellings rewritten to the canonical term (``西牛角`` -> ``犀牛角``), and
+   English words of 5+ letters one edit away from a lexicon word read as that word (``ivroy`` ->
+   ``ivory``, ``pangolian`` -> ``pangolin``) unless they are real words (``misspellings.yaml``);
+8. runs of white space collapsed.
 
 The fast path (:meth:`Normalizer.normalize`) works on whole strings; the slow path
 (:meth:`Normalizer.normalize_with_offsets`) produces the same text plus, for each output character,
@@ -22,6 +27,7 @@ the span of the original it came from, so evidence can be shown in the listing's
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import unicodedata
@@ -80,7 +86,7 @@ def clean_text(value: Any) -> str:
 class Normalizer:
     """Normalises listing text with a given evasion lexicon (emoji, separators, rewrites)."""
 
-    def __init__(self, lexicon: dict[str, Any]) -> None:
+    def __init__(self, lexicon: dict[str, Any], keep: set[str] | None = None) -> None:
         self._hk = opencc.OpenCC("hk2s")
         self._tw = opencc.OpenCC("tw2s")
         # Characters handled before NFKC, one regex pass: full-width ASCII -> ASCII, every kind of
@@ -90,6 +96,10 @@ class Normalizer:
         special.update({chr(c): " " for c in range(0x3001) if chr(c).isspace() and c != 0x20})
         special.update({chr(c): " " for c in list(range(0x00, 0x20)) + [0x7F, 0x3000]})
         special.update({chr(c): "" for c in _ZERO_WIDTH})
+        tables = lexicon.get("tables") or {}
+        # Look-alikes: one character for one, applied with the rest of this table.
+        special.update(zip(tables.get("confusable_from", ""), tables.get("confusable_to", "")))
+        special.update(zip(tables.get("radical_from", ""), tables.get("radical_to", "")))
         self._emoji = {str(k): str(v) for k, v in lexicon.get("emoji", {}).items()}
         special.update({k: v for k, v in self._emoji.items() if len(k) == 1 and ord(k) < _TABLE_SIZE})
         self._special = special
@@ -112,7 +122,20 @@ class Normalizer:
         self._spaced_latin_re = re.compile(
             rf"(?<![a-z0-9])(?:(?:[a-z] ){{2,}}[a-z]|[a-z]({_SYMBOL})(?:[a-z]\1)+[a-z]+)(?![a-z0-9])"
         )
-        rewrites = {self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()}
+        self._vocabulary = _latin_vocabulary(lexicon)
+        self._leet = {str(k): str(v) for k, v in lexicon.get("leet", {}).items()}
+        leet_chars = re.escape("".join(sorted(self._leet)))
+        # A word of letters and leet characters with at least two letters and one leet character.
+        self._leet_re = (
+            re.compile(
+                rf"(?<![a-z0-9])(?=(?:[{leet_chars}]*[a-z]){{2}})(?=[a-z]*[{leet_chars}])[a-z{leet_chars}]{{3,}}(?![a-z0-9])"
+            )
+            if self._leet
+            else None
+        )
+        self._leet_cache: dict[str, str] = {}
+        rewrites = _misspellings(self._vocabulary, set(lexicon.get("real_words", [])) | (keep or set()))
+        rewrites.update({self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()})
         self._rewrites = {k: v for k, v in rewrites.items() if k and k != v}
         self._latin_rewrites = {k for k in self._rewrites if not is_cjk_term(k)}
         automaton = ahocorasick.Automaton()
@@ -182,6 +205,8 @@ class Normalizer:
         """Steps 5-7 on converted, lower-cased text (may hold several NUL-separated texts)."""
         text = self._cjk_sep_re.sub("", text)
         text = self._spaced_latin_re.sub(lambda m: re.sub(r"[^a-z]", "", m.group()), text)
+        if self._leet_re is not None:
+            text = self._leet_re.sub(self._unleet, text)
         matches = self._rewrite_matches(text)
         if matches:
             pieces, last = [], 0
@@ -192,6 +217,26 @@ class Normalizer:
             pieces.append(text[last:])
             text = "".join(pieces)
         return _SPACES_RE.sub(" ", text)
+
+    def _unleet(self, match: re.Match[str]) -> str:
+        """The lexicon word a leetspeak word stands for, or the word unchanged."""
+        word = match.group()
+        found = self._leet_cache.get(word)
+        if found is None:
+            found = word
+            options = [self._leet.get(c, c) for c in word]
+            n = 1
+            for option in options:
+                n *= len(option)
+            if n <= 64:
+                for letters in itertools.product(*options):
+                    candidate = "".join(letters)
+                    if candidate in self._vocabulary or (candidate.endswith("s") and candidate[:-1] in self._vocabulary):
+                        found = candidate
+                        break
+            if len(self._leet_cache) < 100_000:
+                self._leet_cache[word] = found
+        return found
 
     def _convert(self, text: str) -> str:
         """Step 3-4: Hong Kong then Taiwan variants to Simplified, lower case (ASCII skips OpenCC)."""
@@ -265,6 +310,8 @@ class Normalizer:
         text2, spans = apply(
             regex_matches(self._spaced_latin_re, lambda m: re.sub(r"[^a-z]", "", m.group()), text2), text2, spans
         )
+        if self._leet_re is not None:
+            text2, spans = apply(regex_matches(self._leet_re, self._unleet, text2), text2, spans)
         text2, spans = apply(self._rewrite_matches(text2), text2, spans)
         text2, spans = apply(regex_matches(_SPACES_RE, lambda m: " ", text2), text2, spans)
         if text2.startswith(" "):
@@ -276,3 +323,43 @@ class Normalizer:
 
 def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
+
+
+def _latin_vocabulary(lexicon: dict[str, Any]) -> set[str]:
+    """Every word of 3+ letters in the Latin species terms, aliases, code words and weak words."""
+    words: set[str] = set()
+    for entry in lexicon.get("species", []):
+        for field in ("terms", "aliases", "code_words", "weak_words"):
+            for term in entry.get(field, []):
+                words.update(w for w in re.split(r"[^a-z]+", str(term).lower()) if len(w) >= 3)
+    return words
+
+
+#: Words shorter than this are never read as misspellings (too many real words are one edit apart).
+MISSPELLING_MIN_LENGTH = 5
+
+
+def _misspellings(vocabulary: set[str], real_words: set[str]) -> dict[str, str]:
+    """Every string one edit (insert, delete, substitute, transpose) from a lexicon word -> that word.
+
+    Real words (``misspellings.yaml``) and other lexicon words are left alone; a string one edit from
+    two lexicon words is ambiguous and left alone too.
+    """
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    out: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for word in sorted(w for w in vocabulary if len(w) >= MISSPELLING_MIN_LENGTH):
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        variants = {a + b[1:] for a, b in splits if b}
+        variants |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        variants |= {a + c + b[1:] for a, b in splits if b for c in letters}
+        variants |= {a + c + b for a, b in splits for c in letters}
+        for variant in variants:
+            if variant == word or variant in vocabulary or variant in real_words or len(variant) < MISSPELLING_MIN_LENGTH:
+                continue
+            if variant in out and out[variant] != word:
+                ambiguous.add(variant)
+            out[variant] = word
+    for variant in ambiguous:
+        del out[variant]
+    return out

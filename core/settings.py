@@ -84,6 +84,11 @@ class ClassifierSettings(BaseModel):
     )
     models_dir: Path = Field(PROJECT_ROOT / "models", description="Where trained models are kept.")
     batch_size: int = Field(2000, description="Listings scored per batch.")
+    flag_mammoth_ivory: bool = Field(
+        True,
+        description="Flag listings whose only species is mammoth ivory (monitors track it because it launders "
+        "elephant ivory); false keeps their score and species but does not flag them.",
+    )
 
 
 class EvidenceSettings(BaseModel):

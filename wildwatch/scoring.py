@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.errors import InputError, ModelError
+from core.settings import get_settings
 from store.db import Store, session_scope
 from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
 
@@ -27,12 +28,17 @@ OUTPUT_COLUMNS = ("score", "flagged", "species", "reasons")
 MAX_FIELD_CHARS = 100_000
 
 
-def load_classifier(path: Path | None, models_dir: Path) -> ScoringModel:
-    """The model at ``path`` or the newest in ``models_dir``, as a ModelError if unusable."""
+def load_classifier(path: Path | None, models_dir: Path, *, flag_mammoth_ivory: bool | None = None) -> ScoringModel:
+    """The model at ``path`` or the newest in ``models_dir``, as a ModelError if unusable.
+
+    ``flag_mammoth_ivory`` defaults to the ``classifier.flag_mammoth_ivory`` setting.
+    """
     from classifier import load_model
 
+    if flag_mammoth_ivory is None:
+        flag_mammoth_ivory = get_settings().classifier.flag_mammoth_ivory
     try:
-        return load_model(path, models_dir=models_dir)
+        return load_model(path, models_dir=models_dir, flag_mammoth_ivory=flag_mammoth_ivory)
     except Exception as exc:  # the classifier's own errors: missing, untrusted or corrupt files
         raise ModelError(f"cannot load a classifier model ({path or models_dir}): {exc}") from exc
 

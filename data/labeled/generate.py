@@ -43,7 +43,7 @@ ZH_POS: dict[str, list[tuple[str, str]]] = {
         ("虎皮", "东北虎皮 整张"), ("虎牙", "真虎牙吊坠"),
     ],
     "leopard": [("豹皮", "金钱豹皮"), ("豹皮", "雪豹皮 整张"), ("豹骨", "豹骨泡酒"), ("豹牙", "豹牙吊坠")],
-    "hornbill": [
+    "helmeted hornbill": [
         ("鹤顶红", "鹤顶红雕件"), ("鹤顶红", "鹤顶红戒面"), ("盔犀鸟", "盔犀鸟头骨"), ("鹤顶红", "鹤顶红吊坠 老料"),
         ("鹤顶红", "鹤顶红原料块"),
     ],
@@ -52,7 +52,12 @@ ZH_POS: dict[str, list[tuple[str, str]]] = {
     ],
     "sea turtle": [("海龟", "海龟标本"), ("海龟", "海龟壳 整只"), ("海龟", "新鲜海龟蛋"), ("海龟", "绿海龟标本摆件")],
     "totoaba": [("金钱鳘", "金钱鳘鱼胶"), ("黄唇鱼", "黄唇鱼花胶"), ("石首鱼", "石首鱼鱼肚"), ("金钱鳘", "公肚金钱鳘 十年陈")],
-    "bear bile": [("熊胆", "野生熊胆粉"), ("熊胆", "熊胆汁"), ("熊胆", "黑熊胆 整个"), ("熊掌", "熊掌 冷冻")],
+    "bear bile": [("熊胆", "野生熊胆粉"), ("熊胆", "熊胆汁"), ("熊胆", "黑熊胆 整个")],
+    "bear paw": [("熊掌", "熊掌 冷冻"), ("熊掌", "野生熊掌一只"), ("熊掌", "干熊掌 礼盒")],
+    "mammoth ivory": [("猛犸牙", "猛犸牙 雕件"), ("猛犸象牙", "猛犸象牙 原料块"), ("猛犸牙", "猛犸牙 手镯 带证书")],
+    "musk deer": [("麝香", "天然麝香 整颗"), ("麝香", "麝香仁 按克卖"), ("林麝", "林麝 麝香囊"), ("麝香", "毛壳麝香")],
+    "giant clam": [("砗磲", "白砗磲 佛珠"), ("砗磲", "砗磲 原料 大块"), ("砗磲", "金丝砗磲 吊坠"), ("砗磲", "砗磲贝壳 整只")],
+    "seahorse": [("海马", "干海马 大只"), ("海马", "野生海马 泡酒"), ("海马", "三斑海马 干货")],
     "saiga": [("羚羊角", "羚羊角 整支"), ("羚羊角", "羚羊角粉"), ("羚羊角", "赛加羚羊角片"), ("羚羊角", "羚羊角丝 入药")],
     "shark fin": [("鱼翅", "鲨鱼翅 干货"), ("排翅", "排翅 一斤"), ("鱼翅", "天九翅"), ("鱼翅", "干鱼翅 批发"), ("散翅", "散翅 礼盒")],
     "african grey parrot": [("非洲灰鹦鹉", "非洲灰鹦鹉幼鸟"), ("非洲灰", "刚果灰 手养"), ("非洲灰鹦鹉", "非洲灰鹦鹉 会说话")],
@@ -66,15 +71,22 @@ ZH_POS: dict[str, list[tuple[str, str]]] = {
 # Listings that name no species outright, only trade slang (positives the model must learn from context).
 ZH_CODE_POS: list[tuple[str, str]] = [
     ("elephant ivory", "白料手镯 老料"), ("elephant ivory", "非料 牙牌"), ("elephant ivory", "老牙 手串 白货"),
-    ("pangolin", "甲片 500克 入药"), ("pangolin", "山甲 炮甲 批发"), ("hornbill", "红顶 雕件 老料"),
+    ("pangolin", "甲片 500克 入药"), ("pangolin", "山甲 炮甲 批发"), ("helmeted hornbill", "红顶 雕件 老料"),
     ("rhino horn", "老犀 杯 黑料"), ("totoaba", "公肚 鳘肚 十年"), ("tiger", "大猫骨 泡酒"),
+    ("elephant ivory", "非洲料 镯子 油性好"), ("giant clam", "车渠 念珠 老货"), ("giant clam", "玉化贝壳 雕件料"),
+    ("helmeted hornbill", "红料 雕牌 黄红分明"), ("elephant ivory", "象齿 料 白的"),
+]
+# Descriptions that never name the animal (the species is named by what it is).
+ZH_DESC_POS: list[tuple[str, str]] = [
+    ("elephant ivory", "大象的牙齿 雕的 小摆件"), ("elephant ivory", "象的牙 做的 印章"),
+    ("rhino horn", "犀牛的角 刮的粉"), ("pangolin", "穿山甲的鳞片 炮制好的"), ("tiger", "大猫皮 整张 带头"),
 ]
 ZH_POS_DESC = {
     "provenance": ["老料", "家里老人留下的", "海外回流", "清代老货", "包老包真", "纯天然无填充", "野生的", "正宗原产非洲",
                    "朋友从老挝带回来的", "缅甸过来的货", "早年收的", "传世老件"],
     "quality": ["油性好", "包浆浓厚", "血丝明显", "开片自然", "雕工精细", "品相完美", "克重{g}克", "尺寸见图", "无裂无修"],
     "trade": ["包真", "可验货", "支持鉴定", "假一赔十", "价格私聊", "诚心要的私聊", "量大从优", "一手货源", "急出", "低价出",
-              "货源稳定", "支持复检", "懂货的来"],
+              "货源稳定", "支持复检", "懂货的来", "不是仿品", "非树脂", "绝对不是塑料"],
     "contact": ["加微信详聊", "加V", "vx私聊", "私信", "懂的来", "不方便明说", "看主页联系", "飞机联系", "扣扣联系", "留言我加你"],
     "ship": ["顺丰包邮", "货到付款", "包装隐蔽", "发快递不走物流", "同城可自取", "全国包邮"],
     "live": ["手养幼鸟", "已开食", "包活", "包健康", "可视频看货", "很亲人", "人工繁殖", "能上手"],
@@ -151,6 +163,26 @@ ZH_HARD_NEG: list[tuple[str, list[str]]] = [
     ("熊胆草珊瑚含片", ["不含熊胆", "润喉片"]),
     ("大象摆件 树脂", ["客厅装饰", "招财"]),
     ("大象牙膏 儿童", ["含氟牙膏", "草莓味"]),
+    ("象牙球 多肉 小盆", ["仙人球品种", "新手好养", "带盆发货"]),
+    ("鹤顶红 金鱼苗", ["观赏鱼", "红头", "十条起"]),
+    ("犀牛盾 防摔壳", ["手机壳", "适用iPhone", "全新"]),
+    ("熊掌 造型 抱枕", ["毛绒", "可爱", "送女友"]),
+    ("麝香保心丸 家庭装", ["中成药", "药店购入", "未拆封"]),
+    ("白麝香 香水", ["淡香水", "合成香精", "50ml"]),
+    ("麝香葡萄 新鲜", ["阳光玫瑰", "一箱五斤"]),
+    ("麝香痔疮膏", ["马应龙", "药店买的", "没用过"]),
+    ("海马汽车 配件", ["海马M5", "原厂", "可安装"]),
+    ("海马体 写真 套餐", ["照相馆", "精修五张"]),
+    ("砗磲纹 树脂 手机壳", ["塑料", "仿贝壳纹路"]),
+    ("带帽 卫衣 男款", ["加绒", "XL码"]),
+    ("西郊 公寓 出租", ["精装修", "近地铁"]),
+    ("鱼池 水泵 过滤", ["锦鲤鱼池用", "静音"]),
+    ("牛骨 梳子", ["非象牙", "牛骨材质"]),
+    ("不是象牙 是牛骨 手串", ["牛骨雕刻", "便宜出"]),
+    ("亚克力 仿象牙 麻将", ["塑料", "全新一副"]),
+    ("虎牙 矫正器", ["牙齿矫正", "隐形"]),
+    ("泡酒料 人参 枸杞", ["药材泡酒", "配方", "一包"]),
+    ("猛犸象 化石 模型", ["树脂复制品", "科普摆件"]),
 ]
 ZH_EASY_NEG = [
     "二手iPhone 13 128G", "华为手机壳", "耐克运动鞋 42码", "宜家书桌", "小米电饭煲", "儿童自行车", "普洱茶饼 2015年",
@@ -170,11 +202,16 @@ EN_POS: dict[str, list[str]] = {
     "pangolin": ["Pangolin scales 1kg", "Dried pangolin scales for medicine", "Whole pangolin skin"],
     "tiger": ["Tiger bone wine, aged", "Tiger skin rug, full", "Tiger claw pendant, real", "Tiger teeth set"],
     "leopard": ["Leopard skin, whole", "Snow leopard pelt", "Leopard claw necklace real"],
-    "hornbill": ["Hornbill casque carving", "Helmeted hornbill skull", "Red ivory hornbill pendant"],
+    "helmeted hornbill": ["Hornbill casque carving", "Helmeted hornbill skull", "Red ivory hornbill pendant"],
     "hawksbill turtle": ["Real tortoiseshell comb, hawksbill", "Hawksbill shell plates", "Genuine tortoiseshell bracelet, old"],
     "sea turtle": ["Sea turtle shell, large", "Stuffed green turtle specimen", "Turtle eggs fresh, sea turtle"],
     "totoaba": ["Totoaba maw, dried, large", "Totoaba swim bladder for sale"],
-    "bear bile": ["Wild bear bile powder", "Bear gallbladder, dried", "Bear paws frozen"],
+    "bear bile": ["Wild bear bile powder", "Bear gallbladder, dried", "Bear bile flakes in a jar"],
+    "bear paw": ["Bear paws frozen", "Dried bear paw, large", "Black bear paws, pair"],
+    "mammoth ivory": ["Mammoth ivory pendant", "Polished mammoth tusk piece", "Siberian mammoth ivory beads"],
+    "musk deer": ["Deer musk pod, whole", "Natural musk grains 10g", "Musk deer gland, dried"],
+    "giant clam": ["Giant clam shell, large", "Tridacna shell bowl", "Giant clam beads bracelet"],
+    "seahorse": ["Dried seahorses 250g", "Dried sea horses, big size", "Dried seahorse for tonic"],
     "saiga": ["Saiga horn whole", "Saiga antelope horn shavings"],
     "shark fin": ["Dried shark fin, top grade", "Shark fins wholesale 5kg", "Whole shark fin set"],
     "african grey parrot": ["African grey parrot babies", "Congo African grey, talking", "African gray parrot chick"],
@@ -185,10 +222,18 @@ EN_POS: dict[str, list[str]] = {
     "slow loris": ["Slow loris baby, tame", "Pet slow loris"],
     "primate": ["Baby capuchin monkey", "Marmoset monkey pair", "Baby gibbon for sale", "Squirrel monkey, hand raised"],
 }
+EN_CODE_POS: dict[str, list[str]] = {
+    "elephant ivory": ["Old bangle, African material", "White material carving, very dense", "Elephant tooth carving"],
+    "rhino horn": ["Unicorn horn cup, African", "Black material bowl, old", "Rhino's horn shavings"],
+    "pangolin": ["Scaly anteater armour scales", "Dried anteater scales (scaly)"],
+    "tiger": ["Big cat claw pendant", "Big cat skin rug with head", "Big cat teeth pair"],
+    "helmeted hornbill": ["Red material carved plaque", "Golden jade carving, red and yellow"],
+}
 EN_POS_DESC = ["Pre-ban, no papers.", "100% real, can pass any test.", "Ship worldwide, discreet packing.", "DM for price.",
                "WhatsApp only.", "Serious buyers only.", "Hand raised, eating on its own.", "No CITES needed, private sale.",
                "Sold per gram.", "Old stock from an estate.", "Authentic, comes with old photos.", "Contact on Telegram.",
-               "Cash only, no questions.", "Wholesale price for bulk.", "Very rare, genuine, not resin."]
+               "Cash only, no questions.", "Wholesale price for bulk.", "Very rare, genuine, not resin.",
+               "Not a replica.", "Not plastic, not bone.", "No fakes, guaranteed old."]
 EN_HARD_NEG: list[tuple[str, list[str]]] = [
     ("Faux ivory resin bangle", ["Resin, ivory look.", "No animal products."]),
     ("Ivory white wedding dress, size 10", ["Worn once.", "Ivory satin, lace sleeves."]),
@@ -228,6 +273,30 @@ EN_HARD_NEG: list[tuple[str, list[str]]] = [
     ("Mammoth toy figure", ["Plastic model.", "Dinosaur set."]),
     ("Tiger shark tooth replica", ["Resin replica.", "For display."]),
     ("Horn-look acrylic bangle", ["Acrylic.", "Faux horn pattern."]),
+    ("Ivory satin bridesmaid dress", ["Size 12.", "Worn once."]),
+    ("Wool throw, ivory", ["Also in grey and navy.", "Machine washable."]),
+    ("Ivory and gold wedding invitations", ["Set of 50.", "Printed to order."]),
+    ("Foundation shade Ivory 02", ["Half used.", "Matte finish."]),
+    ("Kitchen tiles, ivory gloss", ["12 boxes left over.", "Collection only."]),
+    ("Ivory", ["Colour sample card.", "Free."]),
+    ("Ivory ceramic table lamp", ["Glazed base, linen shade.", "Works."]),
+    ("Ivory knit cardigan", ["Wool blend.", "Size M."]),
+    ("Ivory leather sofa, 3 seater", ["Some wear on arms.", "Buyer collects."]),
+    ("Ivory porcelain dinner plates x6", ["Dishwasher safe.", "No chips."]),
+    ("Ivory bakelite bangle", ["Vintage plastic, marbled.", "1940s costume jewelry."]),
+    ("Mac OS X Tiger retail box", ["Install discs, for PowerPC.", "Complete."]),
+    ("Tiger prawns, king size", ["Frozen, 1kg bag.", "Farmed."]),
+    ("Pangolin laptop by System76", ["16GB RAM, Ryzen.", "Runs Pop!_OS."]),
+    ("Shoe horn, long", ["Wooden.", "Hotel style."]),
+    ("Car horn, loud", ["12V, chrome.", "New in box."]),
+    ("Teddy bear, large", ["Plush, 80 cm.", "Clean."]),
+    ("Musk cologne 100ml", ["Synthetic musk fragrance.", "Almost full."]),
+    ("Seahorse pendant, silver", ["Sterling silver charm.", "Gift box."]),
+    ("Clam shell dish, ceramic", ["Handmade pottery.", "Trinket dish."]),
+    ("Unicorn horn headband", ["Party costume for kids.", "Glitter."]),
+    ("Cow bone bangle, not ivory", ["Carved bone, polished.", "Cheap."]),
+    ("Fish maw, cod", ["Legal cod maw, not totoaba.", "500g."]),
+    ("Tortoiseshell sunglasses", ["Acetate frame, tortoiseshell effect.", "UV400."]),
 ]
 EN_EASY_NEG = ["Used iPhone 12 64GB", "Nike running shoes size 9", "IKEA desk, white", "Kids bicycle", "Rice cooker",
                "Mechanical keyboard", "Canon lens 50mm", "Jade bangle", "Rosewood beads bracelet", "Amber pendant",
@@ -241,7 +310,7 @@ EN_NEG_DESC = ["Good condition.", "Free shipping.", "DM for price.", "Collection
 ANIMALS_ZH = ["大象", "犀牛", "老虎", "豹子", "穿山甲", "海龟", "鹦鹉", "猴子", "熊", "鲨鱼", "乌龟", "长臂猿", "金丝猴",
               "雪豹", "犀鸟", "羚羊", "熊猫", "狮子", "长颈鹿"]
 ANIMALS_EN = ["elephant", "rhino", "tiger", "leopard", "pangolin", "sea turtle", "parrot", "monkey", "bear", "shark",
-              "tortoise", "gibbon", "hornbill", "snow leopard", "giraffe", "lion", "panda", "macaw", "loris"]
+              "tortoise", "gibbon", "helmeted hornbill", "snow leopard", "giraffe", "lion", "panda", "macaw", "loris"]
 ZH_ANIMAL_TALK = [
     ("《{a}的故事》儿童绘本", "九成新，无涂画，适合{n}岁"),
     ("动物园门票 两张", "可以看{a}和{b}，周末有效，原价转让"),
@@ -350,18 +419,125 @@ HOMOPHONE = {"象牙": ["像牙", "象芽", "xiangya"], "犀牛角": ["西牛角
 SEPARATORS = [" ", "*", ".", "-", "_", "·", "/", " * ", "|", "#"]
 
 
+def _radical_forms() -> dict[str, list[str]]:
+    """Unified ideograph -> radical characters that look like it (Unicode's EquivalentUnifiedIdeograph.txt)."""
+    out: dict[str, list[str]] = {}
+    path = HERE.parent / "lexicon" / "unicode" / "EquivalentUnifiedIdeograph.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        source, target = (part.strip() for part in line.split(";"))
+        first, _, last = source.partition("..")
+        for code in range(int(first, 16), int(last or first, 16) + 1):
+            if 0x2E80 <= code <= 0x2FDF:
+                out.setdefault(chr(int(target, 16)), []).append(chr(code))
+    return out
+
+
+RADICALS = _radical_forms()
+
+
+def _readings() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Toneless reading of each common character, and the common characters of each reading."""
+    from pypinyin import lazy_pinyin
+    from pypinyin import pinyin_dict
+
+    reading: dict[str, str] = {}
+    by_reading: dict[str, list[str]] = {}
+    for code in sorted(pinyin_dict.pinyin_dict):
+        char = chr(code)
+        try:
+            char.encode("gb2312")  # common characters only: what a seller would type
+        except UnicodeEncodeError:
+            continue
+        if not "\u4e00" <= char <= "\u9fff":
+            continue
+        syllable = lazy_pinyin(char)[0]
+        reading[char] = syllable
+        by_reading.setdefault(syllable, []).append(char)
+    return reading, by_reading
+
+
+READING, BY_READING = _readings()
+
+
+def _homophone(term: str, rng: random.Random) -> str | None:
+    """The term written with other characters of the same reading (at least one changed)."""
+    if not all(c in READING for c in term):
+        return None
+    out = []
+    for char in term:
+        others = [c for c in BY_READING[READING[char]] if c != char]
+        out.append(rng.choice(others) if others and rng.random() < 0.6 else char)
+    if "".join(out) == term:
+        k = rng.randrange(len(term))
+        others = [c for c in BY_READING[READING[term[k]]] if c != term[k]]
+        if not others:
+            return None
+        out[k] = rng.choice(others)
+    return "".join(out)
+
+
 def disguise(term: str, rng: random.Random) -> str:
-    """One evasion trick applied to a term (spacing, symbols, homophone/pinyin, emoji)."""
+    """One evasion trick applied to a term (spacing, symbols, homophones, radicals, pinyin, emoji)."""
     choice = rng.random()
-    if choice < 0.45 and len(term) >= 2:
+    if choice < 0.3 and len(term) >= 2:
         sep = rng.choice(SEPARATORS)
         return sep.join(term)
-    if choice < 0.8 and term in HOMOPHONE:
+    if choice < 0.42 and term in HOMOPHONE:
         return rng.choice(HOMOPHONE[term])
+    if choice < 0.56 and (fake := _homophone(term, rng)):
+        return fake
+    if choice < 0.68 and any(c in RADICALS for c in term):
+        return "".join(rng.choice(RADICALS[c]) if c in RADICALS and rng.random() < 0.7 else c for c in term)
+    if choice < 0.78 and all(c in READING for c in term):
+        syllables = [READING[c] for c in term]
+        return rng.choice(["", " "]).join(syllables)
+    if choice < 0.84 and len(term) >= 3 and all(c in READING for c in term):
+        return "".join(READING[c][0] for c in term) + " "
     for word, emoji in EMOJI.items():
         if word in term:
             return term.replace(word, emoji, 1)
     return rng.choice(SEPARATORS).join(term)
+
+
+#: Letters with a Cyrillic or Greek twin (Unicode confusables) and digits/symbols that stand for letters.
+CONFUSABLE = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "y": "у", "x": "х", "i": "і", "s": "ѕ", "k": "κ"}
+LEET = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5", "t": "7", "b": "8", "g": "9", "l": "1"}
+
+
+SPECIES_WORDS = {"ivory", "rhino", "rhinoceros", "pangolin", "tiger", "leopard", "hornbill", "hawksbill", "tortoiseshell",
+                 "turtle", "totoaba", "bear", "saiga", "shark", "parrot", "macaw", "cockatoo", "tortoise", "loris",
+                 "monkey", "marmoset", "capuchin", "gibbon", "musk", "clam", "seahorses", "mammoth", "elephant", "tusk"}
+
+
+def disguise_en(title: str, rng: random.Random) -> str:
+    """One evasion trick on the longest word of an English title: spacing, look-alike letters, leetspeak, a typo."""
+    words = title.split(" ")
+    named = [i for i, w in enumerate(words) if w.lower().strip(",.()") in SPECIES_WORDS]
+    k = rng.choice(named) if named else max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[k]
+    choice = rng.random()
+    if choice < 0.25:
+        word = rng.choice([" ", ".", "*", "-"]).join(word)
+    elif choice < 0.5:
+        positions = [i for i, c in enumerate(word) if c.lower() in CONFUSABLE]
+        for i in rng.sample(positions, min(len(positions), rng.randint(1, 2))):
+            word = word[:i] + CONFUSABLE[word[i].lower()] + word[i + 1 :]
+    elif choice < 0.75:
+        positions = [i for i, c in enumerate(word) if c.lower() in LEET]
+        for i in rng.sample(positions, min(len(positions), rng.randint(1, 2))):
+            word = word[:i] + LEET[word[i].lower()] + word[i + 1 :]
+    elif len(word) >= 5:
+        i = rng.randrange(1, len(word) - 1)
+        edit = rng.random()
+        if edit < 0.5:
+            word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # transposition
+        else:
+            word = word[:i] + word[i + 1 :]  # deletion
+    words[k] = word
+    return " ".join(words)
 
 
 def _pick(rng: random.Random, pool: list[str], k: int) -> list[str]:
@@ -372,6 +548,7 @@ def _zh_pos_rows(rng: random.Random) -> list[dict]:
     rows = []
     concepts = [(sp, term, item) for sp, items in ZH_POS.items() for term, item in items]
     concepts += [(sp, "", item) for sp, item in ZH_CODE_POS]
+    concepts += [(sp, "", item) for sp, item in ZH_DESC_POS]
     for sp, term, item in concepts:
         group = "zh-pos-" + hashlib.sha1(item.encode()).hexdigest()[:10]
         for v in range(5):
@@ -417,13 +594,16 @@ def _en_rows(rng: random.Random) -> list[dict]:
             for v in range(4):
                 desc = " ".join(_pick(rng, EN_POS_DESC, rng.randint(2, 4)))
                 title = item if rng.random() < 0.7 else item.upper() if rng.random() < 0.5 else item.lower()
-                if rng.random() < 0.25:
-                    for word in ("ivory", "rhino", "pangolin", "tiger"):
-                        if word in title.lower():
-                            i = title.lower().index(word)
-                            title = title[:i] + rng.choice([" ", ".", "*"]).join(title[i : i + len(word)]) + title[i + len(word) :]
-                            break
+                if rng.random() < 0.35:
+                    title = disguise_en(title, rng)
                 rows.append({"group": group, "title": title, "description": desc, "label": 1, "hard_negative": 0,
+                             "species": sp, "variant": v})
+    for sp, items in EN_CODE_POS.items():
+        for item in items:
+            group = "en-pos-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+            for v in range(3):
+                desc = " ".join(_pick(rng, EN_POS_DESC, rng.randint(2, 3)))
+                rows.append({"group": group, "title": item, "description": desc, "label": 1, "hard_negative": 0,
                              "species": sp, "variant": v})
     for item, facts in EN_HARD_NEG:
         group = "en-hneg-" + hashlib.sha1(item.encode()).hexdigest()[:10]
@@ -440,6 +620,49 @@ def _en_rows(rng: random.Random) -> list[dict]:
     return rows
 
 
+# Lots: one illegal item among ordinary ones (the ordinary words must not hide it), and lots without one.
+LOT_ZH = ["旧书一箱", "台灯两个", "相框", "老式收音机", "搪瓷杯", "茶具一套", "旧邮票", "铜锁", "木箱", "挂钟"]
+LOT_EN = ["box of books", "two lamps", "picture frames", "old radio", "tea set", "stamp album", "brass lock",
+          "wooden chest", "wall clock", "vinyl records"]
+LOT_POS_ZH = [("elephant ivory", "象牙雕笔筒"), ("rhino horn", "犀角杯一只"), ("hawksbill turtle", "玳瑁梳子"),
+              ("tiger", "虎爪挂件"), ("elephant ivory", "象牙筷子两双"), ("helmeted hornbill", "鹤顶红小牌子")]
+LOT_POS_EN = [("elephant ivory", "carved ivory figure"), ("rhino horn", "rhino horn cup"), ("tiger", "tiger claw brooch"),
+              ("hawksbill turtle", "tortoiseshell hawksbill box"), ("elephant ivory", "ivory handled knives"),
+              ("leopard", "leopard skin stole")]
+
+
+def _lot_rows(rng: random.Random) -> list[dict]:
+    rows = []
+    for k, (sp, item) in enumerate(LOT_POS_ZH):
+        for v in range(4):
+            parts = rng.sample(LOT_ZH, 4) + [item]
+            rng.shuffle(parts)
+            rows.append({"group": f"zh-lot-{k}", "title": rng.choice(["搬家清仓 一批老物件", "老房子清出来的东西", "遗物整理 打包"]),
+                         "description": "、".join(parts) + "，一起出，" + rng.choice(["自提", "同城面交", "价格私聊"]) + "。",
+                         "label": 1, "hard_negative": 0, "species": sp, "variant": v})
+    for v in range(6):
+        parts = rng.sample(LOT_ZH, 5)
+        rows.append({"group": "zh-lot-none", "title": "搬家清仓 一批老物件", "description": "、".join(parts) + "，一起出，自提。",
+                     "label": 0, "hard_negative": 0, "species": "", "variant": v})
+    return rows
+
+
+def _en_lot_rows(rng: random.Random) -> list[dict]:
+    rows = []
+    for k, (sp, item) in enumerate(LOT_POS_EN):
+        for v in range(4):
+            parts = rng.sample(LOT_EN, 4) + [item]
+            rng.shuffle(parts)
+            rows.append({"group": f"en-lot-{k}", "title": rng.choice(["House clearance lot", "Estate job lot", "Attic finds, one lot"]),
+                         "description": ", ".join(parts).capitalize() + ". " + rng.choice(["Buyer collects.", "Offers.", "Cash on pickup."]),
+                         "label": 1, "hard_negative": 0, "species": sp, "variant": v})
+    for v in range(6):
+        parts = rng.sample(LOT_EN, 5)
+        rows.append({"group": "en-lot-none", "title": "House clearance lot", "description": ", ".join(parts).capitalize() + ". Buyer collects.",
+                     "label": 0, "hard_negative": 0, "species": "", "variant": v})
+    return rows
+
+
 HK_TAILS = ["有意請PM", "旺角交收", "可面交", "平讓", "全新未拆", "歡迎查詢", "WhatsApp聯絡", "順豐到付"]
 
 
@@ -448,7 +671,7 @@ def generate() -> list[dict]:
     rng = random.Random(SEED)
     s2hk = opencc.OpenCC("s2hk")
     s2tw = opencc.OpenCC("s2tw")
-    zh = _zh_pos_rows(rng) + _zh_neg_rows(rng) + _animal_talk_rows(rng)
+    zh = _zh_pos_rows(rng) + _zh_neg_rows(rng) + _animal_talk_rows(rng) + _lot_rows(rng)
     zh += _fact_rows(rng, ZH_FACTS, ANIMALS_ZH, PRODUCTS_ZH, "zh", 5)
     rows = []
     for row in zh:
@@ -461,7 +684,7 @@ def generate() -> list[dict]:
         else:
             row = dict(row, lang="zh-Hans")
         rows.append(row)
-    en = _en_rows(rng) + _en_animal_talk_rows(rng) + _fact_rows(rng, EN_FACTS, ANIMALS_EN, PRODUCTS_EN, "en", 4)
+    en = _en_rows(rng) + _en_animal_talk_rows(rng) + _en_lot_rows(rng) + _fact_rows(rng, EN_FACTS, ANIMALS_EN, PRODUCTS_EN, "en", 4)
     rows += [dict(r, lang="en") for r in en]
     for i, row in enumerate(rows):
         row["id"] = f"gen-{i:05d}"

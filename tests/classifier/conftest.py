@@ -30,4 +30,15 @@ def small_model(seed_df: pd.DataFrame) -> classifier.Model:
     """A model trained on every other group of the seed data: quick, and independent of models/."""
     groups = sorted(seed_df["group"].unique())
     keep = set(groups[::2])
-    return classifier.train_model(seed_df[seed_df["group"].isin(keep)])
+    return classifier.train_model(seed_df[seed_df["group"].isin(keep)], folds=3)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the behavioural suite's pass-rate table (tests/classifier/test_behaviour.py)."""
+    from .test_behaviour import table_lines
+
+    lines = table_lines()
+    if lines:
+        terminalreporter.section("classifier behaviour (CheckList)")
+        for line in lines:
+            terminalreporter.write_line(line)

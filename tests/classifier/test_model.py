@@ -196,3 +196,67 @@ def test_threshold_weights_rows(weights: list[float] | None, expected: float) ->
     proba = [0.9, 0.8, 0.6, 0.5, 0.3, 0.1]
     threshold = classifier.model.choose_threshold(y, proba, min_precision=0.0, sample_weight=weights)
     assert threshold == pytest.approx(expected)
+
+
+# Issue 12: one ordinary word must not erase evidence; negation runs both ways.
+NO_ERASING = [
+    ("Real tiger tooth necklace", "Got this from my uncle. Not lion, not replica. $750"),
+    ("Estate sale lot", "Two carved ivory elephants and an ivory letter opener, lamps, books, picture frames."),
+    ("Vintage hawksbill bangle", "Translucent amber with lovely patterns, 1950s. Message me."),
+    ("老料象牙手镯", "家里长辈的，台灯、旧书、相框一起出，价格私聊"),
+]
+
+
+@pytest.mark.parametrize(("title", "description"), NO_ERASING)
+def test_ordinary_words_do_not_erase_evidence(shipped_model: classifier.Model, title: str, description: str) -> None:
+    (result,) = shipped_model.score_batch([title], [description])
+    assert result.flagged, result
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Fish maw, farmed", "Legal, not totoaba. Cod maw, 500 g."),
+        ("Royal Worcester Blush Ivory vase", "Hand painted, gilt rim, porcelain."),
+        ("象牙球 仙人球", "多肉植物，好养，包邮"),
+        ("鹤顶红 金鱼 两条", "观赏鱼，自家繁殖，包邮"),
+        ("System76 Pangolin laptop", "Ryzen 7, 32 GB RAM. $900"),
+        ("带帽卫衣 黑色", "纯棉，包邮，价格私聊"),
+    ],
+)
+def test_word_sense_and_denials(shipped_model: classifier.Model, title: str, description: str) -> None:
+    (result,) = shipped_model.score_batch([title], [description])
+    assert not result.flagged, result
+
+
+def test_monotone_guarantee_holds(shipped_model: classifier.Model) -> None:
+    """Without evidence, no words can reach the threshold (the context stage is bounded)."""
+    monotone = shipped_model.card["monotone"]
+    assert monotone["no_evidence_stays_below_threshold"]
+    assert monotone["no_evidence_margin"] + monotone["context_bound"] < monotone["threshold_margin"]
+    weights = shipped_model.card["evidence_weights"]
+    signs = dict(classifier.features.EVIDENCE_FEATURES)
+    assert all(weights[name] * sign >= 0 for name, sign in signs.items())
+
+
+def test_mammoth_policy(tmp_path: Path) -> None:
+    """Mammoth ivory is flagged by default; the setting stops flagging it alone, not as cover for elephant ivory."""
+    path = classifier.find_latest_model()
+    rows = (["Mammoth ivory netsuke", "猛犸牙手镯"], ["Carved from mammoth tusk, with certificate. $300", "非洲料，人字纹，私聊"])
+    default = classifier.load_model(path).score_batch(*rows)
+    off = classifier.load_model(path, flag_mammoth_ivory=False).score_batch(*rows)
+    assert default[0].flagged and default[0].species == ("mammoth ivory",)
+    assert not off[0].flagged and off[0].score == default[0].score and off[0].species == ("mammoth ivory",)
+    assert default[1].flagged and off[1].flagged
+    assert set(off[1].species) == {"elephant ivory", "mammoth ivory"}
+
+
+def test_card_reproduces_on_heldout_set(shipped_model: classifier.Model) -> None:
+    """`wildwatch evaluate --input data/labeled/heldout.csv` prints the model card's held-out figures."""
+    from wildwatch.commands.model import read_labeled_csv
+
+    heldout = read_labeled_csv(Path(__file__).resolve().parents[2] / "data" / "labeled" / "heldout.csv")
+    metrics = classifier.evaluate(shipped_model, heldout)
+    card = shipped_model.card["metrics"]["heldout"]
+    assert metrics["overall"]["f1"] == card["overall"]["f1"]
+    assert {k: v["f1"] for k, v in metrics["by_language"].items()} == {k: v["f1"] for k, v in card["by_language"].items()}

@@ -37,9 +37,26 @@ from classifier.normalize import MAX_CHARS, clean_text
         ("西牛角杯", "犀牛角杯"),
         ("穿山夹", "穿山甲"),
         ("代瑁手镯", "玳瑁手镯"),
-        ("xiangya手串", "象牙手串"),
-        ("XiangYa", "象牙"),
         ("iv0ry netsuke", "ivory netsuke"),
+        # Unicode confusables (Cyrillic о, Greek ο), CJK radicals (Supplement and Kangxi)
+        ("Ivоry bracelet", "ivory bracelet"),
+        ("ΙVΟRY", "ivory"),
+        ("⻁⻣酒", "虎骨酒"),
+        ("象⽛手镯", "象牙手镯"),
+        # leetspeak for any lexicon word, not per word; ordinary digits stay
+        ("1v0ry carving", "ivory carving"),
+        ("t1ger b0ne", "tiger bone"),
+        ("b3ar bile", "bear bile"),
+        ("p@ngolin", "pangolin"),
+        ("iphone13 128gb", "iphone13 128gb"),
+        # misspellings of lexicon words (one edit, 5+ letters), but never of real words
+        ("ivroy figurine", "ivory figurine"),
+        ("pangolian scales", "pangolin scales"),
+        ("rhinocerous horn", "rhinoceros horn"),
+        ("tortiseshell comb", "tortoiseshell comb"),
+        ("lords of macao", "lords of macao"),
+        # toneless pinyin stays as written: the pinyin channel matches it (test_tagger)
+        ("xiangya手串", "xiangya手串"),
         # emoji substitutions
         ("🐘🦷手镯", "象牙手镯"),
         ("🦏角杯", "犀牛角杯"),

@@ -16,7 +16,7 @@ import classifier
         ("穿山甲片 500克", ["pangolin"]),
         ("虎骨酒", ["tiger"]),
         ("金钱豹皮", ["leopard"]),
-        ("鹤顶红雕件", ["hornbill"]),
+        ("鹤顶红雕件", ["helmeted hornbill"]),
         ("玳瑁手镯", ["hawksbill turtle"]),
         ("海龟标本", ["sea turtle"]),
         ("金钱鳘鱼胶", ["totoaba"]),
@@ -33,20 +33,48 @@ import classifier
         ("象牙 and 犀牛角", ["elephant ivory", "rhino horn"]),
         # Traditional
         ("象牙手鐲", ["elephant ivory"]),
-        ("鶴頂紅吊墜", ["hornbill"]),
+        ("鶴頂紅吊墜", ["helmeted hornbill"]),
         ("熊膽粉", ["bear bile"]),
         ("非洲灰鸚鵡", ["african grey parrot"]),
         # English
         ("Antique carved ivory bangle", ["elephant ivory"]),
         ("rhino horn cup", ["rhino horn"]),
         ("Pangolin scales 1kg", ["pangolin"]),
-        ("hornbill casque", ["hornbill"]),
+        ("hornbill casque", ["helmeted hornbill"]),
         ("slow loris baby", ["slow loris"]),
         # evasion tricks
         ("象 * 牙 手镯", ["elephant ivory"]),
         ("西牛角", ["rhino horn"]),
         ("🐘🦷", ["elephant ivory"]),
-        ("i.v.o.r.y", ["elephant ivory"]),
+        ("i.v.o.r.y carving", ["elephant ivory"]),
+        # new species, in three scripts
+        ("麝香 一颗", ["musk deer"]),
+        ("熊掌 一对", ["bear paw"]),
+        ("砗磲手串", ["giant clam"]),
+        ("硨磲 原料", ["giant clam"]),
+        ("干海马 一斤", ["seahorse"]),
+        ("黄唇鱼肚", ["totoaba"]),
+        ("金錢鰵 花膠", ["totoaba"]),
+        ("猛犸牙 手串", ["mammoth ivory"]),
+        ("deer musk pod", ["musk deer"]),
+        ("dried seahorses", ["seahorse"]),
+        ("giant clam shell", ["giant clam"]),
+        ("helmeted hornbill casque", ["helmeted hornbill"]),
+        # descriptions and Cantonese
+        ("大笨象嘅牙 手鈪", ["elephant ivory"]),
+        ("big cat bone wine", ["tiger"]),
+        ("scaly anteater scales", ["pangolin"]),
+        # evasions: radicals, confusables, leetspeak, misspellings, pinyin
+        ("⻁⻣酒", ["tiger"]),
+        ("Ivоry carving", ["elephant ivory"]),
+        ("t1ger b0ne", ["tiger"]),
+        ("pangolian scales", ["pangolin"]),
+        ("xiangya 手串", ["elephant ivory"]),
+        ("chuanshanjia 鳞片", ["pangolin"]),
+        ("代帽 手镯 私聊", ["hawksbill turtle"]),
+        ("岱瑁 发簪 包真", ["hawksbill turtle"]),
+        # mammoth offered as cover for elephant ivory
+        ("猛犸牙手镯 非洲料 人字纹", ["elephant ivory", "mammoth ivory"]),
         # hard negatives: no species
         ("仿象牙树脂手镯", []),
         ("象牙白乳胶漆", []),
@@ -68,29 +96,54 @@ import classifier
         ("leopard print dress", []),
         ("Rhino 3D software", []),
         ("", []),
+        # word sense and everyday homophones
+        ("Blush Ivory porcelain vase", []),
+        ("ivory leather handbag", []),
+        ("象牙球 仙人球", []),
+        ("鹤顶红 金鱼", []),
+        ("犀牛盾 手机壳", []),
+        ("System76 Pangolin laptop", []),
+        ("带帽卫衣 包邮", []),
+        ("西郊 公寓 价格", []),
+        ("比别家还贵", []),
+        ("白麝香 香水", []),
+        ("海马体 证件照", []),
     ],
 )
 def test_tag_species(text: str, species: list[str]) -> None:
     assert classifier.tag_species(text) == species
 
 
+FEATURES = [name for name, _ in classifier.features.EVIDENCE_FEATURES]
+
+
 @pytest.mark.parametrize(
-    ("text", "term", "kind"),
+    ("text", "feature", "present"),
     [
-        # a denied look-alike word is an authenticity claim, not negative context
-        ("唔系仿 价钱私讯", "唔系仿", "trade"),
-        ("唔系胶", "唔系胶", "trade"),
-        ("非人工合成", "非人工合成", "trade"),
-        # words sellers use about the real thing are not negative context
-        ("纹路清晰", None, "negative"),
-        ("golden colour", None, "negative"),
-        ("old recipe", None, "negative"),
+        # negation both ways: a denied look-alike is an authenticity claim ...
+        ("象牙手镯 唔系仿 价钱私讯", "evidence x authenticity claim", True),
+        ("ivory carving, not resin", "evidence x authenticity claim", True),
+        ("real tiger tooth necklace. not lion, not replica. $750", "evidence x authenticity claim", True),
+        ("real tiger tooth necklace. not lion, not replica. $750", "imitation cue in scope", False),
+        # ... a denied species lowers ("legal, not totoaba"), in Chinese too
+        ("fish maw, farmed. legal, not totoaba.", "species denied", True),
+        ("牛骨手串 不是象牙", "species denied", True),
+        ("非洲的象牙 手镯", "species denied", False),
+        # imitation cues, in scope or elsewhere in a lot
+        ("faux ivory resin figurine", "harmless sense or exclusion", True),
+        ("estate lot 。 carved ivory elephant, resin buddha", "imitation cue elsewhere", True),
+        ("estate lot 。 carved ivory elephants and an ivory letter opener, lamps, books", "merchandise cue elsewhere", True),
+        ("estate lot 。 carved ivory elephants and an ivory letter opener, lamps, books", "merchandise cue in scope", False),
+        # words sellers use about the real thing are not lowering cues
+        ("玳瑁手镯 纹路清晰", "imitation cue in scope", False),
+        ("hawksbill bangle with lovely patterns", "merchandise cue in scope", False),
         # the idiom is not a bear paw
-        ("鱼和熊掌不可兼得", "鱼和熊掌", "exclusion"),
-        ("仿玳瑁 眼镜", "仿玳瑁", "exclusion"),
+        ("鱼和熊掌不可兼得", "species term", False),
+        # weak words only add to a species already named
+        ("white plastic chair", "weak words with other evidence", False),
+        ("old bangle, white plastic, african material", "weak words with other evidence", True),
     ],
 )
-def test_context_words(shipped_model: classifier.Model, text: str, term: str | None, kind: str) -> None:
-    hits = shipped_model.analyzer.analyze_batch([text])[0].hits
-    of_kind = [hit.term for hit in hits if hit.kind == kind]
-    assert (term in of_kind) if term else not of_kind, hits
+def test_evidence(shipped_model: classifier.Model, text: str, feature: str, present: bool) -> None:
+    vector = shipped_model.analyzer.analyze_batch([text])[0].evidence.vector
+    assert (vector[FEATURES.index(feature)] > 0) is present, dict(zip(FEATURES, vector))

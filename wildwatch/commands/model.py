@@ -74,6 +74,8 @@ def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
         row(lang, m)
     for source, m in metrics.get("by_source", {}).items():
         row(f"source: {source}", m)
+    for kind, m in metrics.get("by_kind", {}).items():
+        table.add_row(f"kind: {kind}", str(m["n"]), str(m["positives"]), "", "", "", f"flagged {m['flagged_rate']:.3f}")
     hard = metrics.get("hard_negatives")
     if hard:
         table.add_row("hard negatives", str(hard["n"]), "0", "", "", "", f"{hard['false_positive_rate']:.3f}")
@@ -152,6 +154,11 @@ def register(app: typer.Typer) -> None:
             part = prepared[prepared["split"] == split]
             if len(part) and part["label"].nunique() == 2:
                 results[split] = _public(classifier.evaluate(model, part))
+        # The second held-out set, written apart from the generator (never trained on).
+        heldout_path = settings.data_dir / "labeled" / "heldout.csv"
+        if heldout_path.is_file():
+            heldout = read_labeled_csv(heldout_path)
+            results["heldout"] = _public(classifier.evaluate(model, heldout))
         model.card["metrics"] = results
         model.card["training"]["data"] = _display_path(data, settings.data_dir.parent)
         model.card["training"]["extra"] = [_display_path(p, settings.data_dir.parent) for p in extra or []]
@@ -178,7 +185,8 @@ def register(app: typer.Typer) -> None:
                 f"F1 {cv['overall']['f1']:.3f}, hard-negative FP rate {cv['hard_negatives']['false_positive_rate']:.3f}"
             )
         for split, metrics in results.items():
-            console.print(_metrics_table(f"{split} split (held out)", metrics))
+            name = "held-out set 2 (data/labeled/heldout.csv)" if split == "heldout" else f"{split} split (held out)"
+            console.print(_metrics_table(name, metrics))
         check = model.card.get("promotion") or {}
         if "new" in check:
             console.print(f"test-split F1 {check['new']['f1']:.4f} vs current {check['compared_to']} "
@@ -207,7 +215,8 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"{input} has no rows in split {split!r}")
         try:
             m = classifier.load_model(
-                model or settings.classifier.model_path, models_dir=settings.classifier.models_dir
+                model or settings.classifier.model_path, models_dir=settings.classifier.models_dir,
+                flag_mammoth_ivory=settings.classifier.flag_mammoth_ivory,
             )
         except classifier.ModelLoadError as exc:
             raise ModelError(str(exc)) from exc
