@@ -155,7 +155,7 @@ class Model:
         words, chars, evidence = blocks
         context = np.asarray(words @ self._v_words + chars @ self._v_chars).ravel()
         c = self.ngram_bound
-        return evidence @ self.evidence_weights + self.intercept + c * np.tanh(context / c)
+        return np.asarray(evidence @ self.evidence_weights + self.intercept + c * np.tanh(context / c))
 
     def _proba(self, margins: np.ndarray) -> np.ndarray:
         slope, intercept = self.calibration
@@ -526,7 +526,7 @@ def _fit(
 
 
 def _margins(fit: _Fit, evidence: np.ndarray, ngrams: sp.csr_matrix, bound: float) -> np.ndarray:
-    return evidence @ fit.w + fit.b + bound * np.tanh((ngrams @ fit.v) / bound)
+    return np.asarray(evidence @ fit.w + fit.b + bound * np.tanh((ngrams @ fit.v) / bound))
 
 
 def _platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -626,11 +626,6 @@ def train_model(
     )
     pred = oof_proba >= threshold
     hard_mask = (hard == 1) & (y == 0)
-    # Out-of-fold scores of the development rows, for error analysis (not saved with the model).
-    model.development_ = dev.assign(oof_score=oof_proba, floor=floor)[
-        [c for c in ("id", "lang", "title", "description", "label", "hard_negative", "source", "oof_score", "floor")
-         if c in dev.columns or c in ("oof_score", "floor")]
-    ]
     model.card = {
         "format": FORMAT,
         "version": model.version,

@@ -63,24 +63,27 @@ _DROP = "\x01"
 
 def clean_text(value: Any) -> str:
     """Turn any cell value into a safe, bounded ``str`` (junk becomes empty text)."""
+    text: str
     if value is None:
         return ""
     if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
-    elif not isinstance(value, str):
+        text = value.decode("utf-8", errors="replace")
+    elif isinstance(value, str):
+        text = value
+    else:
         if isinstance(value, float) and value != value:  # NaN from pandas
             return ""
         try:
-            value = str(value)
+            text = str(value)
         except Exception:  # noqa: BLE001 - a cell whose __str__ fails is junk, not an error
             return ""
-    if len(value) > MAX_CHARS:
-        value = value[:MAX_CHARS]
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
     try:
-        value.encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
-        value = value.encode("utf-8", errors="replace").decode("utf-8")
-    return value
+        text = text.encode("utf-8", errors="replace").decode("utf-8")
+    return text
 
 
 class Normalizer:
@@ -147,7 +150,7 @@ class Normalizer:
 
     def _fold(self, text: str) -> str:
         """Steps 2-4 only (used for lexicon keys, which carry no evasion)."""
-        return self._tw.convert(self._hk.convert(self._pre(text))).lower()
+        return str(self._tw.convert(self._hk.convert(self._pre(text)))).lower()
 
     def _pre(self, text: str) -> str:
         """Step 2 for one text."""
@@ -242,7 +245,7 @@ class Normalizer:
         """Step 3-4: Hong Kong then Taiwan variants to Simplified, lower case (ASCII skips OpenCC)."""
         if text.isascii():
             return text.lower()
-        return self._tw.convert(self._hk.convert(text)).lower()
+        return str(self._tw.convert(self._hk.convert(text))).lower()
 
     def normalize(self, text: Any) -> str:
         """The normalised form of one text (fast path)."""
@@ -287,7 +290,9 @@ class Normalizer:
             converted = "".join(self._convert(c) if len(self._convert(c)) == 1 else c for c in pre)
         text2 = converted
 
-        def apply(matches: list[tuple[int, int, str]], text: str, spans: list[tuple[int, int]]):
+        def apply(
+            matches: list[tuple[int, int, str]], text: str, spans: list[tuple[int, int]]
+        ) -> tuple[str, list[tuple[int, int]]]:
             out_chars: list[str] = []
             out_spans: list[tuple[int, int]] = []
             last = 0

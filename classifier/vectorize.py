@@ -41,7 +41,7 @@ def _mix(h: np.ndarray) -> np.ndarray:
     h = h * _MIX1
     h = h ^ (h >> _SHIFT)
     h = h * _MIX2
-    return h ^ (h >> _SHIFT)
+    return np.asarray(h ^ (h >> _SHIFT))
 
 
 class HashedNgramVectorizer(TransformerMixin, BaseEstimator):
