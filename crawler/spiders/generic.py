@@ -227,6 +227,9 @@ class GenericSpider(scrapy.Spider):
     def _handle(self, response: Response, decoded: DecodedBody, analysis: PageAnalysis) -> Iterator[Any]:
         html = decoded.text
         listing = analysis.listing
+        if decoded.replaced:  # a few undecodable bytes: read as declared, and said so (crawler.encoding)
+            yield SkipItem(response.url, "encoding_replaced", f"{decoded.replaced} undecodable byte sequence(s) "
+                           f"shown as U+FFFD ({decoded.encoding}); the page was read", response.status)
         kind = (self.profile.page_kind(canonicalize_url(response.url)) if self.profile else None) or decide_kind(
             analysis.kind, response.meta.get("kind"), listing, analysis.links)
         selector = Selector(text=html) if self._selector_fields or (
