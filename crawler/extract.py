@@ -26,6 +26,7 @@ import lxml.html
 from extruct.jsonld import JsonLdExtractor
 from lxml import etree
 
+from crawler.canonical import declared_canonical
 from crawler.prices import Price, parse_price, parse_price_only, parse_price_parts
 from crawler.urls import canonicalize_url, same_site, site_key
 
@@ -229,6 +230,7 @@ class PageAnalysis:
     kind: PageKind
     listing: ExtractedListing | None
     links: PageLinks
+    canonical: str | None = None  # the URL the page declares as its own (crawler.canonical)
 
 
 @dataclass
@@ -1281,7 +1283,8 @@ def analyse_page(html: str, url: str) -> PageAnalysis:
     listing = _guard(lambda: _build_listing(page), None, "listing")
     other: PageKind = "other"
     kind = _guard(lambda: _classify(page, links, listing), other, "classification")
-    return PageAnalysis(kind=kind, listing=listing, links=links)
+    canonical = _guard(lambda: declared_canonical(page.doc, page.base, page.structured["json-ld"]), None, "canonical")
+    return PageAnalysis(kind=kind, listing=listing, links=links, canonical=canonical)
 
 
 def _guard(build: Callable[[], _T], default: _T, what: str) -> _T:
