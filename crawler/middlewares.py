@@ -21,12 +21,14 @@ from typing import Any, NoReturn
 from urllib.parse import urljoin
 
 from scrapy import Request, signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import load_object
 from twisted.internet.error import DNSLookupError
 from w3lib.url import safe_url_string
 
@@ -71,6 +73,21 @@ def _refuse(crawler: Crawler, request: Request, refusal: Refusal) -> NoReturn:
     raise RefusedRequest(refusal.reason, refusal.detail)
 
 
+def _connects_through_reactor(crawler: Crawler) -> bool:
+    """True when http(s) downloads connect through the reactor's resolver (Scrapy's HTTP/1.1 handler);
+    the aiohttp/httpx/HTTP2 handlers resolve names themselves, out of the address policy's sight."""
+    handlers = crawler.settings.getwithbase("DOWNLOAD_HANDLERS")
+    for scheme in ("http", "https"):
+        handler = handlers.get(scheme)
+        try:
+            cls = load_object(handler) if isinstance(handler, str) else handler
+        except (ImportError, NameError, ValueError):
+            return False
+        if not (isinstance(cls, type) and issubclass(cls, HTTP11DownloadHandler)):
+            return False
+    return True
+
+
 class SiteScopeMiddleware:
     """Refuse requests outside the crawl's site, and any request while the address policy is off."""
 
@@ -84,10 +101,11 @@ class SiteScopeMiddleware:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
-        self.resolver = installed_resolver()
+        self.resolver = installed_resolver() if _connects_through_reactor(self.crawler) else None
         if self.resolver is None:
-            logger.error("the address policy is not in force (TWISTED_DNS_RESOLVER is not "
-                         "crawler.resolver.PolicyResolver): refusing every request")
+            logger.error("the address policy is not in force (TWISTED_DNS_RESOLVER must be "
+                         "crawler.resolver.PolicyResolver, and http(s) downloads Scrapy's HTTP/1.1 handler): "
+                         "refusing every request")
         elif getattr(spider, "start_url", None):
             self.resolver.trust_start_host(spider.start_url)
 

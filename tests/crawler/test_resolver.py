@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -133,3 +134,20 @@ def test_settings_build_the_policy() -> None:
 def test_bad_static_hosts_are_config_errors(value: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         parse_static_hosts(value)
+
+
+@pytest.mark.parametrize(
+    ("handlers", "in_force"),
+    [
+        ({}, True),
+        ({"https": "scrapy.core.downloader.handlers.http2.H2DownloadHandler"}, False),  # resolves by itself
+        ({"http": "scrapy.core.downloader.handlers._httpx.HttpxDownloadHandler"}, False),
+        ({"http": None}, False),
+        ({"http": "scrapy.core.downloader.handlers._aiohttp.AiohttpDownloadHandler"}, False),  # reactorless Scrapy
+    ],
+)
+def test_the_policy_is_in_force_only_with_the_reactors_http_handler(handlers: dict[str, Any], in_force: bool) -> None:
+    from crawler.middlewares import _connects_through_reactor
+
+    crawler = SimpleNamespace(settings=Settings({"DOWNLOAD_HANDLERS": {"file": None, **handlers}}))
+    assert _connects_through_reactor(crawler) is in_force  # type: ignore[arg-type]
