@@ -111,8 +111,8 @@ class SiteScopeMiddleware:
 
     def process_request(self, request: Request) -> None:
         if self.resolver is None:
-            _refuse(self.crawler, request, Refusal("address_policy_missing",
-                                                   "TWISTED_DNS_RESOLVER must be crawler.resolver.PolicyResolver"))
+            _refuse(self.crawler, request, Refusal("address_policy_missing", "TWISTED_DNS_RESOLVER must be "
+                                                   "crawler.resolver.PolicyResolver, with Scrapy's HTTP/1.1 handler"))
         refusal = _scope(self.crawler).refusal(request.url, redirect=bool(request.meta.get("redirect_urls")))
         if refusal is not None:
             _refuse(self.crawler, request, refusal)
