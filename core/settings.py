@@ -7,12 +7,14 @@ A ``.env`` file in the working directory is read too.  Reach settings through
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.addresses import parse_networks
 from core.errors import ConfigError
 
 __all__ = [
@@ -47,6 +49,40 @@ class CrawlerSettings(BaseModel):
     max_pages: int = Field(0, description="Stop a crawl after this many pages (0 = no limit).")
     snapshot_dir: Path = Field(PROJECT_ROOT / "var" / "snapshots", description="Where raw page snapshots are kept.")
     job_dir: Path = Field(PROJECT_ROOT / "var" / "jobs", description="Per-crawl state (the identity `--resume` continues, and locks).")
+    allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks a crawl may fetch from although they are loopback, private, link-local or cloud "
+        'metadata (CIDRs, JSON list: `["127.0.0.0/8"]`). Empty: only public addresses, and the address the '
+        "start URL names itself (`http://127.0.0.1:8088/`, `localhost`). See docs/crawler.md, address policy.",
+    )
+    static_hosts: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Fixed addresses for host names, like /etc/hosts (JSON: `{"m.market.test": "127.0.0.1"}`); '
+        "the address policy still applies to them.",
+    )
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        try:
+            parse_networks(values)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from exc
+        return values
+
+    @field_validator("static_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        hosts = {name: [addresses] if isinstance(addresses, str) else addresses for name, addresses in value.items()}
+        for name, addresses in hosts.items():
+            for address in addresses:
+                try:
+                    ipaddress.ip_address(str(address).strip())
+                except ValueError as exc:
+                    raise ValueError(f"static host {name!r}: {address!r} is not an IP address") from exc
+        return hosts
 
 
 class ImageSettings(BaseModel):

@@ -1,8 +1,18 @@
-"""Reading and writing tabular files by extension: .csv, .jsonl, .parquet (UTF-8 throughout)."""
+"""Reading and writing tabular files by extension: .csv, .jsonl, .parquet.
+
+Files are written as UTF-8.  Text files (.csv, .jsonl) are read in the encoding they are in: UTF-8
+(with or without a byte-order mark), UTF-16 with a byte-order mark, GB18030/GBK/GB2312 or
+Big5/Big5-HKSCS, recognised from the bytes, or the one the caller names.  A file with a few
+undecodable bytes is read with U+FFFD in their place (the rows are reported, see
+``wildwatch.scoring``); a file that does not decode is refused with its name and the line of the
+first bad byte, never read as mojibake (the rule is ``core.charsets``).
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
@@ -11,9 +21,10 @@ from typing import Any
 
 import pandas as pd
 
+from core.charsets import MAX_BAD_SHARE, bad_share, lenient_decode, plausibility
 from core.errors import InputError
 
-__all__ = ["FORMATS", "table_format", "read_table", "write_rows"]
+__all__ = ["FORMATS", "table_format", "read_table", "text_encoding", "write_rows"]
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -26,21 +37,101 @@ def table_format(path: Path) -> str:
     return fmt
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Every column as text; invalid UTF-8 bytes become U+FFFD so the row can be reported, not lost."""
+#: Labels that name a subset of the codec we read with (a GBK file may hold GB18030 characters).
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_PLAUSIBLE = 0.85  # a detected GB18030/Big5 reading must be at least this plausible
+_MOJIBAKE = 0.5  # a requested one is refused below this
+
+
+def _codec(name: str) -> str:
+    try:
+        codec = codecs.lookup(name.strip()).name
+    except LookupError as exc:
+        raise InputError(f"unknown encoding {name!r}") from exc
+    return _SUPERSETS.get(codec, codec)
+
+
+def _where(path: Path, data: bytes, encoding: str) -> str:
+    """'FILE, line N: ... byte 0xXX' for the first byte ``encoding`` cannot decode."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return f"{path}, line {line}: byte 0x{data[exc.start]:02x} is not {encoding}"
+    return f"{path}: not {encoding}"
+
+
+def text_encoding(path: Path, data: bytes, encoding: str | None = None) -> tuple[str, int]:
+    """The codec to read ``data`` (the bytes of ``path``) with, and how many byte sequences it replaces.
+
+    ``encoding`` given: that one (GBK/GB2312 read as GB18030, Big5 as Big5-HKSCS).  Else a
+    byte-order mark, else UTF-8, GB18030 or Big5 — whichever decodes, the latter two only when the
+    text reads as real Chinese.  A few bad bytes are tolerated (``core.charsets.MAX_BAD_SHARE``);
+    anything else is an InputError naming the file and the line of the first bad byte.
+    """
+    if encoding:
+        codec = _codec(encoding)
+        text, replaced = lenient_decode(data, codec)
+        if replaced and bad_share(replaced, data) > MAX_BAD_SHARE:
+            raise InputError(f"{_where(path, data, codec)} (--encoding {encoding}); check the file's encoding")
+        if codec in ("gb18030", "big5hkscs") and plausibility(text) < _MOJIBAKE:
+            raise InputError(f"{path}: read as {codec} (--encoding {encoding}) the text is mostly rare or "
+                             "unassigned characters, i.e. mojibake; check the file's encoding")
+        return codec, replaced
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            _, replaced = lenient_decode(data, codec)
+            if replaced and bad_share(replaced, data) > MAX_BAD_SHARE:
+                raise InputError(f"{_where(path, data, codec)} although the file starts with its byte-order mark")
+            return codec, replaced
+    if b"\x00" in data[:65536]:
+        raise InputError(f"{path}: contains NUL bytes (UTF-16 without a byte-order mark?); save it as UTF-8")
+    try:
+        data.decode("utf-8")
+        return "utf-8", 0
+    except UnicodeDecodeError:
+        pass
+    readings: list[tuple[bool, float, str, int]] = []  # (no bytes replaced, plausibility, codec, replaced)
+    for codec in ("utf-8", "gb18030", "big5hkscs"):
+        text, replaced = lenient_decode(data, codec)
+        if bad_share(replaced, data) > MAX_BAD_SHARE:
+            continue
+        # Damaged UTF-8 before damaged GB18030/Big5: valid multibyte UTF-8 is never an accident.
+        score = 1.0 if codec == "utf-8" else plausibility(text)
+        if score >= _PLAUSIBLE:
+            readings.append((replaced == 0, score, codec, replaced))
+    if readings:
+        _, _, codec, replaced = max(readings)
+        return codec, replaced
+    raise InputError(f"{_where(path, data, 'utf-8')}, and the file is not GB18030 or Big5 either; "
+                     "convert it to UTF-8 or pass --encoding NAME")
+
+
+def read_table(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
+    """Every column as text.  ``frame.attrs["encoding"]`` says how a text file was read and
+    ``frame.attrs["replaced"]`` how many undecodable byte sequences became U+FFFD (see module docstring)."""
     fmt = table_format(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    codec, replaced = "utf-8", 0
     try:
-        if fmt == "csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", encoding_errors="replace")
-        elif fmt == "jsonl":
-            frame = pd.read_json(path, lines=True, dtype=False, encoding="utf-8", encoding_errors="replace")
+        if fmt in ("csv", "jsonl"):
+            data = path.read_bytes()
+            codec, replaced = text_encoding(path, data, encoding)
+            source = io.BytesIO(data)
+            if fmt == "csv":
+                frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding=codec,
+                                    encoding_errors="replace")
+            else:
+                frame = pd.read_json(source, lines=True, dtype=False, encoding=codec, encoding_errors="replace")
         else:
             frame = pd.read_parquet(path)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InputError(f"{path}: cannot read {fmt}: {exc}") from exc
-    return frame.fillna("").astype(str) if fmt != "csv" else frame
+    frame = frame.fillna("").astype(str) if fmt != "csv" else frame
+    frame.attrs.update(encoding=codec, replaced=replaced)
+    return frame
 
 
 def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

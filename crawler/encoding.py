@@ -1,18 +1,22 @@
 """Turn raw HTTP bodies into text without trusting the declared charset blindly.
 
 Order of evidence: byte-order mark, then the HTTP ``Content-Type`` charset, then
-``<meta charset>`` / ``<meta http-equiv>``, then detection. A declared encoding is only
-accepted if the body decodes strictly *and* the result looks like real text (see
-:func:`_plausibility`); Chinese sites often label Big5 as gb2312 or GBK as utf-8.
-GB2312/GBK are always decoded as gb18030 and Big5 as big5hkscs (supersets).
+``<meta charset>`` / ``<meta http-equiv>``, then detection. A declared encoding is accepted if the
+body decodes *and* the result looks like real text (see :func:`core.charsets.plausibility`);
+Chinese sites often label Big5 as gb2312 or GBK as utf-8.  Real pages also carry a stray invalid
+byte: a declared encoding that fails on only a few of the bytes (at most
+``core.charsets.MAX_BAD_SHARE`` of the non-ASCII ones) still wins, with U+FFFD for those bytes,
+counted in ``DecodedBody.replaced``.  Detection, too, prefers UTF-8, GB18030 or Big5 with a few
+replaced bytes over a single-byte code page: a Chinese page is never read as Cyrillic or Latin-1
+because of a few bad bytes.  GB2312/GBK are always decoded as gb18030 and Big5 as big5hkscs
+(supersets).
 """
 
 from __future__ import annotations
 
 import codecs
 import logging
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from charset_normalizer import from_bytes
 from w3lib.encoding import (
@@ -22,13 +26,14 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
+from core.charsets import MAX_BAD_SHARE, SAMPLE_CHARS, bad_share, lenient_decode, plausibility
+
 __all__ = ["DecodedBody", "decode_body", "normalize_encoding_name"]
 
 logger = logging.getLogger(__name__)
 
-# Bytes handed to the statistical detector, and characters scored for plausibility.
+# Bytes handed to the statistical detector.
 _SAMPLE_BYTES = 256 * 1024
-_SAMPLE_CHARS = 64 * 1024
 # Minimum share of "common" characters for a decoding to count as plausible.
 _PLAUSIBLE = 0.85
 
@@ -52,11 +57,13 @@ _SINGLE_BYTE = {"cp1252", "iso8859_15", "cp1250", "cp1251", "koi8_r", "mac_roman
 
 @dataclass(frozen=True)
 class DecodedBody:
-    """Decoded page text, the codec used, and whether the choice was verified."""
+    """Decoded page text, the codec used, whether the choice was verified, and how many
+    undecodable byte sequences became U+FFFD."""
 
     text: str
     encoding: str
     confident: bool
+    replaced: int = 0
 
 
 def normalize_encoding_name(name: str | None) -> str | None:
@@ -83,47 +90,9 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return None
 
 
-def _is_common_hanzi(char: str) -> bool:
-    """True for characters in GB2312 (level 1/2) or Big5's frequent block: real Chinese text is mostly these."""
-    try:
-        gb = char.encode("gb2312")
-        if len(gb) == 2 and 0xB0 <= gb[0] <= 0xF7:
-            return True
-    except UnicodeEncodeError:
-        pass
-    try:
-        big5 = char.encode("big5")
-    except UnicodeEncodeError:
-        return False
-    return len(big5) == 2 and 0xA440 <= (big5[0] << 8 | big5[1]) <= 0xC67E
-
-
-def _plausibility(text: str) -> float:
-    """Share of non-ASCII characters that are ordinary text rather than mojibake."""
-    good = bad = 0
-    for char in text[:_SAMPLE_CHARS]:
-        if char < "\x80":
-            continue
-        category = unicodedata.category(char)
-        if "\u4e00" <= char <= "\u9fff":
-            if _is_common_hanzi(char):
-                good += 1
-            else:
-                bad += 1
-        elif category in ("Co", "Cn", "Cc", "Cs") or char == "\ufffd":
-            bad += 2
-        elif "\u00c0" <= char <= "\u00ff" or "\u0080" <= char <= "\u00bf":
-            # Latin-1 letters/symbols: fine alone, suspicious in runs (UTF-8/GBK read as cp1252).
-            bad += 1
-        else:
-            good += 1
-    total = good + bad
-    return 1.0 if total == 0 else good / total
-
-
 def _latin_run_ratio(text: str) -> float:
     """How often Latin-1 high characters follow each other: typical of multibyte text read as cp1252."""
-    sample = text[:_SAMPLE_CHARS]
+    sample = text[:SAMPLE_CHARS]
     high = [c for c in sample if "\u0080" <= c <= "\u00ff"]
     if not high:
         return 0.0
@@ -138,7 +107,18 @@ def _acceptable(text: str, encoding: str) -> bool:
         return True  # non-ASCII bytes that happen to be valid UTF-8 are almost never an accident
     if encoding in _SINGLE_BYTE:
         return _latin_run_ratio(text) < 0.5
-    return _plausibility(text) >= _PLAUSIBLE
+    return plausibility(text) >= _PLAUSIBLE
+
+
+def _tolerable(body: bytes, encoding: str) -> DecodedBody | None:
+    """``body`` in ``encoding`` with its few undecodable bytes replaced, if it reads as real text."""
+    try:
+        text, replaced = lenient_decode(body, encoding)
+    except LookupError:
+        return None
+    if bad_share(replaced, body) > MAX_BAD_SHARE or "\x00" in text[:SAMPLE_CHARS] or not _acceptable(text, encoding):
+        return None
+    return DecodedBody(text, encoding, True, replaced)
 
 
 def _detect(body: bytes) -> DecodedBody | None:
@@ -147,17 +127,20 @@ def _detect(body: bytes) -> DecodedBody | None:
     if sample.isascii() and body.isascii():  # an ASCII head (scripts, CSS) may precede the text
         return DecodedBody(body.decode("ascii"), "ascii", True)
     utf8 = _strict(body, "utf_8")
-    if utf8 is not None and "\x00" not in utf8[:_SAMPLE_CHARS]:  # NULs: UTF-16/32 without a BOM, not UTF-8
+    if utf8 is not None and "\x00" not in utf8[:SAMPLE_CHARS]:  # NULs: UTF-16/32 without a BOM, not UTF-8
         return DecodedBody(utf8, "utf_8", True)  # valid multibyte UTF-8 is almost never an accident
     scored: list[tuple[float, int, str, str]] = []
     for rank, encoding in enumerate(("gb18030", "big5hkscs")):
         text = _strict(body, encoding)
         if text is not None:
-            scored.append((_plausibility(text), -rank, encoding, text))
+            scored.append((plausibility(text), -rank, encoding, text))
     if scored:
         score, _, encoding, text = max(scored)
         if score >= _PLAUSIBLE:
             return DecodedBody(text, encoding, score >= 0.95)
+    damaged = _damaged_multibyte(body)
+    if damaged is not None:
+        return damaged
     try:
         best = from_bytes(sample, cp_isolation=list(_DETECTABLE)).best()
     except (ValueError, LookupError, UnicodeError):
@@ -171,6 +154,17 @@ def _detect(body: bytes) -> DecodedBody | None:
         _, _, encoding, text = max(scored)
         return DecodedBody(text, encoding, False)
     return None
+
+
+def _damaged_multibyte(body: bytes) -> DecodedBody | None:
+    """UTF-8, else the likelier of GB18030/Big5, when only a few bytes fail: before any code page."""
+    utf8 = _tolerable(body, "utf_8")
+    if utf8 is not None:
+        return replace(utf8, confident=False)
+    candidates = [c for c in (_tolerable(body, "gb18030"), _tolerable(body, "big5hkscs")) if c is not None]
+    if not candidates:
+        return None
+    return replace(max(candidates, key=lambda c: plausibility(c.text)), confident=False)
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> DecodedBody:
@@ -191,14 +185,22 @@ def decode_body(body: bytes, content_type: str | None = None) -> DecodedBody:
         if candidate and candidate not in declared:
             declared.append(candidate)
     doubtful: list[DecodedBody] = []
+    damaged: list[DecodedBody] = []
     for encoding in declared:
         text = _strict(body, encoding)
         if text is None:
-            logger.debug("declared encoding %s does not decode", encoding)
+            tolerable = _tolerable(body, encoding)
+            if tolerable is None:
+                logger.debug("declared encoding %s does not decode", encoding)
+            else:
+                damaged.append(tolerable)
             continue
         if _acceptable(text, encoding):
             return DecodedBody(text, encoding, True)
         doubtful.append(DecodedBody(text, encoding, True))
+    if damaged:  # declared, and only a few bytes fail: the declaration wins over detection
+        logger.debug("%d undecodable byte sequence(s) in a page declared %s", damaged[0].replaced, damaged[0].encoding)
+        return damaged[0]
 
     detected = _detect(body)
     if detected is not None and (detected.confident or not doubtful):
@@ -209,4 +211,5 @@ def decode_body(body: bytes, content_type: str | None = None) -> DecodedBody:
         # Decodes cleanly, looks unusual (rare or HKSCS characters), and nothing fits better.
         return doubtful[0]
     fallback = declared[0] if declared else "utf_8"
-    return DecodedBody(body.decode(fallback, errors="replace"), fallback, False)
+    text, replaced = lenient_decode(body, fallback)
+    return DecodedBody(text, fallback, False, replaced)

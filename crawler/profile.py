@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import ConfigError
+from crawler.scope import parse_allowed_host
 
 __all__ = ["FieldRule", "Pagination", "RateLimit", "SiteProfile", "find_profile", "load_profile", "shipped_profiles", "PROFILES_DIR"]
 
@@ -86,6 +87,9 @@ class SiteProfile(_Strict):
     allow: list[str] = Field(default_factory=list, description="Regexes: follow only URLs matching one of them.")
     deny: list[str] = Field(default_factory=list, description="Regexes: never follow URLs matching one of them.")
     follow_other: bool = Field(True, description="Follow links that are neither items, listings nor sellers.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Other hosts the crawl may fetch: host, host:port or scheme://host[:port] (see crawler.scope).")
     fields: dict[str, FieldRule] = Field(default_factory=dict, description="Selector overrides per field.")
     pagination: Pagination = Field(default_factory=Pagination)
     rate_limit: RateLimit = Field(default_factory=RateLimit)
@@ -107,6 +111,13 @@ class SiteProfile(_Strict):
     def _regexes(cls, values: list[str]) -> list[str]:
         for value in values:
             re.compile(value)
+        return values
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, values: list[str]) -> list[str]:
+        for value in values:
+            parse_allowed_host(value)  # ValueError: a clear "invalid profile" line
         return values
 
     @field_validator("fields")

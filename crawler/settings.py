@@ -36,9 +36,23 @@ LOGSTATS_INTERVAL = 0
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 DOWNLOADER_MIDDLEWARES = {
+    # Fetch only the crawl's site (crawler.scope): before robots.txt (100), so a refused host's
+    # robots.txt is never asked for; redirects and <meta refresh> stay on the site too.
+    "crawler.middlewares.SiteScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.ScopedMetaRefreshMiddleware": 580,
+    # After RetryMiddleware (550) in the exception chain: a refused address is not retried.
+    "crawler.middlewares.AddressRefusalMiddleware": 950,
 }
+# Every address a host resolves to is judged before connecting (crawler.resolver; SSRF).
+TWISTED_DNS_RESOLVER = "crawler.resolver.PolicyResolver"
+# Only http(s): a redirect or link to file:, ftp:, s3: or data: must never reach a handler.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+# A proxy resolves names itself, out of the address policy's sight: off unless an operator turns
+# it on (--set HTTPPROXY_ENABLED=true), and then the proxy must refuse internal addresses.
+HTTPPROXY_ENABLED = False
 
 # Filled in by crawler.run from the crawl's spec.
 WILDWATCH_DATABASE_URL = None
@@ -63,3 +77,8 @@ WILDWATCH_REDIS_PREFIX = None
 WILDWATCH_REDIS_IDLE_SECONDS = 10.0
 # A worker that cannot reach Redis this long fails its run (reason "redis_unavailable").
 WILDWATCH_REDIS_GRACE_SECONDS = 30.0
+# The address policy (core.addresses): networks a crawl may fetch from although they are not
+# public (CIDRs; e.g. ["127.0.0.0/8"] for a loopback test site), and fixed addresses for host
+# names ({"market.test": "127.0.0.1"}, like /etc/hosts).  From WILDWATCH_CRAWLER__*.
+WILDWATCH_ALLOWED_NETWORKS: list[str] = []
+WILDWATCH_STATIC_HOSTS: dict[str, list[str]] = {}

@@ -87,6 +87,9 @@ def scrapy_defaults(settings: Settings) -> dict[str, object]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawler.concurrent_requests_per_domain,
         "AUTOTHROTTLE_ENABLED": crawler.autothrottle,
         "DOWNLOAD_MAXSIZE": crawler.max_page_bytes,
+        # the address policy (crawler.resolver): what a crawl may fetch although it is not public
+        "WILDWATCH_ALLOWED_NETWORKS": list(crawler.allowed_networks),
+        "WILDWATCH_STATIC_HOSTS": dict(crawler.static_hosts),
     }
 
 

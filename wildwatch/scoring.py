@@ -50,7 +50,7 @@ def _row_problem(row: pd.Series) -> str:
     if not str(row["title"]).strip() and not str(row["description"]).strip():
         problems.append("empty title and description")
     if "\ufffd" in str(row["title"]) or "\ufffd" in str(row["description"]):
-        problems.append("invalid UTF-8 replaced")
+        problems.append("undecodable bytes replaced")
     if len(str(row["title"])) + len(str(row["description"])) > MAX_FIELD_CHARS:
         problems.append(f"text longer than {MAX_FIELD_CHARS} characters truncated")
     return "; ".join(problems)

@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from crawler.canonical import declared_canonical
 from crawler.extract.kinds import build_links, classify
 from crawler.extract.listing import build_listing
 from crawler.extract.page import (
@@ -87,7 +88,8 @@ def analyse_page(html: str, url: str) -> PageAnalysis:
     listing = _guard(lambda: build_listing(page), None, "listing")
     other: PageKind = "other"
     kind = _guard(lambda: classify(page, links, listing), other, "classification")
-    return PageAnalysis(kind=kind, listing=listing, links=links)
+    canonical = _guard(lambda: declared_canonical(page.doc, page.base, page.structured["json-ld"]), None, "canonical")
+    return PageAnalysis(kind=kind, listing=listing, links=links, canonical=canonical)
 
 
 def _guard(build: Callable[[], _T], default: _T, what: str) -> _T:

@@ -119,6 +119,7 @@ class PageAnalysis:
     kind: PageKind
     listing: ExtractedListing | None
     links: PageLinks
+    canonical: str | None = None  # the URL the page declares as its own (crawler.canonical)
 
 
 @dataclass

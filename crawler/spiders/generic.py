@@ -27,20 +27,23 @@ from parsel import Selector
 from pydantic import BaseModel, ConfigDict, NonNegativeInt, field_validator
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from core.process import die_with_parent
+from crawler.canonical import is_variant, usable_canonical
 from crawler.capture import sent_headers
 from crawler.contacts import extract_contacts
-from crawler.dedupe import canonicalize_url, site_key
+from crawler.dedupe import canonicalize_url
 from crawler.encoding import DecodedBody, decode_body, normalize_encoding_name
 from crawler.extract import ExtractedListing, PageAnalysis, PageLinks, analyse_page, clean_text
 from crawler.items import ListingItem, SkipItem
+from crawler.middlewares import RefusedRequest
 from crawler.prices import parse_price
 from crawler.profile import FieldRule, SiteProfile, load_profile
+from crawler.scope import CrawlScope
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ def skip_reason(failure: Failure) -> tuple[str, str, int | None]:
     """(reason, detail, http status) for a request that produced no usable response."""
     value = failure.value
     message = str(value)[:300] or type(value).__name__
+    if failure.check(RefusedRequest):  # outside the site or its address policy (crawler.middlewares)
+        return value.reason, value.detail[:300], None
     if failure.check(HttpError):
         status = value.response.status
         return f"http_{status}", f"HTTP {status}", status
@@ -85,7 +90,12 @@ def skip_reason(failure: Failure) -> tuple[str, str, int | None]:
             return "robots_disallowed", message, None
         if "redirect" in lowered:
             return "redirect_loop", message, None
+        if "download_maxsize" in lowered:  # a decompression bomb, stopped while inflating
+            return "too_large", message, None
         return "ignored", message, None
+    if failure.check(DownloadCancelledError) and not str(value):
+        # Scrapy cancels a body without Content-Length once it outgrows DOWNLOAD_MAXSIZE (an endless stream)
+        return "too_large", "cancelled while downloading: the body outgrew DOWNLOAD_MAXSIZE", None
     name = type(value).__name__
     lowered = f"{name} {message}".lower()
     if "maxsize" in lowered or "max size" in lowered or "larger than" in lowered:
@@ -144,7 +154,8 @@ class GenericSpider(scrapy.Spider):
         profile = args.profile
         self.start_url = args.start_url
         self.marketplace = (urlsplit(args.start_url).hostname or "").lower()
-        self.site = site_key(args.start_url)
+        #: What this crawl may fetch (scheme, host, port; crawler.scope), for links and middlewares.
+        self.scope = CrawlScope(args.start_url, profile.allowed_hosts if profile else ())
         self.max_pages = args.max_pages
         self.profile = profile
         self.follow_other = args.follow_other and (profile is None or profile.follow_other)
@@ -153,6 +164,9 @@ class GenericSpider(scrapy.Spider):
         self.skip_urls = args.skip_urls
         self.pages_seen = 0
         self._requested: set[str] = set()
+        #: Canonical URLs stored by this crawl, and those fetched because a variant page declared them.
+        self._stored: set[str] = set()
+        self._canonical_followed: set[str] = set()
         self.max_bytes = 0
         self.redis_idle_seconds = 0.0
         self._idle_since: float | None = None
@@ -247,18 +261,54 @@ class GenericSpider(scrapy.Spider):
     def _handle(self, response: Response, decoded: DecodedBody, analysis: PageAnalysis) -> Iterator[Any]:
         html = decoded.text
         listing = analysis.listing
+        if decoded.replaced:  # a few undecodable bytes: read as declared, and said so (crawler.encoding)
+            yield SkipItem(response.url, "encoding_replaced", f"{decoded.replaced} undecodable byte sequence(s) "
+                           f"shown as U+FFFD ({decoded.encoding}); the page was read", response.status)
         kind = (self.profile.page_kind(canonicalize_url(response.url)) if self.profile else None) or decide_kind(
             analysis.kind, response.meta.get("kind"), listing, analysis.links)
         selector = Selector(text=html) if self._selector_fields or (
             self.profile and self.profile.pagination.next) else None
+        fallback = response.meta.get("canonical_fallback")
         if kind == "item":
             if selector is not None and self._selector_fields:
                 listing = self._apply_overrides(selector, response.url, listing)
             if listing is None or not listing.title:
                 yield SkipItem(response.url, "no_listing_found", "item-like page without a title", response.status)
+                if fallback is not None:
+                    yield self._stored_item(fallback)
             else:
-                yield self._item(response, listing, decoded.encoding)
+                yield from self._store(response, listing, decoded.encoding, analysis.canonical)
+        elif fallback is not None:  # the declared canonical page is no item page: keep the variant's
+            yield self._stored_item(fallback)
         yield from self._follow(response, analysis.links, selector)
+
+    def _store(self, response: Response, listing: ExtractedListing, encoding: str | None,
+               declared: str | None) -> Iterator[Any]:
+        """The listing under the canonical URL its page declares (crawler.canonical).
+
+        A variant (mobile host or path) is not stored: its declared page is fetched and stored
+        instead, with the variant's listing as the fallback should that fetch fail.
+        """
+        target = usable_canonical(declared, self.scope, self.start_url)
+        own = canonicalize_url(response.url)
+        key = canonicalize_url(target) if target else own
+        item = self._item(response, listing, encoding, url=key)
+        if target is None or response.meta.get("canonical_of") or not is_variant(response.url, target):
+            yield self._stored_item(item)
+            return
+        if key in self._stored or key in self.skip_urls or key in self._canonical_followed or (
+                key != own and key in self._requested):
+            logger.debug("%s is a variant of %s, stored from there", response.url, target)
+            return
+        self._canonical_followed.add(key)
+        self._requested.add(key)
+        request = self._request(target, "item", canonical_of=response.url, canonical_fallback=item)
+        request.dont_filter = key == own  # an m. host: same fingerprint as the page just read
+        yield request
+
+    def _stored_item(self, item: ListingItem) -> ListingItem:
+        self._stored.add(item.url)
+        return item
 
     def _apply_overrides(self, selector: Selector, url: str, listing: ExtractedListing | None) -> ExtractedListing:
         values = {name: _select(selector, rule) for name, rule in self._selector_fields.items()}
@@ -288,10 +338,11 @@ class GenericSpider(scrapy.Spider):
             changes["images"] = [urljoin(url, v.strip()) for v in values["images"] if v.strip()]
         return replace(base, **changes)
 
-    def _item(self, response: Response, listing: ExtractedListing, encoding: str | None) -> ListingItem:
+    def _item(self, response: Response, listing: ExtractedListing, encoding: str | None,
+              url: str | None = None) -> ListingItem:
         text = f"{listing.title}\n{listing.description}"
         return ListingItem(
-            url=canonicalize_url(response.url),
+            url=url or canonicalize_url(response.url),
             fetched_url=response.url,
             marketplace=self.marketplace,
             title=listing.title,
@@ -346,7 +397,7 @@ class GenericSpider(scrapy.Spider):
                     yield from self._maybe(url, kind)
 
     def _maybe(self, url: str, kind: str, **meta: Any) -> Iterator[scrapy.Request]:
-        if site_key(url) != self.site:
+        if not self.scope.allows(url):  # other host, port or scheme: links off the site are not followed
             return
         if self.profile is not None:
             if not self.profile.may_follow(url):
@@ -362,7 +413,7 @@ class GenericSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ failures and idling
 
-    def on_error(self, failure: Failure) -> Iterator[SkipItem]:
+    def on_error(self, failure: Failure) -> Iterator[SkipItem | ListingItem]:
         """Record why a request produced no page (HTTP error, timeout, too large, robots...)."""
         request = failure.request  # type: ignore[attr-defined]
         reason, detail, status = skip_reason(failure)
@@ -372,6 +423,9 @@ class GenericSpider(scrapy.Spider):
             url, detail = redirects[0], f"{detail} (at {request.url})"
         logger.debug("skipped %s: %s", url, reason)
         yield SkipItem(url, reason, detail, status)
+        fallback = request.meta.get("canonical_fallback")
+        if fallback is not None:  # the declared canonical page failed: keep the variant's listing
+            yield self._stored_item(fallback)
 
     def _close_pool(self) -> None:
         pool, self._pool = self._pool, None

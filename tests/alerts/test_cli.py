@@ -14,6 +14,7 @@ from tests.alerts.test_delivery import free_port
 from tests.review.factories import add_listing
 from wildwatch.cli import app
 from tests.fakes import FakeModel
+from core.errors import InputError
 from wildwatch.runtime import Store
 
 SECRET = "cli-secret"
@@ -26,7 +27,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_subscribe_prints_only_the_new_id(sqlite_store: Store) -> None:
     db = sqlite_store.url
-    code, out = run("subscribe", "--webhook", "http://127.0.0.1:9/h", "--secret", SECRET, "--min-score", "0.7",
+    code, out = run("subscribe", "--webhook", "http://127.0.0.1:9/h", "--allow-private", "--secret", SECRET, "--min-score", "0.7",
                     "--species", "pangolin", "--species", "Tiger", "--db", db)
     assert code == 0 and out == "1\n"
     code, out = run("subscribe", "--apprise", "mailto://127.0.0.1:2525?mode=insecure&from=w@example.org&to=a@example.org", "--digest", "--db", db)
@@ -51,10 +52,22 @@ def test_subscribe_rejects_bad_input(sqlite_store: Store, args: list[str]) -> No
     assert code != 0 and out == ""
 
 
+@pytest.mark.parametrize(("url", "kind"), [("http://127.0.0.1:9/h", "loopback"), ("http://169.254.169.254/h", "cloud metadata"),
+                                           ("http://[::ffff:10.0.0.1]/h", "private: 10.0.0.1 inside")])
+def test_subscribe_takes_an_internal_webhook_only_with_the_flag(sqlite_store: Store, url: str, kind: str) -> None:
+    refused = CliRunner().invoke(app, ["subscribe", "--webhook", url, "--secret", SECRET, "--db", sqlite_store.url])
+    assert isinstance(refused.exception, InputError) and refused.stdout == ""  # `wildwatch`: one line, exit 2
+    assert f"({kind}), not a public address; pass --allow-private" in str(refused.exception)
+    accepted = CliRunner().invoke(app, ["subscribe", "--webhook", url, "--secret", SECRET, "--allow-private",
+                                        "--db", sqlite_store.url])
+    assert accepted.exit_code == 0 and accepted.stdout.strip().isdigit()
+    assert f"({kind}); accepted because of --allow-private" in accepted.stderr
+
+
 def test_send_exits_zero_with_an_unreachable_receiver_and_retry_delivers_after_the_fix(sqlite_store: Store) -> None:
     db = sqlite_store.url
     receiver = Receiver(SECRET, port=free_port())
-    code, out = run("subscribe", "--webhook", receiver.url, "--secret", SECRET, "--db", db)
+    code, out = run("subscribe", "--webhook", receiver.url, "--allow-private", "--secret", SECRET, "--db", db)
     with session_scope(sqlite_store.sessions) as session:
         listing = add_listing(session, title="虎骨酒", score=0.9, species="tiger")
     from wildwatch.alerts import enqueue_alerts
@@ -79,7 +92,7 @@ def test_send_exits_zero_with_an_unreachable_receiver_and_retry_delivers_after_t
 def test_score_enqueues_alerts_for_newly_flagged_listings(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     db = sqlite_store.url
     monkeypatch.setattr("wildwatch.commands.score.load_classifier", lambda *a: FakeModel())
-    run("subscribe", "--webhook", "http://127.0.0.1:9/h", "--secret", SECRET, "--species", "pangolin", "--db", db)
+    run("subscribe", "--webhook", "http://127.0.0.1:9/h", "--allow-private", "--secret", SECRET, "--species", "pangolin", "--db", db)
     with session_scope(sqlite_store.sessions) as session:
         for title in ("穿山甲鳞片", "普通茶叶"):
             listing = add_listing(session, title=title, score=0.0)

@@ -115,3 +115,43 @@ def test_fixture_pages(page_bytes, name: str, content_type: str | None, encoding
     decoded = decode_body(page_bytes(name), content_type)
     assert decoded.encoding == encoding
     assert needle in decoded.text
+
+
+TITLE = "犀角杯 老货 传承"
+TITLE_HK = "犀角杯 老貨 傳承"
+
+
+def _damaged(title: str, text: str, encoding: str, junk: bytes = b"\xff", head: str = "") -> bytes:
+    """A page in ``encoding`` with ``junk`` bytes after the title's middle word and the text's end."""
+    body = page(f"{title}。{text}", head).encode(encoding)
+    middle, last = title.split()[1].encode(encoding), text[-4:].encode(encoding)
+    return body.replace(middle, middle + junk, 1).replace(last, last + junk, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "encoding", "replaced"),
+    [
+        # declared UTF-8 with a few bad bytes: stays UTF-8 (was read as cp1251 before)
+        (_damaged(TITLE, SIMPLIFIED, "utf-8"), "text/html; charset=utf-8", "utf_8", 2),
+        (_damaged(TITLE, SIMPLIFIED, "utf-8", head='<meta charset="utf-8">'), None, "utf_8", 2),
+        (_damaged(TITLE, SIMPLIFIED, "utf-8", b"\x80\xc3"), "text/html; charset=UTF-8", "utf_8", 4),
+        # undeclared: detection prefers damaged UTF-8/GB18030/Big5 over any single-byte code page
+        (_damaged(TITLE, SIMPLIFIED, "utf-8"), None, "utf_8", 2),
+        (_damaged(TITLE, SIMPLIFIED, "gbk"), "text/html; charset=gbk", "gb18030", 2),
+        (_damaged(TITLE, SIMPLIFIED, "gbk"), None, "gb18030", 2),
+        (_damaged(TITLE_HK, TRADITIONAL, "big5"), "text/html; charset=big5", "big5hkscs", 2),
+        (_damaged(TITLE_HK, TRADITIONAL, "big5"), None, "big5hkscs", 2),
+        # a lying declaration still loses when it fails on most of the bytes
+        (page(f"{TITLE}。{SIMPLIFIED}").encode("gbk"), "text/html; charset=utf-8", "gb18030", 0),
+    ],
+)
+def test_a_few_bad_bytes_do_not_change_the_encoding(body: bytes, content_type: str | None, encoding: str,
+                                                    replaced: int) -> None:
+    decoded = decode_body(body, content_type)
+    assert (decoded.encoding, decoded.replaced) == (encoding, replaced)
+    assert "犀角杯" in decoded.text and "老" in decoded.text
+    assert not any("\u0400" <= char <= "\u04ff" for char in decoded.text)  # no Cyrillic mojibake
+
+
+def test_replacement_characters_the_page_itself_contains_are_not_counted() -> None:
+    assert decode_body(page("象牙 \ufffd 手镯").encode(), "text/html; charset=utf-8").replaced == 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, TimeoutError
@@ -16,6 +16,7 @@ from crawler.dedupe import canonical_fingerprint, redis_settings
 from crawler.extract import ExtractedListing, PageLinks
 from crawler.items import ListingItem, SkipItem
 from crawler.lexicon import FALLBACK_TERMS, load_search_terms
+from crawler.middlewares import RefusedRequest
 from crawler.pipelines import store_writer_mode
 from crawler.profile import PROFILES_DIR, SiteProfile, load_profile
 from crawler.run import scrapy_settings
@@ -164,6 +165,11 @@ def _failure(exc: Exception) -> Failure:
         (TimeoutError("User timeout caused connection failure."), "timeout"),
         (ConnectionRefusedError("Connection was refused by other side"), "connection_refused"),
         (ValueError("Cancelling download: larger than download max size (1000)."), "too_large"),
+        (IgnoreRequest("Ignored response <200 x> because its body (9 B compressed, 999 B decompressed so far) "
+                       "exceeded DOWNLOAD_MAXSIZE (100 B) during decompression."), "too_large"),  # a gzip bomb
+        (DownloadCancelledError(""), "too_large"),  # an endless body, cut at DOWNLOAD_MAXSIZE
+        (RefusedRequest("offsite_redirect", "302 other host 127.0.0.2"), "offsite_redirect"),
+        (RefusedRequest("address_refused", "www.x resolves to 10.0.0.1: private address"), "address_refused"),
     ],
 )
 def test_skip_reasons(exc: Exception, reason: str) -> None:

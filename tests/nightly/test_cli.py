@@ -85,7 +85,7 @@ def test_two_nights_on_the_demo_marketplace_the_second_finds_only_changes(
     shutil.copytree(PROJECT_ROOT / "data" / "demo", data_dir)
     server = make_server("127.0.0.1", 0, data_dir=data_dir).start()
     try:
-        added = invoke(["sites", "add", server.url + "/", "--name", "demo"], tmp_path, monkeypatch)
+        added = invoke(["sites", "add", server.url + "/", "--name", "demo", "--allow-private"], tmp_path, monkeypatch)
         assert added.returncode == 0, added.stderr
         first = run_cli(["nightly"], tmp_path)
         assert first.returncode == 0, first.stderr[-3000:]
@@ -148,6 +148,8 @@ def test_nightly_exits_at_once_while_another_run_holds_the_lock(tmp_path: Path) 
         (["sites", "add", "ftp://example.org/"], "not an http(s) URL"),
         (["sites", "add", "http://127.0.0.1:9/", "--profile", "missing.yaml"], "no profile file"),
         (["sites", "enable", "nope"], "no site named"),
+        (["sites", "add", "http://127.0.0.2:9391/"], "127.0.0.2 (loopback), not a public address; pass --allow-private"),
+        (["sites", "add", "http://169.254.169.254/"], "(cloud metadata), not a public address"),
     ],
 )
 def test_sites_rejects_bad_input_with_one_line(
@@ -155,6 +157,17 @@ def test_sites_rejects_bad_input_with_one_line(
 ) -> None:
     result = invoke(args, tmp_path, monkeypatch)
     assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sites_add_takes_a_private_address_only_with_the_flag_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = invoke(["sites", "add", "http://10.1.2.3:8080/", "--name", "intranet", "--allow-private"], tmp_path,
+                    monkeypatch)
+    assert result.returncode == 0, result.stderr
+    assert "warning: http://10.1.2.3:8080/ points at 10.1.2.3 (private); accepted because of --allow-private" \
+        in result.stderr
+    assert "site 'intranet' (#1) registered" in result.stderr
 
 
 def test_schedule_rejects_a_bad_crontab_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from store.alerts import (
 from store.db import session_scope
 from wildwatch.alerts import SendCounts, retry_failed, send_due
 from wildwatch.alerts.notify import validate_apprise_url
-from wildwatch.commands.options import DbOption
+from wildwatch.commands.options import AllowPrivateOption, DbOption, check_public_address
 from core.errors import InputError
 from wildwatch.runtime import Store, open_store
 
@@ -37,6 +37,7 @@ def subscribe(
     seller: Annotated[list[int] | None, typer.Option("--seller", help="Seller watchlist: seller ids (repeatable).")] = None,
     digest: Annotated[bool, typer.Option("--digest", help="One nightly message with the top listings.")] = False,
     name: Annotated[str | None, typer.Option("--name", help="Who the subscription is for.")] = None,
+    allow_private: AllowPrivateOption = False,
     db: DbOption = None,
 ) -> None:
     """Subscribe to alerts for flagged listings; prints only the new subscription's id."""
@@ -46,6 +47,8 @@ def subscribe(
         raise InputError("--webhook needs --secret (receivers verify the signature with it)")
     if webhook is not None and not webhook.startswith(("http://", "https://")):
         raise InputError("--webhook must be an http:// or https:// URL")
+    if webhook is not None:
+        check_public_address(webhook, allow_private=allow_private, what="send alerts there")
     try:
         if apprise_url is not None:
             validate_apprise_url(apprise_url)

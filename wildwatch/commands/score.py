@@ -21,6 +21,8 @@ def score(
     input: Annotated[Path | None, typer.Option("--input", "-i", help="CSV/JSONL/Parquet with id,title,description.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the scored rows (same formats).")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="A model directory (default: the newest in models/).")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Encoding of a CSV/JSONL --input (default: "
+                                                 "detected: UTF-8, UTF-8 with BOM, GB18030/GBK, Big5).")] = None,
     db: DbOption = None,
 ) -> None:
     """Score listings.  With --input: a file, written to --output.  Without: the stored
@@ -34,7 +36,9 @@ def score(
         if output is None:
             raise InputError("--output is required with --input")
         table_format(output)
-        frame = read_table(input)
+        frame = read_table(input, encoding=encoding)
+        if frame.attrs.get("encoding", "utf-8") not in ("utf-8", "utf-8-sig"):
+            typer.echo(f"read {input} as {frame.attrs['encoding']}", err=True)
         scored = score_frame(frame, classifier, batch_size=settings.classifier.batch_size)
         records = cast("list[dict[str, Any]]", scored.to_dict("records"))  # column names come from a table header
         write_rows(output, list(scored.columns), records)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -10,7 +11,7 @@ import typer
 from crawler.profile import find_profile, shipped_profiles
 from store.db import session_scope
 from store.sites import SiteSpec, add_site, default_name, list_sites, set_enabled
-from wildwatch.commands.options import DbOption
+from wildwatch.commands.options import AllowPrivateOption, DbOption, check_public_address
 from core.errors import InputError
 from wildwatch.runtime import open_store
 
@@ -23,6 +24,7 @@ def add(
     name: Annotated[str | None, typer.Option("--name", help="Short unique name (default: the host).")] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="Site profile: a YAML/TOML file, or the name of a shipped one (default: the generic spider).")] = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Register it without crawling it yet.")] = False,
+    allow_private: AllowPrivateOption = False,
     db: DbOption = None,
 ) -> None:
     """Register a marketplace for the nightly crawl."""
@@ -32,12 +34,24 @@ def add(
     profile_path = find_profile(profile) if profile is not None else None
     if profile_path is not None and not profile_path.is_file():
         raise InputError(f"no profile file at {profile} (shipped profiles: {', '.join(shipped_profiles())})")
+    check_public_address(url, allow_private=allow_private, what="register it", note=_crawl_note(parts.hostname))
     store = open_store(db)
     with session_scope(store.sessions) as session:
         site = add_site(session, SiteSpec(name or default_name(url), url,
                                           str(profile_path.resolve()) if profile_path else None, not disabled))
         typer.echo(f"site {site.name!r} (#{site.id}) registered: {url}", err=True)
     store.close()
+
+
+def _crawl_note(host: str) -> str:
+    """What else a crawl of a private host name needs (an address in the URL is trusted as typed)."""
+    try:
+        ipaddress.ip_address(host)
+        return ""
+    except ValueError:
+        if host == "localhost":
+            return ""
+    return "; its crawls fetch it only if WILDWATCH_CRAWLER__ALLOWED_NETWORKS includes that address"
 
 
 @sites_app.command("list")

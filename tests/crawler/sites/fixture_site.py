@@ -1,6 +1,7 @@
 """A small marketplace served from loopback with every kind of mess the crawler must survive.
 
-Item pages in JSON-LD, microdata and bare HTML; GBK, Big5 and a mislabeled charset; pagination;
+Item pages in JSON-LD, microdata and bare HTML; GBK, Big5, a mislabeled charset and UTF-8 with
+stray invalid bytes; pagination;
 a robots-disallowed path; tracking-parameter duplicates; a slow page, a 500, a 404, a truncated
 body, a giant page, an empty page, a non-HTML link, a redirect loop and an endless redirect chain.
 ``EXPECTED`` is what a crawl must store; ``SKIPS`` the reasons it must record.
@@ -39,6 +40,7 @@ EXPECTED: dict[str, ExpectedListing] = {
         ExpectedListing("/item/7", "Pangolin scale medicine 穿山甲鳞片", "450", "MOP"),
         ExpectedListing("/item/8", "Helmeted hornbill casque 盔犀鸟头骨", "1500", "USD"),
         ExpectedListing("/item/9", "Slow loris pet 懒猴 包邮", "600", "CNY"),
+        ExpectedListing("/item/10", "犀角杯 老货 传承", "2800", "CNY"),  # UTF-8 with stray bytes
     )
 }
 
@@ -54,6 +56,7 @@ SKIPS: tuple[tuple[str, str], ...] = (
     ("not_html", "/feed.json"),
     ("redirect_loop", "/loop-a"),
     ("redirect_loop", "/chain/1"),
+    ("encoding_replaced", "/item/10"),  # a warning: the page is stored too
 )
 
 SLOW_SECONDS = 0.5
@@ -185,6 +188,11 @@ class FixtureSite:
             body = _bare_item("Helmeted hornbill casque 盔犀鸟头骨", "US$ 1,500", "frank", "Rare red ivory, carved")
             text = _page("Helmeted hornbill casque 盔犀鸟头骨", body)
             return Response(200, html, text[: text.index("carved") + 3].encode())  # HTML cut off mid-word
+        if path == "/item/10":  # declared UTF-8, a few invalid bytes: must stay UTF-8, not become Cyrillic
+            body = _bare_item("犀角杯 老货 传承", "价格：¥2,800", "gina", "清代犀角杯，包老。")
+            raw = _page("犀角杯 老货 传承", body, lang="zh-CN").encode()
+            raw = raw.replace("包老".encode(), "包".encode() + b"\xff\xfe" + "老".encode()).replace(b"</main>", b"\x80</main>")
+            return Response(200, "text/html; charset=utf-8", raw)
         if path == "/item/9":
             body = _bare_item("Slow loris pet 懒猴 包邮", "￥600", "carol", "很乖，包邮。")
             return Response(200, html, _page("Slow loris pet 懒猴 包邮", body).encode(), delay=SLOW_SECONDS)
@@ -225,7 +233,8 @@ class FixtureSite:
              ("/big5/item/5", "玳瑁手鐲", "港幣 2,300")]
             if page == 1 else
             [("/mislabeled/item/6", "老虎骨", "RMB 990"), ("/item/7", "Pangolin scale medicine", "MOP 450"),
-             ("/item/8", "Helmeted hornbill casque", "US$ 1,500"), ("/item/9", "Slow loris pet", "￥600")]
+             ("/item/8", "Helmeted hornbill casque", "US$ 1,500"), ("/item/9", "Slow loris pet", "￥600"),
+             ("/item/10", "犀角杯", "¥2,800")]
         )
         cards = "".join(
             f'<li class="card"><a href="{href}">{title}</a> <span class="price">{price}</span></li>'

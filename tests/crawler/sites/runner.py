@@ -29,7 +29,8 @@ def crawl_command(url: str, db_url: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "wildwatch.cli", "crawl", url, "--db", db_url, *settings, *args]
 
 
-def run_crawl_cli(url: str, db_url: str, tmp: Path, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    """Crawl ``url`` into ``db_url`` and wait (bounded) for it to finish."""
-    return subprocess.run(crawl_command(url, db_url, *args), env=crawl_env(tmp), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+def run_crawl_cli(url: str, db_url: str, tmp: Path, *args: str, timeout: float = 90,
+                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Crawl ``url`` into ``db_url`` and wait (bounded) for it to finish; ``env`` adds variables."""
+    return subprocess.run(crawl_command(url, db_url, *args), env=crawl_env(tmp) | (env or {}), capture_output=True,
+                          text=True, timeout=timeout, check=False)
