@@ -1,20 +1,40 @@
-"""The review UI's cookie secret: a development default that production refuses."""
+"""The secret key: none needed in development (a per-install one is made), a strong one required elsewhere."""
 
 from __future__ import annotations
+
+import secrets
 
 import pytest
 from pydantic import ValidationError
 
 from core.errors import ConfigError
-from core.settings import DEV_SECRET_KEY, Settings, get_settings
+from core.settings import Settings, get_settings
+
+STRONG = secrets.token_urlsafe(48)
 
 
 @pytest.mark.parametrize(
     ("env", "secret", "ok"),
-    [("development", DEV_SECRET_KEY, True), ("production", DEV_SECRET_KEY, False), ("production", "", False),
-     ("production", "a-private-random-value", True), ("staging", DEV_SECRET_KEY, False)],
+    [
+        ("development", None, True),
+        ("development", "short-but-fine-on-a-laptop", True),
+        ("development", "dev-only-insecure-secret-key", False),  # the value older versions shipped
+        ("production", None, False),
+        ("production", "dev-only-insecure-secret-key", False),
+        ("production", "", False),
+        ("production", " ", False),
+        ("production", "a", False),
+        ("production", "a-private-random-value", False),  # 22 characters
+        ("production", "x" * 64, False),
+        ("production", "abcd" * 16, False),
+        ("production", "0123456789abcdef" * 2, False),
+        ("production", secrets.token_hex(16), True),
+        ("production", STRONG, True),
+        ("staging", None, False),
+        ("staging", STRONG, True),
+    ],
 )
-def test_only_development_accepts_the_default_secret(env: str, secret: str, ok: bool) -> None:
+def test_secret_key_rules(env: str, secret: str | None, ok: bool) -> None:
     if ok:
         assert Settings(env=env, secret_key=secret).secret_key == secret
     else:
