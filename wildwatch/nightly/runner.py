@@ -51,6 +51,7 @@ from wildwatch.lock import PgAdvisoryLock, RunLock
 from wildwatch.nightly.jobs import CrawlJob
 from wildwatch.nightly.metrics import NightlyMetrics
 from wildwatch.runtime import Store
+from core.secrets import secret_box
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -189,7 +190,8 @@ class Nightly:
             SiteSpec(s.name, s.url, str(s.profile) if s.profile else None, s.enabled) for s in self.config.sites
         ])
         if self.config.alerts.rules:
-            sync_subscriptions(session, [rule.model_dump() for rule in self.config.alerts.rules])
+            sync_subscriptions(session, [rule.model_dump() for rule in self.config.alerts.rules],
+                               box=secret_box(self.settings))
 
     def _state(self, run_id: int) -> tuple[str, dict[str, Any], datetime]:
         with session_scope(self.store.sessions) as session:
@@ -539,7 +541,8 @@ class ModuleAlerts:
     def __init__(self, module: Any, settings: Settings) -> None:
         self.module = module
         alerts = settings.alerts
-        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds)}
+        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds),
+                        "box": secret_box(settings)}
         self.top = alerts.digest_top
 
     def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any:
