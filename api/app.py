@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -19,7 +20,8 @@ from api.errors import install_error_handlers
 from api.guard import RequestGuard
 from api.model_holder import ModelHolder
 from api.ratelimit import RateLimiter
-from api.review import router as review_router
+from api.review import pages as review_pages
+from api.review import rest as review_rest
 from api.review.auth import LoginRequired, to_login
 from api.routes import export, health, keys, listings, metrics, reports, score, sellers, stats
 from store.db import make_engine, make_session_factory
@@ -127,18 +129,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute, settings.api.rate_limit_burst)
     install_error_handlers(app)
     app.add_exception_handler(LoginRequired, to_login)
-    app.add_middleware(RequestGuard, router=app.router, settings=settings.api)
+    routers = [health.router, listings.router, sellers.router, stats.router, export.router, score.router,
+               keys.router, metrics.router, review_pages.router, review_rest.router, reports.router]
+    for router in routers:
+        app.include_router(router)
+    guarded = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
+    app.add_middleware(RequestGuard, routes=guarded, settings=settings.api)
     metrics.install_metrics(app)  # outside the guard: refused requests are counted too
     if settings.api.docs:
         _install_docs(app)
-    app.include_router(health.router)
-    app.include_router(listings.router)
-    app.include_router(sellers.router)
-    app.include_router(stats.router)
-    app.include_router(export.router)
-    app.include_router(score.router)
-    app.include_router(keys.router)
-    app.include_router(metrics.router)
-    app.include_router(review_router)
-    app.include_router(reports.router)
     return app

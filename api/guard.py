@@ -17,15 +17,13 @@ or slow the bodies are.  Every response also gets ``X-Content-Type-Options: nosn
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.settings import ApiSettings
@@ -43,10 +41,8 @@ def _refusal(status: int, code: str, message: str) -> JSONResponse:
                         headers={"Connection": "close"})
 
 
-def _admit_of(route: Any) -> Admit | None:
+def admit_of(route: APIRoute) -> Admit | None:
     """The ``admit`` check carried by one of the route's dependencies (see api.deps.require_role)."""
-    if not isinstance(route, APIRoute):
-        return None
     pending = list(route.dependant.dependencies)
     while pending:
         dependency = pending.pop()
@@ -58,27 +54,24 @@ def _admit_of(route: Any) -> Admit | None:
 
 
 class RequestGuard:
-    """Pure ASGI middleware (see the module docstring); ``router`` is the app's, to find the route."""
+    """Pure ASGI middleware (see the module docstring).
 
-    def __init__(self, app: ASGIApp, *, router: Router, settings: ApiSettings) -> None:
+    ``routes`` are the app's API routes, matched here by path and method (the router has not
+    run yet); a request matching none gets the default limit and no credential check.
+    """
+
+    def __init__(self, app: ASGIApp, *, routes: Sequence[APIRoute], settings: ApiSettings) -> None:
         self.app = app
-        self.router = router
+        self.routes = [(route, admit_of(route)) for route in routes]
         self.default_limit = settings.max_body_bytes
         self.limits = dict(settings.body_limits)
         self.timeout = settings.body_timeout_seconds
-        self._admits: dict[int, Admit | None] = {}
 
-    def _route(self, scope: Scope) -> Any:
-        for route in self.router.routes:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return route
-        return None
-
-    def _admit(self, route: Any) -> Admit | None:
-        if id(route) not in self._admits:
-            self._admits[id(route)] = _admit_of(route)
-        return self._admits[id(route)]
+    def _route(self, scope: Scope) -> tuple[APIRoute | None, Admit | None]:
+        for route, admit in self.routes:
+            if scope["method"] in route.methods and route.path_regex.match(scope["path"]):
+                return route, admit
+        return None, None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,11 +91,10 @@ class RequestGuard:
         if not chunked and length_header in (None, "0"):
             await self.app(scope, receive, send_nosniff)
             return
-        route = self._route(scope)
+        route, admit = self._route(scope)
         if route is not None:
             scope["route"] = route  # metrics count refusals by route template too
-        path = getattr(route, "path", None)
-        limit = self.limits.get(path, self.default_limit) if path else self.default_limit
+        limit = self.limits.get(route.path, self.default_limit) if route is not None else self.default_limit
         try:
             length = int(length_header) if length_header is not None else None
         except ValueError:
@@ -113,7 +105,6 @@ class RequestGuard:
             await _refusal(413, "payload_too_large", f"the request body may be at most {limit} bytes here")(
                 scope, receive, send_nosniff)
             return
-        admit = self._admit(route)
         if admit is not None:
             refusal = await admit(Request(scope))
             if refusal is not None:

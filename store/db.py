@@ -202,8 +202,9 @@ def require_current_schema(engine: Engine) -> None:
     try:
         revision = current_revision(engine)
     except SQLAlchemyError as exc:
-        reason = type(getattr(exc, "orig", exc)).__name__
-        raise StoreUnavailable(f"cannot open the database at {shown}: {reason}") from exc
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[-1:] or [type(exc).__name__]
+        raise StoreUnavailable(f"cannot open the database at {shown} ({reason[0].strip()}): check the URL; "
+                               "run `wildwatch init` once it exists") from exc
     if revision is None:
         raise StoreUnavailable(f"the database at {shown} has no WildWatch schema: run `wildwatch init`")
     if revision != head_revision():

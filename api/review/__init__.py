@@ -1,11 +1,2 @@
-"""The moderators' workflow: review pages under /review and the JSON endpoints for reviews and alerts."""
-
-from fastapi import APIRouter
-
-from api.review import pages, rest
-
-__all__ = ["router"]
-
-router = APIRouter()
-router.include_router(pages.router)
-router.include_router(rest.router)
+"""The moderators' workflow: review pages under /review (``pages``) and the JSON endpoints for
+reviews and alerts (``rest``); ``auth`` holds the sessions both rely on."""

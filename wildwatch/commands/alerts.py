@@ -71,8 +71,11 @@ def subscribe(
             marketplaces=marketplace or (), seller_ids=seller or (), mode="digest" if digest else "immediate",
         )
         store = open_store(db)
-        with session_scope(store.sessions) as session:
-            subscription_id = create_subscription(session, spec, box=secret_box(get_settings())).id
+        try:
+            with session_scope(store.sessions) as session:
+                subscription_id = create_subscription(session, spec, box=secret_box(get_settings())).id
+        finally:
+            store.close()
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     typer.echo(subscription_id)
@@ -108,7 +111,10 @@ def send(
 ) -> None:
     """Deliver every due alert once; failures stay pending with their next attempt time (exit 0)."""
     store = open_store(db)
-    _report(send_due(store, digest=digest, top=top), store)
+    try:
+        _report(send_due(store, digest=digest, top=top), store)
+    finally:
+        store.close()
 
 
 @alerts_app.command("retry")
@@ -118,9 +124,12 @@ def retry(
 ) -> None:
     """Make every failed delivery due now and send it (run after fixing the receiver)."""
     store = open_store(db)
-    revived, counts = retry_failed(store, digest=digest)
-    typer.echo(f"retrying {revived} failed deliveries", err=True)
-    _report(counts, store)
+    try:
+        revived, counts = retry_failed(store, digest=digest)
+        typer.echo(f"retrying {revived} failed deliveries", err=True)
+        _report(counts, store)
+    finally:
+        store.close()
 
 
 @alerts_app.command("rotate-secrets")
@@ -131,8 +140,11 @@ def rotate_secrets(db: DbOption = None) -> None:
     remove it.  Secrets still stored in plain text are encrypted too.
     """
     store = open_store(db)
-    with session_scope(store.sessions) as session:
-        count, unreadable = reseal_secrets(session, secret_box(get_settings()))
+    try:
+        with session_scope(store.sessions) as session:
+            count, unreadable = reseal_secrets(session, secret_box(get_settings()))
+    finally:
+        store.close()
     typer.echo(f"re-encrypted {count} webhook secret(s) with the current key", err=True)
     if unreadable:
         raise InputError(f"{len(unreadable)} subscription(s) ({', '.join(map(str, unreadable))}) have a secret no "
