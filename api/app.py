@@ -24,7 +24,7 @@ from api.review import pages as review_pages
 from api.review import rest as review_rest
 from api.review.auth import LoginRequired, to_login
 from api.routes import export, health, keys, listings, metrics, reports, score, sellers, stats
-from store.db import make_engine, make_session_factory
+from store.db import make_engine, make_session_factory, require_current_schema
 from store.search import get_tokenizer
 from core import __version__
 from core.secrets import secret_key
@@ -109,9 +109,15 @@ def _install_docs(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None, model: Any = None) -> FastAPI:
-    """Build the API for ``settings``; tests pass their own engine or model."""
+    """Build the API for ``settings``; tests pass their own engine or model.
+
+    Without an engine (``uvicorn --factory api.app:create_app``) the database must exist with the
+    current schema (StoreUnavailable otherwise: run ``wildwatch init``); it is never created here.
+    """
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url, create=False)
+    if engine is None:
+        engine = make_engine(settings.database_url, create=False)
+        require_current_schema(engine)
     app = FastAPI(
         title="WildWatch API", version=__version__, description=DESCRIPTION, lifespan=_lifespan,
         docs_url=None, redoc_url=None, openapi_url="/openapi.json" if settings.api.docs else None,

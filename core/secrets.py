@@ -82,17 +82,27 @@ def secret_problem(value: str) -> str | None:
 
 
 def install_secret(var_dir: Path) -> str:
-    """The development key of this install: read ``<var_dir>/secret_key``, creating it (0600) once."""
+    """The development key of this install: read ``<var_dir>/secret_key``, creating it (0600) once.
+
+    Created under a temporary name and linked into place, so processes starting together (uvicorn
+    workers) never read a half-written file: the first link wins and everyone reads that one.
+    """
     path = Path(var_dir) / SECRET_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_urlsafe(48) + "\n")
-        logger.info("generated a per-install secret key in %s", path)
+    if not path.exists():
+        draft = path.with_name(f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(draft, path)
+            logger.info("generated a per-install secret key in %s", path)
+        except FileExistsError:
+            pass  # another process got there first: use its key
+        finally:
+            draft.unlink(missing_ok=True)
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         os.chmod(path, 0o600)
