@@ -22,7 +22,7 @@ from api.model_holder import ModelHolder
 from api.ratelimit import RateLimiter
 from api.review import pages as review_pages
 from api.review import rest as review_rest
-from api.review.auth import LoginRequired, to_login
+from api.review.auth import LoginRequired, login_required_handler
 from api.routes import export, health, keys, listings, metrics, reports, score, sellers, stats
 from store.db import make_engine, make_session_factory, require_current_schema
 from store.search import get_tokenizer
@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.key_cache = KeyCache(settings.api.key_cache_seconds)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute, settings.api.rate_limit_burst)
     install_error_handlers(app)
-    app.add_exception_handler(LoginRequired, to_login)
+    app.add_exception_handler(LoginRequired, login_required_handler)
     routers = [health.router, listings.router, sellers.router, stats.router, export.router, score.router,
                keys.router, metrics.router, review_pages.router, review_rest.router, reports.router]
     for router in routers:

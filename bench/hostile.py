@@ -1,7 +1,7 @@
 """Concurrent moderators and hostile clients against a real `wildwatch serve` (issue 14's targets).
 
     python -m bench.hostile                                   # 8 moderators x 50; 20 x 100 MB bodies
-    python -m bench.hostile --decisions 10 --bodies 4 --body-mb 16 --backends sqlite   # quick
+    python -m bench.hostile --decisions 10 --bodies 4 --body-mb 16 --attack-seconds 3 --backends sqlite  # quick
 
 For each backend: a fresh store with moderator keys and flagged listings, `wildwatch serve` in
 its own process, then
@@ -12,9 +12,10 @@ its own process, then
   an ``Idempotency-Key`` that is sent twice (a retry): every request must succeed and every
   decision be stored once;
 * **bodies**: ``/healthz`` polled alone (the baseline), then polled while ``--bodies`` clients
-  send ``--body-mb`` MB bodies to ``POST /v1/score`` without a key (half announce their length,
-  half are chunked, one trickles slowly): every one must be refused, the server's RSS (sampled
-  from /proc) must stay flat, and ``/healthz`` must keep answering.
+  send ``--body-mb`` MB bodies to ``POST /v1/score`` without a key, each starting a new one every
+  ``--pace`` seconds for ``--attack-seconds`` (half announce their length, half are chunked, one
+  trickles slowly): every one must be refused, the server's RSS (sampled from /proc) must grow
+  less than 50 MB, and ``/healthz`` must keep answering with p99 under 50 ms.
 
 Prints a table on stderr and JSON on stdout; exits 1 when a target is missed.  The tests in
 `tests/faults/test_api_faults.py` run the same scenarios at a small size.
@@ -285,6 +286,7 @@ class BodyRun:
 
     clients: int
     megabytes: int
+    bodies_sent: int
     answers: dict[str, int]
     rss_before_mb: float
     rss_peak_mb: float
@@ -301,14 +303,27 @@ class BodyRun:
 
     @property
     def all_refused(self) -> bool:
-        return sum(n for answer, n in self.answers.items() if answer in ("401", "413")) == self.clients
+        return sum(n for answer, n in self.answers.items() if answer in ("401", "413")) == self.bodies_sent
 
     def summary(self) -> dict[str, Any]:
         return {**asdict(self), "rss_growth_mb": round(self.rss_growth_mb, 1), "all_refused": self.all_refused}
 
 
-def run_bodies(base_url: str, pid: int, *, clients: int, megabytes: int, idle_seconds: float = 2.0) -> BodyRun:
-    """``clients`` keyless bodies at once while /healthz is polled; half announce their length."""
+def _attack(host: str, port: int, megabytes: int, mode: str, outcome: Counter[str], lock: threading.Lock,
+            until: float, pace: float) -> None:
+    """One client: a body, then the next one ``pace`` seconds after the last began, until ``until``."""
+    while True:
+        started = time.monotonic()
+        _send_body(host, port, megabytes, mode, outcome, lock)
+        if time.monotonic() >= until:
+            return
+        time.sleep(max(0.0, min(pace - (time.monotonic() - started), until - time.monotonic())))
+
+
+def run_bodies(base_url: str, pid: int, *, clients: int, megabytes: int, seconds: float = 0.0, pace: float = 1.0,
+               idle_seconds: float = 2.0) -> BodyRun:
+    """``clients`` keyless bodies at once, each client starting another every ``pace`` seconds (0: as
+    soon as one is refused) for ``seconds``, while /healthz is polled; half announce their length."""
     host, port = base_url.removeprefix("http://").rsplit(":", 1)
     with _Poller(base_url, pid) as idle:
         time.sleep(idle_seconds)
@@ -317,9 +332,10 @@ def run_bodies(base_url: str, pid: int, *, clients: int, megabytes: int, idle_se
     lock = threading.Lock()
     modes = ["slow" if i == clients - 1 and clients > 2 else "length" if i % 2 == 0 else "chunked"
              for i in range(clients)]
-    threads = [threading.Thread(target=_send_body, args=(host, int(port), megabytes, mode, outcome, lock))
-               for mode in modes]
     started = time.perf_counter()
+    until = time.monotonic() + seconds
+    threads = [threading.Thread(target=_attack, args=(host, int(port), megabytes, mode, outcome, lock, until, pace))
+               for mode in modes]
     with _Poller(base_url, pid) as busy:
         for thread in threads:
             thread.start()
@@ -327,7 +343,7 @@ def run_bodies(base_url: str, pid: int, *, clients: int, megabytes: int, idle_se
             thread.join(300)
         time.sleep(0.5)  # memory settles (or not) after the last client
     return BodyRun(
-        clients=clients, megabytes=megabytes, answers=dict(outcome), rss_before_mb=round(before, 1),
+        clients=clients, megabytes=megabytes, bodies_sent=sum(outcome.values()), answers=dict(outcome), rss_before_mb=round(before, 1),
         rss_peak_mb=round(max(busy.rss or [before]), 1), healthz_idle_p99_ms=round(_percentile(idle.latencies_ms, 99), 1),
         healthz_p99_ms=round(_percentile(busy.latencies_ms, 99), 1),
         healthz_p50_ms=round(statistics.median(busy.latencies_ms or [0.0]), 1),
@@ -413,7 +429,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                     if baseline.per_second else None,
                 }
             if not args.skip_bodies:
-                result["bodies"] = run_bodies(base, pid, clients=args.bodies, megabytes=args.body_mb).summary()
+                result["bodies"] = run_bodies(base, pid, clients=args.bodies, megabytes=args.body_mb,
+                                              seconds=args.attack_seconds, pace=args.pace).summary()
     return result
 
 
@@ -446,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decisions", type=int, default=50, help="Decisions per moderator.")
     parser.add_argument("--bodies", type=int, default=20, help="Concurrent keyless bodies.")
     parser.add_argument("--body-mb", type=int, default=100, help="Size of each body in MB.")
+    parser.add_argument("--attack-seconds", type=float, default=15.0, help="How long the clients keep sending.")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="Each client starts a body every PACE seconds (0: a flood, the next as soon as one "
+                        "is refused: a connection-rate test beyond the issue's target).")
     parser.add_argument("--skip-moderators", action="store_true")
     parser.add_argument("--skip-bodies", action="store_true")
     args = parser.parse_args(argv)
@@ -463,7 +484,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{b['decisions_per_s']} alone (ratio {moderators['ratio_decisions_per_s']}), "
                   f"p99 {c['p99_ms']} ms vs {b['p99_ms']} ms", file=sys.stderr)
         if bodies:
-            print(f"{backend}: {args.bodies} x {args.body_mb} MB keyless bodies: {bodies['answers']}; server RSS "
+            print(f"{backend}: {args.bodies} clients sending {args.body_mb} MB keyless bodies (one each every "
+                  f"{args.pace:g} s) for {args.attack_seconds:g} s ({bodies['bodies_sent']} bodies): "
+                  f"{bodies['answers']}; server RSS "
                   f"{bodies['rss_before_mb']} -> peak {bodies['rss_peak_mb']} MB (+{bodies['rss_growth_mb']}); "
                   f"/healthz p99 {bodies['healthz_p99_ms']} ms vs {bodies['healthz_idle_p99_ms']} ms idle "
                   f"({bodies['healthz_answered']} answered, {bodies['healthz_failed']} failed)", file=sys.stderr)

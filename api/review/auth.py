@@ -37,6 +37,7 @@ __all__ = [
     "current_user",
     "end_session",
     "get_reviewer",
+    "login_required_handler",
     "to_login",
     "login_token",
     "login_token_ok",
@@ -119,9 +120,14 @@ class LoginRequired(Exception):
     """No valid review session: the page answers with a redirect to the login form."""
 
 
-def to_login(request: Request | None = None, exc: Exception | None = None) -> RedirectResponse:
-    """The redirect to the login page (also the handler for LoginRequired)."""
+def to_login() -> RedirectResponse:
+    """The redirect to the login page."""
     return RedirectResponse("/review/login", status_code=303)
+
+
+async def login_required_handler(request: Request, exc: Exception) -> RedirectResponse:
+    """The app's handler for LoginRequired: a page without a session sends the browser to log in."""
+    return to_login()
 
 
 def _user_in_own_session(request: Request) -> ReviewUser | None:
