@@ -141,7 +141,13 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise ConfigError(f"invalid settings: {exc}") from exc
+        # One line, and never the input values: a rejected WILDWATCH_SECRET_KEY is still a secret.
+        problems = "; ".join(
+            ": ".join(part for part in (".".join(map(str, error["loc"])), error["msg"].removeprefix("Value error, "))
+                      if part)
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
 
 
 def settings_reference() -> list[tuple[str, str, str]]:

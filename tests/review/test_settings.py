@@ -42,12 +42,18 @@ def test_secret_key_rules(env: str, secret: str | None, ok: bool) -> None:
             Settings(env=env, secret_key=secret)
 
 
-def test_the_cli_gets_a_config_error_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("secret", [None, "a-rejected-but-private-value-29"])
+def test_the_cli_gets_one_line_that_never_shows_the_key(monkeypatch: pytest.MonkeyPatch, secret: str | None) -> None:
     monkeypatch.setenv("WILDWATCH_ENV", "production")
-    monkeypatch.delenv("WILDWATCH_SECRET_KEY", raising=False)
+    if secret is None:
+        monkeypatch.delenv("WILDWATCH_SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("WILDWATCH_SECRET_KEY", secret)
     get_settings.cache_clear()
     try:
-        with pytest.raises(ConfigError, match="WILDWATCH_SECRET_KEY"):
+        with pytest.raises(ConfigError, match="WILDWATCH_SECRET_KEY") as raised:
             get_settings()
     finally:
         get_settings.cache_clear()
+    message = str(raised.value)
+    assert "\n" not in message and (secret is None or secret not in message)
