@@ -1,4 +1,8 @@
-"""FastAPI dependencies: database session, classifier model, and role-checked, rate-limited API keys."""
+"""FastAPI dependencies: database session, classifier model, and role-checked, rate-limited API keys.
+
+Each key dependency also carries an ``admit`` check that :mod:`api.guard` runs before a
+request body is read, so a request without a valid key never gets its body read or parsed.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.errors import ApiError
+from api.errors import ApiError, api_error_response
 from classifier.protocol import ScoringModel
 from store.apikeys import authenticate, role_allows
 from store.models import ApiKey
@@ -30,17 +36,25 @@ __all__ = [
     "ModeratorKey",
     "AdminKey",
     "KeyCache",
+    "WRITE_METHODS",
     "api_key_from_request",
+    "base_url",
 ]
+
+#: Requests with these methods get a session whose transaction takes SQLite's write lock up front.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed when the handler succeeds.
 
     Async so that opening the session (no I/O: it connects on first use) costs no thread hop;
-    the commit or rollback and the close run in the threadpool, in one hop.
+    the commit or rollback and the close run in the threadpool, in one hop.  A request that may
+    write (POST, PUT, PATCH, DELETE) begins ``BEGIN IMMEDIATE`` on SQLite: concurrent moderators
+    queue for the write lock within the busy timeout instead of failing with "database is locked".
     """
-    session: Session = request.app.state.session_factory()
+    state = request.app.state
+    session: Session = (state.write_sessions if request.method in WRITE_METHODS else state.session_factory)()
     ok = False
     try:
         yield session
@@ -77,6 +91,11 @@ async def get_model(request: Request) -> ScoringModel:
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ModelDep = Annotated[ScoringModel, Depends(get_model)]
+
+
+def base_url(request: Request) -> str:
+    """The configured public URL (ending in ``/``) that response links start with; never the Host header."""
+    return request.app.state.base_url
 
 
 def api_key_from_request(request: Request) -> str | None:
@@ -122,7 +141,7 @@ class KeyCache:
 
 
 def _authenticated(request: Request, key: str) -> ApiKey | None:
-    with request.app.state.session_factory() as session:
+    with request.app.state.write_sessions() as session:
         row = authenticate(session, key)
         if row is not None:
             session.commit()  # records last_used_at
@@ -131,21 +150,45 @@ def _authenticated(request: Request, key: str) -> ApiKey | None:
     return row
 
 
-def require_role(role: str) -> Callable[[Request], Coroutine[Any, Any, ApiKey]]:
+#: The two ways to send a key, declared so OpenAPI (and /docs' "Authorize") offers them.
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <key>`")
+
+
+async def _identify(request: Request, key: str | None, role: str) -> ApiKey:
+    """The active key row for ``key`` with at least ``role`` (401/403 otherwise)."""
+    # async: a cached key (nearly every request) is checked without a hop to the threadpool
+    if key is None:
+        raise ApiError(401, "unauthenticated", "an API key is required (Authorization: Bearer <key>)")
+    row = request.app.state.key_cache.get(key)
+    if row is None:
+        row = await run_in_threadpool(_authenticated, request, key)
+    if row is None:
+        raise ApiError(401, "unauthenticated", "invalid or revoked API key")
+    if not role_allows(row.role, role):
+        raise ApiError(403, "forbidden", f"this needs the {role} role; your key has {row.role}")
+    return row
+
+
+def require_role(role: str) -> Callable[..., Coroutine[Any, Any, ApiKey]]:
     """A dependency that admits keys of ``role`` or a more powerful one (401/403/429 otherwise)."""
 
-    async def dependency(request: Request) -> ApiKey:
-        # async: a cached key (nearly every request) is checked without a hop to the threadpool
-        key = api_key_from_request(request)
-        if key is None:
-            raise ApiError(401, "unauthenticated", "an API key is required (Authorization: Bearer <key>)")
-        row = request.app.state.key_cache.get(key)
+    async def admit(request: Request) -> Response | None:
+        """The guard's check before the body is read: None to go on, else the refusal to send."""
+        try:
+            request.state.admitted_key = await _identify(request, api_key_from_request(request), role)
+        except ApiError as exc:
+            return api_error_response(exc)
+        return None
+
+    async def dependency(
+        request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        header: Annotated[str | None, Depends(_header)],
+    ) -> ApiKey:
+        row = getattr(request.state, "admitted_key", None)
         if row is None:
-            row = await run_in_threadpool(_authenticated, request, key)
-        if row is None:
-            raise ApiError(401, "unauthenticated", "invalid or revoked API key")
-        if not role_allows(row.role, role):
-            raise ApiError(403, "forbidden", f"this needs the {role} role; your key has {row.role}")
+            row = await _identify(request, (bearer.credentials.strip() if bearer else None) or header or None, role)
         wait = request.app.state.rate_limiter.take(row.id)
         if wait > 0:
             raise ApiError(
@@ -155,6 +198,7 @@ def require_role(role: str) -> Callable[[Request], Coroutine[Any, Any, ApiKey]]:
         request.state.api_key = row
         return row
 
+    dependency.admit = admit  # type: ignore[attr-defined]
     return dependency
 
 

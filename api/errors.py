@@ -16,7 +16,15 @@ from core.errors import InputError, WildwatchError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ApiError", "ErrorOut", "ERROR_RESPONSES", "NOT_FOUND", "error_response", "install_error_handlers"]
+__all__ = [
+    "ApiError",
+    "ErrorOut",
+    "ERROR_RESPONSES",
+    "NOT_FOUND",
+    "api_error_response",
+    "error_response",
+    "install_error_handlers",
+]
 
 
 class ApiError(Exception):
@@ -70,15 +78,20 @@ def error_response(description: str) -> dict[str, Any]:
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: error_response("No such object.")}
 
 
+def api_error_response(exc: ApiError) -> JSONResponse:
+    """The JSON response for ``exc`` (also sent by the request guard, outside the handlers)."""
+    headers = dict(exc.headers or {})
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(_body(exc.code, exc.message), status_code=exc.status, headers=headers or None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Turn domain errors, HTTP errors and validation errors into one JSON shape."""
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        headers = dict(exc.headers or {})
-        if exc.status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        return JSONResponse(_body(exc.code, exc.message), status_code=exc.status, headers=headers or None)
+        return api_error_response(exc)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:

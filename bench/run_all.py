@@ -1,7 +1,7 @@
-"""`make bench`: run the crawl, score and API benchmarks and print each figure beside its baseline.
+"""`make bench`: run the crawl, score, API and hostile-client benchmarks; print each figure beside its baseline.
 
 Every baseline is measured in the same run on the same machine (a bare Scrapy spider, a naive
-scorer, the bare API endpoint), so the ratios are comparable across machines even when the
+scorer, the bare API endpoint, one moderator alone, /healthz with no attack), so the ratios are comparable across machines even when the
 absolute figures are not.  Benchmarks that are not in this checkout are reported as missing;
 one that fails is reported with the tail of its output.  A JSON summary goes to ``--json``
 (default ``var/bench/summary.json``).
@@ -124,6 +124,23 @@ def _evidence(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
     return figures, data
 
 
+def _hostile(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
+    data = _last_json(stdout)
+    figures = []
+    for result in data["results"]:
+        backend, moderators, bodies = result["backend"], result.get("moderators"), result.get("bodies")
+        if moderators:
+            figures.append(Figure(f"hostile {backend} decisions/s, {moderators['concurrent']['moderators']} moderators",
+                                  moderators["concurrent"]["decisions_per_s"], moderators["baseline"]["decisions_per_s"],
+                                  "decisions/s"))
+        if bodies:
+            figures.append(Figure(f"hostile {backend} /healthz p99 under {bodies['clients']} bodies",
+                                  bodies["healthz_p99_ms"], bodies["healthz_idle_p99_ms"], "ms", better="lower"))
+            figures.append(Figure(f"hostile {backend} server RSS peak under bodies", bodies["rss_peak_mb"],
+                                  bodies["rss_before_mb"], "MB", better="lower"))
+    return figures, data
+
+
 @dataclass
 class Bench:
     name: str
@@ -142,6 +159,8 @@ BENCHES = [
           [], _api, module=True, needs=("wrk",)),
     Bench("photos", "bench/photos.py", ["--photos", "40", "--n", "50000", "--backends", "sqlite"], [], _photos),
     Bench("evidence", "bench/evidence.py", ["--listings", "200"], [], _evidence),
+    Bench("hostile", "bench/hostile.py", ["--decisions", "10", "--bodies", "4", "--body-mb", "16",
+                                          "--attack-seconds", "3", "--backends", "sqlite"], [], _hostile, module=True),
 ]
 
 

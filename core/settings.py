@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.addresses import parse_networks
 from core.errors import ConfigError
+from core.secrets import PUBLISHED_SECRETS, SECRET_FILE, secret_problem
 
 __all__ = [
     "PROJECT_ROOT", "AlertSettings", "ApiSettings", "CrawlerSettings", "EvidenceSettings", "ImageSettings", "Settings",
@@ -24,10 +25,6 @@ __all__ = [
 
 #: The repository root (the project is installed editable; data and models live beside the code).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-#: Only accepted when ``env == "development"`` (see ``Settings._refuse_dev_secret``).
-DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
 
 def _default_database_url() -> str:
@@ -106,6 +103,23 @@ class ApiSettings(BaseModel):
     key_cache_seconds: float = Field(
         10.0, description="How long a checked API key is trusted before the database is asked again."
     )
+    base_url: str | None = Field(
+        None,
+        description="Public URL that links in API responses start with (never taken from the request's "
+        "Host header); default: `http://<host>:<port>`, loopback for a wildcard host.",
+    )
+    max_body_bytes: int = Field(
+        65_536, ge=0, description="Largest request body accepted by a route not in `body_limits` (HTTP 413 above)."
+    )
+    body_limits: dict[str, int] = Field(
+        # /v1/score: 52,000 characters of title and description, each up to 12 bytes as JSON escapes
+        {"/v1/score": 1_048_576},
+        description="Largest request body per route path, in bytes (JSON object); other routes get `max_body_bytes`.",
+    )
+    body_timeout_seconds: float = Field(
+        30.0, gt=0, description="A request body not fully received in this time is refused (HTTP 408)."
+    )
+    docs: bool = Field(True, description="Serve `/docs`, `/redoc` and `/openapi.json` (open, no key needed).")
 
 
 class AlertSettings(BaseModel):
@@ -157,8 +171,14 @@ class Settings(BaseSettings):
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Runtime state: SQLite file, snapshots, reports.")
     log_level: str = Field("INFO", description="Logging level.")
     log_json: bool = Field(False, description="Emit JSON log lines.")
-    secret_key: str = Field(
-        DEV_SECRET_KEY, description="Signs review-UI session cookies; must be set outside development."
+    secret_key: str | None = Field(
+        None,
+        description="Signs review-UI sessions and encrypts stored webhook secrets. Required outside development "
+        f"(at least 32 characters, random); in development a random one is generated in `<var_dir>/{SECRET_FILE}`.",
+    )
+    previous_secret_key: str | None = Field(
+        None, description="The key a rotation replaced: only decrypts stored secrets until "
+        "`wildwatch alerts rotate-secrets` re-encrypts them; signs nothing.",
     )
     config_file: Path = Field(
         PROJECT_ROOT / "wildwatch.yaml", description="Operations file: sites, schedule, alert rules, retention."
@@ -176,9 +196,18 @@ class Settings(BaseSettings):
         return self.evidence.key_path or self.var_dir / "keys" / "evidence-ed25519.pem"
 
     @model_validator(mode="after")
-    def _refuse_dev_secret(self) -> Settings:
-        if self.env != "development" and self.secret_key in ("", DEV_SECRET_KEY):
-            raise ValueError("WILDWATCH_SECRET_KEY must be set to a private random value outside development")
+    def _refuse_weak_secret(self) -> Settings:
+        """Outside development the key must be strong; published values are refused everywhere."""
+        if self.secret_key is None:
+            if self.env != "development":
+                raise ValueError(f"WILDWATCH_SECRET_KEY must be set outside development (env {self.env!r}); "
+                                 'generate one: python -c "import secrets; print(secrets.token_urlsafe(48))"')
+            return self
+        published = self.secret_key.strip() in PUBLISHED_SECRETS
+        problem = secret_problem(self.secret_key) if published or self.env != "development" else None
+        if problem:
+            raise ValueError(f"WILDWATCH_SECRET_KEY {problem}; "
+                             'generate one: python -c "import secrets; print(secrets.token_urlsafe(48))"')
         return self
 
 
@@ -188,7 +217,13 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise ConfigError(f"invalid settings: {exc}") from exc
+        # One line, and never the input values: a rejected WILDWATCH_SECRET_KEY is still a secret.
+        problems = "; ".join(
+            ": ".join(part for part in (".".join(map(str, error["loc"])), error["msg"].removeprefix("Value error, "))
+                      if part)
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
 
 
 def settings_reference() -> list[tuple[str, str, str]]:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.secrets import SealedSecretError, SecretBox
 from store.models import AlertDelivery, AuditLog, Listing, Seller, Subscription, utcnow
 
 __all__ = [
@@ -38,7 +39,9 @@ __all__ = [
     "make_failed_due",
     "mark_attempt_failed",
     "mark_sent",
+    "reseal_secrets",
     "subscription_matches",
+    "subscription_secret",
 ]
 
 EVENT_FLAGGED = "listing.flagged"
@@ -63,8 +66,8 @@ class SubscriptionIn:
     mode: str = "immediate"  # immediate|digest
 
 
-def create_subscription(session: Session, spec: SubscriptionIn, *, actor: str = "cli") -> Subscription:
-    """Store a subscription (validated) and audit it."""
+def create_subscription(session: Session, spec: SubscriptionIn, *, box: SecretBox, actor: str = "cli") -> Subscription:
+    """Store a subscription (validated; its secret sealed by ``box``) and audit it."""
     if spec.channel not in ("webhook", "apprise"):
         raise ValueError("channel must be webhook or apprise")
     if spec.channel == "webhook" and not spec.secret:
@@ -74,7 +77,8 @@ def create_subscription(session: Session, spec: SubscriptionIn, *, actor: str = 
     if spec.min_score is not None and not 0 <= spec.min_score <= 1:
         raise ValueError("min_score must be between 0 and 1")
     row = Subscription(
-        name=spec.name, channel=spec.channel, target=spec.target, secret=spec.secret, min_score=spec.min_score,
+        name=spec.name, channel=spec.channel, target=spec.target, secret=box.seal(spec.secret) if spec.secret else None,
+        min_score=spec.min_score,
         species=[s.strip().lower() for s in spec.species if s.strip()],
         marketplaces=[m.strip().lower() for m in spec.marketplaces if m.strip()],
         seller_ids=[int(s) for s in spec.seller_ids], mode=spec.mode,
@@ -84,6 +88,35 @@ def create_subscription(session: Session, spec: SubscriptionIn, *, actor: str = 
     session.add(AuditLog(actor=actor, action="subscription.create", target_type="subscription",
                          target_id=str(row.id), detail={"channel": spec.channel, "mode": spec.mode}))
     return row
+
+
+def subscription_secret(subscription: Subscription, box: SecretBox) -> str | None:
+    """The plaintext secret of a subscription (SealedSecretError when the key that sealed it is gone)."""
+    return None if subscription.secret is None else box.open(subscription.secret)
+
+
+def reseal_secrets(session: Session, box: SecretBox) -> tuple[int, list[int]]:
+    """Seal every secret stored in plain text or under the previous key with the current key.
+
+    Run by ``wildwatch init`` (secrets stored before sealing existed) and ``wildwatch alerts
+    rotate-secrets`` (after a key rotation).  Returns how many were resealed and the ids of
+    subscriptions whose secret no known key opens (left as they are).
+    """
+    count, unreadable = 0, []
+    for subscription in session.scalars(select(Subscription).where(Subscription.secret.is_not(None))):
+        assert subscription.secret is not None
+        if not box.needs_sealing(subscription.secret):
+            continue
+        try:
+            subscription.secret = box.reseal(subscription.secret)
+        except SealedSecretError:
+            unreadable.append(subscription.id)
+            continue
+        count += 1
+    if count:
+        session.add(AuditLog(actor="cli", action="subscription.reseal", target_type="subscription",
+                             detail={"count": count}))
+    return count, unreadable
 
 
 def list_subscriptions(session: Session, *, active_only: bool = False) -> list[Subscription]:

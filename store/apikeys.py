@@ -6,12 +6,20 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.models import ApiKey, AuditLog, utcnow
 
-__all__ = ["ROLES", "role_allows", "create_api_key", "authenticate", "revoke_api_key", "list_api_keys"]
+__all__ = [
+    "ROLES",
+    "role_allows",
+    "create_api_key",
+    "authenticate",
+    "end_sessions",
+    "revoke_api_key",
+    "list_api_keys",
+]
 
 #: Roles in increasing power; a role may do everything the ones before it may.
 ROLES = ("analyst", "moderator", "admin")
@@ -58,8 +66,14 @@ def revoke_api_key(session: Session, key_id: int, *, actor: str = "cli") -> bool
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
+    row.session_version += 1
     session.add(AuditLog(actor=actor, action="apikey.revoke", target_type="api_key", target_id=str(key_id)))
     return True
+
+
+def end_sessions(session: Session, key_id: int) -> None:
+    """End every review-UI session signed in with this key (logout): cookies carry the old version."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(session_version=ApiKey.session_version + 1))
 
 
 def list_api_keys(session: Session) -> list[ApiKey]:

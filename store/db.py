@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigError
 from store.errors import StoreUnavailable
 
 __all__ = [
-    "Store", "database_url", "make_engine", "make_session_factory", "session_scope", "migrate", "current_revision", "ping",
+    "Store",
+    "database_url",
+    "make_engine",
+    "make_session_factory",
+    "session_scope",
+    "migrate",
+    "current_revision",
+    "head_revision",
+    "require_current_schema",
+    "sqlite_path",
+    "sqlite_file",
+    "file_problem",
+    "ping",
 ]
 
 logger = logging.getLogger(__name__)
@@ -60,32 +75,102 @@ def database_url(url: str) -> URL:
     return parsed
 
 
-def sqlite_file(url: str) -> Path | None:
+def sqlite_path(url: str | URL) -> Path | None:
     """The file of a SQLite URL (None for PostgreSQL and in-memory databases)."""
-    parsed = database_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    parsed = database_url(url) if isinstance(url, str) else url
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
         return None
-    return Path(parsed.database).expanduser()
+    if database.startswith("file:"):  # the URI form make_engine(create=False) uses
+        return Path(unquote(database[len("file:"):].split("?", 1)[0]))
+    return Path(database).expanduser()
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+#: Execution option naming transactions that will write: on SQLite they start ``BEGIN IMMEDIATE``.
+WRITE_OPTION = "wildwatch_writes"
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Take SQLite's write lock when a writing transaction starts, not at its first write.
+
+    A deferred transaction that has read and then writes cannot wait for the lock (its snapshot
+    may be stale), so SQLite answers "database is locked" at once; ``BEGIN IMMEDIATE`` waits
+    for the busy timeout instead, so concurrent writers queue.  Other transactions keep the
+    driver's deferred begin: readers never wait for writers under WAL.
+    """
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for PostgreSQL and in-memory SQLite)."""
+    return sqlite_path(engine.url)
+
+
+def file_problem(path: Path) -> str | None:
+    """Why a SQLite file cannot serve writes right now (gone, not a file, not writable), or None."""
+    if not path.exists():
+        return f"the database file {path} is gone"
+    if not path.is_file():
+        return f"{path} is not a file"
+    if not os.access(path, os.R_OK | os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"the database file {path} (or its directory) is not writable"
+    return None
+
+
+def _same_file_on_checkout(path: Path):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+        stat = path.stat()
+        connection_record.info["inode"] = (stat.st_dev, stat.st_ino)
+
+    def on_checkout(dbapi_connection, connection_record, connection_proxy) -> None:  # type: ignore[no-untyped-def]
+        try:
+            stat = path.stat()
+        except OSError:
+            stat = None
+        if stat is None or connection_record.info.get("inode") != (stat.st_dev, stat.st_ino):
+            # The file was moved away or replaced: this connection still writes to the old one.
+            raise DisconnectionError(f"{path} is not the file this connection opened")
+
+    return on_connect, on_checkout
+
+
+def make_engine(url: str, *, create: bool = True, **kwargs: object) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys, a busy timeout and immediate writes.
+
+    ``create=False`` (the API server) never creates a SQLite file: a missing file is an error on
+    every connection, and a pooled connection whose file was moved away or replaced is dropped,
+    so requests fail alike (503) instead of half of them writing to a file nobody reads.
+    """
     parsed = database_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser().resolve() if database and database != ":memory:" else None
+        if path is not None and create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if path is not None and not create:
+            parsed = parsed.set(database=f"file:{quote(str(path))}", query={"mode": "rw", "uri": "true"})
         engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        if path is not None and not create:
+            on_connect, on_checkout = _same_file_on_checkout(path)
+            event.listen(engine, "connect", on_connect)
+            event.listen(engine, "checkout", on_checkout)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded attributes after commit (callers own the transaction)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions that keep loaded attributes after commit (callers own the transaction).
+
+    ``writes=True``: each transaction takes the write lock when it begins (SQLite), so writers
+    queue within the busy timeout instead of failing; use it for work that will write.
+    """
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @dataclass
@@ -168,6 +253,32 @@ def current_revision(engine: Engine) -> str | None:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of WildWatch knows."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raise StoreUnavailable, saying to run ``wildwatch init``, unless the schema is the newest."""
+    shown = engine.url.render_as_string()
+    path = sqlite_file(engine)
+    if path is not None and not path.is_file():
+        raise StoreUnavailable(f"no database at {path}: run `wildwatch init` to create it")
+    try:
+        revision = current_revision(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[-1:] or [type(exc).__name__]
+        raise StoreUnavailable(f"cannot open the database at {shown} ({reason[0].strip()}): check the URL; "
+                               "run `wildwatch init` once it exists") from exc
+    if revision is None:
+        raise StoreUnavailable(f"the database at {shown} has no WildWatch schema: run `wildwatch init`")
+    if revision != head_revision():
+        raise StoreUnavailable(f"the database at {shown} is at schema {revision}, this version needs "
+                               f"{head_revision()}: run `wildwatch init` to migrate it")
 
 
 def ping(engine: Engine) -> bool:

@@ -358,6 +358,8 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Bumped by logout and revocation: review-UI cookies signed with an older version stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0009_sessions_secrets
 
 
 class Subscription(Base):

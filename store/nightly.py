@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from core.secrets import SecretBox
 from store.errors import NotFound
 from store.models import (
     AlertDelivery,
@@ -284,8 +285,8 @@ def prune_skips(session: Session, *, older_than: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def sync_subscriptions(session: Session, rules: Sequence[dict[str, Any]]) -> int:
-    """Make the subscriptions named in the operations file match it (matched by name)."""
+def sync_subscriptions(session: Session, rules: Sequence[dict[str, Any]], *, box: SecretBox) -> int:
+    """Make the subscriptions named in the operations file match it (matched by name; secrets sealed)."""
     names = [rule["name"] for rule in rules]
     existing = {s.name: s for s in session.scalars(select(Subscription).where(Subscription.name.in_(names)))}
     for rule in rules:
@@ -293,6 +294,8 @@ def sync_subscriptions(session: Session, rules: Sequence[dict[str, Any]]) -> int
         for key, value in rule.items():
             if key in ("species", "marketplaces"):  # stored lower-case, as the alerts module matches them
                 value = [v.strip().lower() for v in value if v.strip()]
+            elif key == "secret" and value:
+                value = box.seal(value)
             setattr(subscription, key, value)
         session.add(subscription)
     session.flush()

@@ -8,6 +8,8 @@ database per test session (parallel runs never collide) emptied between tests.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from store.db import make_session_factory
 from tests.databases import BACKENDS, Databases, engine_for
 from wildwatch.runtime import Store, open_store
+
+#: One strong secret key for the whole run, inherited by child processes, so every process signs
+#: and seals alike; the tests of the per-install development key remove it.
+os.environ.setdefault("WILDWATCH_SECRET_KEY", secrets.token_urlsafe(48))
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.secrets import SecretBox, secret_box
+from core.settings import get_settings
+
+
+def settings_box() -> SecretBox:
+    """The box the alert sender uses by default: seal test subscriptions' secrets with it."""
+    return secret_box(get_settings())
+
 
 @dataclass(frozen=True)
 class FakeResult:

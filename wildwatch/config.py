@@ -9,6 +9,7 @@ naming the field, never a traceback.  Every field is documented in docs/operatio
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -119,7 +120,13 @@ class AlertRule(_Strict):
     name: str = Field(min_length=1, max_length=100, description="Unique rule name.")
     channel: Literal["webhook", "apprise"] = Field(description="Where alerts go.")
     target: str = Field(min_length=1, description="Webhook URL or Apprise URL.")
-    secret: str | None = Field(None, description="HMAC secret for webhook signatures.")
+    secret: str | None = Field(
+        None, description="HMAC secret for webhook signatures (better out of this file: `secret_file`, `secret_env`)."
+    )
+    secret_file: Path | None = Field(None, exclude=True, description="Read the webhook secret from this file.")
+    secret_env: str | None = Field(
+        None, exclude=True, description="Read the webhook secret from this environment variable."
+    )
     min_score: float | None = Field(None, ge=0, le=1, description="Only listings scoring at least this.")
     species: list[str] = Field(default_factory=list, description="Only these species (empty: any).")
     marketplaces: list[str] = Field(default_factory=list, description="Only these hosts (empty: any).")
@@ -128,6 +135,20 @@ class AlertRule(_Strict):
 
     @model_validator(mode="after")
     def _webhook_url(self) -> AlertRule:
+        if sum(x is not None for x in (self.secret, self.secret_file, self.secret_env)) > 1:
+            raise ValueError("give one of secret, secret_file or secret_env")
+        if self.secret_env is not None:
+            self.secret = os.environ.get(self.secret_env) or None
+            if self.secret is None:
+                raise ValueError(f"the environment variable {self.secret_env} is not set")
+        if self.secret_file is not None:
+            try:
+                lines = self.secret_file.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeError) as exc:
+                raise ValueError(f"cannot read the secret file {self.secret_file}: {exc}") from None
+            self.secret = lines[0].strip() if lines and lines[0].strip() else None
+            if self.secret is None:
+                raise ValueError(f"the secret file {self.secret_file} is empty")
         if self.channel == "webhook":
             _check_http_url(self.target)
             if not self.secret:

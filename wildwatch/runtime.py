@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.settings import Settings, get_settings
-from store.db import Store, sqlite_file
+from store.db import Store, sqlite_path
 from store.errors import StoreUnavailable
 
 __all__ = ["Store", "open_store"]
@@ -19,7 +19,7 @@ def open_store(
     naming it, instead of a new empty database (and folders) created behind the user's back."""
     settings = settings or get_settings()
     url = database_url or settings.database_url
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     if not create and path is not None and not path.is_file():
         raise StoreUnavailable(f"no database at {path} (create it with `wildwatch init`, or pass --db)")
     store = Store(url)

@@ -1,7 +1,13 @@
 """Review-UI sessions: a signed, HttpOnly, SameSite=Strict cookie naming the API key, plus a CSRF token.
 
-The cookie holds the key's id (never the key); every request re-checks that the key is still
-active and has the moderator role, so revoking a key ends its sessions at once.
+The cookie holds the key's id and session version (never the key), signed with the install's
+secret key (``core.secrets``: never a value printed anywhere).  Every request re-checks that
+the key is still active, has the moderator role and has the same session version, so logout
+and revocation (both bump the version) end the key's sessions at once.
+
+Pages take the signed-in moderator as ``ReviewerDep``; without a session they redirect to the
+login page (``LoginRequired``), and the request guard does the same check before a form body
+is read.
 """
 
 from __future__ import annotations
@@ -9,22 +15,30 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from store.apikeys import role_allows
+from api.deps import SessionDep
+from store.apikeys import end_sessions, role_allows
 from store.models import ApiKey
 
 __all__ = [
     "LOGIN_COOKIE",
     "SESSION_COOKIE",
+    "LoginRequired",
     "ReviewUser",
+    "ReviewerDep",
     "csrf_ok",
     "current_user",
     "end_session",
+    "get_reviewer",
+    "login_required_handler",
+    "to_login",
     "login_token",
     "login_token_ok",
     "same_origin",
@@ -50,7 +64,7 @@ class ReviewUser:
 
 
 def serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(request.app.state.settings.secret_key, salt="wildwatch-review-session")
+    return URLSafeTimedSerializer(request.app.state.session_secret, salt="wildwatch-review-session")
 
 
 def _secure(request: Request) -> bool:
@@ -74,25 +88,74 @@ def _load(request: Request, name: str, max_age: int) -> dict[str, Any] | None:
 
 
 def current_user(request: Request, session: Session) -> ReviewUser | None:
-    """The moderator behind the session cookie, or None (no cookie, tampered, expired, key revoked)."""
+    """The moderator behind the session cookie, or None (no cookie, tampered, expired, logged out, revoked)."""
     data = _load(request, SESSION_COOKIE, SESSION_MAX_AGE)
-    if data is None or not isinstance(data.get("k"), int) or not isinstance(data.get("c"), str):
+    if data is None or not all(isinstance(data.get(field), kind) for field, kind in (("k", int), ("v", int),
+                                                                                      ("c", str))):
+        return None
+    if not 1 <= data["k"] < 2**63:
         return None
     key = session.get(ApiKey, data["k"])
     if key is None or key.revoked_at is not None or not role_allows(key.role, "moderator"):
+        return None
+    if key.session_version != data["v"]:
         return None
     return ReviewUser(key.id, key.name, key.role, data["c"])
 
 
 def start_session(request: Request, response: Response, key: ApiKey) -> None:
     """Sign the moderator in: a fresh session cookie with a fresh CSRF token."""
-    token = serializer(request).dumps({"k": key.id, "c": secrets.token_urlsafe(24)})
+    token = serializer(request).dumps({"k": key.id, "v": key.session_version, "c": secrets.token_urlsafe(24)})
     _set(response, request, SESSION_COOKIE, token, SESSION_MAX_AGE)
     response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
 
 
-def end_session(response: Response) -> None:
+def end_session(response: Response, session: Session, user: ReviewUser) -> None:
+    """Log out: every cookie of this key stops working now (not in 12 hours), and this one is deleted."""
+    end_sessions(session, user.key_id)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+
+
+class LoginRequired(Exception):
+    """No valid review session: the page answers with a redirect to the login form."""
+
+
+def to_login() -> RedirectResponse:
+    """The redirect to the login page."""
+    return RedirectResponse("/review/login", status_code=303)
+
+
+async def login_required_handler(request: Request, exc: Exception) -> RedirectResponse:
+    """The app's handler for LoginRequired: a page without a session sends the browser to log in."""
+    return to_login()
+
+
+def _user_in_own_session(request: Request) -> ReviewUser | None:
+    with request.app.state.session_factory() as session:
+        return current_user(request, session)
+
+
+async def _admit(request: Request) -> Response | None:
+    """The request guard's check before a form body is read: a session, or the login page."""
+    user = await run_in_threadpool(_user_in_own_session, request)
+    if user is None:
+        return to_login()
+    request.state.reviewer = user
+    return None
+
+
+def get_reviewer(request: Request, session: SessionDep) -> ReviewUser:
+    """The signed-in moderator (sync: it reads the database, so FastAPI runs it in the threadpool)."""
+    user: ReviewUser | None = getattr(request.state, "reviewer", None) or current_user(request, session)
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+get_reviewer.admit = _admit  # type: ignore[attr-defined]
+
+#: A page that needs a signed-in moderator takes ``user: ReviewerDep``.
+ReviewerDep = Annotated[ReviewUser, Depends(get_reviewer)]
 
 
 def login_token(request: Request) -> str:

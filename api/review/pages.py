@@ -6,15 +6,17 @@ import logging
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path as PathParam, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 
 from api.deps import SessionDep
 from api.review import auth
+from api.review.auth import ReviewerDep
 from api.review.highlight import evidence_terms, highlight
 from api.review.i18n import LANGUAGES, pick_language, translator
+from api.routes.filters import MAX_ID
 from classifier import normalize_text
 from store.alerts import delivery_counts, list_deliveries
 from store.apikeys import authenticate, role_allows
@@ -52,6 +54,12 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+#: Ids in paths and queries are bounded like /v1's (a 64-bit overflow is a 422, never a 500).
+ListingId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+SnapshotId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+ShownId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+ShownCount = Annotated[int | None, Query(ge=1, le=100_000)]
+
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined)
 
 
@@ -60,14 +68,15 @@ def normalised(text: str) -> str:
     return normalize_text(text)
 
 
-def _lang(request: Request) -> str:
+def page_language(request: Request) -> str:
+    """The language a review page is shown in: ?lang=, then the cookie, then Accept-Language."""
     return pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
                          request.headers.get("accept-language", ""))
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page in the request's language, with strict security headers."""
-    lang = _lang(request)
+    lang = page_language(request)
     html = templates.get_template(name).render(
         t=translator(lang), lang=lang, languages=LANGUAGES, request_path=request.url.path,
         query=dict(request.query_params), **{"view": None, "user": None, **context},
@@ -76,10 +85,6 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/review", httponly=True, samesite="strict")
     return response
-
-
-def to_login() -> RedirectResponse:
-    return RedirectResponse("/review/login", status_code=303)
 
 
 def _view(view: str | None) -> str:
@@ -113,7 +118,7 @@ def post_login(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Exchange an API key with the moderator or admin role for a session cookie."""
-    t = translator(_lang(request))
+    t = translator(page_language(request))
     if not auth.same_origin(request) or not auth.login_token_ok(request, csrf):
         return login_page(request, t("csrf_failed"), status=403)
     key = authenticate(session, api_key.strip())
@@ -127,24 +132,24 @@ def post_login(
 
 
 @router.post("/logout")
-def post_logout(request: Request, session: SessionDep, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    user = auth.current_user(request, session)
-    if user is not None and not auth.csrf_ok(user, csrf):
-        return render(request, "error.html", status=403, user=user, message=translator(_lang(request))("csrf_failed"))
-    response = to_login()
-    auth.end_session(response)
+def post_logout(
+    request: Request, session: SessionDep, user: ReviewerDep, csrf: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    """End the session: this key's cookies stop working everywhere at once."""
+    if not auth.csrf_ok(user, csrf):
+        return render(request, "error.html", status=403, user=user, message=translator(page_language(request))("csrf_failed"))
+    response = auth.to_login()
+    auth.end_session(response, session, user)
+    logger.info("review logout by key %d", user.key_id)
     return response
 
 
 @router.get("")
 def get_queue(
-    request: Request, session: SessionDep, view: Annotated[str | None, Query(max_length=20)] = None,
-    done: Annotated[int | None, Query()] = None, bulk: Annotated[int | None, Query()] = None,
+    request: Request, session: SessionDep, user: ReviewerDep, view: Annotated[str | None, Query(max_length=20)] = None,
+    done: ShownId = None, bulk: ShownCount = None,
 ) -> Response:
     """The queue: flagged listings by priority, the uncertain ones for active learning, or escalations."""
-    user = auth.current_user(request, session)
-    if user is None:
-        return to_login()
     view = _view(view)
     items = review_queue(session, view=view, limit=200)
     histories = {item.seller.id: seller_history(session, item.seller.id) for item in items if item.seller}
@@ -159,13 +164,10 @@ def get_queue(
 
 @router.get("/listings/{listing_id}")
 def get_listing_page(
-    listing_id: int, request: Request, session: SessionDep, view: Annotated[str | None, Query(max_length=20)] = None,
-    done: Annotated[int | None, Query()] = None, bulk: Annotated[int | None, Query()] = None,
+    listing_id: ListingId, request: Request, session: SessionDep, user: ReviewerDep,
+    view: Annotated[str | None, Query(max_length=20)] = None, done: ShownId = None, bulk: ShownCount = None,
 ) -> Response:
     """One listing with its evidence, the seller's history and the decision form."""
-    user = auth.current_user(request, session)
-    if user is None:
-        return to_login()
     view = _view(view)
     listing = session.get(Listing, listing_id)
     if listing is None:
@@ -196,16 +198,13 @@ def get_listing_page(
 
 @router.post("/listings/{listing_id}/decision")
 def post_decision(
-    listing_id: int, request: Request, session: SessionDep,
+    listing_id: ListingId, request: Request, session: SessionDep, user: ReviewerDep,
     decision: Annotated[str, Form(max_length=20)] = "", reason: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=4000)] = "", csrf: Annotated[str, Form(max_length=200)] = "",
     bulk_seller: Annotated[bool, Form()] = False, view: Annotated[str, Form(max_length=20)] = "flagged",
 ) -> Response:
     """Record a decision (or one for all of the seller's flagged, unreviewed listings), then show the next."""
-    user = auth.current_user(request, session)
-    if user is None:
-        return to_login()
-    t = translator(_lang(request))
+    t = translator(page_language(request))
     if not auth.same_origin(request) or not auth.csrf_ok(user, csrf):
         return render(request, "error.html", status=403, user=user, message=t("csrf_failed"))
     listing = session.get(Listing, listing_id)
@@ -235,21 +234,15 @@ def post_decision(
 
 
 @router.get("/alerts")
-def get_alerts(request: Request, session: SessionDep) -> Response:
+def get_alerts(request: Request, session: SessionDep, user: ReviewerDep) -> Response:
     """Deliveries whose last attempt failed, and the outbox totals."""
-    user = auth.current_user(request, session)
-    if user is None:
-        return to_login()
     return render(request, "alerts.html", user=user, counts=delivery_counts(session),
                   problems=list_deliveries(session, problems_only=True, limit=200), view="alerts")
 
 
 @router.get("/snapshots/{snapshot_id}")
-def get_snapshot(snapshot_id: int, request: Request, session: SessionDep) -> Response:
+def get_snapshot(snapshot_id: SnapshotId, request: Request, session: SessionDep, user: ReviewerDep) -> Response:
     """The stored page as plain text in a sandbox: evidence to read, never to run."""
-    user = auth.current_user(request, session)
-    if user is None:
-        return to_login()
     snapshot = session.get(Snapshot, snapshot_id)
     if snapshot is None:
         raise NotFound(f"no snapshot {snapshot_id}")

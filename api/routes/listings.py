@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 from sqlalchemy import Row
 
-from api.deps import CurrentKey, SessionDep, SettingsDep
+from api.deps import CurrentKey, SessionDep, SettingsDep, base_url
 from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from api.routes.filters import MAX_ID, ListingFilterDep
 from api.schemas import (
@@ -71,7 +71,7 @@ def listing_dict(listing: Listing | Row[Any], base: str) -> dict[str, Any]:
 
 def listing_out(listing: Listing, request: Request) -> ListingOut:
     """The API shape of a listing, with links to itself, its seller, snapshot and source page."""
-    return ListingOut(**listing_dict(listing, str(request.base_url)))
+    return ListingOut(**listing_dict(listing, base_url(request)))
 
 
 def seller_brief(seller: Seller, request: Request) -> SellerBriefOut:
@@ -81,7 +81,7 @@ def seller_brief(seller: Seller, request: Request) -> SellerBriefOut:
         marketplace=seller.marketplace,
         name=seller.name,
         url=None if seller.url.startswith("name:") else seller.url,
-        link=f"{request.base_url}v1/sellers/{seller.id}",
+        link=f"{base_url(request)}v1/sellers/{seller.id}",
     )
 
 
@@ -107,7 +107,7 @@ def get_listings(
         page = list_listings(session, filters, limit=limit, cursor=cursor, sort=sort)
     except InvalidCursor as exc:
         raise ApiError(422, "invalid_cursor", str(exc)) from exc
-    base = str(request.base_url)
+    base = base_url(request)
     body = {"items": [listing_dict(item, base) for item in page.items], "next_cursor": page.next_cursor}
     return Response(to_json(body), media_type="application/json")
 
@@ -144,7 +144,7 @@ def get_listing_detail_route(
             sha256=snapshot.sha256,
             size=snapshot.size,
             encoding=snapshot.encoding,
-            link=f"{request.base_url}v1/listings/{listing.id}/snapshot",
+            link=f"{base_url(request)}v1/listings/{listing.id}/snapshot",
         ),
         versions=[
             VersionOut(

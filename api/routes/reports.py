@@ -7,14 +7,16 @@ there is nothing to traverse.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
 from api.deps import CurrentKey, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
+from api.routes.filters import MAX_ID
 from store.models import NightlyRun
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES | NOT_FOUND)
@@ -23,6 +25,17 @@ FILES = {
     "index.html": "text/html; charset=utf-8",
     "summary.json": "application/json",
     "flagged_by_species.png": "image/png",
+}
+RunId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+#: Reports hold marketplace text: nothing in them may run, load from elsewhere, or leak the report's URL.
+REPORT_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'none'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
 }
 
 
@@ -57,15 +70,15 @@ def latest_report(session: SessionDep, key: CurrentKey) -> RedirectResponse:
 
 
 @router.get("/{run_id}/", summary="A run's report page")
-def report_page(run_id: int, settings: SettingsDep, key: CurrentKey) -> FileResponse:
+def report_page(run_id: RunId, settings: SettingsDep, key: CurrentKey) -> FileResponse:
     return report_file(run_id, "index.html", settings, key)
 
 
 @router.get("/{run_id}/{name}", summary="A run's report file (summary.json, chart)")
-def report_file(run_id: int, name: str, settings: SettingsDep, key: CurrentKey) -> FileResponse:
+def report_file(run_id: RunId, name: str, settings: SettingsDep, key: CurrentKey) -> FileResponse:
     if name not in FILES:
         raise ApiError(404, "not_found", f"no report file {name!r}")
     path = _report_dir(settings, run_id) / name
     if not path.is_file():
         raise ApiError(404, "not_found", f"no report {name} for nightly run {run_id}")
-    return FileResponse(path, media_type=FILES[name])
+    return FileResponse(path, media_type=FILES[name], headers=REPORT_HEADERS)

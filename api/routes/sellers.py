@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import CurrentKey, SessionDep
+from api.deps import CurrentKey, SessionDep, base_url
 from api.errors import ERROR_RESPONSES, NOT_FOUND
 from api.routes.filters import MAX_ID
 from api.routes.listings import seller_brief
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["sellers"], responses=ERROR_RESPONSES)
 def seller_out(stats: SellerStats, request: Request) -> SellerOut:
     """The API shape of a seller with its activity counts."""
     seller = stats.seller
-    base = request.base_url
+    base = base_url(request)
     return SellerOut(
         id=seller.id,
         marketplace=seller.marketplace,

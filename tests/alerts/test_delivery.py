@@ -21,6 +21,7 @@ from tests.review.factories import add_listing
 from wildwatch.alerts import Target, send_due, sign, verify
 from wildwatch.alerts.outbox import default_sender
 from wildwatch.runtime import Store
+from tests.fakes import settings_box
 
 pytestmark = pytest.mark.e2e
 SECRET = "s3cret-for-tests"
@@ -34,7 +35,8 @@ def free_port() -> int:
 
 def flag_one(store: Store, channel: str, target: str, secret: str | None = SECRET) -> None:
     with session_scope(store.sessions) as session:
-        create_subscription(session, SubscriptionIn(channel=channel, target=target, secret=secret, min_score=0.8))
+        create_subscription(session, SubscriptionIn(channel=channel, target=target, secret=secret, min_score=0.8),
+                            box=settings_box())
         listing = add_listing(session, title="出售穿山甲片 <script>alert(1)</script>", score=0.93,
                               species="pangolin", reasons=["穿山甲片"])
         assert enqueue_deliveries(session, [listing.id]) == 1

@@ -25,6 +25,7 @@ from tests.review.factories import add_listing, add_seller
 from wildwatch.alerts import Target, send_digest, send_due
 from core.errors import AlertError
 from wildwatch.runtime import Store
+from tests.fakes import settings_box
 
 RULES: list[tuple[str, dict[str, Any], bool]] = [
     ("no rules", {}, True),
@@ -43,7 +44,8 @@ RULES: list[tuple[str, dict[str, Any], bool]] = [
 @pytest.mark.parametrize(("case", "rules", "expected"), RULES, ids=[r[0] for r in RULES])
 def test_subscription_rules_select_listings(store: Store, case: str, rules: dict[str, Any], expected: bool) -> None:
     with session_scope(store.sessions) as session:
-        create_subscription(session, SubscriptionIn(channel="webhook", target="http://127.0.0.1:9/h", secret="s", **rules))
+        create_subscription(session, SubscriptionIn(channel="webhook", target="http://127.0.0.1:9/h", secret="s", **rules),
+                            box=settings_box())
         listing = add_listing(session, title="穿山甲鳞片", score=0.9, species="pangolin;")
         assert enqueue_deliveries(session, [listing.id]) == int(expected)
 
@@ -52,7 +54,7 @@ def test_seller_watchlist_matches_that_sellers_listings(store: Store) -> None:
     with session_scope(store.sessions) as session:
         watched, other = add_seller(session, "watched"), add_seller(session, "other")
         create_subscription(session, SubscriptionIn(channel="webhook", target="http://x/h", secret="s",
-                                                     seller_ids=[watched.id]))
+                                                     seller_ids=[watched.id]), box=settings_box())
         ids = [add_listing(session, title=f"t{i}", score=0.9, seller=s).id for i, s in enumerate([watched, other])]
         assert enqueue_deliveries(session, ids) == 1
 
@@ -60,7 +62,8 @@ def test_seller_watchlist_matches_that_sellers_listings(store: Store) -> None:
 def test_enqueue_is_exactly_once_and_skips_unflagged(store: Store) -> None:
     with session_scope(store.sessions) as session:
         for n in range(2):
-            create_subscription(session, SubscriptionIn(channel="webhook", target=f"http://x/{n}", secret="s"))
+            create_subscription(session, SubscriptionIn(channel="webhook", target=f"http://x/{n}", secret="s"),
+                                box=settings_box())
         flagged = add_listing(session, title="象牙手镯", score=0.9, species="elephant")
         clean = add_listing(session, title="木头手镯", score=0.1)
         assert enqueue_deliveries(session, [flagged.id, clean.id, flagged.id]) == 2
@@ -73,7 +76,8 @@ def test_enqueue_is_exactly_once_and_skips_unflagged(store: Store) -> None:
 
 def _one_delivery(store: Store) -> int:
     with session_scope(store.sessions) as session:
-        create_subscription(session, SubscriptionIn(channel="webhook", target="http://x/h", secret="s"))
+        create_subscription(session, SubscriptionIn(channel="webhook", target="http://x/h", secret="s"),
+                            box=settings_box())
         listing = add_listing(session, title="犀牛角", score=0.97, species="rhinoceros")
         enqueue_deliveries(session, [listing.id])
         return session.scalars(select(AlertDelivery.id)).one()
@@ -140,7 +144,8 @@ def test_backoff_doubles_and_is_capped(attempts: int, delay: int) -> None:
 
 def test_digest_sends_one_message_with_the_top_listings(store: Store) -> None:
     with session_scope(store.sessions) as session:
-        create_subscription(session, SubscriptionIn(channel="webhook", target="http://x/h", secret="s", mode="digest"))
+        create_subscription(session, SubscriptionIn(channel="webhook", target="http://x/h", secret="s", mode="digest"),
+                            box=settings_box())
         ids = [add_listing(session, title=f"item {i}", score=0.6 + i / 100).id for i in range(5)]
         enqueue_deliveries(session, ids)
     messages: list[dict[str, Any]] = []

@@ -24,6 +24,7 @@ from tests.faults.tally import note
 from tests.faults.world import SECRET, CountingReceiver, free_port, seed_listings
 from wildwatch.alerts import enqueue_alerts, retry_failed, send_due
 from wildwatch.runtime import Store
+from tests.fakes import settings_box
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -51,7 +52,7 @@ def webhook_store(tmp_path: Path) -> Iterator[tuple[Store, str]]:
     sessions = store.sessions
     with session_scope(sessions) as session:
         create_subscription(session, SubscriptionIn(channel="webhook", target=f"http://127.0.0.1:{port}/hook",
-                                                    secret=SECRET))
+                                                    secret=SECRET), box=settings_box())
     _flag_all(sessions)
     yield store, str(port)
     store.close()
@@ -121,7 +122,8 @@ def test_smtp_refusing_then_accepting(tmp_path: Path) -> None:
     try:
         with session_scope(sessions) as session:
             create_subscription(session, SubscriptionIn(
-                channel="apprise", target=f"mailto://127.0.0.1:{port}?from=ww@example.org&to=analyst@example.org&mode=insecure"))
+                channel="apprise", target=f"mailto://127.0.0.1:{port}?from=ww@example.org&to=analyst@example.org&mode=insecure"),
+                box=settings_box())
         _flag_all(sessions)
         counts = send_due(store)
         note("faults/smtp_refused", counts.failed)

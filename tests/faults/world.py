@@ -16,6 +16,7 @@ from store.alerts import SubscriptionIn, create_subscription
 from store.db import make_engine, make_session_factory, migrate, session_scope
 from store.listings import ListingIn, upsert_listings
 from wildwatch.alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from tests.fakes import settings_box
 
 __all__ = ["CountingReceiver", "seed_listings", "fault_env", "free_port", "count", "SECRET"]
 
@@ -59,7 +60,7 @@ def seed_listings(db_url: str, n: int, *, subscribe_to: str | None = None) -> En
         upsert_listings(session, items)
         if subscribe_to:
             create_subscription(session, SubscriptionIn(channel="webhook", target=subscribe_to, secret=SECRET,
-                                                        name="fault test"))
+                                                        name="fault test"), box=settings_box())
     return engine
 
 

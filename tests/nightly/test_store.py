@@ -19,6 +19,7 @@ from store.nightly import (
 )
 from store.sites import SiteSpec, add_site, list_sites, sync_sites
 from core.errors import InputError
+from tests.fakes import settings_box
 
 
 def _listing(session: Session, n: int, *, flagged: bool | None, snapshot: Snapshot | None = None) -> Listing:
@@ -79,7 +80,7 @@ def test_resume_window_and_abandon(session: Session) -> None:
 def test_alert_rules_sync_by_name(session: Session) -> None:
     rule = {"name": "ngo", "channel": "webhook", "target": "https://ngo.example/hook", "secret": None,
             "min_score": 0.8, "species": ["pangolin"], "marketplaces": [], "mode": "immediate", "active": True}
-    sync_subscriptions(session, [rule])
-    sync_subscriptions(session, [rule | {"min_score": 0.9}])
+    sync_subscriptions(session, [rule], box=settings_box())
+    sync_subscriptions(session, [rule | {"min_score": 0.9}], box=settings_box())
     (subscription,) = session.scalars(select(Subscription))
     assert subscription.min_score == 0.9 and subscription.species == ["pangolin"]

@@ -12,6 +12,7 @@ from store.db import session_scope
 from store.models import AuditLog, Listing, Review, Snapshot
 from store.snapshots import SnapshotStore
 from tests.review.conftest import HOSTILE, World, csrf_of, login
+from tests.fakes import settings_box
 
 
 def test_pages_need_a_session(client: TestClient) -> None:
@@ -180,7 +181,8 @@ def test_alert_problems_are_visible_in_the_ui(client: TestClient, world: World) 
     from store.models import AlertDelivery, utcnow
 
     with session_scope(world.store.sessions) as session:
-        create_subscription(session, SubscriptionIn(channel="webhook", target="http://127.0.0.1:9/h", secret="s"))
+        create_subscription(session, SubscriptionIn(channel="webhook", target="http://127.0.0.1:9/h", secret="s"),
+                            box=settings_box())
         enqueue_deliveries(session, [world.ids["ivory"]])
         delivery = session.scalars(select(AlertDelivery)).one()
         delivery.attempts = 1

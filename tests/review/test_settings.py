@@ -1,20 +1,40 @@
-"""The review UI's cookie secret: a development default that production refuses."""
+"""The secret key: none needed in development (a per-install one is made), a strong one required elsewhere."""
 
 from __future__ import annotations
+
+import secrets
 
 import pytest
 from pydantic import ValidationError
 
 from core.errors import ConfigError
-from core.settings import DEV_SECRET_KEY, Settings, get_settings
+from core.settings import Settings, get_settings
+
+STRONG = secrets.token_urlsafe(48)
 
 
 @pytest.mark.parametrize(
     ("env", "secret", "ok"),
-    [("development", DEV_SECRET_KEY, True), ("production", DEV_SECRET_KEY, False), ("production", "", False),
-     ("production", "a-private-random-value", True), ("staging", DEV_SECRET_KEY, False)],
+    [
+        ("development", None, True),
+        ("development", "short-but-fine-on-a-laptop", True),
+        ("development", "dev-only-insecure-secret-key", False),  # the value older versions shipped
+        ("production", None, False),
+        ("production", "dev-only-insecure-secret-key", False),
+        ("production", "", False),
+        ("production", " ", False),
+        ("production", "a", False),
+        ("production", "a-private-random-value", False),  # 22 characters
+        ("production", "x" * 64, False),
+        ("production", "abcd" * 16, False),
+        ("production", "0123456789abcdef" * 2, False),
+        ("production", secrets.token_hex(16), True),
+        ("production", STRONG, True),
+        ("staging", None, False),
+        ("staging", STRONG, True),
+    ],
 )
-def test_only_development_accepts_the_default_secret(env: str, secret: str, ok: bool) -> None:
+def test_secret_key_rules(env: str, secret: str | None, ok: bool) -> None:
     if ok:
         assert Settings(env=env, secret_key=secret).secret_key == secret
     else:
@@ -22,12 +42,18 @@ def test_only_development_accepts_the_default_secret(env: str, secret: str, ok: 
             Settings(env=env, secret_key=secret)
 
 
-def test_the_cli_gets_a_config_error_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("secret", [None, "a-rejected-but-private-value-29"])
+def test_the_cli_gets_one_line_that_never_shows_the_key(monkeypatch: pytest.MonkeyPatch, secret: str | None) -> None:
     monkeypatch.setenv("WILDWATCH_ENV", "production")
-    monkeypatch.delenv("WILDWATCH_SECRET_KEY", raising=False)
+    if secret is None:
+        monkeypatch.delenv("WILDWATCH_SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("WILDWATCH_SECRET_KEY", secret)
     get_settings.cache_clear()
     try:
-        with pytest.raises(ConfigError, match="WILDWATCH_SECRET_KEY"):
+        with pytest.raises(ConfigError, match="WILDWATCH_SECRET_KEY") as raised:
             get_settings()
     finally:
         get_settings.cache_clear()
+    message = str(raised.value)
+    assert "\n" not in message and (secret is None or secret not in message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,11 +60,36 @@ def _listing(url: str, title: str, description: str, snapshot: SnapshotIn | None
                      seller_url="https://evil.example/seller/1", seller_name=title[:40], snapshot=snapshot)
 
 
+@contextmanager
+def sqlite_world(tmp_path: Path, **api: object) -> Iterator[SecureWorld]:
+    """The world on a new SQLite file under ``tmp_path`` (``api``: ApiSettings overrides)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(f"sqlite:///{tmp_path / 'security.db'}")
+    migrate(engine)
+    worlds = build_world(engine, tmp_path, **api)
+    try:
+        yield next(worlds)
+    finally:
+        worlds.close()
+        engine.dispose()
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[SecureWorld]:
-    url = f"sqlite:///{tmp_path / 'security.db'}"
-    engine = make_engine(url)
-    migrate(engine)
+    """The world on a SQLite file."""
+    with sqlite_world(tmp_path) as world:
+        yield world
+
+
+@pytest.fixture
+def any_world(engine: Engine, tmp_path: Path) -> Iterator[SecureWorld]:
+    """The world on SQLite and on PostgreSQL (``engine`` is parametrised over both)."""
+    yield from build_world(engine, tmp_path)
+
+
+def build_world(engine: Engine, tmp_path: Path, **api: object) -> Iterator[SecureWorld]:
+    """Seed ``engine`` and serve it (``api``: ApiSettings overrides) through a TestClient."""
+    url = engine.url.render_as_string(hide_password=False)
     snapshot_dir = tmp_path / "snapshots"
     blob = SnapshotStore(snapshot_dir).save(b"<html><body>evidence</body></html>")
     snapshot = SnapshotIn(url="https://evil.example/item/0", http_status=200, sha256=blob.sha256, path=blob.path,
@@ -85,10 +111,11 @@ def world(tmp_path: Path) -> Iterator[SecureWorld]:
     settings = Settings(database_url=url, var_dir=tmp_path)
     settings.crawler.snapshot_dir = snapshot_dir
     settings.api.rate_limit_per_minute = 0
+    for name, value in api.items():
+        setattr(settings.api, name, value)
     app = create_app(settings, engine=engine, model=FakeModel())
     with TestClient(app, base_url="http://testserver") as client:
         yield SecureWorld(client, keys, revoked_key, ids, hostile, engine, snapshot_dir)
-    engine.dispose()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

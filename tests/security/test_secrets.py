@@ -18,6 +18,7 @@ from tests.security.conftest import SecureWorld
 from wildwatch.alerts import send_due
 from wildwatch.runtime import Store, open_store
 from core.settings import Settings
+from tests.fakes import settings_box
 
 WEBHOOK_SECRET = "whsec-do-not-log-4f1c"
 DB_PASSWORD = "pg-do-not-log-9a7e"
@@ -27,12 +28,15 @@ def _all_text(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records)
 
 
-def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_needs_a_strong_secret_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WILDWATCH_SECRET_KEY", raising=False)
     with pytest.raises(ValueError, match="WILDWATCH_SECRET_KEY"):
         Settings(env="production")
-    monkeypatch.setenv("WILDWATCH_SECRET_KEY", "from-the-environment-0123456789")
-    assert Settings(env="production").secret_key == "from-the-environment-0123456789"
+    monkeypatch.setenv("WILDWATCH_SECRET_KEY", "from-the-environment-0123456789")  # 30 characters
+    with pytest.raises(ValueError, match="too short"):
+        Settings(env="production")
+    monkeypatch.setenv("WILDWATCH_SECRET_KEY", "from-the-environment-Qx7-k2Pz9-mW4t-Lr8n")
+    assert Settings(env="production").secret_key == "from-the-environment-Qx7-k2Pz9-mW4t-Lr8n"
 
 
 def test_api_keys_are_never_logged_or_returned(world: SecureWorld, caplog: pytest.LogCaptureFixture) -> None:
@@ -63,7 +67,7 @@ def test_webhook_secret_is_not_logged_when_delivery_fails(world: SecureWorld, ca
     sessions = make_session_factory(world.engine)
     with session_scope(sessions) as session:
         create_subscription(session, SubscriptionIn(channel="webhook", secret=WEBHOOK_SECRET,
-                                                    target=f"http://127.0.0.1:{free_port()}/hook"))
+                                                    target=f"http://127.0.0.1:{free_port()}/hook"), box=settings_box())
         from wildwatch.alerts import enqueue_alerts
 
         assert enqueue_alerts(session, world.listing_ids) > 0

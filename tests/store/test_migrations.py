@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
 from alembic.script import ScriptDirectory
@@ -108,5 +108,22 @@ def test_images_migration_up_and_down(fresh_url: str) -> None:
         assert not IMAGE_TABLES & set(inspect(engine).get_table_names())
         migrate(engine, "0011_images")
         assert IMAGE_TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_session_versions_added_and_removed(fresh_url: str) -> None:
+    """0009 gives every key (old ones too) session version 0; its downgrade drops the column."""
+    engine = make_engine(fresh_url)
+    try:
+        migrate(engine, "0008_review_idempotency")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO api_keys (name, role, prefix, key_hash, created_at) "
+                              "VALUES ('old', 'moderator', 'ww_x', 'h', CURRENT_TIMESTAMP)"))
+        migrate(engine, "0009_sessions_secrets")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT session_version FROM api_keys")).scalar_one() == 0
+        downgrade(engine, "0008_review_idempotency")
+        assert "session_version" not in {c["name"] for c in inspect(engine).get_columns("api_keys")}
     finally:
         engine.dispose()

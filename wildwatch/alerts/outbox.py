@@ -11,12 +11,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.secrets import SealedSecretError, SecretBox, secret_box
 from store.alerts import (
     claim_due,
     enqueue_deliveries,
     make_failed_due,
     mark_attempt_failed,
     mark_sent,
+    subscription_secret,
 )
 from store.db import session_scope
 from store.models import AlertDelivery, Subscription, utcnow
@@ -54,6 +56,7 @@ class Target:
     channel: str
     url: str
     secret: str | None
+    secret_problem: str | None = None  # why the stored secret could not be opened
 
 
 #: The seam tests and callers can replace: send ``message`` to ``target`` or raise AlertError.
@@ -104,7 +107,9 @@ def default_sender(timeout: float) -> Sender:
 
     def send(target: Target, message: dict[str, Any]) -> None:
         if target.channel == "webhook":
-            post_webhook(target.url, target.secret or "", message, timeout=timeout)
+            if target.secret is None:
+                raise AlertError(target.secret_problem or "the webhook subscription has no secret")
+            post_webhook(target.url, target.secret, message, timeout=timeout)
         elif target.channel == "apprise":
             notify_apprise(target.url, *text_message(message))
         else:
@@ -113,14 +118,23 @@ def default_sender(timeout: float) -> Sender:
     return send
 
 
-def _claim(sessions: sessionmaker[Session], **kwargs: Any) -> list[tuple[int, dict[str, Any], Target, float]]:
+def _target(sub: Subscription, box: SecretBox) -> Target:
+    try:
+        return Target(sub.id, sub.channel, sub.target, subscription_secret(sub, box))
+    except SealedSecretError as exc:
+        logger.error("subscription %d: %s", sub.id, exc)
+        return Target(sub.id, sub.channel, sub.target, None, str(exc))
+
+
+def _claim(sessions: sessionmaker[Session], box: SecretBox,
+           **kwargs: Any) -> list[tuple[int, dict[str, Any], Target, float]]:
     with session_scope(sessions) as session:
         rows = claim_due(session, **kwargs)
         out = []
         for row in rows:
             sub = session.get(Subscription, row.subscription_id)
             assert sub is not None  # foreign key
-            target = Target(sub.id, sub.channel, sub.target, sub.secret)
+            target = _target(sub, box)
             out.append((row.id, webhook_message(row), target, float(row.payload.get("listing", {}).get("score") or 0)))
         return out
 
@@ -142,21 +156,24 @@ def _defaults(top: int | None, timeout: float | None, lease: timedelta | None) -
 def send_due(
     store: Store, *, digest: bool = False, top: int | None = None, timeout: float | None = None,
     lease: timedelta | None = None, now: datetime | None = None, sender: Sender | None = None,
+    box: SecretBox | None = None,
 ) -> SendCounts:
     """One pass: send every due immediate alert, and with ``digest`` one message per digest subscription.
 
     Each outcome is committed right after its attempt: a 2xx marks the row ``sent`` (never sent
     again); a failure leaves it pending with a backed-off next attempt.  Never raises for an
-    unreachable receiver.  Unset options come from ``settings.alerts``.
+    unreachable receiver.  Unset options come from ``settings.alerts``; ``box`` opens the stored
+    webhook secrets (default: the settings' secret key).
     """
     top, timeout, lease = _defaults(top, timeout, lease)
+    box = box or secret_box(get_settings())
     sessions = store.sessions
     send = sender or default_sender(timeout)
     counts = SendCounts()
     clock = (lambda: now) if now is not None else utcnow
     broken: dict[int, str] = {}  # subscription id -> error seen in this pass
     while True:
-        batch = _claim(sessions, now=clock(), lease=lease, mode="immediate", limit=50)
+        batch = _claim(sessions, box, now=clock(), lease=lease, mode="immediate", limit=50)
         if not batch:
             break
         for row_id, message, target, _score in batch:
@@ -174,29 +191,31 @@ def send_due(
             counts.sent += error is None
             counts.failed += error is not None
     if digest:
-        _send_digests(sessions, send, counts, top=top, lease=lease, when=clock())
+        _send_digests(sessions, send, counts, box, top=top, lease=lease, when=clock())
     return counts
 
 
 def send_digest(
     store: Store, *, top: int | None = None, timeout: float | None = None, lease: timedelta | None = None,
-    now: datetime | None = None, sender: Sender | None = None,
+    now: datetime | None = None, sender: Sender | None = None, box: SecretBox | None = None,
 ) -> SendCounts:
     """The nightly digest only: one message per digest subscription with its top listings."""
     top, timeout, lease = _defaults(top, timeout, lease)
     counts = SendCounts()
-    _send_digests(store.sessions, sender or default_sender(timeout), counts, top=top, lease=lease,
-                  when=now or utcnow())
+    _send_digests(store.sessions, sender or default_sender(timeout), counts, box or secret_box(get_settings()),
+                  top=top, lease=lease, when=now or utcnow())
     return counts
 
 
 def _send_digests(
-    sessions: sessionmaker[Session], send: Sender, counts: SendCounts, *, top: int, lease: timedelta, when: datetime
+    sessions: sessionmaker[Session], send: Sender, counts: SendCounts, box: SecretBox, *, top: int, lease: timedelta,
+    when: datetime,
 ) -> None:
     with session_scope(sessions) as session:
         subscription_ids = [s.id for s in session.query(Subscription).filter_by(mode="digest", active=True)]
     for subscription_id in subscription_ids:
-        batch = _claim(sessions, now=when, lease=lease, mode="digest", limit=100_000, subscription_id=subscription_id)
+        batch = _claim(sessions, box, now=when, lease=lease, mode="digest", limit=100_000,
+                       subscription_id=subscription_id)
         if not batch:
             continue
         ids = [row_id for row_id, *_ in batch]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.secrets import secret_box
+from core.settings import get_settings
 from store.alerts import (
     SubscriptionIn,
     create_subscription,
     delivery_counts,
     list_deliveries,
     list_subscriptions,
+    reseal_secrets,
 )
 from store.db import session_scope
 from wildwatch.alerts import SendCounts, retry_failed, send_due
@@ -27,7 +31,13 @@ alerts_app = typer.Typer(help="Deliver queued alerts and inspect deliveries.", n
 
 def subscribe(
     webhook: Annotated[str | None, typer.Option("--webhook", help="POST signed JSON to this URL.")] = None,
-    secret: Annotated[str | None, typer.Option("--secret", help="HMAC-SHA256 secret for --webhook.")] = None,
+    secret: Annotated[str | None, typer.Option(
+        "--secret", envvar="WILDWATCH_WEBHOOK_SECRET", show_envvar=True,
+        help="HMAC-SHA256 secret for --webhook (better: the environment variable, or --secret-file).",
+    )] = None,
+    secret_file: Annotated[Path | None, typer.Option(
+        "--secret-file", help="Read the webhook secret from this file (first line).", dir_okay=False,
+    )] = None,
     apprise_url: Annotated[
         str | None, typer.Option("--apprise", help="An apprise URL: wecombot://, dingtalk://, slack://, mailto://...")
     ] = None,
@@ -40,11 +50,17 @@ def subscribe(
     allow_private: AllowPrivateOption = False,
     db: DbOption = None,
 ) -> None:
-    """Subscribe to alerts for flagged listings; prints only the new subscription's id."""
+    """Subscribe to alerts for flagged listings; prints only the new subscription's id.
+
+    Webhook secrets are stored encrypted with a key derived from WILDWATCH_SECRET_KEY.
+    """
     if (webhook is None) == (apprise_url is None):
         raise InputError("give exactly one of --webhook URL or --apprise URL")
+    if secret_file is not None:
+        secret = read_secret_file(secret_file)
     if webhook is not None and not secret:
-        raise InputError("--webhook needs --secret (receivers verify the signature with it)")
+        raise InputError("--webhook needs a secret: --secret-file PATH, WILDWATCH_WEBHOOK_SECRET or --secret "
+                         "(receivers verify the signature with it)")
     if webhook is not None and not webhook.startswith(("http://", "https://")):
         raise InputError("--webhook must be an http:// or https:// URL")
     if webhook is not None:
@@ -58,11 +74,27 @@ def subscribe(
             marketplaces=marketplace or (), seller_ids=seller or (), mode="digest" if digest else "immediate",
         )
         store = open_store(db)
-        with session_scope(store.sessions) as session:
-            subscription_id = create_subscription(session, spec).id
+        try:
+            with session_scope(store.sessions) as session:
+                subscription_id = create_subscription(session, spec, box=secret_box(get_settings())).id
+        finally:
+            store.close()
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     typer.echo(subscription_id)
+
+
+def read_secret_file(path: Path) -> str:
+    """The secret in ``path``: its first line, without the newline (one readable error otherwise)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InputError(f"cannot read the secret file {path}: {reason}") from exc
+    secret = text.splitlines()[0].strip() if text.strip() else ""
+    if not secret:
+        raise InputError(f"the secret file {path} is empty")
+    return secret
 
 
 def _report(counts: SendCounts, store: Store) -> None:
@@ -83,7 +115,10 @@ def send(
 ) -> None:
     """Deliver every due alert once; failures stay pending with their next attempt time (exit 0)."""
     store = open_store(db, create=False)
-    _report(send_due(store, digest=digest, top=top), store)
+    try:
+        _report(send_due(store, digest=digest, top=top), store)
+    finally:
+        store.close()
 
 
 @alerts_app.command("retry")
@@ -93,9 +128,32 @@ def retry(
 ) -> None:
     """Make every failed delivery due now and send it (run after fixing the receiver)."""
     store = open_store(db, create=False)
-    revived, counts = retry_failed(store, digest=digest)
-    typer.echo(f"retrying {revived} failed deliveries", err=True)
-    _report(counts, store)
+    try:
+        revived, counts = retry_failed(store, digest=digest)
+        typer.echo(f"retrying {revived} failed deliveries", err=True)
+        _report(counts, store)
+    finally:
+        store.close()
+
+
+@alerts_app.command("rotate-secrets")
+def rotate_secrets(db: DbOption = None) -> None:
+    """Re-encrypt stored webhook secrets with the current WILDWATCH_SECRET_KEY.
+
+    After changing the key, set the old one as WILDWATCH_PREVIOUS_SECRET_KEY, run this, then
+    remove it.  Secrets still stored in plain text are encrypted too.
+    """
+    store = open_store(db)
+    try:
+        with session_scope(store.sessions) as session:
+            count, unreadable = reseal_secrets(session, secret_box(get_settings()))
+    finally:
+        store.close()
+    typer.echo(f"re-encrypted {count} webhook secret(s) with the current key", err=True)
+    if unreadable:
+        raise InputError(f"{len(unreadable)} subscription(s) ({', '.join(map(str, unreadable))}) have a secret no "
+                         "known key opens: set WILDWATCH_PREVIOUS_SECRET_KEY to the key that sealed them, or "
+                         "subscribe again with a new secret")
 
 
 @alerts_app.command("list")

@@ -66,7 +66,10 @@ def demo(
             import uvicorn
 
             from api.app import create_app
+            from wildwatch.commands.serve import serving_settings, warn_if_exposed
 
+            settings = serving_settings(settings, api_host, api_port)
+            warn_if_exposed(settings)
             app = create_app(settings, engine=store.engine, model=model)
             console.print(f"serving on {base} — press Ctrl-C to stop")
             uvicorn.run(app, host=api_host, port=api_port, log_level="warning")

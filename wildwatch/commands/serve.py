@@ -2,14 +2,47 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from core.settings import Settings, get_settings
+from store.db import make_engine, require_current_schema
 from wildwatch.commands.options import DbOption
-from wildwatch.runtime import open_store
-from core.settings import get_settings
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` (an address or a name) only listens on this machine."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses)
+
+
+def serving_settings(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """``settings`` with the address actually bound (response links default to it)."""
+    api = settings.api.model_copy(update={"host": host or settings.api.host, "port": port or settings.api.port})
+    return settings.model_copy(update={"api": api})
+
+
+def warn_if_exposed(settings: Settings) -> None:
+    """Development mode on a non-loopback address: say loudly what that means."""
+    if settings.env == "development" and not is_loopback(settings.api.host):
+        typer.secho(
+            f"WARNING: development mode on {settings.api.host}, reachable from other machines. Session cookies\n"
+            "         are sent without Secure (plain HTTP) and the secret key is this install's own file.\n"
+            "         For anything but a trusted network set WILDWATCH_ENV=production and WILDWATCH_SECRET_KEY,\n"
+            "         and put TLS in front.",
+            err=True, fg=typer.colors.RED, bold=True,
+        )
 
 
 def serve(
@@ -17,18 +50,19 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: WILDWATCH_API__PORT, 8000).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Serve the API (docs at /docs) until Ctrl-C."""
-    from api.app import create_app
+    """Serve the API (docs at /docs) until Ctrl-C; the database must exist (`wildwatch init`)."""
+    from api.app import create_app, public_base_url
 
-    settings = get_settings()
+    settings = serving_settings(get_settings(), host, port)
     if db:
         settings = settings.model_copy(update={"database_url": db})
-    store = open_store(settings=settings)
-    app = create_app(settings, engine=store.engine)
-    host = host or settings.api.host
-    port = port or settings.api.port
-    typer.echo(f"WildWatch API on http://{host}:{port}  (docs: /docs, health: /healthz)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    engine = make_engine(settings.database_url, create=False)  # serving never creates an empty store
+    require_current_schema(engine)
+    warn_if_exposed(settings)
+    app = create_app(settings, engine=engine)
+    typer.echo(f"WildWatch API on http://{settings.api.host}:{settings.api.port}  (docs: /docs, health: /healthz, "
+               f"links: {public_base_url(settings)})", err=True)
+    uvicorn.run(app, host=settings.api.host, port=settings.api.port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:

@@ -52,6 +52,7 @@ from wildwatch.nightly.stopping import StopFlag, Stopped, handle_signals, run_ch
 
 if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
     from classifier.protocol import ScoringModel
+from core.secrets import secret_box
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +125,8 @@ class Nightly:
             SiteSpec(s.name, s.url, str(s.profile) if s.profile else None, s.enabled) for s in self.config.sites
         ])
         if self.config.alerts.rules:
-            sync_subscriptions(session, [rule.model_dump() for rule in self.config.alerts.rules])
+            sync_subscriptions(session, [rule.model_dump() for rule in self.config.alerts.rules],
+                               box=secret_box(self.settings))
 
     def _state(self, run_id: int) -> tuple[str, dict[str, Any], datetime]:
         with session_scope(self.store.sessions) as session:

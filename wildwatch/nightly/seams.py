@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Protocol
 
+from core.secrets import secret_box
 from core.settings import Settings
 from store.db import Store
 
@@ -26,7 +27,8 @@ class ModuleAlerts:
     def __init__(self, module: Any, settings: Settings) -> None:
         self.module = module
         alerts = settings.alerts
-        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds)}
+        self.options = {"timeout": alerts.webhook_timeout, "lease": timedelta(seconds=alerts.lease_seconds),
+                        "box": secret_box(settings)}
         self.top = alerts.digest_top
 
     def enqueue_alerts(self, session: Any, listing_ids: list[int]) -> Any:
