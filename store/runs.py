@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
@@ -117,11 +117,20 @@ def record_skips(session: Session, run_id: int | None, skips: Sequence[Skip]) ->
 def add_batch(session: Session, run_id: int | None, counts: UpsertCounts, skips: Sequence[Skip]) -> None:
     """Count one stored batch into its run, with its skips (in the batch's transaction)."""
     record_skips(session, run_id, skips)
-    run = session.get(CrawlRun, run_id) if run_id is not None else None
-    if run is not None:
-        run.listings_new += counts.new
-        run.listings_updated += counts.updated
-        run.listings_unchanged += counts.unchanged
+    if run_id is None:
+        return
+    # One UPDATE adding to the stored counts: crawl workers of one run write batches at the same
+    # time, and a read-modify-write in Python would lose one of two concurrent increments.
+    session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id)
+        .values(
+            listings_new=CrawlRun.listings_new + counts.new,
+            listings_updated=CrawlRun.listings_updated + counts.updated,
+            listings_unchanged=CrawlRun.listings_unchanged + counts.unchanged,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def finish_crawl_run(
@@ -134,6 +143,8 @@ def finish_crawl_run(
     errors: Mapping[str, int] | None = None,
 ) -> CrawlRun:
     """Close a run with its totals (adds to what an interrupted earlier attempt counted)."""
+    # The row lock (PostgreSQL) and a fresh read: other workers of the run may be adding to it.
+    session.refresh(run, with_for_update=True)
     run.status = status
     run.finished_at = utcnow()
     run.pages_fetched += pages_fetched
