@@ -49,7 +49,7 @@ def _deliver_one(store: Store, receiver: Receiver) -> None:
 def test_the_secret_is_stored_encrypted_and_still_signs(store: Store, tmp_path: Path, how: str) -> None:
     receiver = Receiver(SECRET, port=free_port()).start()
     try:
-        args, env = ["subscribe", "--webhook", receiver.url, "--db", store.url], {}
+        args, env = ["subscribe", "--webhook", receiver.url, "--allow-private", "--db", store.url], {}
         if how == "file":
             secret_file = tmp_path / "webhook.secret"
             secret_file.write_text(SECRET + "\n")
@@ -77,7 +77,7 @@ def test_a_missing_or_empty_secret_file_is_one_clear_error(store: Store, tmp_pat
     empty = tmp_path / "empty"
     empty.write_text("\n")
     for path, words in ((tmp_path / "nope", "cannot read the secret file"), (empty, "is empty")):
-        result = CliRunner().invoke(app, ["subscribe", "--webhook", "http://127.0.0.1:9/h", "--secret-file",
+        result = CliRunner().invoke(app, ["subscribe", "--webhook", "http://127.0.0.1:9/h", "--allow-private", "--secret-file",
                                           str(path), "--db", store.url])
         assert result.exit_code != 0 and not _stored(store)
         assert words in str(result.exception)  # wildwatch.cli.main prints it as one line
@@ -86,7 +86,7 @@ def test_a_missing_or_empty_secret_file_is_one_clear_error(store: Store, tmp_pat
 def test_rotation_reencrypts_with_the_new_key(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     receiver = Receiver(SECRET, port=free_port()).start()
     try:
-        assert run("subscribe", "--webhook", receiver.url, "--secret", SECRET, "--db", store.url)[0] == 0
+        assert run("subscribe", "--webhook", receiver.url, "--allow-private", "--secret", SECRET, "--db", store.url)[0] == 0
         old_key, new_key = get_settings().secret_key, secrets.token_urlsafe(48)
         assert old_key
         (sealed_old,) = _stored(store)
@@ -112,7 +112,7 @@ def test_rotation_reencrypts_with_the_new_key(store: Store, monkeypatch: pytest.
 
 
 def test_init_encrypts_secrets_stored_in_plain_text_by_older_versions(store: Store) -> None:
-    assert run("subscribe", "--webhook", "http://127.0.0.1:9/h", "--secret", SECRET, "--db", store.url)[0] == 0
+    assert run("subscribe", "--webhook", "http://127.0.0.1:9/h", "--allow-private", "--secret", SECRET, "--db", store.url)[0] == 0
     with session_scope(store.sessions) as session:  # what an older version left behind
         session.execute(update(Subscription).values(secret=SECRET))
     code, out = run("init", "--db", store.url)

@@ -183,7 +183,7 @@ def test_an_invalid_config_is_one_clear_error(tmp_path: Path, monkeypatch: pytes
 
 
 def test_sites_add_finds_a_shipped_profile_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    added = invoke(["sites", "add", "http://127.0.0.1:9/", "--name", "demo", "--profile", "demo"], tmp_path, monkeypatch)
+    added = invoke(["sites", "add", "http://127.0.0.1:9/", "--name", "demo", "--profile", "demo", "--allow-private"], tmp_path, monkeypatch)
     assert added.returncode == 0, added.stderr
     listed = invoke(["sites", "list"], tmp_path, monkeypatch)
     assert str(PROJECT_ROOT / "crawler" / "profiles" / "demo.yaml") in listed.stdout

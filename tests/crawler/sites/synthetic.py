@@ -95,7 +95,7 @@ def _category(name: str, items: list[int], page: int, pages: int) -> bytes:
 class SyntheticSite:
     """``items`` item pages in ``len(CATEGORIES)`` paginated categories; ``delay`` seconds per item page.
 
-    ``agents`` collects the User-Agents seen (tests tell workers apart by theirs).
+    ``agents`` collects the User-Agents that asked for item pages (tests tell workers apart by theirs).
     """
 
     def __init__(self, items: int, *, delay: float = 0.0, host: str = "127.0.0.1", port: int = 0,
@@ -148,7 +148,8 @@ def _handler(site: SyntheticSite) -> type[BaseHTTPRequestHandler]:
             key = parts.path + (f"?{parts.query}" if parts.query else "")
             with site._lock:
                 site.hits[parts.path] += 1
-                site.agents.add(self.headers.get("User-Agent", ""))
+                if parts.path.startswith("/item/"):  # a worker that asked for an item takes part in the crawl
+                    site.agents.add(self.headers.get("User-Agent", ""))
             body = site.pages.get(key)
             if site.gate is not None and parts.path.startswith("/item/"):
                 site.gate.wait(60)
