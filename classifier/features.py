@@ -147,6 +147,7 @@ class TextAnalyzer:
         # ("Meiji ivory okimono"); slang directly before any other word is an adjective ("ivory jumper").
         self._confirms: dict[str, list[tuple[frozenset[str], int, frozenset[str]]]] = {}
         self._modifiers: dict[tuple[str, str], frozenset[str]] = {}
+        self._objects: dict[str, frozenset[str]] = {}  # species -> its confirm words (not merchandise for it)
         norm = self.normalizer.normalize
         for entry in lexicon["species"]:
             for sense in entry.get("senses", []):
@@ -159,6 +160,8 @@ class TextAnalyzer:
                 words = frozenset(norm(w) for w in confirm["words"] if norm(w))
                 terms = frozenset(norm(t) for t in confirm["terms"] if norm(t))
                 self._confirms.setdefault(entry["name"], []).append((terms, int(confirm["window"]), words))
+            if entry["name"] in self._confirms:
+                self._objects[entry["name"]] = frozenset(w for _, _, ws in self._confirms[entry["name"]] for w in ws)
             for modifier in entry.get("modifiers", []):
                 keep = frozenset(norm(w) for w in modifier["keep"] if norm(w))
                 # Confirm words, whole and their first word (ivory *tea* caddy, ivory *letter* opener).
@@ -225,11 +228,13 @@ class TextAnalyzer:
                     continue  # "ivory jumper": a colour or material, not evidence either way
                 else:
                     named.append(hit)
-        if context["merch"] and self._confirms:
+        if context["merch"] and self._objects:
             # An ivory *figure* is what the carver made, not merchandise about the animal.
-            objects = {w for h in named if h.kind == "species" for _, _, ws in self._confirms.get(h.species or "", ())
-                       for w in ws}
-            context["merch"] = [h for h in context["merch"] if h.term not in objects]
+            objects = self._objects
+            context["merch"] = [
+                h for h in context["merch"]
+                if not any(n.kind == "species" and h.term in objects.get(n.species or "", ()) for n in named)
+            ]
         if any(h.kind == "pinyin" and " = " in h.term for h in named):
             named = self._scoped_homophones(text, named, context)
         strong = {h.term for h in named if h.kind == "species"}
