@@ -158,8 +158,8 @@ class TextAnalyzer:
                 self._cover[entry["name"]] = [norm(c) for c in entry["cover"] if norm(c)]
             for confirm in entry.get("confirms", []):
                 words = frozenset(norm(w) for w in confirm["words"] if norm(w))
-                terms = frozenset(norm(t) for t in confirm["terms"] if norm(t))
-                self._confirms.setdefault(entry["name"], []).append((terms, int(confirm["window"]), words))
+                slang = frozenset(norm(t) for t in confirm["terms"] if norm(t))
+                self._confirms.setdefault(entry["name"], []).append((slang, int(confirm["window"]), words))
             if entry["name"] in self._confirms:
                 self._objects[entry["name"]] = frozenset(w for _, _, ws in self._confirms[entry["name"]] for w in ws)
             for modifier in entry.get("modifiers", []):
