@@ -143,6 +143,11 @@ class TextAnalyzer:
         # it explains (象牙球 around the hit 象牙).
         self._senses: dict[str, list[tuple[tuple[str, ...], int, frozenset[str]]]] = {}
         self._cover: dict[str, list[str]] = {}
+        # Word sense the other way: slang next to a word of the trade's own objects is a species term
+        # ("Meiji ivory okimono"); slang directly before any other word is an adjective ("ivory jumper").
+        self._confirms: dict[str, list[tuple[frozenset[str], int, frozenset[str]]]] = {}
+        self._modifiers: dict[tuple[str, str], frozenset[str]] = {}
+        self._objects: dict[str, frozenset[str]] = {}  # species -> its confirm words (not merchandise for it)
         norm = self.normalizer.normalize
         for entry in lexicon["species"]:
             for sense in entry.get("senses", []):
@@ -151,6 +156,19 @@ class TextAnalyzer:
                 self._senses.setdefault(entry["name"], []).append((terms, int(sense["window"]), harmless))
             if entry.get("cover"):
                 self._cover[entry["name"]] = [norm(c) for c in entry["cover"] if norm(c)]
+            for confirm in entry.get("confirms", []):
+                words = frozenset(norm(w) for w in confirm["words"] if norm(w))
+                slang = frozenset(norm(t) for t in confirm["terms"] if norm(t))
+                self._confirms.setdefault(entry["name"], []).append((slang, int(confirm["window"]), words))
+            if entry["name"] in self._confirms:
+                self._objects[entry["name"]] = frozenset(w for _, _, ws in self._confirms[entry["name"]] for w in ws)
+            for modifier in entry.get("modifiers", []):
+                keep = frozenset(norm(w) for w in modifier["keep"] if norm(w))
+                # Confirm words, whole and their first word (ivory *tea* caddy, ivory *letter* opener).
+                keep |= {p for _, _, words in self._confirms.get(entry["name"], []) for w in words
+                         for p in (w, w.split(" ")[0])}
+                for term in modifier["terms"]:
+                    self._modifiers[(entry["name"], norm(term))] = keep
 
     def tokenize(self, normalized: str) -> list[str]:
         """jieba (jieba-rs) tokens of normalised text, white space and bare punctuation dropped."""
@@ -204,8 +222,19 @@ class TextAnalyzer:
                     excluded += 1
                 elif kind != "weak" and self._negated(text, hit.start):
                     denied += 1
+                elif kind == "code" and hit.species in self._confirms and self._confirmed(text, hit):
+                    named.append(hit._replace(kind="species"))
+                elif kind == "code" and (hit.species, hit.term) in self._modifiers and self._modifies(text, hit):
+                    continue  # "ivory jumper": a colour or material, not evidence either way
                 else:
                     named.append(hit)
+        if context["merch"] and self._objects:
+            # An ivory *figure* is what the carver made, not merchandise about the animal.
+            objects = self._objects
+            context["merch"] = [
+                h for h in context["merch"]
+                if not any(n.kind == "species" and h.term in objects.get(n.species or "", ()) for n in named)
+            ]
         if any(h.kind == "pinyin" and " = " in h.term for h in named):
             named = self._scoped_homophones(text, named, context)
         strong = {h.term for h in named if h.kind == "species"}
@@ -309,6 +338,36 @@ class TextAnalyzer:
             if any(w in harmless for w in near) or any(
                 _contains(left + " " + right, w) for w in harmless if " " in w or is_cjk_term(w)
             ):
+                return True
+        return False
+
+    def _modifies(self, text: str, hit: Hit) -> bool:
+        """Slang used as an English adjective: directly followed, in its clause, by a word not kept."""
+        right = _CLAUSE_RE.split(text[hit.end : hit.end + 40])[0]
+        if right[:1].isalnum():
+            return False  # glued to more text (normalisation artefact): leave it alone
+        words = _LATIN_WORD_RE.findall(right)
+        if not words or not right.lstrip(" ").startswith(words[0]) or words[0][0].isdigit():
+            return False
+        return words[0] not in self._modifiers[(hit.species or "", hit.term)]
+
+    def _confirmed(self, text: str, hit: Hit) -> bool:
+        """Slang within ``window`` words (same clause) of one of the trade's own object words, or anywhere
+        in the listing for window 0."""
+        for terms, window, words in self._confirms.get(hit.species or "", ()):
+            if hit.term not in terms:
+                continue
+            if window <= 0:
+                if any(_contains(text, w) for w in words):
+                    return True
+                continue
+            left = _CLAUSE_RE.split(text[max(0, hit.start - 80) : hit.start])[-1]
+            right = _CLAUSE_RE.split(text[hit.end : hit.end + 80])[0]
+            near = _LATIN_WORD_RE.findall(left)[-window:] + _LATIN_WORD_RE.findall(right)[:window]
+            if any(w in words for w in near):
+                return True
+            near_text = " ".join(near)
+            if any(" " in w and _contains(near_text, w) for w in words):
                 return True
         return False
 

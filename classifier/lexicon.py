@@ -99,6 +99,18 @@ def load_lexicon(directory: Path | None = None, *, tables: bool = True) -> dict[
                     for s in item.get("senses") or []
                 ],
                 "cover": _strings(item.get("cover")),
+                "confirms": [
+                    {
+                        "terms": _strings(c.get("terms")),
+                        "window": int(c.get("window", 0)),
+                        "words": _strings(c.get("words")),
+                    }
+                    for c in item.get("confirms") or []
+                ],
+                "modifiers": [
+                    {"terms": _strings(m.get("terms")), "keep": _strings(m.get("keep"))}
+                    for m in item.get("modifiers") or []
+                ],
             }
         )
     lexicon: dict[str, Any] = {

@@ -66,6 +66,9 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 FORMAT = "wildwatch-classifier/2"
 MODEL_FILE = "model.skops"
 LATEST_FILE = "LATEST"
+#: Logits of evidence a listing needs beyond the most its words alone could add before the threshold
+#: can flag it (the threshold is chosen only above that score).
+EVIDENCE_MARGIN = 1.0
 #: Scores below this get no learned-feature reasons (lexicon evidence is still listed).
 REASON_MIN_SCORE = 0.2
 MAX_REASONS = 6
@@ -378,8 +381,12 @@ def choose_threshold(
     hard_negative: np.ndarray | None = None,
     max_hard_fpr: float = 0.01,
     sample_weight: np.ndarray | None = None,
+    above: float = 0.0,
 ) -> float:
     """Best-F1 threshold among those keeping precision ≥ ``min_precision`` and hard-negative FPR ≤ ``max_hard_fpr``.
+
+    Only scores above ``above`` are candidates (training passes the highest score a listing without
+    evidence can reach, so no ordinary words can ever flag one).
 
     Precision and F1 count each row with its ``sample_weight`` (the training weight, so hand-written
     rows weigh as they do in the fit and the many template rows do not drown them out); the
@@ -392,6 +399,7 @@ def choose_threshold(
     hard &= y == 0
     w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     candidates = np.unique(np.concatenate([proba, [0.5]]))
+    candidates = candidates[candidates > above] if (candidates > above).any() else candidates
 
     def best(check_hard: bool, check_precision: bool) -> tuple[float, float] | None:
         found: tuple[float, float] | None = None
@@ -603,10 +611,13 @@ def train_model(
     floor = np.array([an.evidence.strong_with_context and not an.evidence.blocked for an in dev_an])
     oof_proba = np.where(floor, 1.0, oof_proba)  # the floor flags these whatever the threshold
     hard = dev["hard_negative"].to_numpy()
-    threshold = choose_threshold(
-        y, oof_proba, min_precision=min_precision, hard_negative=hard, max_hard_fpr=max_hard_fpr, sample_weight=weight
-    )
     fit = _fit(evidence, ngrams, y, fit_weight, bound=ngram_bound, C=C)
+    # No threshold a listing without evidence could reach, and evidence must add at least EVIDENCE_MARGIN.
+    no_evidence_best = 1.0 / (1.0 + np.exp(-(slope * (fit.b + ngram_bound + EVIDENCE_MARGIN) + offset)))
+    threshold = choose_threshold(
+        y, oof_proba, min_precision=min_precision, hard_negative=hard, max_hard_fpr=max_hard_fpr, sample_weight=weight,
+        above=float(no_evidence_best),
+    )
     threshold_margin = (np.log(threshold / (1 - threshold)) - offset) / slope
     bound = ngram_bound
     n_words = word_vec.n_features
@@ -637,7 +648,9 @@ def train_model(
             f"best out-of-fold F1 on the development rows among thresholds keeping precision >= {min_precision} "
             f"and hard-negative false-positive rate <= {max_hard_fpr:.0%} (relaxed in that order if impossible); "
             "precision and F1 weight each row by its training weight (hand-written rows x3), the hard-negative "
-            "rate counts rows; placed midway to the next lower score"
+            "rate counts rows; only scores above the highest a listing without evidence can reach plus "
+            f"{EVIDENCE_MARGIN:g} logit; placed midway "
+            "to the next lower score"
         ),
         "evidence_weights": {name: round(float(w), 4) for (name, _), w in zip(EVIDENCE_FEATURES, fit.w)},
         "intercept": round(fit.b, 4),

@@ -663,6 +663,47 @@ def _en_lot_rows(rng: random.Random) -> list[dict]:
     return rows
 
 
+# Short social-media posts (issue 12, round 2): bare English "ivory" is a colour far more often than
+# a material, so the generator shows both with the same seller's words. Offers name the carver's
+# objects, periods or styles; colour posts name a garment or a home good. Written apart from the
+# development sets in data/dev/ and from the held-out set. Own random stream: earlier rows do not move.
+EN_SOCIAL_ITEMS = ["ivory temple figure, Ming style", "ivory tusk carved with a village scene",
+                   "ivory bodhisattva on a lotus base", "Indian ivory oval plaque", "ivory spill vase",
+                   "ivory cheroot holder", "ivory sewing clamp", "Edwardian ivory hair comb", "ivory rosary beads",
+                   "ivory chess pieces", "ivory domino set", "ivory cameo brooch", "Edo ivory toggle",
+                   "Qing ivory seal chop", "Meiji ivory tusk vase", "ivory parasol handle", "19th century ivory crucifix",
+                   "ivory and silver page turner", "Cantonese ivory card case", "pre-ban ivory pendant"]
+EN_SOCIAL_FRAMES = ["{item} - available now, DM", "Selling {item}. pm for price", "#forsale {item} #antiques",
+                    "{item}. Inbox me for details", "Lot {n}: {item}. Estimate £{p}", "New in: {item}. Message for price",
+                    "{item} still available, dm me", "Who wants this {item}? Serious offers only",
+                    "Price drop: {item} now ${p}", "Just arrived - {item}, {n}cm. Enquiries welcome"]
+EN_COLOUR_THINGS = ["linen trousers", "tablecloth", "shower curtain", "bath mat", "lampshade", "knit scarf", "sandals",
+                    "clutch bag", "wedding veil", "lace gloves", "bed throw", "mug set", "notebook", "ceramic planter",
+                    "wallpaper roll", "paint tester pot", "blazer", "tulle skirt", "pillar candles", "bath towels"]
+EN_COLOUR_FRAMES = ["Selling my ivory {thing}, £{p}, pm me", "#forsale ivory {thing} #preloved",
+                    "Ivory {thing} - available now, DM to order", "New in: {thing} in ivory. Link in bio",
+                    "{thing}, available in ivory, sage and black. Shop now", "Just listed: ivory {thing}, worn once, ${p}",
+                    "Our {thing} now comes in ivory! Order today", "Ivory {thing} still available, dm me"]
+
+
+def _en_social_rows() -> list[dict]:
+    rng = random.Random(SEED + 12)
+    rows = []
+    for item in EN_SOCIAL_ITEMS:
+        group = "en-social-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+        for v, frame in enumerate(rng.sample(EN_SOCIAL_FRAMES, 3)):
+            title = frame.format(item=item, n=rng.randint(4, 240), p=rng.randint(2, 90) * 50)
+            rows.append({"group": group, "title": title[0].upper() + title[1:], "description": "", "label": 1,
+                         "hard_negative": 0, "species": "elephant ivory", "variant": v})
+    for thing in EN_COLOUR_THINGS:
+        group = "en-colour-" + hashlib.sha1(thing.encode()).hexdigest()[:10]
+        for v, frame in enumerate(rng.sample(EN_COLOUR_FRAMES, 3)):
+            title = frame.format(thing=thing, p=rng.randint(5, 120))
+            rows.append({"group": group, "title": title[0].upper() + title[1:], "description": "", "label": 0,
+                         "hard_negative": 1, "species": "", "variant": v})
+    return rows
+
+
 HK_TAILS = ["有意請PM", "旺角交收", "可面交", "平讓", "全新未拆", "歡迎查詢", "WhatsApp聯絡", "順豐到付"]
 
 
@@ -685,6 +726,7 @@ def generate() -> list[dict]:
             row = dict(row, lang="zh-Hans")
         rows.append(row)
     en = _en_rows(rng) + _en_animal_talk_rows(rng) + _en_lot_rows(rng) + _fact_rows(rng, EN_FACTS, ANIMALS_EN, PRODUCTS_EN, "en", 4)
+    en += _en_social_rows()
     rows += [dict(r, lang="en") for r in en]
     for i, row in enumerate(rows):
         row["id"] = f"gen-{i:05d}"

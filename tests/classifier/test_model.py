@@ -229,6 +229,32 @@ def test_word_sense_and_denials(shipped_model: classifier.Model, title: str, des
     assert not result.flagged, result
 
 
+# Issue 12 round 2: bare English "ivory" is a colour unless the carver's own words are near it.
+@pytest.mark.parametrize(
+    ("title", "description", "flagged"),
+    [
+        ("Ivory cable knit jumper, sizes 8-16", "New in! Shop now, DM to order", False),
+        ("Restocked: ivory candle, 300g soy wax", "Shop link in bio", False),
+        ("Vintage Ivory Snow laundry box, 1960s", "Great for display. $20", False),
+        ("Sofa cushions, available in ivory and sage", "DM for price", False),
+        ("Meiji period ivory okimono of a fisherman", "Signed. Enquiries welcome", True),
+        ("Qing ivory brush pot, 14cm", "Available, DM for price", True),
+        ("Ivory tea caddy, Georgian, silver mounts", "Price on request", True),
+    ],
+)
+def test_english_ivory_word_sense(shipped_model: classifier.Model, title: str, description: str, flagged: bool) -> None:
+    (result,) = shipped_model.score_batch([title], [description])
+    assert result.flagged is flagged, result
+
+
+def test_threshold_stays_above_evidence_free_scores() -> None:
+    """Training passes the best score a listing without evidence can reach: the threshold stays above it."""
+    y = [1, 1, 0, 1, 0]
+    proba = [0.9, 0.8, 0.6, 0.3, 0.1]
+    assert classifier.model.choose_threshold(y, proba, min_precision=0.0) == pytest.approx(0.2)
+    assert classifier.model.choose_threshold(y, proba, min_precision=0.0, above=0.5) == pytest.approx(0.7)
+
+
 def test_monotone_guarantee_holds(shipped_model: classifier.Model) -> None:
     """Without evidence, no words can reach the threshold (the context stage is bounded)."""
     monotone = shipped_model.card["monotone"]
