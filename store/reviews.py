@@ -282,14 +282,14 @@ def review_training_rows(session: Session) -> list[dict[str, Any]]:
         .where(Review.reviewer != AUTO_REVIEWER).group_by(Review.listing_id).subquery()
     )
     rows = session.execute(
-        select(Listing.title, Listing.description, Listing.lang, Review.decision, Review.created_at)
+        select(Review.id, Listing.title, Listing.description, Listing.lang, Review.decision, Review.created_at)
         .join(latest, latest.c.listing_id == Listing.id)
         .join(Review, Review.id == latest.c.review_id)
         .where(Review.decision.in_(("confirmed", "dismissed")))
         .order_by(Listing.id)
     )
     return [
-        {"title": title, "description": description, "label": int(decision == "confirmed"), "lang": lang or "",
-         "reviewed_at": reviewed_at}
-        for title, description, lang, decision, reviewed_at in rows
+        {"review_id": review_id, "title": title, "description": description, "label": int(decision == "confirmed"),
+         "lang": lang or "", "reviewed_at": reviewed_at}
+        for review_id, title, description, lang, decision, reviewed_at in rows
     ]
