@@ -21,6 +21,7 @@ __all__ = [
     "REASONS",
     "QueueItem",
     "SellerHistory",
+    "count_decisions_since",
     "current_threshold",
     "list_reviews",
     "priority",
@@ -269,6 +270,15 @@ def list_reviews(
     if decision is not None:
         query = query.where(Review.decision == decision)
     return list(session.scalars(query))
+
+
+def count_decisions_since(session: Session, since: datetime | None) -> int:
+    """Human decisions that teach a model (confirmed, dismissed) made after ``since`` (all when None)."""
+    query = select(func.count()).select_from(Review).where(
+        Review.decision.in_(("confirmed", "dismissed")), Review.reviewer != AUTO_REVIEWER)
+    if since is not None:
+        query = query.where(Review.created_at > since)
+    return session.scalar(query) or 0
 
 
 def review_training_rows(session: Session) -> list[dict[str, Any]]:
