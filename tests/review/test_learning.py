@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,45 @@ def test_retraining_with_reviews_on_the_demo_data(sqlite_store: Store, tmp_path:
     assert check["promoted"] is (check["test_split"]["passed"] and check["held_out_reviews"]["passed"])
     latest = (models / "LATEST").read_text(encoding="utf-8").strip()
     assert latest == (versions[-1] if check["promoted"] else baseline.version)
+
+
+def test_an_admin_can_force_promotion_past_the_gate_with_a_reason_that_is_audited(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A model trained on 80 rows is far worse on the generated test split: the gate says no, --force says yes."""
+    from sqlalchemy import select
+
+    from store.models import AuditLog
+
+    seed = pd.read_csv(PROJECT_ROOT / "data" / "labeled" / "seed.csv", dtype=str, keep_default_na=False)
+    dev = seed[seed["split"] != "test"]
+    tiny = pd.concat([dev[dev["label"] == "1"].head(40), dev[dev["label"] == "0"].head(40), seed[seed["split"] == "test"]])
+    data = tmp_path / "tiny.csv"
+    tiny.to_csv(data, index=False)
+    models = tmp_path / "models"
+    shipped = classifier.find_latest_model()
+    shutil.copytree(shipped, models / shipped.name)
+    classifier.promote(models, shipped.name)
+    with session_scope(sqlite_store.sessions) as session:
+        for i, truth in enumerate([1, 0, 1, 0]):
+            listing = add_listing(session, title=f"象牙手镯 {i}" if truth else f"牛角梳 {i}", score=0.9)
+            record_review(session, listing.id, decision="confirmed" if truth else "dismissed",
+                          reason="protected_species" if truth else "not_wildlife", reviewer="mod")
+    args = ["train", "--with-reviews", "--db", sqlite_store.url, "--models-dir", str(models), "--data", str(data),
+            "--folds", "2"]
+    runner = CliRunner()
+    kept = runner.invoke(app, args)
+    assert kept.exit_code == 0, kept.output
+    assert "FAIL" in kept.stdout and "not promoted" in kept.stdout
+    assert (models / "LATEST").read_text(encoding="utf-8").strip() == shipped.name
+    forced = runner.invoke(app, [*args, "--force", "--reason", "lexicon fix needed tonight"])
+    assert forced.exit_code == 0, forced.output
+    assert "promoted past the gate (--force)" in forced.stdout
+    version = (models / "LATEST").read_text(encoding="utf-8").strip()
+    card = json.loads((models / version / "model_card.json").read_text(encoding="utf-8"))
+    assert card["promotion"]["forced"]["reason"] == "lexicon fix needed tonight"
+    assert card["training"]["reviews"]["trained_on"]["count"] == 4  # fewer than five: none held out
+    with session_scope(sqlite_store.sessions) as session:
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "model.force_promote")).one()
+    assert (audit.target_id, audit.detail["reason"]) == (version, "lexicon fix needed tonight")
+    assert audit.actor.startswith("cli:") and audit.detail["gate"]["test_split"]["passed"] is False
