@@ -153,7 +153,7 @@ class ModerationSettings(BaseModel):
     retrain_after_reviews: int = Field(
         0,
         description="The nightly retrains (`train --with-reviews`, same promotion gate) once this many new "
-        "decisions have accumulated since the current model was trained; 0 never retrains.",
+        "decisions (confirmed or dismissed) were made since the last retraining, promoted or not; 0 never retrains.",
     )
 
 

@@ -105,6 +105,8 @@ def prior_decisions(session: Session, listings: Sequence[Listing]) -> dict[int, 
     ).all()
     by_seller: dict[int, list[tuple[PriorDecision, str, str]]] = {}
     for review_id, decision, listing_id, reviewed_at, text_hash, seller_id, title, description in rows:
+        if seller_id is None:  # excluded by the query; keeps the types honest
+            continue
         normal = normalise_text(title, description)
         fingerprint = text_hash or hashlib.sha256(normal.encode("utf-8")).hexdigest()
         decided = PriorDecision(review_id, decision, listing_id, reviewed_at, "same_text")

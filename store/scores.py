@@ -12,7 +12,7 @@ from store.memory import AUTO_REVIEWER, PriorDecision, prior_decisions
 from store.models import Listing, ListingSpecies, Review, Score, utcnow
 from store.reviews import REASONS, record_review
 
-__all__ = ["ToScore", "ScoreIn", "listings_to_score", "count_to_score", "record_scores"]
+__all__ = ["ToScore", "ScoreIn", "count_flagged", "listings_to_score", "count_to_score", "record_scores"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,12 @@ def count_to_score(session: Session, *, model_version: str) -> int:
     return session.scalar(select(func.count()).select_from(Listing).where(_needs_score(model_version))) or 0
 
 
+def count_flagged(session: Session, ids: Sequence[int]) -> int:
+    """How many of these listings are flagged now (after decision memory)."""
+    return session.scalar(select(func.count()).select_from(Listing).where(Listing.id.in_(ids),
+                                                                          Listing.flagged.is_(True))) or 0
+
+
 def _dismissed_contents(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """listing id -> the content hash its latest decision dismissed (listings whose latest is a dismissal)."""
     latest = (
@@ -69,7 +75,7 @@ def _dismissed_contents(session: Session, ids: Sequence[int]) -> dict[int, str]:
         select(Review.listing_id, Review.content_hash).join(latest, latest.c.review_id == Review.id)
         .where(Review.decision == "dismissed", Review.content_hash.is_not(None))
     )
-    return {listing_id: digest for listing_id, digest in rows}
+    return {listing_id: digest for listing_id, digest in rows if digest is not None}
 
 
 def record_scores(

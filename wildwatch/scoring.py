@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.errors import InputError, ModelError
 from core.settings import get_settings
 from store.db import Store, session_scope
-from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
+from store.scores import ScoreIn, count_flagged, count_to_score, listings_to_score, record_scores
 
 if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
     from classifier.protocol import ScoringModel
@@ -128,9 +128,11 @@ def score_stored(
                                   auto_dismiss_relists=auto_dismiss_relists)
             if on_flagged is not None and newly:
                 result.queued += on_flagged(session, newly)
+            # after decision memory: a dismissed, unchanged listing the model flags again does not count
+            flagged_now = count_flagged(session, [b.listing_id for b in batch])
         after = batch[-1].listing_id
         result.scored += len(batch)
-        result.flagged += sum(r.flagged for r in rows)  # the model's verdicts, before decision memory
+        result.flagged += flagged_now
         result.newly_flagged += newly
         if progress:
             progress(result.scored, total)
