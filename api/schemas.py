@@ -70,7 +70,10 @@ class ListingOut(BaseModel):
     first_seen: datetime
     last_seen: datetime
     score: float | None = Field(description="Probability (0-1) that this listing is wildlife trade.")
-    flagged: bool | None = Field(description="Score at or above the model's operating threshold.")
+    flagged: bool | None = Field(
+        description="Score at or above the model's operating threshold, unless a moderator dismissed this very "
+        "content (decision memory: a dismissal holds until the listing's title, description or price change)."
+    )
     species: list[str]
     reasons: list[str]
     model_version: str | None
@@ -103,6 +106,17 @@ class ReviewOut(BaseModel):
     model_version: str | None
     score: float | None
     created_at: datetime
+
+
+class PriorDecisionOut(BaseModel):
+    review_id: int
+    decision: Literal["confirmed", "dismissed"]
+    listing_id: int = Field(description="The earlier listing the decision was made on.")
+    reviewed_at: UtcDatetime
+    via: Literal["same_text", "near_identical_text"] = Field(
+        description="How this listing matches it: the same seller and the same normalised title and description, "
+        "or the same seller and near-identical text (character 3-gram Jaccard >= 0.9)."
+    )
 
 
 class SnapshotOut(BaseModel):
@@ -154,6 +168,9 @@ class ListingDetailOut(ListingOut):
     snapshot: SnapshotOut | None
     versions: list[VersionOut] = Field(description="Content history, newest first.")
     reviews: list[ReviewOut] = Field(description="Moderator decisions, newest first.")
+    prior_decision: PriorDecisionOut | None = Field(
+        None, description="The latest decision on an earlier listing this one relists (decision memory), if any."
+    )
 
 
 class SellerOut(BaseModel):

@@ -14,6 +14,7 @@ from .features import TextAnalyzer, join_listing
 from .lexicon import DEFAULT_LEXICON_DIR, load_lexicon
 from .model import (
     DEFAULT_MODELS_DIR,
+    DEFAULT_SOURCE_WEIGHTS,
     Model,
     ModelLoadError,
     ScoreResult,
@@ -30,6 +31,7 @@ from .protocol import ScoringModel, Verdict
 __all__ = [
     "DEFAULT_LEXICON_DIR",
     "DEFAULT_MODELS_DIR",
+    "DEFAULT_SOURCE_WEIGHTS",
     "MAX_CHARS",
     "Model",
     "ModelLoadError",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import Model
+from .protocol import ScoringModel
 
 __all__ = ["evaluate", "binary_metrics", "write_pr_curve"]
 
@@ -42,7 +42,7 @@ def binary_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float | int]:
     }
 
 
-def evaluate(model: Model, df: pd.DataFrame, *, threshold: float | None = None) -> dict[str, Any]:
+def evaluate(model: ScoringModel, df: pd.DataFrame, *, threshold: float | None = None) -> dict[str, Any]:
     """Score labeled rows (title, description, label[, lang, hard_negative]) and report metrics."""
     if "label" not in df.columns:
         raise ValueError("labeled data needs a `label` column (0/1)")

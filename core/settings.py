@@ -141,6 +141,22 @@ class ClassifierSettings(BaseModel):
     )
 
 
+class ModerationSettings(BaseModel):
+    """Moderators' decisions and what the system does with them (docs/moderation.md)."""
+
+    auto_dismiss_relists: bool = Field(
+        False,
+        description="Dismiss a flagged, unreviewed relist of a dismissed listing by the same seller (same or "
+        "near-identical text) when it is scored, as reviewer `decision-memory` (audited); false only shows "
+        "the earlier decision.",
+    )
+    retrain_after_reviews: int = Field(
+        0,
+        description="The nightly retrains (`train --with-reviews`, same promotion gate) once this many new "
+        "decisions (confirmed or dismissed) were made since the last retraining, promoted or not; 0 never retrains.",
+    )
+
+
 class EvidenceSettings(BaseModel):
     """Signed case packages (``wildwatch evidence``, docs/evidence.md)."""
 
@@ -189,6 +205,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     images: ImageSettings = Field(default_factory=ImageSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
 
     @property
     def evidence_key_path(self) -> Path:

@@ -325,6 +325,10 @@ class Review(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     #: The client's Idempotency-Key header: a retried POST returns this review instead of adding one.
     idempotency_key: Mapped[str | None] = mapped_column(String(200))  # 0008_review_idempotency
+    #: What was decided on (0012_decision_memory): the listing's content hash, and the fingerprint
+    #: of its normalised text that relists are matched by (store.memory). NULL for older reviews.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    text_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     __table_args__ = (
         Index("uq_reviews_api_key_idempotency", "api_key_id", "idempotency_key", unique=True),

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.errors import Conflict, NotFound
+from store.memory import AUTO_REVIEWER, text_fingerprint
 from store.models import AuditLog, Listing, Review, Score, Seller
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "REASONS",
     "QueueItem",
     "SellerHistory",
+    "count_decisions_since",
     "current_threshold",
     "list_reviews",
     "priority",
@@ -167,24 +169,44 @@ def record_review(
     session: Session, listing_id: int, *, decision: str, reason: str, reviewer: str, note: str | None = None,
     api_key_id: int | None = None, bulk_of: int | None = None,
 ) -> Review:
-    """Record a decision on a listing: the review row, the listing's status and an audit entry."""
+    """Record a decision on a listing: the review row, the listing's status and an audit entry.
+
+    A dismissal unflags the listing at once, for the content it was made on (decision memory: a
+    re-crawl of the same content stays unflagged, see ``store.scores.record_scores``); any other
+    decision gives the listing back its model's verdict.
+    """
     _check(decision, reason)
     listing = session.get(Listing, listing_id)
     if listing is None:
         raise NotFound(f"no listing {listing_id}")
     note = (note or "").strip()[:4000] or None
     review = Review(listing_id=listing_id, decision=decision, reason=reason, note=note, reviewer=reviewer,
-                    api_key_id=api_key_id, model_version=listing.model_version, score=listing.score)
+                    api_key_id=api_key_id, model_version=listing.model_version, score=listing.score,
+                    content_hash=listing.content_hash, text_hash=text_fingerprint(listing.title, listing.description))
     session.add(review)
+    was_flagged = listing.flagged
     listing.review_status = decision
+    listing.flagged = False if decision == "dismissed" else _model_verdict(session, listing)
     session.flush()
     detail: dict[str, Any] = {"decision": decision, "reason": reason, "model_version": listing.model_version,
-                              "score": listing.score, "review_id": review.id, "api_key_id": api_key_id}
+                              "score": listing.score, "review_id": review.id, "api_key_id": api_key_id,
+                              "flagged_before": was_flagged, "flagged_after": listing.flagged}
     if bulk_of is not None:
         detail["bulk_seller_id"] = bulk_of
     session.add(AuditLog(actor=reviewer, action="review.decide", target_type="listing",
                          target_id=str(listing_id), detail=detail))
     return review
+
+
+def _model_verdict(session: Session, listing: Listing) -> bool | None:
+    """What the listing's model said about its current content (``flagged`` before any dismissal)."""
+    if listing.model_version is None or listing.scored_hash is None:
+        return listing.flagged
+    verdict = session.scalar(
+        select(Score.flagged).where(Score.listing_id == listing.id, Score.model_version == listing.model_version,
+                                    Score.content_hash == listing.scored_hash).order_by(Score.id.desc()).limit(1)
+    )
+    return listing.flagged if verdict is None else bool(verdict)
 
 
 def record_review_once(
@@ -250,22 +272,34 @@ def list_reviews(
     return list(session.scalars(query))
 
 
+def count_decisions_since(session: Session, since: datetime | None) -> int:
+    """Human decisions that teach a model (confirmed, dismissed) made after ``since`` (all when None)."""
+    query = select(func.count()).select_from(Review).where(
+        Review.decision.in_(("confirmed", "dismissed")), Review.reviewer != AUTO_REVIEWER)
+    if since is not None:
+        query = query.where(Review.created_at > since)
+    return session.scalar(query) or 0
+
+
 def review_training_rows(session: Session) -> list[dict[str, Any]]:
     """Reviewed listings as training rows: latest decision wins; confirmed -> 1, dismissed -> 0.
 
-    Escalated listings are left out: nobody has decided them yet.
+    Escalated listings are left out: nobody has decided them yet; so are decisions the store took
+    on its own (automatic dismissal of relists): they repeat a human decision already counted.
     """
     latest = (
-        select(Review.listing_id, func.max(Review.id).label("review_id")).group_by(Review.listing_id).subquery()
+        select(Review.listing_id, func.max(Review.id).label("review_id"))
+        .where(Review.reviewer != AUTO_REVIEWER).group_by(Review.listing_id).subquery()
     )
     rows = session.execute(
-        select(Listing.title, Listing.description, Listing.lang, Review.decision)
+        select(Review.id, Listing.title, Listing.description, Listing.lang, Review.decision, Review.created_at)
         .join(latest, latest.c.listing_id == Listing.id)
         .join(Review, Review.id == latest.c.review_id)
         .where(Review.decision.in_(("confirmed", "dismissed")))
         .order_by(Listing.id)
     )
     return [
-        {"title": title, "description": description, "label": int(decision == "confirmed"), "lang": lang or ""}
-        for title, description, lang, decision in rows
+        {"review_id": review_id, "title": title, "description": description, "label": int(decision == "confirmed"),
+         "lang": lang or "", "reviewed_at": reviewed_at}
+        for review_id, title, description, lang, decision, reviewed_at in rows
     ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Listing, ListingSpecies, Score, utcnow
+from store.memory import AUTO_REVIEWER, PriorDecision, prior_decisions
+from store.models import Listing, ListingSpecies, Review, Score, utcnow
+from store.reviews import REASONS, record_review
 
-__all__ = ["ToScore", "ScoreIn", "listings_to_score", "count_to_score", "record_scores"]
+__all__ = ["ToScore", "ScoreIn", "count_flagged", "listings_to_score", "count_to_score", "record_scores"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +59,48 @@ def count_to_score(session: Session, *, model_version: str) -> int:
     return session.scalar(select(func.count()).select_from(Listing).where(_needs_score(model_version))) or 0
 
 
+def count_flagged(session: Session, ids: Sequence[int]) -> int:
+    """How many of these listings are flagged now (after decision memory)."""
+    return session.scalar(select(func.count()).select_from(Listing).where(Listing.id.in_(ids),
+                                                                          Listing.flagged.is_(True))) or 0
+
+
+def _dismissed_contents(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """listing id -> the content hash its latest decision dismissed (listings whose latest is a dismissal)."""
+    latest = (
+        select(func.max(Review.id).label("review_id")).where(Review.listing_id.in_(ids))
+        .group_by(Review.listing_id).subquery()
+    )
+    rows = session.execute(
+        select(Review.listing_id, Review.content_hash).join(latest, latest.c.review_id == Review.id)
+        .where(Review.decision == "dismissed", Review.content_hash.is_not(None))
+    )
+    return {listing_id: digest for listing_id, digest in rows if digest is not None}
+
+
 def record_scores(
-    session: Session, scores: Sequence[ScoreIn], *, model_version: str, threshold: float
+    session: Session, scores: Sequence[ScoreIn], *, model_version: str, threshold: float,
+    auto_dismiss_relists: bool = False,
 ) -> list[int]:
-    """Store a batch of scores; return the ids of listings that became flagged with it."""
+    """Store a batch of scores; return the ids of listings that became flagged with it.
+
+    Decision memory: the score history keeps every model's verdict, but a listing whose latest
+    decision dismissed this very content stays unflagged (and is never "newly flagged", so no
+    alert goes out again).  With ``auto_dismiss_relists`` a flagged, unreviewed relist of a
+    dismissed listing by the same seller (``store.memory``) is dismissed on the spot, audited.
+    """
     if not scores:
         return []
     now = utcnow()
     ids = [s.listing_id for s in scores]
     listings = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+    dismissed = _dismissed_contents(session, ids)
+    relists: dict[int, PriorDecision] = {}
+    if auto_dismiss_relists:
+        candidates = [listings[s.listing_id] for s in scores
+                      if s.flagged and s.listing_id in listings and listings[s.listing_id].review_status is None]
+        relists = {lid: prior for lid, prior in prior_decisions(session, candidates).items()
+                   if prior.decision == "dismissed"}
     existing = {
         tuple(row)
         for row in session.execute(
@@ -95,10 +130,11 @@ def record_scores(
                     scored_at=now,
                 )
             )
-        if s.flagged and not listing.flagged:
+        flagged = s.flagged and dismissed.get(s.listing_id) != s.content_hash and s.listing_id not in relists
+        if flagged and not listing.flagged:
             newly_flagged.append(listing.id)
         listing.score = s.score
-        listing.flagged = s.flagged
+        listing.flagged = flagged
         listing.species = species
         listing.reasons = list(s.reasons)
         listing.model_version = model_version
@@ -106,4 +142,9 @@ def record_scores(
         listing.scored_at = now
         session.add_all(ListingSpecies(listing_id=listing.id, species=name) for name in dict.fromkeys(s.species))
     session.flush()
+    for listing_id, prior in relists.items():
+        earlier = session.get(Review, prior.review_id)
+        record_review(session, listing_id, decision="dismissed", reason=reason if (reason := earlier and earlier.reason) in REASONS["dismissed"] else "other",
+                      reviewer=AUTO_REVIEWER,
+                      note=f"relist of listing {prior.listing_id} (review {prior.review_id}, {prior.via})")
     return newly_flagged

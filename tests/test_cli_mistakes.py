@@ -28,6 +28,8 @@ MISTAKES = [
     (["nightly", "--config", "{tmp}/missing.yaml"], 2, ["no config file at"]),
     (["sites", "disable", "nosuch"], 2, ["no site named 'nosuch'"]),
     (["sites", "add", "ftp://example.org/"], 2, ["not an http(s) URL"]),
+    (["train", "--with-reviews", "--force"], 2, ["--force needs --reason"]),
+    (["train", "--force", "--reason", "urgent"], 2, ["--force only applies with --with-reviews"]),
 ]
 
 

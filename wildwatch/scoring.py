@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.errors import InputError, ModelError
 from core.settings import get_settings
 from store.db import Store, session_scope
-from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
+from store.scores import ScoreIn, count_flagged, count_to_score, listings_to_score, record_scores
 
 if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
     from classifier.protocol import ScoringModel
@@ -99,14 +99,17 @@ class StoredScoring:
 
 def score_stored(
     store: Store, model: ScoringModel, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None,
-    on_flagged: Callable[[Session, list[int]], int] | None = None,
+    on_flagged: Callable[[Session, list[int]], int] | None = None, auto_dismiss_relists: bool | None = None,
 ) -> StoredScoring:
     """Score every stored listing the model has not scored in its current content, batch by batch.
 
     Each batch commits on its own, so an interrupted run resumes where it stopped.  ``on_flagged``
     (e.g. queueing alerts) runs inside the batch's transaction: a kill between scoring and
-    queueing cannot leave a flagged listing without its alert.
+    queueing cannot leave a flagged listing without its alert.  ``auto_dismiss_relists`` defaults
+    to the ``moderation.auto_dismiss_relists`` setting (see ``store.scores.record_scores``).
     """
+    if auto_dismiss_relists is None:
+        auto_dismiss_relists = get_settings().moderation.auto_dismiss_relists
     result = StoredScoring()
     with session_scope(store.sessions) as session:
         total = count_to_score(session, model_version=model.version)
@@ -121,12 +124,15 @@ def score_stored(
                 ScoreIn(b.listing_id, b.content_hash, float(v.score), bool(v.flagged), v.species, v.reasons)
                 for b, v in zip(batch, verdicts, strict=True)
             ]
-            newly = record_scores(session, rows, model_version=model.version, threshold=model.threshold)
+            newly = record_scores(session, rows, model_version=model.version, threshold=model.threshold,
+                                  auto_dismiss_relists=auto_dismiss_relists)
             if on_flagged is not None and newly:
                 result.queued += on_flagged(session, newly)
+            # after decision memory: a dismissed, unchanged listing the model flags again does not count
+            flagged_now = count_flagged(session, [b.listing_id for b in batch])
         after = batch[-1].listing_id
         result.scored += len(batch)
-        result.flagged += sum(r.flagged for r in rows)
+        result.flagged += flagged_now
         result.newly_flagged += newly
         if progress:
             progress(result.scored, total)

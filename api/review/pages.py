@@ -21,6 +21,7 @@ from classifier import normalize_text
 from store.alerts import delivery_counts, list_deliveries
 from store.apikeys import authenticate, role_allows
 from store.errors import NotFound
+from store.memory import prior_decisions
 from store.models import Listing, Review, Seller, Snapshot
 from store.reviews import (
     DECISIONS,
@@ -182,6 +183,7 @@ def get_listing_page(
     position = queue_ids.index(listing_id) if listing_id in queue_ids else -1
     threshold = current_threshold(session)
     previous = list(session.scalars(select(Review).where(Review.listing_id == listing_id).order_by(Review.id.desc())))
+    prior = prior_decisions(session, [listing]).get(listing.id)
     return render(
         request, "listing.html", user=user, view=view, listing=listing, seller=seller, snapshot=snapshot,
         history=seller_history(session, seller.id) if seller else None, species=species, reasons=reasons,
@@ -189,7 +191,7 @@ def get_listing_page(
         normal_title=highlight(normal_title, terms), normal_description=highlight(normal_description, terms),
         priority=priority(listing.score, species), threshold=threshold,
         uncertain=listing.score is not None and abs(listing.score - threshold) <= UNCERTAIN_MARGIN,
-        decisions=DECISIONS, reasons_by_decision=REASONS, previous=previous, done=done, bulk=bulk,
+        decisions=DECISIONS, reasons_by_decision=REASONS, previous=previous, prior=prior, done=done, bulk=bulk,
         prev_id=queue_ids[position - 1] if position > 0 else None,
         next_id=queue_ids[position + 1] if 0 <= position < len(queue_ids) - 1 else (
             queue_ids[0] if position < 0 and queue_ids else None),

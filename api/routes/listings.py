@@ -17,12 +17,14 @@ from api.schemas import (
     ListingDetailOut,
     ListingOut,
     ListingPageOut,
+    PriorDecisionOut,
     ReviewOut,
     SellerBriefOut,
     SnapshotOut,
     VersionOut,
 )
 from store.errors import NotFound
+from store.memory import prior_decisions
 from store.models import Listing, Seller
 from store.queries import InvalidCursor, get_listing_detail, list_listings
 from store.images import listing_images
@@ -122,6 +124,7 @@ def get_listing_detail_route(
     detail = get_listing_detail(session, listing_id)
     listing = detail.listing
     snapshot = detail.snapshot
+    prior = prior_decisions(session, [listing]).get(listing.id)
     return ListingDetailOut(
         **listing_out(listing, request).model_dump(),
         price_text=listing.price_text,
@@ -159,6 +162,10 @@ def get_listing_detail_route(
             )
             for v in detail.versions
         ],
+        prior_decision=None if prior is None else PriorDecisionOut(
+            review_id=prior.review_id, decision=prior.decision, listing_id=prior.listing_id,  # type: ignore[arg-type]
+            reviewed_at=prior.reviewed_at, via=prior.via,
+        ),
         reviews=[
             ReviewOut(
                 id=r.id,

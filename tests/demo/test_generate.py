@@ -32,7 +32,7 @@ def test_volume_and_proportions(listings: list[dict[str, Any]]) -> None:
     assert set(langs) == set(LANGS)
     assert all(abs(count / len(listings) - 1 / 3) < 0.05 for count in langs.values())
     positive = sum(r["label"] for r in listings) / len(listings)
-    assert 0.15 <= positive <= 0.20
+    assert 0.15 <= positive <= 0.23  # 17% before the ambiguous pool (wildwatch/demo/ambiguous.py) added 31
     markups = Counter(r["markup"] for r in listings)
     assert set(markups) == {"jsonld", "microdata", "bare"}
     assert all(count / len(listings) > 0.3 for count in markups.values())

@@ -63,7 +63,7 @@ def test_training_rows_use_the_latest_decision_and_skip_escalations(any_world: W
         record_review(session, ids["seahorse"], decision="escalated", reason="needs_expert", reviewer="a")
         rows = review_training_rows(session)
     assert [(r["title"], r["label"]) for r in rows] == [("象牙手镯 ivory bangle 保真", 1), ("牛角梳子", 0)]
-    assert set(rows[0]) == {"title", "description", "label", "lang"}
+    assert set(rows[0]) == {"review_id", "title", "description", "label", "lang", "reviewed_at"}
 
 
 HIGHLIGHTS = [

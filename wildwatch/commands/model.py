@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 from pathlib import Path
 from typing import Annotated, Any
@@ -94,6 +95,34 @@ def _public(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if not k.startswith("_")}
 
 
+def _actor() -> str:
+    """Who ran the command (the audit log's actor for CLI actions)."""
+    return f"cli:{getpass.getuser()}"
+
+
+def _gate_lines(decision: dict[str, Any]) -> list[str]:
+    """The gate's two checks as the training output shows them."""
+    if "test_split" not in decision:
+        return [f"promotion: {decision['why']}"] if "why" in decision else []
+    split, reviews = decision["test_split"], decision["held_out_reviews"]
+    old, new = split["current"], split["new"]
+    lines = [
+        f"gate vs {decision['compared_to']} (margin 0.5 points):",
+        f"  generated test split ({split['rows']} rows): F1 {new['f1']:.4f} vs current {old['f1']:.4f}, "
+        f"hard-negative FP rate {new['hard_negative_fp_rate']:.4f} vs {old['hard_negative_fp_rate']:.4f}: "
+        + ("pass" if split["passed"] else "FAIL"),
+    ]
+    if reviews["n"]:
+        lines.append(f"  held-out reviews ({reviews['n']} most recent): new model agrees with {reviews['new']['agree']}, "
+                     f"current {reviews['current']['agree']}: " + ("pass" if reviews["passed"] else "FAIL"))
+    else:
+        lines.append(f"  held-out reviews: {reviews['note']}")
+    lines.append("  decision: " + ("promote" if decision["promoted"] else "keep the current model")
+                 + (f" (forced by {decision['forced']['by']}: {decision['forced']['reason']})"
+                    if decision.get("forced") else ""))
+    return lines
+
+
 def register(app: typer.Typer) -> None:
     """Add ``train`` and ``evaluate`` to the WildWatch CLI."""
 
@@ -108,19 +137,33 @@ def register(app: typer.Typer) -> None:
         promote: Annotated[bool, typer.Option(help="Make the new model the one `score` loads.")] = True,
         with_reviews: Annotated[
             bool,
-            typer.Option("--with-reviews", help="Add moderators' decisions (confirmed=1, dismissed=0) from the "
-                         "store; promote only if not worse than the current model on the test split."),
+            typer.Option("--with-reviews", help="Add moderators' decisions from the store (weighted, the most recent "
+                         "held out by time); promote only through the gate (docs/classifier.md)."),
         ] = False,
+        review_weight: Annotated[
+            float | None, typer.Option(min=0.0, help="Training weight of a reviewed listing (default: the measured one).")
+        ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Promote even if the gate says no (needs --reason; audited).")
+        ] = False,
+        reason: Annotated[str | None, typer.Option(help="Why --force promotes past the gate (audited).")] = None,
+        folds: Annotated[int, typer.Option(min=2, max=10, help="Cross-validation folds (calibration, threshold).")] = 5,
         db: DbOption = None,
     ) -> None:
-        """Train a classifier on the seed data (+ extra rows), evaluate it on the held-out test split, save it."""
+        """Train a classifier on the seed data (+ extra rows and reviews), evaluate it, and save it."""
         import classifier  # heavy (sklearn, skops): only when these commands run
-        from wildwatch.learning import promotion_check, review_summary, reviews_frame
+        from wildwatch.learning import (REVIEW_WEIGHT, gate, record_forced_promotion, review_summary, reviews_frame,
+                                        split_reviews)
 
+        if force and not (reason or "").strip():
+            raise InputError("--force needs --reason: say why the model is promoted past the gate")
+        if force and not with_reviews:
+            raise InputError("--force only applies with --with-reviews (plain training has no gate)")
         settings = get_settings()
         console = Console()
         data = data or settings.data_dir / "labeled" / "seed.csv"
         models_dir = models_dir or settings.classifier.models_dir
+        weight = REVIEW_WEIGHT if review_weight is None else review_weight
         df = read_labeled_csv(data)
         frames = [df]
         for path in extra or []:
@@ -129,17 +172,21 @@ def register(app: typer.Typer) -> None:
             if "group" not in more.columns or (more["group"] == "").all():
                 more["group"] = [f"extra-{path.stem}-{i}" for i in range(len(more))]
             frames.append(more)
-        if with_reviews:
-            reviewed = reviews_frame(open_store(db))
-            if len(reviewed):
-                frames.append(reviewed)
-            console.print(f"adding {len(reviewed)} reviewed listings to the training data")
+        store = open_store(db) if with_reviews else None
+        if store is not None:
+            reviews = split_reviews(reviews_frame(store))
+            if len(reviews.train):
+                frames.append(reviews.train.drop(columns=["review_id", "reviewed_at"]))
+            console.print(f"adding {len(reviews.train) + len(reviews.holdout)} reviewed listings: "
+                          f"{len(reviews.train)} to train on (weight {weight:g}), "
+                          f"{len(reviews.holdout)} most recent held out")
         full = pd.concat(frames, ignore_index=True)
         for column in full.columns:
             if column not in ("label", "hard_negative"):
                 full[column] = full[column].astype(object).where(full[column].notna(), "").astype(str)
         try:
-            model = classifier.train_model(full)
+            model = classifier.train_model(full, folds=folds,
+                                           source_weights={**classifier.DEFAULT_SOURCE_WEIGHTS, "review": weight})
         except ValueError as exc:
             raise InputError(str(exc)) from exc
         prepared = full.copy()
@@ -149,11 +196,10 @@ def register(app: typer.Typer) -> None:
             s if s in ("train", "validation", "test") else classifier.assign_split(g)
             for s, g in zip(prepared["split"], prepared.get("group", pd.Series([""] * len(prepared))))
         ]
+        test = prepared[prepared["split"] == "test"]
         results = {}
-        for split in ("test",):
-            part = prepared[prepared["split"] == split]
-            if len(part) and part["label"].nunique() == 2:
-                results[split] = _public(classifier.evaluate(model, part))
+        if len(test) and test["label"].nunique() == 2:
+            results["test"] = _public(classifier.evaluate(model, test))
         # The second held-out set, written apart from the generator (never trained on).
         heldout_path = settings.data_dir / "labeled" / "heldout.csv"
         if heldout_path.is_file():
@@ -162,10 +208,13 @@ def register(app: typer.Typer) -> None:
         model.card["metrics"] = results
         model.card["training"]["data"] = _display_path(data, settings.data_dir.parent)
         model.card["training"]["extra"] = [_display_path(p, settings.data_dir.parent) for p in extra or []]
-        if with_reviews:
-            model.card["training"]["reviews"] = review_summary(reviewed)
-            model.card["promotion"] = promotion_check(model, models_dir, prepared[prepared["split"] == "test"])
-            promote = promote and model.card["promotion"]["promoted"]
+        if store is not None:
+            model.card["training"]["reviews"] = review_summary(reviews, weight=weight)
+            decision = gate(model, models_dir, test, reviews.holdout)
+            if force and not decision["promoted"]:
+                decision = {**decision, "promoted": True, "forced": {"reason": reason, "by": _actor()}}
+            model.card["promotion"] = decision
+            promote = promote and decision["promoted"]
         previous = None
         if not promote:
             try:
@@ -177,6 +226,10 @@ def register(app: typer.Typer) -> None:
             classifier.promote(models_dir, model.version)
         elif previous is not None:
             classifier.promote(models_dir, previous)
+        forced = (model.card.get("promotion") or {}).get("forced")
+        if store is not None and forced and promote:
+            record_forced_promotion(store, version=model.version, actor=forced["by"], reason=forced["reason"],
+                                    decision=model.card["promotion"])
         cv = model.card.get("cross_validation", {})
         if cv:
             console.print(
@@ -187,12 +240,11 @@ def register(app: typer.Typer) -> None:
         for split, metrics in results.items():
             name = "held-out set 2 (data/labeled/heldout.csv)" if split == "heldout" else f"{split} split (held out)"
             console.print(_metrics_table(name, metrics))
-        check = model.card.get("promotion") or {}
-        if "new" in check:
-            console.print(f"test-split F1 {check['new']['f1']:.4f} vs current {check['compared_to']} "
-                          f"{check['current']['f1']:.4f}")
-        console.print(f"model {model.version} saved to {target} (threshold {model.threshold:.4f})"
-                      + ("" if promote else " — not promoted"))
+        for line in _gate_lines(model.card.get("promotion") or {}):
+            console.print(line, markup=False)
+        state = " — promoted past the gate (--force)" if forced and promote else "" if promote else " — not promoted"
+        console.print(f"model {model.version} saved to {target} (threshold {model.threshold:.4f}){state}",
+                      markup=False)
 
     @app.command("evaluate")
     def evaluate_cmd(

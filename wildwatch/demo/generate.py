@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import PROJECT_ROOT
+from wildwatch.demo.ambiguous import AMBIGUOUS
 from wildwatch.demo.catalog import POOLS, Product
 
 __all__ = [
@@ -280,8 +281,30 @@ def generate(seed: int = SEED) -> tuple[list[dict[str, Any]], list[dict[str, Any
         record = _listing(7001 + n, lang, kind, product, seller, contacts[seller["id"]], rng)
         record["markup"] = markups[n]
         listings.append(record)
+    listings += _ambiguous_listings(7001 + len(listings), by_lang, random.Random(seed + 1))
     public_sellers = [{k: s[k] for k in ("id", "name", "joined", "location")} for s in sellers]
     return listings, public_sellers
+
+
+def _ambiguous_listings(first_id: int, by_lang: dict[str, list[dict[str, Any]]], rng: random.Random) -> list[dict[str, Any]]:
+    """The ambiguous pool (wildwatch.demo.ambiguous), after the others and from its own generator,
+    so adding it left every earlier listing byte-identical."""
+    listings = []
+    items = [(lang, item) for lang in LANGS for item in AMBIGUOUS[lang]]
+    for n, (lang, item) in enumerate(items):
+        idx = first_id + n
+        seller = rng.choice(by_lang[lang][BAD_SELLERS_PER_LANG:])
+        currency = _currency(lang, rng)
+        price = _price(item.price_cny, currency, rng)
+        posted = dt.date(2026, 1, 3) + dt.timedelta(days=rng.randint(0, 320))
+        listings.append({
+            "id": idx, "lang": lang, "title": item.title, "description": item.description, "price": price,
+            "currency": currency, "price_text": _price_text(price, currency, lang, rng), "seller_id": seller["id"],
+            "category": item.category, "images": [f"/static/img/{idx}-1.jpg"], "posted_at": posted.isoformat(),
+            "markup": ["jsonld", "microdata", "bare"][n % 3], "label": item.label, "species": list(item.species),
+            "hard_negative": False,
+        })
+    return listings
 
 
 def write_dataset(data_dir: Path = DEFAULT_DATA_DIR, seed: int = SEED) -> tuple[int, int]:

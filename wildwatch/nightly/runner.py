@@ -5,6 +5,8 @@ in the same transaction as its effect, so a rerun after ``kill -9`` continues wh
 run stopped:
 
 - crawl: one child process per crawl target (a killed crawl resumes from what the store already holds);
+- retrain: ``wildwatch train --with-reviews`` once ``moderation.retrain_after_reviews`` new decisions
+  have accumulated (same gate; a promoted model scores tonight), see ``wildwatch.nightly.retrain``;
 - score: ``score_stored`` only scores content the model has not scored (resumable by design);
   the run's newly flagged listings are derived from the score history, not kept in memory;
 - alert: enqueue (idempotent outbox, marked done in the same transaction) → send → digest;
@@ -58,7 +60,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Nightly", "NightlyResult", "run_nightly", "STAGES"]
 
-STAGES = ("crawl", "score", "alert", "retention", "report", "done")
+STAGES = ("crawl", "retrain", "score", "alert", "retention", "report", "done")
 
 
 @dataclass
@@ -162,6 +164,7 @@ class Nightly:
         run_id, resumed = self._open_run()
         stage_runners: dict[str, Callable[[int], None]] = {
             "crawl": self._crawl_stage,
+            "retrain": self._retrain_stage,
             "score": self._score_stage,
             "alert": self._alert_stage,
             "retention": self._retention_stage,
@@ -317,6 +320,21 @@ class Nightly:
                 self.metrics.crawl_errors.labels(name).inc(sum((crawl_run.errors or {}).values()))
         for target in state.get("targets", []):
             self.metrics.crawl_budget_hit.labels(target["site"]).set(int(target["status"] == "budget_exceeded"))
+
+    # -- retrain ---------------------------------------------------------------------------
+
+    def _retrain_stage(self, run_id: int) -> None:
+        from wildwatch.nightly.retrain import retrain_if_due
+
+        self.stop.check()
+        outcome = retrain_if_due(self.settings, self.store, timeout=self.deadline - time.monotonic())
+        if outcome.get("status") == "promoted":
+            self._model = None  # tonight's scoring uses the promoted model
+        _, state, _ = self._state(run_id)
+        state["retrain"] = outcome
+        if outcome.get("status") == "failed":
+            state.setdefault("errors", []).append(f"retrain: {outcome.get('error')}")
+        self._save(run_id, state=state)
 
     # -- score -----------------------------------------------------------------------------
 

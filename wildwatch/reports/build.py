@@ -66,6 +66,7 @@ def build_summary(
                    "alerts_failed": sizes.alerts_failed, "review_backlog": sizes.review_backlog},
         "alerts": {k: v for k, v in dict(state.get("alerts", {})).items() if not k.endswith("_done")},
         "retention": dict(state.get("retention", {})),
+        "retrain": dict(state.get("retrain", {})),
         "flagged_history": first_flags_by_day(session, since=now - timedelta(days=history_days)),
         "errors": errors,
         "interruptions": list(state.get("interruptions", [])),  # stops by signal this run recovered from
