@@ -163,15 +163,15 @@ def finish_crawl_run(
     return run
 
 
-def mark_interrupted(session: Session, run_id: int) -> str:
-    """The run's status, after marking a run whose crawl died without closing it ``interrupted``."""
+def mark_interrupted(session: Session, run_id: int) -> tuple[str, str | None]:
+    """The run's status and why it stopped, after marking a run whose crawl died without closing it ``interrupted``."""
     run = session.get(CrawlRun, run_id)
     if run is None:
-        return "failed"
+        return "failed", f"crawl run {run_id} is gone"
     if run.status == "running":
         run.status = "interrupted"
         run.stop_reason, run.stop_detail = "killed", "the crawl process ended without closing its run"
-    return run.status
+    return run.status, run.stop_detail
 
 
 def crawl_summary(run: CrawlRun, *, elapsed_seconds: float = 0.0) -> CrawlSummary:

@@ -82,7 +82,9 @@ def run_children(commands: list[list[str]], budget: float, *, stop: StopFlag, gr
                 break
             time.sleep(0.2)
         for child in children:
-            if child.poll() is None:
+            # After a stop signal the flag has forwarded SIGTERM already: a second one would make
+            # Scrapy give up its graceful stop ("forcing unclean shutdown") and lose the run's outcome.
+            if child.poll() is None and not stop.set:
                 child.send_signal(signal.SIGTERM)
         grace = time.monotonic() + grace_seconds
         for child in children:
