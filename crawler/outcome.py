@@ -71,6 +71,10 @@ def crawl_outcome(finish_reason: str, stats: Mapping[str, Any], errors: Mapping[
     pages = int(stats.get("response_received_count", 0))
     if finish_reason == "shutdown":
         return Outcome("interrupted", "signal", "stopped by Ctrl-C or SIGTERM")
+    if finish_reason == "unknown" and "start_time" in stats:  # the spider ran but never closed
+        # Scrapy's answer to a second Ctrl-C/SIGTERM: the reactor stops at once, without closing
+        return Outcome("interrupted", "signal", "stopped at once by a second Ctrl-C or SIGTERM; "
+                       "--resume fetches again what was not yet written")
     if stats.get("wildwatch/store_errors", 0):
         return Outcome("failed", "store_error", f"{stats['wildwatch/store_errors']} batch(es) could not be stored")
     if finish_reason in _LIMITS:

@@ -52,6 +52,8 @@ ONLY_5XX = {"downloader/response_status_count/503": 4, "robotstxt/response_statu
     ("closespider_errorcount", OK, {}, ("failed", "spider_error")),
     ("shutdown", OK, {}, ("interrupted", "signal")),
     ("shutdown", {}, {"connection_refused": 1}, ("interrupted", "signal")),
+    ("unknown", OK | {"start_time": "t"}, {}, ("interrupted", "signal")),  # a second Ctrl-C: no clean close
+    ("unknown", {}, {}, ("failed", "error")),  # never started
     ("finished", OK | {"wildwatch/store_errors": 1}, {}, ("failed", "store_error")),
     ("cancelled", OK, {}, ("failed", "error")),
 ])
@@ -138,7 +140,7 @@ def _problem_lines(stderr: str) -> list[str]:
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(150)
 def test_a_dead_port_fails_in_one_line(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
     result = run_crawl_cli(f"http://127.0.0.1:{_free_port()}/", db_url, tmp_path, *FAST)
@@ -153,7 +155,7 @@ def test_a_dead_port_fails_in_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(150)
 def test_a_site_answering_only_5xx_fails(tmp_path: Path) -> None:
     site = FlakySite(broken=True)
     try:
@@ -168,7 +170,7 @@ def test_a_site_answering_only_5xx_fails(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(150)
 def test_a_partly_reachable_site_completes_with_its_error_counts(tmp_path: Path) -> None:
     site = FlakySite(broken=False)
     try:
@@ -197,7 +199,7 @@ CONCURRENCY = 4
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(150)
 @pytest.mark.parametrize("how", ["--max-pages", "env", "--set CLOSESPIDER_PAGECOUNT"])
 def test_a_page_cap_holds_and_the_run_completes_capped(tmp_path: Path, big_site: SyntheticSite, how: str) -> None:
     args: tuple[str, ...] = ("--set", f"CONCURRENT_REQUESTS={CONCURRENCY}")
@@ -220,22 +222,20 @@ def test_a_page_cap_holds_and_the_run_completes_capped(tmp_path: Path, big_site:
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(150)
 def test_a_time_budget_holds_and_the_run_completes_capped(tmp_path: Path) -> None:
     site = SyntheticSite(300, delay=0.2).start()  # ~10 pages/s at most: far more than 3 s of work
     try:
         db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
-        started = time.monotonic()
         result = run_crawl_cli(site.url + "/", db_url, tmp_path, "--max-minutes", "0.05",
                                "--set", "CONCURRENT_REQUESTS=2")
-        elapsed = time.monotonic() - started
     finally:
         site.stop()
     assert result.returncode == 0, result.stderr[-2000:]
     run = _run_row(db_url)
     assert (run.status, run.stop_reason) == ("completed", "time_budget")
-    assert run.pages_fetched < 300
-    assert elapsed < 45  # it stopped: the whole site would take a minute
+    assert run.pages_fetched < 300  # it stopped: the whole site takes a minute at this pace
+    assert "capped: time budget reached" in result.stderr
 
 
 # ---------------------------------------------------------------- Ctrl-C and SIGTERM
@@ -252,7 +252,7 @@ def _listings(db_url: str) -> int:
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_an_interrupted_crawl_is_calm_recorded_and_resumable(tmp_path: Path, how: str) -> None:
     site = SyntheticSite(60, delay=0.1).start()

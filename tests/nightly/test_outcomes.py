@@ -35,7 +35,7 @@ def _write_config(tmp: Path, sites: list[dict[str, object]], **nightly: object) 
     (tmp / "wildwatch.yaml").write_text(json.dumps(config))  # JSON is YAML
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_a_dead_site_fails_the_night_visibly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dead = _dead_url()
     _write_config(tmp_path, [{"name": "dead", "url": dead}])
@@ -68,7 +68,7 @@ def _count(db_url: str, what: object) -> int:
         engine.dispose()
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_ctrl_c_stops_the_nightly_calmly(tmp_path: Path, small_site: SmallSite) -> None:
     _write_config(tmp_path, [{"name": "small", "url": small_site.url}], DOWNLOAD_DELAY=0.4,
                   CONCURRENT_REQUESTS_PER_DOMAIN=1, WILDWATCH_STORE_BATCH=1)
