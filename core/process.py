@@ -9,6 +9,10 @@ would linger.  Two callers, two signals, on purpose:
   resumed crawl waits for them on the crawl's lock).
 
 Linux only; elsewhere a no-op (the store writer also checks its parent before each commit).
+
+Ctrl-C in a terminal sends SIGINT to the whole foreground process group, helpers included: a
+helper (``become_helper``) ignores it, so it prints no ``KeyboardInterrupt`` traceback and its
+crawl process decides when it stops (it shuts its pools down on the way out).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import sys
 from collections.abc import Callable
 from functools import partial
 
-__all__ = ["die_with_parent", "die_with_parent_by"]
+__all__ = ["become_helper", "die_with_parent", "die_with_parent_by"]
 
 PR_SET_PDEATHSIG = 1
 
@@ -40,3 +44,10 @@ def die_with_parent(signum: int = signal.SIGKILL) -> None:
 def die_with_parent_by(signum: int) -> Callable[[], None]:
     """``die_with_parent(signum)`` as a no-argument callable (``subprocess.Popen(preexec_fn=...)``)."""
     return partial(die_with_parent, signum)
+
+
+def become_helper() -> None:
+    """Initializer of a crawl's helper process (extraction worker, store writer): SIGKILL with the
+    parent, and Ctrl-C left to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()

@@ -43,7 +43,8 @@ class CrawlerSettings(BaseModel):
     concurrent_requests_per_domain: int = Field(8, description="Parallel requests to one domain.")
     autothrottle: bool = Field(True, description="Enable Scrapy AutoThrottle.")
     max_page_bytes: int = Field(5_000_000, description="Pages larger than this are skipped (recorded).")
-    max_pages: int = Field(0, description="Stop a crawl after this many pages (0 = no limit).")
+    max_pages: int = Field(0, description="Stop a crawl after this many pages (0 = no limit); the run is completed, capped.")
+    max_minutes: float = Field(0.0, description="Stop a crawl after this many minutes (0 = no limit); the run is completed, capped.")
     snapshot_dir: Path = Field(PROJECT_ROOT / "var" / "snapshots", description="Where raw page snapshots are kept.")
     job_dir: Path = Field(PROJECT_ROOT / "var" / "jobs", description="Per-crawl state (the identity `--resume` continues, and locks).")
     allowed_networks: list[str] = Field(

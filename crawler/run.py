@@ -17,6 +17,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
 from crawler.dedupe import redis_settings
+from crawler.outcome import Outcome, crawl_outcome
 from crawler.profile import SiteProfile, load_profile
 from crawler.spec import CrawlSpec
 from crawler.spiders.generic import GenericSpider
@@ -88,6 +89,10 @@ def _run(spec: CrawlSpec, profile: SiteProfile | None, store: Store) -> CrawlSum
         "WILDWATCH_RUN_ID": spec.run_id,
         "WILDWATCH_SITE_ID": spec.site_id,
     }
+    if spec.max_pages:  # Scrapy's CloseSpider extension stops the crawl, not just the following of links
+        values["CLOSESPIDER_PAGECOUNT"] = spec.max_pages
+    if spec.max_minutes:
+        values["CLOSESPIDER_TIMEOUT"] = spec.max_minutes * 60
     if spec.redis_url:
         values |= redis_settings(spec.redis_url, spec.redis_prefix or f"wildwatch:{uuid.uuid4().hex[:12]}")
     values.update(spec.overrides)
@@ -100,25 +105,32 @@ def _run(spec: CrawlSpec, profile: SiteProfile | None, store: Store) -> CrawlSum
     logging.getLogger("scrapy").setLevel(scrapy_level)
     if "LOG_LEVEL" not in spec.overrides:
         logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
+        # A robots.txt that cannot be fetched is logged with a whole traceback; the page fetches
+        # that follow fail the same way and are counted, and a dead site fails its run with the cause.
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(GenericSpider)
-    status = "failed"
+    outcome = Outcome("failed", "error", "the crawl process raised an error (see the log)")
+    stats: dict[str, Any] = {}
     try:
         process.crawl(crawler, start_url=spec.start_url, max_pages=spec.max_pages, profile=profile,
                       search_terms=list(spec.search_terms), skip_urls=skip, categories=spec.categories)
         process.start()
-        reason = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
-        status = "completed" if reason == "finished" else ("interrupted" if reason == "shutdown" else "failed")
-        if status == "completed" and crawler.stats and crawler.stats.get_value("wildwatch/store_errors", 0):
-            status = "failed"  # some listings were not stored: --resume must fetch them again
-    finally:
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        errors = {k.removeprefix("wildwatch/skip/"): v for k, v in stats.items() if k.startswith("wildwatch/skip/")}
+        # some listings not stored (wildwatch/store_errors) fails the run: --resume fetches them again
+        outcome = crawl_outcome(str(stats.get("finish_reason", "unknown")), stats, _errors(stats))
+    finally:
+        stats = stats or (crawler.stats.get_stats() if crawler.stats else {})
         with session_scope(store.sessions) as session:
             run = finish_crawl_run(
-                session, get_crawl_run(session, spec.run_id), status=status,
+                session, get_crawl_run(session, spec.run_id), status=outcome.status,
                 pages_fetched=int(stats.get("response_received_count", 0)),
                 bytes_fetched=int(stats.get("downloader/response_bytes", 0)),
-                errors=errors,
+                errors=_errors(stats), stop_reason=outcome.stop_reason, stop_detail=outcome.stop_detail,
             )
             summary = crawl_summary(run, elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)))
     return summary
+
+
+def _errors(stats: dict[str, Any]) -> dict[str, int]:
+    """This attempt's skip counts by reason (the spider and middlewares count them as ``wildwatch/skip/*``)."""
+    return {k.removeprefix("wildwatch/skip/"): int(v) for k, v in stats.items() if k.startswith("wildwatch/skip/")}

@@ -30,7 +30,8 @@ class CrawlSpec(BaseModel):
     job_dir: Path | None = None  # the crawl's identity for --resume, and the nightly child's lock
     site_id: int | None = None
     profile: str | None = None  # a profile file, or the name of a shipped one
-    max_pages: int = 0
+    max_pages: int = 0  # CLOSESPIDER_PAGECOUNT: stop after this many responses (0: no limit)
+    max_minutes: float = 0.0  # CLOSESPIDER_TIMEOUT: stop after this long (0: no limit)
     search_terms: list[str] = []
     categories: bool = True
     redis_url: str | None = None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from core.process import die_with_parent
+from core.process import become_helper
 from crawler.capture import capture_of
 from crawler.items import ListingItem
 from store.db import Store, session_scope
@@ -124,7 +124,7 @@ def init_worker(config: WriterConfig, log_level: int) -> None:
     """Writer-process initializer: die with the crawl process, open the store once."""
     global _writer, _parent
     _parent = os.getppid()
-    die_with_parent()  # a kill -9 of the crawl takes its writer along mid-transaction, as a thread
+    become_helper()  # a kill -9 of the crawl takes its writer along mid-transaction, as a thread; Ctrl-C does not
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _writer = BatchWriter(config, before_commit=_check_parent)
 

@@ -134,6 +134,10 @@ class CrawlRun(Base):
     bytes_fetched: Mapped[int] = mapped_column(BigInteger, default=0)
     errors: Mapped[dict[str, Any]] = mapped_column(default=dict)  # error kind -> count
     job_dir: Mapped[str | None] = mapped_column(Text)
+    # Why the run stopped (0017_run_outcomes): max_pages|time_budget (completed, capped),
+    # signal (interrupted), unreachable|store_error|spider_error (failed); NULL: it ran out of pages.
+    stop_reason: Mapped[str | None] = mapped_column(String(32))
+    stop_detail: Mapped[str | None] = mapped_column(Text)
 
 
 class CrawlSkip(Base):

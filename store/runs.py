@@ -52,6 +52,9 @@ class CrawlSummary:
     bytes_fetched: int
     errors: dict[str, int] = field(default_factory=dict)
     elapsed_seconds: float = 0.0  # this attempt's spider open -> close (Scrapy's elapsed_time_seconds)
+    start_url: str = ""
+    stop_reason: str | None = None  # max_pages, time_budget, signal, unreachable, ... (CrawlRun.stop_reason)
+    stop_detail: str | None = None
 
 
 def start_crawl_run(
@@ -88,7 +91,8 @@ def resumable_crawl_run(session: Session, *, job_dir: str) -> CrawlRun | None:
 
 def begin_attempt(session: Session, run_id: int) -> set[str]:
     """Mark a run running (new, or continued after an interruption); the URLs it already stored."""
-    get_crawl_run(session, run_id).status = "running"
+    run = get_crawl_run(session, run_id)
+    run.status, run.stop_reason, run.stop_detail = "running", None, None  # this attempt will say why it stops
     return stored_urls(session, run_id)
 
 
@@ -141,11 +145,14 @@ def finish_crawl_run(
     pages_fetched: int = 0,
     bytes_fetched: int = 0,
     errors: Mapping[str, int] | None = None,
+    stop_reason: str | None = None,
+    stop_detail: str | None = None,
 ) -> CrawlRun:
-    """Close a run with its totals (adds to what an interrupted earlier attempt counted)."""
+    """Close a run with its totals (adds to what an interrupted earlier attempt counted), and why it stopped."""
     # The row lock (PostgreSQL) and a fresh read: other workers of the run may be adding to it.
     session.refresh(run, with_for_update=True)
     run.status = status
+    run.stop_reason, run.stop_detail = stop_reason, stop_detail
     run.finished_at = utcnow()
     run.pages_fetched += pages_fetched
     run.bytes_fetched += bytes_fetched
@@ -156,14 +163,15 @@ def finish_crawl_run(
     return run
 
 
-def mark_interrupted(session: Session, run_id: int) -> str:
-    """The run's status, after marking a run whose crawl died without closing it ``interrupted``."""
+def mark_interrupted(session: Session, run_id: int) -> tuple[str, str | None]:
+    """The run's status and why it stopped, after marking a run whose crawl died without closing it ``interrupted``."""
     run = session.get(CrawlRun, run_id)
     if run is None:
-        return "failed"
+        return "failed", f"crawl run {run_id} is gone"
     if run.status == "running":
         run.status = "interrupted"
-    return run.status
+        run.stop_reason, run.stop_detail = "killed", "the crawl process ended without closing its run"
+    return run.status, run.stop_detail
 
 
 def crawl_summary(run: CrawlRun, *, elapsed_seconds: float = 0.0) -> CrawlSummary:
@@ -172,5 +180,6 @@ def crawl_summary(run: CrawlRun, *, elapsed_seconds: float = 0.0) -> CrawlSummar
         run_id=run.id, status=run.status, pages_fetched=run.pages_fetched,
         listings_new=run.listings_new, listings_updated=run.listings_updated,
         listings_unchanged=run.listings_unchanged, bytes_fetched=run.bytes_fetched,
-        errors=dict(run.errors or {}), elapsed_seconds=elapsed_seconds,
+        errors=dict(run.errors or {}), elapsed_seconds=elapsed_seconds, start_url=run.start_url,
+        stop_reason=run.stop_reason, stop_detail=run.stop_detail,
     )

@@ -48,7 +48,8 @@ class CrawlRequest(BaseModel):
     search_terms: list[str] = []  # replace the lexicon's terms
     max_search_terms: int = 0  # 0: all of them
     categories: bool = True  # False: keyword searches only
-    max_pages: int = 0
+    max_pages: int = 0  # 0: WILDWATCH_CRAWLER__MAX_PAGES
+    max_minutes: float = 0.0  # 0: WILDWATCH_CRAWLER__MAX_MINUTES
     redis_url: str | None = None
     redis_prefix: str | None = None  # default: one per start URL
     overrides: dict[str, Any] = {}  # Scrapy settings that win over everything (--set)
@@ -72,6 +73,7 @@ class CrawlPlan(BaseModel):
             start_url=request.url, run_id=run_id, database_url=database_url,
             snapshot_dir=settings.crawler.snapshot_dir, job_dir=self.job_dir, site_id=site_id,
             profile=request.profile, max_pages=request.max_pages or settings.crawler.max_pages,
+            max_minutes=request.max_minutes or settings.crawler.max_minutes,
             search_terms=self.search_terms, categories=request.categories, redis_url=request.redis_url,
             redis_prefix=self.redis_prefix, defaults=scrapy_defaults(settings), overrides=request.overrides,
         )
@@ -148,10 +150,13 @@ def open_crawl_run(
 
 
 def summary_line(summary: CrawlSummary) -> str:
-    """The end-of-crawl summary an operator reads."""
+    """The end-of-crawl summary an operator reads: one line, with why the run stopped when it did not just finish."""
     errors = ", ".join(f"{k}={v}" for k, v in sorted(summary.errors.items())) or "none"
+    why = ""
+    if summary.stop_detail:
+        why = f" (capped: {summary.stop_detail})" if summary.status == "completed" else f" ({summary.stop_detail})"
     return (
-        f"crawl run #{summary.run_id} {summary.status}: {summary.pages_fetched} pages "
+        f"crawl run #{summary.run_id} {summary.status}{why}: {summary.pages_fetched} pages "
         f"({summary.bytes_fetched / 1e6:.1f} MB), listings new={summary.listings_new} "
         f"updated={summary.listings_updated} unchanged={summary.listings_unchanged}; skipped: {errors}"
     )

@@ -32,7 +32,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from core.process import die_with_parent
+from core.process import become_helper
 from crawler.canonical import is_variant, usable_canonical
 from crawler.capture import sent_headers
 from crawler.contacts import extract_contacts
@@ -182,7 +182,7 @@ class GenericSpider(scrapy.Spider):
         if workers:
             # "spawn": forking a process that runs a reactor and threads is not safe.
             spider._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                               initializer=die_with_parent)
+                                               initializer=become_helper)
             crawler.signals.connect(spider._close_pool, signal=signals.spider_closed)
         if crawler.settings.get("WILDWATCH_REDIS_URL"):
             spider.redis_idle_seconds = crawler.settings.getfloat("WILDWATCH_REDIS_IDLE_SECONDS", 10.0)

@@ -127,3 +127,22 @@ def test_session_versions_added_and_removed(fresh_url: str) -> None:
         assert "session_version" not in {c["name"] for c in inspect(engine).get_columns("api_keys")}
     finally:
         engine.dispose()
+
+
+def test_run_outcomes_added_and_removed(fresh_url: str) -> None:
+    """0017 gives crawl runs (old ones too, with NULL) a stop reason and detail; its downgrade drops them."""
+    engine = make_engine(fresh_url)
+    try:
+        migrate(engine, "0009_sessions_secrets")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO crawl_runs (start_url, status, started_at, pages_fetched, listings_new, "
+                              "listings_updated, listings_unchanged, bytes_fetched, errors) VALUES "
+                              "('http://x.example/', 'completed', CURRENT_TIMESTAMP, 0, 0, 0, 0, 0, '{}')"))
+        migrate(engine, "0017_run_outcomes")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT stop_reason, stop_detail FROM crawl_runs")).one() == (None, None)
+        downgrade(engine, "0009_sessions_secrets")
+        columns = {c["name"] for c in inspect(engine).get_columns("crawl_runs")}
+        assert not {"stop_reason", "stop_detail"} & columns and "status" in columns
+    finally:
+        engine.dispose()

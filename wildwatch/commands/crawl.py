@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
-from core.errors import InputError
+from core.errors import CrawlError, InputError
 from core.settings import get_settings
 from store.db import session_scope
 from wildwatch.commands.options import DbOption
+from wildwatch.nightly.stopping import STOPPED_EXIT
 from wildwatch.runtime import open_store
 
 
@@ -28,7 +29,8 @@ def crawl(
     url: Annotated[str, typer.Argument(help="Start URL; the crawl stays on this site.")],
     db: DbOption = None,
     set_: Annotated[list[str], typer.Option("--set", "-s", help="Override a Scrapy setting for this run: NAME=VALUE (repeatable).")] = [],  # noqa: B006
-    max_pages: Annotated[int, typer.Option(help="Stop following links after this many pages (0 = no limit).")] = 0,
+    max_pages: Annotated[int, typer.Option(min=0, help="Stop after this many pages, ± the requests in flight (0 = WILDWATCH_CRAWLER__MAX_PAGES, default no limit).")] = 0,
+    max_minutes: Annotated[float, typer.Option(min=0, help="Stop after this many minutes (0 = WILDWATCH_CRAWLER__MAX_MINUTES, default no limit).")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted crawl of this URL.")] = False,
     profile: Annotated[str | None, typer.Option("--profile", help="Site profile: a YAML/TOML file, or the name of a shipped one.")] = None,
     keywords: Annotated[bool | None, typer.Option("--keywords/--no-keywords", help="Also crawl the profile's search for each lexicon term (default: when the profile has search_url).")] = None,
@@ -38,14 +40,17 @@ def crawl(
     redis_prefix: Annotated[str | None, typer.Option(help="Redis key prefix shared by the workers of one crawl (default: from the URL).")] = None,
     redis_reset: Annotated[bool, typer.Option("--redis-reset", help="Clear the prefix's queue and fingerprints first (start a fresh distributed crawl).")] = False,
 ) -> None:
-    """Crawl a marketplace starting at URL and store every listing found (with evidence)."""
+    """Crawl a marketplace starting at URL and store every listing found (with evidence).
+
+    Exit 0: completed (also when capped by --max-pages/--max-minutes); 3: failed (the site did
+    not answer, or listings could not be stored); 143: interrupted by Ctrl-C/SIGTERM (--resume)."""
     from crawler.run import clear_redis_prefix, run_crawl  # Scrapy is heavy: import it only when crawling
     from wildwatch.crawls import CrawlRequest, open_crawl_run, plan_crawl, summary_line
 
     settings = get_settings()
     request = CrawlRequest(
         url=url, profile=profile, keywords=True if keyword else keywords, search_terms=keyword,
-        categories=categories, max_pages=max_pages, redis_url=redis, redis_prefix=redis_prefix,
+        categories=categories, max_pages=max_pages, max_minutes=max_minutes, redis_url=redis, redis_prefix=redis_prefix,
         overrides=parse_set_options(set_),
     )
     plan = plan_crawl(settings, request)
@@ -65,8 +70,11 @@ def crawl(
     finally:
         store.close()
     typer.echo(summary_line(summary), err=True)
-    if summary.status == "failed":
-        raise typer.Exit(3)
+    if summary.status == "interrupted":
+        typer.echo("to continue it, run the same command with --resume", err=True)
+        raise typer.Exit(STOPPED_EXIT)
+    if summary.status != "completed":
+        raise typer.Exit(CrawlError.exit_code)
 
 
 def register(app: typer.Typer) -> None:

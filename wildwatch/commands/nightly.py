@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wildwatch.commands.options import DbOption
-from core.errors import ConfigError
+from core.errors import ConfigError, CrawlError
 from wildwatch.config import load_config
 from wildwatch.runtime import open_store
 from wildwatch.scoring import load_classifier
@@ -28,7 +28,8 @@ def nightly(
     """Crawl every enabled site, score new and changed listings, send alerts, write the run report.
 
     Safe to rerun: after a crash it resumes the unfinished run; while another run holds the
-    lock it exits 75 at once."""
+    lock it exits 75 at once.  Exit 3 when the run completed but some site's crawl failed;
+    143 when stopped by SIGTERM/Ctrl-C (rerun to resume)."""
     from wildwatch.nightly import default_alerts, run_nightly
 
     settings = get_settings()
@@ -57,6 +58,9 @@ def nightly(
         err=True,
     )
     typer.echo(str(result.report_path))
+    failed = list(s.get("failed_sites", []))
+    if failed:  # the night went on without them; cron and systemd should still see it
+        raise CrawlError(f"{len(failed)} site(s) failed: {', '.join(failed)} (see the report's Errors)")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +24,11 @@ def _lock_state() -> str:
     return "idle"
 
 
+def _errors(summary: dict[str, Any] | None, state: dict[str, Any] | None) -> list[str]:
+    """A run's errors: its report's once it has one, else those recorded so far."""
+    return list((summary or {}).get("errors", []) or (state or {}).get("errors", []))
+
+
 def status(
     db: DbOption = None,
     limit: Annotated[int, typer.Option(help="How many runs to show.")] = 5,
@@ -40,7 +45,9 @@ def status(
                 "id": r.id, "status": r.status, "stage": r.stage, "started_at": r.started_at.isoformat(),
                 "finished_at": r.finished_at.isoformat() if r.finished_at else None,
                 "newly_flagged": (r.summary or {}).get("newly_flagged", {}).get("count"),
-                "errors": len((r.summary or {}).get("errors", []) or (r.state or {}).get("errors", [])),
+                "errors": len(_errors(r.summary, r.state)),
+                "error_lines": _errors(r.summary, r.state),
+                "failed_sites": list((r.summary or {}).get("failed_sites", [])),
                 "report": r.report_path,
             }
             for r in runs
@@ -59,6 +66,8 @@ def status(
             f"  run #{row['id']} {row['status']} (stage {row['stage']}) started {row['started_at'][:19]}"
             f"{flagged}, {row['errors']} error(s){', report ' + row['report'] if row['report'] else ''}"
         )
+        for line in row["error_lines"][:5]:  # a failed site, a budget hit: the morning reader sees why
+            typer.echo(f"    error: {line}")
     if not rows:
         typer.echo("  no nightly runs yet")
     typer.echo("queues: " + ", ".join(f"{k}={v}" for k, v in queues.items()))

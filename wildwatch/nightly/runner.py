@@ -288,8 +288,9 @@ class Nightly:
                 target["crawl_run_id"], _, _ = open_crawl_run(session, plan, site_id=target["site_id"],
                                                               nightly_run_id=run_id)
                 save_progress(session, get_nightly_run(session, run_id), state=state)
-            else:
-                logger.warning("resuming crawl run #%d of %s", target["crawl_run_id"], target["url"])
+            else:  # a crawl that failed (retried once), or the interrupted crawl of a resumed night
+                logger.warning("%s crawl run #%d of %s", "retrying" if target.get("cause") else "resuming",
+                               target["crawl_run_id"], target["url"])
         target["attempts"] = attempts
         spec = plan.spec(self.settings, database_url=self.store.url, run_id=target["crawl_run_id"],
                          site_id=target["site_id"])
@@ -297,15 +298,17 @@ class Nightly:
         commands = [[*self.crawl_command, spec.model_dump_json()] for _ in range(workers)]
         timed_out = run_children(commands, budget, stop=self.stop, grace_seconds=self.config.nightly.stop_grace_seconds)
         with session_scope(self.store.sessions) as session:
-            status = mark_interrupted(session, target["crawl_run_id"])
+            status, cause = mark_interrupted(session, target["crawl_run_id"])
         if self.stop.set:
             return {"status": "pending", "attempts": attempts}
         if status == "completed":
             shutil.rmtree(plan.job_dir, ignore_errors=True)
-            return {"status": "completed", "attempts": attempts}
+            return {"status": "completed", "attempts": attempts, "cause": cause}
         if timed_out:
             return {"status": "budget_exceeded", "attempts": attempts}
-        return {"status": "failed" if attempts >= 2 else "pending", "attempts": attempts}
+        if attempts >= 2:
+            logger.error("site %s failed: %s", target["site"], cause or status)
+        return {"status": "failed" if attempts >= 2 else "pending", "attempts": attempts, "cause": cause or status}
 
     def _crawl_metrics(self, run_id: int) -> None:
         from store.nightly import nightly_crawl_runs

@@ -65,9 +65,12 @@ def handle_signals(flag: StopFlag) -> Iterator[None]:
 
 def run_children(commands: list[list[str]], budget: float, *, stop: StopFlag, grace_seconds: float) -> bool:
     """Run the crawl processes within ``budget`` seconds (SIGTERM, grace, SIGKILL); True if timed out."""
-    # SIGTERM when the nightly dies (even by kill -9): a crawl child never orphans on.
+    # SIGTERM when the nightly dies (even by kill -9): a crawl child never orphans on.  Each child
+    # leads its own process group, so Ctrl-C in the terminal reaches only the nightly, which
+    # forwards one SIGTERM (two signals would make Scrapy abandon its graceful stop).
     on_parent_death = die_with_parent_by(signal.SIGTERM)
-    children = [subprocess.Popen(command, preexec_fn=on_parent_death) for command in commands]  # noqa: PLW1509
+    children = [subprocess.Popen(command, preexec_fn=on_parent_death, process_group=0)  # noqa: PLW1509
+                for command in commands]
     stop.children = children
     deadline = time.monotonic() + budget
     timed_out = False
@@ -79,7 +82,9 @@ def run_children(commands: list[list[str]], budget: float, *, stop: StopFlag, gr
                 break
             time.sleep(0.2)
         for child in children:
-            if child.poll() is None:
+            # After a stop signal the flag has forwarded SIGTERM already: a second one would make
+            # Scrapy give up its graceful stop ("forcing unclean shutdown") and lose the run's outcome.
+            if child.poll() is None and not stop.set:
                 child.send_signal(signal.SIGTERM)
         grace = time.monotonic() + grace_seconds
         for child in children:

@@ -38,6 +38,7 @@ def build_summary(
             "status": crawl_run.status, "pages": crawl_run.pages_fetched, "new": crawl_run.listings_new,
             "updated": crawl_run.listings_updated, "unchanged": crawl_run.listings_unchanged,
             "bytes": crawl_run.bytes_fetched, "errors": run_errors,
+            "stop_reason": crawl_run.stop_reason, "stop_detail": crawl_run.stop_detail,
         })
         totals["pages"] += crawl_run.pages_fetched
         totals["new"] += crawl_run.listings_new
@@ -46,8 +47,9 @@ def build_summary(
         totals["errors"] += sum(run_errors.values())
     targets = state.get("targets", [])
     errors = list(state.get("errors", []))
-    errors += [f"crawl of {t['url']} (site {t['site']}): {t['status']}" for t in targets
-               if t["status"] in ("failed", "budget_exceeded")]
+    errors += [f"crawl of {t['url']} (site {t['site']}): {t['status']}"
+               + (f": {t['cause']}" if t["status"] == "failed" and t.get("cause") else "")
+               for t in targets if t["status"] in ("failed", "budget_exceeded")]
     sizes = queue_sizes(session, model_version=model_version)
     return {
         "version": SUMMARY_VERSION,
@@ -69,5 +71,6 @@ def build_summary(
         "retrain": dict(state.get("retrain", {})),
         "flagged_history": first_flags_by_day(session, since=now - timedelta(days=history_days)),
         "errors": errors,
+        "failed_sites": sorted({t["site"] for t in targets if t["status"] == "failed"}),
         "interruptions": list(state.get("interruptions", [])),  # stops by signal this run recovered from
     }

@@ -5,7 +5,8 @@ which count every request they get (robots.txt included): ``internal`` on 127.0.
 port, so a connection to the wrong address would land there) and ``other_port`` on 127.0.0.1:Q.
 The marketplace redirects to them in every way we know (``REDIRECTS``), links to them, sends its
 robots.txt there, refreshes to them with ``<meta>``, and serves 0-byte, endless and
-decompression-bomb bodies (``BAD_BODIES``).  Two item pages are the positive controls.
+decompression-bomb bodies, and one that trickles a byte at a time (``BAD_BODIES``).  Two item
+pages are the positive controls.
 
 It also answers as the host names ``market.test`` (the desktop site), ``m.market.test`` (its
 mobile site) and ``www.market.test``, which a crawl maps to loopback with
@@ -19,6 +20,7 @@ import gzip
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,8 +49,12 @@ REDIRECTS: tuple[tuple[str, str, str], ...] = (
     ("/r/port-too-big", "http://127.0.0.1:99999/item/1", "bad_redirect"),
     ("/r/port-junk", "http://127.0.0.1:8o8o/item/1", "bad_redirect"),
     ("/r/broken-ipv6", "http://[::1/secret", "bad_redirect"),
+    ("/r/port-negative", "http://127.0.0.1:-1/item/1", "bad_redirect"),
+    ("/r/two-ports", "http://127.0.0.1:{P}:80/item/1", "bad_redirect"),
     ("/r/loop", "/r/loop?again=1", "redirect_loop"),
+    ("/r/long/1", "/r/long/2", "redirect_loop"),  # on the site, but more hops than REDIRECT_MAX_TIMES
 )
+LONG_CHAIN = 9  # /r/long/1 -> … -> /r/long/9 -> /item/1
 _CHAIN_END = "http://127.0.0.2:{P}/secret-item"
 
 #: (path, skip reason) for bodies no page should have.
@@ -57,6 +63,7 @@ BAD_BODIES: tuple[tuple[str, str], ...] = (
     ("/endless", "too_large"),
     ("/bomb", "too_large"),
     ("/meta-refresh", "offsite_redirect"),
+    ("/trickle", "timeout"),  # endless and slow: never too large, stopped by DOWNLOAD_TIMEOUT
 )
 
 #: Listing number -> (desktop title, how its mobile variants declare the desktop page).
@@ -189,6 +196,9 @@ class HostileSite:
         for source, location, _ in REDIRECTS:
             if target == source or (source == "/r/loop" and path == "/r/loop"):
                 return _Reply(302, headers=(("Location", self._fill(location)),))
+        if path.startswith("/r/long/") and path.rsplit("/", 1)[-1].isdigit() and path != "/r/long/1":
+            hop = int(path.rsplit("/", 1)[-1])
+            return _Reply(302, headers=(("Location", f"/r/long/{hop + 1}" if hop < LONG_CHAIN else "/item/1"),))
         if path == "/r/chain-out/2":
             return _Reply(302, headers=(("Location", self._fill(_CHAIN_END)),))
         if path == "/r/ok":
@@ -265,6 +275,9 @@ class HostileSite:
                 if urlsplit(self.path).path == "/endless" and host not in ("market.test", "m.market.test"):
                     self._endless()
                     return
+                if urlsplit(self.path).path == "/trickle" and host not in ("market.test", "m.market.test"):
+                    self._trickle()
+                    return
                 reply = site.resolve(host, self.path)
                 try:
                     self.send_response(reply.status)
@@ -290,6 +303,21 @@ class HostileSite:
                     while sent < ENDLESS_LIMIT:
                         self.wfile.write(chunk)
                         sent += len(chunk)
+                except (BrokenPipeError, ConnectionResetError, socket.error):
+                    return
+
+            def _trickle(self) -> None:
+                """A body that promises 100 kB (under any DOWNLOAD_MAXSIZE a test sets) and sends a byte every half second (a minute at most)."""
+                self.close_connection = True
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    for _ in range(120):
+                        self.wfile.write(b"<")
+                        self.wfile.flush()
+                        time.sleep(0.5)
                 except (BrokenPipeError, ConnectionResetError, socket.error):
                     return
 
