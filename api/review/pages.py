@@ -100,9 +100,10 @@ def get_static(name: str) -> Response:
                     headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"})
 
 
-def login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
+def login_page(request: Request, error: str | None = None, status: int = 200, next_path: str | None = None) -> Response:
     token = auth.login_token(request)
-    page = render(request, "login.html", status=status, csrf=token, error=error, user=None)
+    next_path = auth.safe_next(next_path if next_path is not None else request.query_params.get("next"))
+    page = render(request, "login.html", status=status, csrf=token, error=error, user=None, next_path=next_path)
     auth.set_login_cookie(request, page, token)
     return page
 
@@ -115,17 +116,21 @@ def get_login(request: Request) -> Response:
 @router.post("/login")
 def post_login(
     request: Request, session: SessionDep, api_key: Annotated[str, Form(max_length=200)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "", next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Exchange an API key with the moderator or admin role for a session cookie."""
+    """Exchange an API key for a session cookie: moderators and admins review, analysts read the reports."""
     t = translator(page_language(request))
     if not auth.same_origin(request) or not auth.login_token_ok(request, csrf):
-        return login_page(request, t("csrf_failed"), status=403)
+        return login_page(request, t("csrf_failed"), status=403, next_path=next)
     key = authenticate(session, api_key.strip())
-    if key is None or not role_allows(key.role, "moderator"):
+    if key is None or not role_allows(key.role, "analyst"):
         logger.info("review login refused (%s)", "unknown key" if key is None else f"role {key.role}")
-        return login_page(request, t("login_failed"), status=401)
-    response = RedirectResponse("/review", status_code=303)
+        return login_page(request, t("login_failed"), status=401, next_path=next)
+    moderator = role_allows(key.role, "moderator")
+    target = auth.safe_next(next)
+    if target is None or (not moderator and not target.startswith("/reports/")):
+        target = "/review" if moderator else "/reports/latest/"
+    response = RedirectResponse(target, status_code=303)
     auth.start_session(request, response, key)
     logger.info("review login by key %d", key.id)
     return response
