@@ -325,6 +325,10 @@ class Review(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     #: The client's Idempotency-Key header: a retried POST returns this review instead of adding one.
     idempotency_key: Mapped[str | None] = mapped_column(String(200))  # 0008_review_idempotency
+    #: Set when the moderator took the decision back (the row stays for the audit trail); 0014_review_undo.
+    undone_at: Mapped[datetime | None]
+    #: Shared by the reviews of one bulk decision, so Undo takes them back together.
+    batch: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("uq_reviews_api_key_idempotency", "api_key_id", "idempotency_key", unique=True),
