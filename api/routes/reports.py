@@ -16,7 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
-from api.deps import SessionDep, SettingsDep, api_key_from_request, require_role
+from api.deps import BearerScheme, KeyHeaderScheme, SessionDep, SettingsDep, require_role
 from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from api.review.auth import LoginRequired, session_user
 from api.routes.filters import MAX_ID
@@ -45,12 +45,10 @@ REPORT_HEADERS = {
 _analyst_key = require_role("analyst")
 
 
-async def get_report_reader(request: Request) -> str:
+async def get_report_reader(request: Request, bearer: BearerScheme, header: KeyHeaderScheme) -> str:
     """Who reads the report: an API key with the analyst role or above, else the browser's session."""
-    key = api_key_from_request(request)
-    if key is not None:
-        # the key goes in as the X-API-Key value: the same checks and rate limit as every /v1 call
-        return (await _analyst_key(request, None, key)).name
+    if bearer is not None or header:
+        return (await _analyst_key(request, bearer, header)).name  # the checks and rate limit of every /v1 call
     user = await session_user(request, "analyst")
     if user is not None:
         return user.name
