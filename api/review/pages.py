@@ -176,7 +176,7 @@ def get_queue(
         rows.append({"item": item, "title": highlight(item.listing.title, terms),
                      "history": histories.get(item.seller.id) if item.seller else None})
     return render(request, "queue.html", user=user, view=view, rows=rows, done=done, bulk=bulk, undone=undone,
-                  threshold=current_threshold(session), page=page, pages=pages, total=total, page_size=PAGE_SIZE)
+                  threshold=current_threshold(session), page=page, pages=pages, total=total)
 
 
 @router.get("/listings/{listing_id}")
@@ -186,7 +186,6 @@ def get_listing_page(
     undone: ShownCount = None,
 ) -> Response:
     """One listing with its evidence, the seller's history and network, and the decision form."""
-
     view = _view(view)
     listing = session.get(Listing, listing_id)
     if listing is None:

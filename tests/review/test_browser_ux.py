@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn  # noqa: F401  (the server fixture below runs it)
 
 from store.db import session_scope
 from store.models import Contact, NightlyRun
