@@ -22,6 +22,7 @@ from api.ratelimit import RateLimiter
 from api.review import evidence as review_evidence
 from api.review import pages as review_pages
 from api.review import rest as review_rest
+from api.review import sellers as review_sellers
 from api.review.auth import LoginRequired, login_required_handler
 from api.routes import evidence, export, health, images, keys, listings, metrics, reports, score, sellers, stats
 from classifier.protocol import ScoringModel
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_exception_handler(LoginRequired, login_required_handler)
     routers = [health.router, listings.router, evidence.router, sellers.router, images.router, stats.router,
                export.router, score.router, keys.router, metrics.router, review_pages.router, review_rest.router,
-               review_evidence.router, reports.router]
+               review_evidence.router, review_sellers.router, reports.router]
     for router in routers:
         app.include_router(router)
     guarded = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]

@@ -37,6 +37,8 @@ __all__ = [
     "AdminKey",
     "KeyCache",
     "WRITE_METHODS",
+    "BearerScheme",
+    "KeyHeaderScheme",
     "api_key_from_request",
     "base_url",
 ]
@@ -153,6 +155,9 @@ def _authenticated(request: Request, key: str) -> ApiKey | None:
 #: The two ways to send a key, declared so OpenAPI (and /docs' "Authorize") offers them.
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <key>`")
+#: The same schemes for a dependency that also admits another credential (the reports' session cookie).
+BearerScheme = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+KeyHeaderScheme = Annotated[str | None, Depends(_header)]
 
 
 async def _identify(request: Request, key: str | None, role: str) -> ApiKey:

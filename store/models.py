@@ -333,6 +333,10 @@ class Review(Base):
     #: of its normalised text that relists are matched by (store.memory). NULL for older reviews.
     content_hash: Mapped[str | None] = mapped_column(String(64))
     text_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: Set when the moderator took the decision back (the row stays for the audit trail); 0014_review_undo.
+    undone_at: Mapped[datetime | None]
+    #: Shared by the reviews of one bulk decision, so Undo takes them back together.
+    batch: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("uq_reviews_api_key_idempotency", "api_key_id", "idempotency_key", unique=True),

@@ -375,7 +375,8 @@ def get_listing_detail(session: Session, listing_id: int) -> ListingDetail:
         )
     )
     reviews = list(
-        session.scalars(select(Review).where(Review.listing_id == listing_id).order_by(Review.created_at.desc()))
+        session.scalars(select(Review).where(Review.listing_id == listing_id, Review.undone_at.is_(None))
+                        .order_by(Review.created_at.desc()))
     )
     return ListingDetail(listing=listing, seller=seller, snapshot=snapshot, versions=versions, reviews=reviews)
 

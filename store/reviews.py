@@ -3,9 +3,10 @@ reviewed listings fed back into training."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import Conflict, NotFound
 from store.memory import AUTO_REVIEWER, text_fingerprint
-from store.models import AuditLog, Listing, Review, Score, Seller
+from store.models import AuditLog, Listing, Review, Score, Seller, utcnow
 
 __all__ = [
     "DECISIONS",
@@ -25,6 +26,7 @@ __all__ = [
     "current_threshold",
     "list_reviews",
     "priority",
+    "queue_size",
     "record_review",
     "record_review_once",
     "record_seller_reviews",
@@ -32,6 +34,7 @@ __all__ = [
     "review_training_rows",
     "seller_history",
     "species_severity",
+    "undo_last_decision",
 ]
 
 DECISIONS = ("confirmed", "dismissed", "escalated")
@@ -51,6 +54,8 @@ SEVERITY_BY_NAME: dict[str, int] = {
 }
 DEFAULT_THRESHOLD = 0.5
 UNCERTAIN_MARGIN = 0.1
+#: How long a moderator may take their last decision back.
+UNDO_SECONDS = 60
 
 
 def species_severity(species: Sequence[str]) -> int:
@@ -103,8 +108,26 @@ def current_threshold(session: Session) -> float:
     return DEFAULT_THRESHOLD if value is None else float(value)
 
 
+def _queue_filter(session: Session, view: str, margin: float) -> tuple[float, list[Any]]:
+    threshold = current_threshold(session)
+    if view == "flagged":
+        return threshold, [Listing.flagged.is_(True), Listing.review_status.is_(None)]
+    if view == "uncertain":
+        return threshold, [Listing.review_status.is_(None), Listing.score.is_not(None),
+                           Listing.score >= threshold - margin, Listing.score <= threshold + margin]
+    if view == "escalated":
+        return threshold, [Listing.review_status == "escalated"]
+    raise ValueError(f"unknown queue view {view!r}")
+
+
+def queue_size(session: Session, *, view: str = "flagged", margin: float = UNCERTAIN_MARGIN) -> int:
+    """How many listings a queue view holds (for its page count)."""
+    _, where = _queue_filter(session, view, margin)
+    return int(session.scalar(select(func.count()).select_from(Listing).where(*where)) or 0)
+
+
 def review_queue(
-    session: Session, *, view: str = "flagged", limit: int = 50, margin: float = UNCERTAIN_MARGIN,
+    session: Session, *, view: str = "flagged", limit: int = 50, offset: int = 0, margin: float = UNCERTAIN_MARGIN,
     candidates: int = 2000,
 ) -> list[QueueItem]:
     """Listings awaiting a decision, best use of a moderator's time first.
@@ -113,21 +136,14 @@ def review_queue(
     unreviewed listings scored within ``margin`` of the threshold, closest first (active learning:
     these decisions teach the model most).  ``escalated``: listings escalated for a second look.
     """
-    threshold = current_threshold(session)
-    query = select(Listing, Seller).outerjoin(Seller, Listing.seller_id == Seller.id)
-    if view == "flagged":
-        query = query.where(Listing.flagged.is_(True), Listing.review_status.is_(None))
-        query = query.order_by(Listing.score.desc(), Listing.id).limit(candidates)
+    threshold, where = _queue_filter(session, view, margin)
+    query = select(Listing, Seller).outerjoin(Seller, Listing.seller_id == Seller.id).where(*where)
+    if view == "flagged":  # priority is computed here: sort the best candidates, then page
+        query = query.order_by(Listing.score.desc(), Listing.id).limit(max(candidates, offset + limit))
     elif view == "uncertain":
-        query = query.where(
-            Listing.review_status.is_(None), Listing.score.is_not(None),
-            Listing.score >= threshold - margin, Listing.score <= threshold + margin,
-        ).order_by(func.abs(Listing.score - threshold), Listing.id).limit(limit)
-    elif view == "escalated":
-        query = query.where(Listing.review_status == "escalated").order_by(Listing.score.desc(), Listing.id)
-        query = query.limit(limit)
+        query = query.order_by(func.abs(Listing.score - threshold), Listing.id).offset(offset).limit(limit)
     else:
-        raise ValueError(f"unknown queue view {view!r}")
+        query = query.order_by(Listing.score.desc(), Listing.id).offset(offset).limit(limit)
     items = []
     for listing, seller in session.execute(query):
         species = _species(listing)
@@ -135,7 +151,8 @@ def review_queue(
         items.append(QueueItem(listing, seller, priority(listing.score, species), uncertain, species))
     if view == "flagged":
         items.sort(key=lambda item: (-item.priority, item.listing.id))
-    return items[:limit]
+        return items[offset:offset + limit]
+    return items
 
 
 def seller_history(session: Session, seller_id: int) -> SellerHistory:
@@ -167,7 +184,7 @@ def _check(decision: str, reason: str) -> None:
 
 def record_review(
     session: Session, listing_id: int, *, decision: str, reason: str, reviewer: str, note: str | None = None,
-    api_key_id: int | None = None, bulk_of: int | None = None,
+    api_key_id: int | None = None, bulk_of: int | None = None, batch: str | None = None,
 ) -> Review:
     """Record a decision on a listing: the review row, the listing's status and an audit entry.
 
@@ -181,7 +198,7 @@ def record_review(
         raise NotFound(f"no listing {listing_id}")
     note = (note or "").strip()[:4000] or None
     review = Review(listing_id=listing_id, decision=decision, reason=reason, note=note, reviewer=reviewer,
-                    api_key_id=api_key_id, model_version=listing.model_version, score=listing.score,
+                    api_key_id=api_key_id, model_version=listing.model_version, score=listing.score, batch=batch,
                     content_hash=listing.content_hash, text_hash=text_fingerprint(listing.title, listing.description))
     session.add(review)
     was_flagged = listing.flagged
@@ -247,16 +264,54 @@ def record_review_once(
 
 def record_seller_reviews(
     session: Session, seller_id: int, *, decision: str, reason: str, reviewer: str, note: str | None = None,
-    api_key_id: int | None = None,
+    api_key_id: int | None = None, batch: str | None = None,
 ) -> list[Review]:
-    """Apply one decision to every flagged, unreviewed listing of a seller (bulk action)."""
+    """Apply one decision to every flagged, unreviewed listing of a seller (bulk action; one Undo takes
+    them all back)."""
+    batch = batch or secrets.token_hex(8)
     _check(decision, reason)
     ids = list(session.scalars(
         select(Listing.id).where(Listing.seller_id == seller_id, Listing.flagged.is_(True),
                                  Listing.review_status.is_(None)).order_by(Listing.id)
     ))
     return [record_review(session, listing_id, decision=decision, reason=reason, reviewer=reviewer, note=note,
-                          api_key_id=api_key_id, bulk_of=seller_id) for listing_id in ids]
+                          api_key_id=api_key_id, bulk_of=seller_id, batch=batch) for listing_id in ids]
+
+
+def undo_last_decision(
+    session: Session, *, api_key_id: int, reviewer: str, now: datetime | None = None,
+    window: float = UNDO_SECONDS,
+) -> list[Review]:
+    """Take back a moderator's last decision (every listing of a bulk one) within ``window`` seconds.
+
+    The reviews stay, marked undone, and each listing gets back the decision it had before (or
+    none: it returns to the queue); the audit log records who undid what.  ``Conflict`` when the
+    last decision is older than the window or there is none.
+    """
+    now = now or utcnow()
+    last = session.scalar(select(Review).where(Review.api_key_id == api_key_id, Review.undone_at.is_(None))
+                          .order_by(Review.id.desc()).limit(1))
+    if last is None or last.created_at < now - timedelta(seconds=window):
+        raise Conflict(f"nothing to undo: only your last decision, within {window:.0f} s, can be undone")
+    group = [last]
+    if last.batch is not None:
+        group = list(session.scalars(select(Review).where(Review.api_key_id == api_key_id, Review.batch == last.batch,
+                                                          Review.undone_at.is_(None)).order_by(Review.id)))
+    for review in group:
+        review.undone_at = now
+    session.flush()
+    for review in group:
+        restored = session.scalar(select(Review.decision).where(Review.listing_id == review.listing_id,
+                                                                Review.undone_at.is_(None))
+                                  .order_by(Review.id.desc()).limit(1))
+        listing = session.get(Listing, review.listing_id)
+        if listing is not None:
+            listing.review_status = restored
+        session.add(AuditLog(actor=reviewer, action="review.undo", target_type="listing",
+                             target_id=str(review.listing_id),
+                             detail={"review_id": review.id, "decision": review.decision, "reason": review.reason,
+                                     "restored": restored, "api_key_id": api_key_id}))
+    return group
 
 
 def list_reviews(
@@ -264,7 +319,7 @@ def list_reviews(
     limit: int = 100,
 ) -> list[Review]:
     """Decisions oldest first from ``after_id`` (for analysts and exports)."""
-    query = select(Review).where(Review.id > after_id).order_by(Review.id).limit(limit)
+    query = select(Review).where(Review.id > after_id, Review.undone_at.is_(None)).order_by(Review.id).limit(limit)
     if listing_id is not None:
         query = query.where(Review.listing_id == listing_id)
     if decision is not None:
@@ -289,7 +344,7 @@ def review_training_rows(session: Session) -> list[dict[str, Any]]:
     """
     latest = (
         select(Review.listing_id, func.max(Review.id).label("review_id"))
-        .where(Review.reviewer != AUTO_REVIEWER).group_by(Review.listing_id).subquery()
+        .where(Review.reviewer != AUTO_REVIEWER, Review.undone_at.is_(None)).group_by(Review.listing_id).subquery()
     )
     rows = session.execute(
         select(Review.id, Listing.title, Listing.description, Listing.lang, Review.decision, Review.created_at)

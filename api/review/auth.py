@@ -16,6 +16,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ from store.models import ApiKey
 
 __all__ = [
     "LOGIN_COOKIE",
+    "REPORTS_COOKIE",
     "SESSION_COOKIE",
     "LoginRequired",
     "ReviewUser",
@@ -41,7 +43,9 @@ __all__ = [
     "to_login",
     "login_token",
     "login_token_ok",
+    "safe_next",
     "same_origin",
+    "session_user",
     "serializer",
     "set_login_cookie",
     "start_session",
@@ -51,6 +55,9 @@ SESSION_COOKIE = "ww_review"
 LOGIN_COOKIE = "ww_login"
 SESSION_MAX_AGE = 12 * 3600
 COOKIE_PATH = "/review"
+#: A copy of the session cookie scoped to the nightly reports, so a signed-in reader opens them in the browser.
+REPORTS_COOKIE = "ww_reports"
+REPORTS_PATH = "/reports"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +78,8 @@ def _secure(request: Request) -> bool:
     return request.app.state.settings.env != "development"
 
 
-def _set(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATH, httponly=True, samesite="strict",
+def _set(response: Response, request: Request, name: str, value: str, max_age: int, path: str = COOKIE_PATH) -> None:
+    response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, samesite="strict",
                         secure=_secure(request))
 
 
@@ -87,16 +94,17 @@ def _load(request: Request, name: str, max_age: int) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def current_user(request: Request, session: Session) -> ReviewUser | None:
-    """The moderator behind the session cookie, or None (no cookie, tampered, expired, logged out, revoked)."""
-    data = _load(request, SESSION_COOKIE, SESSION_MAX_AGE)
+def current_user(request: Request, session: Session, role: str = "moderator") -> ReviewUser | None:
+    """The user behind the session cookie if the key has ``role``, or None (no cookie, tampered, expired,
+    logged out, revoked, a lesser role)."""
+    data = _load(request, SESSION_COOKIE, SESSION_MAX_AGE) or _load(request, REPORTS_COOKIE, SESSION_MAX_AGE)
     if data is None or not all(isinstance(data.get(field), kind) for field, kind in (("k", int), ("v", int),
                                                                                       ("c", str))):
         return None
     if not 1 <= data["k"] < 2**63:
         return None
     key = session.get(ApiKey, data["k"])
-    if key is None or key.revoked_at is not None or not role_allows(key.role, "moderator"):
+    if key is None or key.revoked_at is not None or not role_allows(key.role, role):
         return None
     if key.session_version != data["v"]:
         return None
@@ -104,9 +112,10 @@ def current_user(request: Request, session: Session) -> ReviewUser | None:
 
 
 def start_session(request: Request, response: Response, key: ApiKey) -> None:
-    """Sign the moderator in: a fresh session cookie with a fresh CSRF token."""
+    """Sign a moderator or analyst in: a fresh session cookie with a fresh CSRF token."""
     token = serializer(request).dumps({"k": key.id, "v": key.session_version, "c": secrets.token_urlsafe(24)})
     _set(response, request, SESSION_COOKIE, token, SESSION_MAX_AGE)
+    _set(response, request, REPORTS_COOKIE, token, SESSION_MAX_AGE, REPORTS_PATH)
     response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
 
 
@@ -114,30 +123,52 @@ def end_session(response: Response, session: Session, user: ReviewUser) -> None:
     """Log out: every cookie of this key stops working now (not in 12 hours), and this one is deleted."""
     end_sessions(session, user.key_id)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    response.delete_cookie(REPORTS_COOKIE, path=REPORTS_PATH)
 
 
 class LoginRequired(Exception):
-    """No valid review session: the page answers with a redirect to the login form."""
+    """No valid session: the page answers with a redirect to the login form (then back to ``next``)."""
+
+    def __init__(self, next_path: str | None = None) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
 
 
-def to_login() -> RedirectResponse:
+#: Where the login form may send a user back to (never another site).
+NEXT_PREFIXES = ("/review", "/reports/")
+
+
+def safe_next(value: str | None) -> str | None:
+    """``value`` if it is a local review or report path, else None (no open redirect)."""
+    if value and value.startswith(NEXT_PREFIXES) and "//" not in value and "\\" not in value:
+        return value
+    return None
+
+
+def to_login(next_path: str | None = None) -> RedirectResponse:
     """The redirect to the login page."""
-    return RedirectResponse("/review/login", status_code=303)
+    target = safe_next(next_path)
+    return RedirectResponse("/review/login" + (f"?{urlencode({'next': target})}" if target else ""), status_code=303)
 
 
 async def login_required_handler(request: Request, exc: Exception) -> RedirectResponse:
     """The app's handler for LoginRequired: a page without a session sends the browser to log in."""
-    return to_login()
+    return to_login(exc.next_path if isinstance(exc, LoginRequired) else None)
 
 
-def _user_in_own_session(request: Request) -> ReviewUser | None:
+def _user_in_own_session(request: Request, role: str = "moderator") -> ReviewUser | None:
     with request.app.state.session_factory() as session:
-        return current_user(request, session)
+        return current_user(request, session, role)
+
+
+async def session_user(request: Request, role: str) -> ReviewUser | None:
+    """The signed-in user with ``role`` from an async dependency (the lookup runs in the threadpool)."""
+    return await run_in_threadpool(_user_in_own_session, request, role)
 
 
 async def _admit(request: Request) -> Response | None:
     """The request guard's check before a form body is read: a session, or the login page."""
-    user = await run_in_threadpool(_user_in_own_session, request)
+    user = await session_user(request, "moderator")
     if user is None:
         return to_login()
     request.state.reviewer = user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,12 +16,13 @@ from api.deps import SessionDep
 from api.review import auth
 from api.review.auth import ReviewerDep
 from api.review.highlight import evidence_terms, highlight
-from api.review.i18n import LANGUAGES, pick_language, translator
+from api.review.i18n import LANGUAGES, evidence_parts, pick_language, species_name, translator
+from api.review.network import listing_network
 from api.routes.filters import MAX_ID
 from classifier import normalize_text
 from store.alerts import delivery_counts, list_deliveries
 from store.apikeys import authenticate, role_allows
-from store.errors import NotFound
+from store.errors import Conflict, NotFound
 from store.memory import prior_decisions
 from store.models import Listing, Review, Seller, Snapshot
 from store.reviews import (
@@ -29,10 +31,12 @@ from store.reviews import (
     UNCERTAIN_MARGIN,
     current_threshold,
     priority,
+    queue_size,
     record_review,
     record_seller_reviews,
     review_queue,
     seller_history,
+    undo_last_decision,
 )
 from store.snapshots import SnapshotStore
 
@@ -42,6 +46,8 @@ router = APIRouter(prefix="/review", include_in_schema=False)
 
 HERE = Path(__file__).resolve().parent
 VIEWS = ("flagged", "uncertain", "escalated")
+#: Queue items per page (the flagged queue of the demo alone holds 165).
+PAGE_SIZE = 50
 LANG_COOKIE = "ww_lang"
 STATIC_TYPES = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
 SECURITY_HEADERS = {
@@ -80,6 +86,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     lang = page_language(request)
     html = templates.get_template(name).render(
         t=translator(lang), lang=lang, languages=LANGUAGES, request_path=request.url.path,
+        species_name=lambda name: species_name(name, lang), evidence=lambda reason: evidence_parts(reason, lang),
         query=dict(request.query_params), **{"view": None, "user": None, **context},
     )
     response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
@@ -101,9 +108,10 @@ def get_static(name: str) -> Response:
                     headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"})
 
 
-def login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
+def login_page(request: Request, error: str | None = None, status: int = 200, next_path: str | None = None) -> Response:
     token = auth.login_token(request)
-    page = render(request, "login.html", status=status, csrf=token, error=error, user=None)
+    next_path = auth.safe_next(next_path if next_path is not None else request.query_params.get("next"))
+    page = render(request, "login.html", status=status, csrf=token, error=error, user=None, next_path=next_path)
     auth.set_login_cookie(request, page, token)
     return page
 
@@ -116,17 +124,21 @@ def get_login(request: Request) -> Response:
 @router.post("/login")
 def post_login(
     request: Request, session: SessionDep, api_key: Annotated[str, Form(max_length=200)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "", next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Exchange an API key with the moderator or admin role for a session cookie."""
+    """Exchange an API key for a session cookie: moderators and admins review, analysts read the reports."""
     t = translator(page_language(request))
     if not auth.same_origin(request) or not auth.login_token_ok(request, csrf):
-        return login_page(request, t("csrf_failed"), status=403)
+        return login_page(request, t("csrf_failed"), status=403, next_path=next)
     key = authenticate(session, api_key.strip())
-    if key is None or not role_allows(key.role, "moderator"):
+    if key is None or not role_allows(key.role, "analyst"):
         logger.info("review login refused (%s)", "unknown key" if key is None else f"role {key.role}")
-        return login_page(request, t("login_failed"), status=401)
-    response = RedirectResponse("/review", status_code=303)
+        return login_page(request, t("login_failed"), status=401, next_path=next)
+    moderator = role_allows(key.role, "moderator")
+    target = auth.safe_next(next)
+    if target is None or (not moderator and not target.startswith("/reports/")):
+        target = "/review" if moderator else "/reports/latest/"
+    response = RedirectResponse(target, status_code=303)
     auth.start_session(request, response, key)
     logger.info("review login by key %d", key.id)
     return response
@@ -148,27 +160,33 @@ def post_logout(
 @router.get("")
 def get_queue(
     request: Request, session: SessionDep, user: ReviewerDep, view: Annotated[str | None, Query(max_length=20)] = None,
-    done: ShownId = None, bulk: ShownCount = None,
+    done: ShownId = None, bulk: ShownCount = None, undone: ShownCount = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """The queue: flagged listings by priority, the uncertain ones for active learning, or escalations."""
+    """The queue, a page at a time: flagged listings by priority, the uncertain ones for active learning,
+    or escalations."""
     view = _view(view)
-    items = review_queue(session, view=view, limit=200)
+    total = queue_size(session, view=view)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    items = review_queue(session, view=view, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     histories = {item.seller.id: seller_history(session, item.seller.id) for item in items if item.seller}
     rows = []
     for item in items:
         terms = evidence_terms(item.listing.reasons or [], item.listing.title)
         rows.append({"item": item, "title": highlight(item.listing.title, terms),
                      "history": histories.get(item.seller.id) if item.seller else None})
-    return render(request, "queue.html", user=user, view=view, rows=rows, done=done, bulk=bulk,
-                  threshold=current_threshold(session))
+    return render(request, "queue.html", user=user, view=view, rows=rows, done=done, bulk=bulk, undone=undone,
+                  threshold=current_threshold(session), page=page, pages=pages, total=total)
 
 
 @router.get("/listings/{listing_id}")
 def get_listing_page(
     listing_id: ListingId, request: Request, session: SessionDep, user: ReviewerDep,
     view: Annotated[str | None, Query(max_length=20)] = None, done: ShownId = None, bulk: ShownCount = None,
+    undone: ShownCount = None,
 ) -> Response:
-    """One listing with its evidence, the seller's history and the decision form."""
+    """One listing with its evidence, the seller's history and network, and the decision form."""
     view = _view(view)
     listing = session.get(Listing, listing_id)
     if listing is None:
@@ -192,6 +210,7 @@ def get_listing_page(
         priority=priority(listing.score, species), threshold=threshold,
         uncertain=listing.score is not None and abs(listing.score - threshold) <= UNCERTAIN_MARGIN,
         decisions=DECISIONS, reasons_by_decision=REASONS, previous=previous, prior=prior, done=done, bulk=bulk,
+        undone=undone, network=listing_network(session, listing),
         prev_id=queue_ids[position - 1] if position > 0 else None,
         next_id=queue_ids[position + 1] if 0 <= position < len(queue_ids) - 1 else (
             queue_ids[0] if position < 0 and queue_ids else None),
@@ -218,11 +237,12 @@ def post_decision(
                       message=f"{t('decision')}/{t('reason')}: {decision or '-'} / {reason or '-'}")
     count = 1
     if bulk_seller and listing.seller_id is not None:
+        batch = secrets.token_hex(8)  # one Undo takes the whole bulk decision back
         reviews = record_seller_reviews(session, listing.seller_id, decision=decision, reason=reason,
-                                        reviewer=user.name, note=note, api_key_id=user.key_id)
+                                        reviewer=user.name, note=note, api_key_id=user.key_id, batch=batch)
         if listing_id not in {r.listing_id for r in reviews}:
             reviews.append(record_review(session, listing_id, decision=decision, reason=reason, reviewer=user.name,
-                                         note=note, api_key_id=user.key_id))
+                                         note=note, api_key_id=user.key_id, batch=batch))
         count = len(reviews)
     else:
         record_review(session, listing_id, decision=decision, reason=reason, reviewer=user.name, note=note,
@@ -233,6 +253,25 @@ def post_decision(
     suffix = f"view={view}&done={listing_id}" + (f"&bulk={count}" if count > 1 else "")
     target = f"/review/listings/{remaining[0].listing.id}?{suffix}" if remaining else f"/review?{suffix}"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/undo")
+def post_undo(
+    request: Request, session: SessionDep, user: ReviewerDep, csrf: Annotated[str, Form(max_length=200)] = "",
+    view: Annotated[str, Form(max_length=20)] = "flagged",
+) -> Response:
+    """Take back this moderator's last decision (within a minute) and reopen the listing to decide again."""
+    t = translator(page_language(request))
+    if not auth.same_origin(request) or not auth.csrf_ok(user, csrf):
+        return render(request, "error.html", status=403, user=user, message=t("csrf_failed"))
+    try:
+        reviews = undo_last_decision(session, api_key_id=user.key_id, reviewer=user.name)
+    except Conflict:
+        return render(request, "error.html", status=409, user=user, message=t("undo_too_late"))
+    session.flush()
+    logger.info("review: key %d undid its decision on %d listing(s)", user.key_id, len(reviews))
+    return RedirectResponse(f"/review/listings/{reviews[0].listing_id}?view={_view(view)}&undone={len(reviews)}",
+                            status_code=303)
 
 
 @router.get("/alerts")

@@ -1,5 +1,7 @@
 """Nightly run reports (HTML page, JSON summary, chart) for analysts: ``/reports/<run-id>/``.
 
+Read with an API key (analyst or above) or in the browser with the review UI's session cookie
+(analysts may sign in at /review/login too); a browser without either is sent to sign in.
 Files are looked up by run id and a fixed set of names, never by a client-supplied path, so
 there is nothing to traverse.
 """
@@ -9,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 
-from api.deps import CurrentKey, SessionDep, SettingsDep
+from api.deps import BearerScheme, KeyHeaderScheme, SessionDep, SettingsDep, require_role
 from api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
+from api.review.auth import LoginRequired, session_user
 from api.routes.filters import MAX_ID
 from store.models import NightlyRun
 
@@ -39,12 +42,31 @@ REPORT_HEADERS = {
 }
 
 
+_analyst_key = require_role("analyst")
+
+
+async def get_report_reader(request: Request, bearer: BearerScheme, header: KeyHeaderScheme) -> str:
+    """Who reads the report: an API key with the analyst role or above, else the browser's session."""
+    if bearer is not None or header:
+        return (await _analyst_key(request, bearer, header)).name  # the checks and rate limit of every /v1 call
+    user = await session_user(request, "analyst")
+    if user is not None:
+        return user.name
+    if "text/html" in request.headers.get("accept", ""):
+        raise LoginRequired(request.url.path)
+    raise ApiError(401, "unauthenticated", "an API key is required (Authorization: Bearer <key>), "
+                   "or sign in at /review/login")
+
+
+ReportReader = Annotated[str, Depends(get_report_reader)]
+
+
 def _report_dir(settings: Any, run_id: int) -> Path:
     return Path(settings.var_dir) / "reports" / str(run_id)
 
 
 @router.get("/", summary="Nightly runs with a report")
-def list_reports(session: SessionDep, settings: SettingsDep, key: CurrentKey) -> dict[str, Any]:
+def list_reports(session: SessionDep, settings: SettingsDep, reader: ReportReader) -> dict[str, Any]:
     """The latest nightly runs, newest first, with links to their reports."""
     runs = session.scalars(select(NightlyRun).order_by(NightlyRun.id.desc()).limit(100))
     return {
@@ -60,7 +82,7 @@ def list_reports(session: SessionDep, settings: SettingsDep, key: CurrentKey) ->
 
 
 @router.get("/latest/", summary="The newest report")
-def latest_report(session: SessionDep, key: CurrentKey) -> RedirectResponse:
+def latest_report(session: SessionDep, reader: ReportReader) -> RedirectResponse:
     run_id = session.scalar(
         select(NightlyRun.id).where(NightlyRun.report_path.is_not(None)).order_by(NightlyRun.id.desc()).limit(1)
     )
@@ -70,12 +92,12 @@ def latest_report(session: SessionDep, key: CurrentKey) -> RedirectResponse:
 
 
 @router.get("/{run_id}/", summary="A run's report page")
-def report_page(run_id: RunId, settings: SettingsDep, key: CurrentKey) -> FileResponse:
-    return report_file(run_id, "index.html", settings, key)
+def report_page(run_id: RunId, settings: SettingsDep, reader: ReportReader) -> FileResponse:
+    return report_file(run_id, "index.html", settings, reader)
 
 
 @router.get("/{run_id}/{name}", summary="A run's report file (summary.json, chart)")
-def report_file(run_id: RunId, name: str, settings: SettingsDep, key: CurrentKey) -> FileResponse:
+def report_file(run_id: RunId, name: str, settings: SettingsDep, reader: ReportReader) -> FileResponse:
     if name not in FILES:
         raise ApiError(404, "not_found", f"no report file {name!r}")
     path = _report_dir(settings, run_id) / name

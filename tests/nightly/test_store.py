@@ -84,3 +84,16 @@ def test_alert_rules_sync_by_name(session: Session) -> None:
     sync_subscriptions(session, [rule | {"min_score": 0.9}], box=settings_box())
     (subscription,) = session.scalars(select(Subscription))
     assert subscription.min_score == 0.9 and subscription.species == ["pangolin"]
+
+
+def test_a_listing_with_several_species_counts_once_in_the_chart(session: Session) -> None:
+    """The chart's day totals equal that day's flagged listings (they were doubled by multi-species listings)."""
+    since = utcnow()
+    for n, species in enumerate(["elephant;mammoth", "pangolin;tiger;leopard", "pangolin", ""]):
+        listing = _listing(session, n, flagged=True)
+        listing.species = species
+        _score(session, listing, flagged=True, at_offset=timedelta(minutes=1))
+    history = first_flags_by_day(session, since=since - timedelta(days=1))
+    day = (since + timedelta(minutes=1)).date().isoformat()
+    assert history == {"elephant": {day: 1}, "pangolin": {day: 2}, "(unknown)": {day: 1}}
+    assert sum(days[day] for days in history.values()) == 4

@@ -21,16 +21,21 @@ def test_pages_need_a_session(client: TestClient) -> None:
         assert response.status_code == 303 and response.headers["location"] == "/review/login"
 
 
-@pytest.mark.parametrize(("role", "ok"), [("analyst", False), ("moderator", True), ("admin", True)])
-def test_login_needs_a_moderator_or_admin_key(client: TestClient, world: World, role: str, ok: bool) -> None:
+@pytest.mark.parametrize(("role", "landing"), [("analyst", "/reports/latest/"), ("moderator", "/review"),
+                                              ("admin", "/review")])
+def test_login_sends_moderators_to_the_queue_and_analysts_to_the_reports(
+    client: TestClient, world: World, role: str, landing: str,
+) -> None:
     page = client.get("/review/login")
     response = client.post("/review/login", data={"api_key": world.keys[role], "csrf": csrf_of(page.text)},
                            follow_redirects=False)
-    assert (response.status_code == 303) is ok
-    if ok:
-        cookie = response.headers["set-cookie"]
-        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/review" in cookie
-        assert world.keys[role] not in cookie
+    assert response.status_code == 303 and response.headers["location"] == landing
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/review" in cookie
+    assert "ww_reports=" in cookie and "Path=/reports" in cookie  # the reports read the same session
+    assert world.keys[role] not in cookie
+    if role == "analyst":  # an analyst reads reports; the queue still needs a moderator
+        assert client.get("/review", follow_redirects=False).headers["location"] == "/review/login"
 
 
 def test_login_rejects_a_missing_csrf_token_and_a_wrong_key(client: TestClient, world: World) -> None:

@@ -18,9 +18,18 @@ from store.nightly import (
     top_sellers,
 )
 
-__all__ = ["build_summary", "SUMMARY_VERSION"]
+__all__ = ["build_summary", "flagged_by_day", "SUMMARY_VERSION"]
 
 SUMMARY_VERSION = 1
+
+
+def flagged_by_day(history: dict[str, dict[str, int]]) -> dict[str, int]:
+    """{YYYY-MM-DD: listings first flagged that day}: the chart's bar heights, for the page to quote."""
+    days: dict[str, int] = {}
+    for counts in history.values():
+        for day, n in counts.items():
+            days[day] = days.get(day, 0) + n
+    return dict(sorted(days.items()))
 
 
 def build_summary(
@@ -51,6 +60,7 @@ def build_summary(
                + (f": {t['cause']}" if t["status"] == "failed" and t.get("cause") else "")
                for t in targets if t["status"] in ("failed", "budget_exceeded")]
     sizes = queue_sizes(session, model_version=model_version)
+    history = first_flags_by_day(session, since=now - timedelta(days=history_days))
     return {
         "version": SUMMARY_VERSION,
         "run_id": run.id,
@@ -69,7 +79,8 @@ def build_summary(
         "alerts": {k: v for k, v in dict(state.get("alerts", {})).items() if not k.endswith("_done")},
         "retention": dict(state.get("retention", {})),
         "retrain": dict(state.get("retrain", {})),
-        "flagged_history": first_flags_by_day(session, since=now - timedelta(days=history_days)),
+        "flagged_history": history,
+        "flagged_by_day": flagged_by_day(history),
         "errors": errors,
         "failed_sites": sorted({t["site"] for t in targets if t["status"] == "failed"}),
         "interruptions": list(state.get("interruptions", [])),  # stops by signal this run recovered from

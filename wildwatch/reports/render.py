@@ -51,8 +51,12 @@ def render_chart(history: dict[str, dict[str, int]], *, end: date | None = None,
             ax.bar(axis, heights, bottom=bottom, width=0.8, label=name,  # type: ignore[arg-type]
                    color=colors[i % len(colors)])
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+        for bar_day, total in zip(axis, bottom, strict=True):  # the day's total, as the page quotes it
+            if total:
+                ax.annotate(str(total), (mdates.date2num(bar_day), total), ha="center", va="bottom", fontsize=7,
+                            xytext=(0, 1), textcoords="offset points")
         ax.set_ylabel("listings first flagged")
-        ax.set_title("Newly flagged listings per day, by species")
+        ax.set_title("Newly flagged listings per day, by main species")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=12))
         ax.grid(axis="y", alpha=0.3)

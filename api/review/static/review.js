@@ -85,8 +85,19 @@
     });
   }
 
+  function undoKey() {  // z: take the last decision back (the flash's Undo button)
+    var form = document.getElementById("undo-form");
+    if (!form) { return; }
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "z" || typing(event) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+      event.preventDefault();
+      form.requestSubmit();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var page = document.body.getAttribute("data-page");
+    undoKey();
     if (page === "queue") { queuePage(); }
     if (page === "listing") { listingPage(); }
   });
