@@ -26,6 +26,7 @@ __all__ = [
     "LinkedSellerOut",
     "SellerDetailOut",
     "CountOut",
+    "SpeciesOut",
     "StatsOut",
     "ScoreIn",
     "ScoreOut",
@@ -200,6 +201,18 @@ class CountOut(BaseModel):
     key: str
     listings: int
     flagged: int
+
+
+class SpeciesOut(BaseModel):
+    """A species the filters accept, by any of ``name``, ``en``, ``zh_hans``, ``zh_hant`` (any case)."""
+
+    name: str = Field(description="The English common name scores and exports carry.")
+    en: str
+    zh_hans: str | None = Field(description="Simplified Chinese name (null for a species only stored data names).")
+    zh_hant: str | None
+    scientific: list[str]
+    listings: int = Field(description="Listings whose latest score names it.")
+    flagged: int = Field(description="Of those, flagged.")
 
 
 class StatsOut(BaseModel):
