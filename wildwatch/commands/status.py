@@ -52,13 +52,12 @@ def status(
     lock = _lock_state()
     queues = {"to_score": sizes.to_score, "alerts_pending": sizes.alerts_pending,
               "alerts_failed": sizes.alerts_failed, "review_backlog": sizes.review_backlog}
-    alerts = {
-        "failing_subscriptions": [
-            {"id": h.subscription_id, "target": h.target if h.channel == "webhook" else h.channel,
-             "retrying": h.retrying, "failed": h.failed, "last_error": h.last_error} for h in health if h.failing
-        ],
-        "in_flight": sum(h.in_flight for h in health),
-    }
+    failing = [
+        {"id": h.subscription_id, "target": h.target if h.channel == "webhook" else h.channel,
+         "retrying": h.retrying, "failed": h.failed, "last_error": h.last_error} for h in health if h.failing
+    ]
+    in_flight = sum(h.in_flight for h in health)
+    alerts = {"failing_subscriptions": failing, "in_flight": in_flight}
     if as_json:
         typer.echo(json.dumps({"nightly": lock, "runs": rows, "queues": queues, "alerts": alerts}, indent=2))
         return
@@ -73,8 +72,7 @@ def status(
         typer.echo("  no nightly runs yet")
     typer.echo("queues: " + ", ".join(f"{k}={v}" for k, v in queues.items()))
     lines = health_lines(health)
-    typer.echo("alerts: " + ("ok" if not lines else f"{len(alerts['failing_subscriptions'])} subscription(s) failing, "
-                             f"{alerts['in_flight']} in flight"))
+    typer.echo("alerts: " + ("ok" if not lines else f"{len(failing)} subscription(s) failing, {in_flight} in flight"))
     for line in lines:
         typer.echo(f"  {line}")
 
