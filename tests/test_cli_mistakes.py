@@ -28,6 +28,11 @@ MISTAKES = [
     (["nightly", "--config", "{tmp}/missing.yaml"], 2, ["no config file at"]),
     (["sites", "disable", "nosuch"], 2, ["no site named 'nosuch'"]),
     (["sites", "add", "ftp://example.org/"], 2, ["not an http(s) URL"]),
+    (["sites", "remove", "nosuch"], 2, ["no site named 'nosuch'"]),
+    (["subscribe", "--webhook", "http://127.0.0.1:9/h", "--allow-private", "--secret", "s", "--species", "unicorn"], 2,
+     ["unknown species 'unicorn'"]),
+    (["subscribe", "--webhook", "http://127.0.0.1:9/h", "--allow-private", "--secret", "s", "--species", "ivory"], 2,
+     ["unknown species 'ivory'; did you mean 'elephant ivory', 'mammoth ivory'"]),
 ]
 
 
