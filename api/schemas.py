@@ -66,7 +66,8 @@ class ListingOut(BaseModel):
     description: str
     price: float | None
     currency: str | None
-    lang: str | None
+    lang: str | None = Field(description="`en`, `zh-Hans` (Simplified) or `zh-Hant` (Traditional); another "
+                             "language's own tag; null when the page did not say.")
     seller_id: int | None
     first_seen: datetime
     last_seen: datetime

@@ -26,9 +26,7 @@ from typing import Any
 from core.tables import spreadsheet_safe, table_format
 from store.queries import EXPORT_COLUMNS
 
-__all__ = ["EXPORT_FORMATS", "export_chunks", "write_export"]
-
-EXPORT_FORMATS = ("csv", "jsonl", "parquet")
+__all__ = ["export_chunks", "write_export"]
 
 _CSV_FLUSH_ROWS = 1000
 _JSONL_FLUSH_ROWS = 1000
