@@ -40,7 +40,11 @@ def resolve_species_name(value: str | None, factory: sessionmaker[Session]) -> s
         return resolve_species(value, species_catalog())
     except UnknownSpecies:
         pass
+    wanted = value.strip().lower()  # stored names are the classifier's lower-case English names
     with factory() as session:
+        # an index probe on the hot path; the full list only for the error message
+        if session.scalar(select(ListingSpecies.species).where(ListingSpecies.species == wanted).limit(1)):
+            return wanted
         stored = session.scalars(select(ListingSpecies.species).distinct()).all()
     try:
         return resolve_species(value, species_catalog(stored))
