@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## run: set up, crawl the bundled demo marketplace, score it, and serve the API on http://127.0.0.1:8000
+##      (other ports: make run PORT=8001 MARKET_PORT=8089)
 run: $(STAMP)
-	$(BIN)/wildwatch demo
+	$(BIN)/wildwatch demo $(if $(PORT),--port $(PORT)) $(if $(MARKET_PORT),--market-port $(MARKET_PORT))
 
 ## test: the whole test suite (unit, store on SQLite and PostgreSQL, end to end over loopback)
 test: $(STAMP)

@@ -24,7 +24,9 @@ from api.review import pages as review_pages
 from api.review import rest as review_rest
 from api.review import sellers as review_sellers
 from api.review.auth import LoginRequired, login_required_handler
-from api.routes import evidence, export, health, images, keys, listings, metrics, reports, score, sellers, stats
+from api.routes import (
+    evidence, export, health, images, keys, listings, metrics, reports, score, sellers, species, stats,
+)
 from classifier.protocol import ScoringModel
 from store.db import make_engine, make_session_factory, require_current_schema
 from store.search import get_tokenizer
@@ -73,12 +75,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def public_base_url(settings: Settings) -> str:
     """Where clients reach the API, ending in ``/``: the configured URL, else host and port."""
-    if settings.api.base_url:
-        return settings.api.base_url.rstrip("/") + "/"
-    host = settings.api.host
-    host = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
-    host = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    return f"http://{host}:{settings.api.port}/"
+    return settings.api.public_base_url()
 
 
 def _install_docs(app: FastAPI) -> None:
@@ -139,8 +136,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.add_exception_handler(LoginRequired, login_required_handler)
     routers = [health.router, listings.router, evidence.router, sellers.router, images.router, stats.router,
-               export.router, score.router, keys.router, metrics.router, review_pages.router, review_rest.router,
-               review_evidence.router, review_sellers.router, reports.router]
+               export.router, species.router, score.router, keys.router, metrics.router, review_pages.router,
+               review_rest.router, review_evidence.router, review_sellers.router, reports.router]
     for router in routers:
         app.include_router(router)
     guarded = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]

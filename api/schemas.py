@@ -26,6 +26,7 @@ __all__ = [
     "LinkedSellerOut",
     "SellerDetailOut",
     "CountOut",
+    "SpeciesOut",
     "StatsOut",
     "ScoreIn",
     "ScoreOut",
@@ -65,7 +66,8 @@ class ListingOut(BaseModel):
     description: str
     price: float | None
     currency: str | None
-    lang: str | None
+    lang: str | None = Field(description="`en`, `zh-Hans` (Simplified) or `zh-Hant` (Traditional); another "
+                             "language's own tag; null when the page did not say.")
     seller_id: int | None
     first_seen: datetime
     last_seen: datetime
@@ -217,6 +219,18 @@ class CountOut(BaseModel):
     key: str
     listings: int
     flagged: int
+
+
+class SpeciesOut(BaseModel):
+    """A species the filters accept, by any of ``name``, ``en``, ``zh_hans``, ``zh_hant`` (any case)."""
+
+    name: str = Field(description="The English common name scores and exports carry.")
+    en: str
+    zh_hans: str | None = Field(description="Simplified Chinese name (null for a species only stored data names).")
+    zh_hant: str | None
+    scientific: list[str]
+    listings: int = Field(description="Listings whose latest score names it.")
+    flagged: int = Field(description="Of those, flagged.")
 
 
 class StatsOut(BaseModel):

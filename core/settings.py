@@ -106,8 +106,8 @@ class ApiSettings(BaseModel):
     )
     base_url: str | None = Field(
         None,
-        description="Public URL that links in API responses start with (never taken from the request's "
-        "Host header); default: `http://<host>:<port>`, loopback for a wildcard host.",
+        description="Public URL that links in API responses and alert payloads (`review_url`) start with "
+        "(never taken from the request's Host header); default: `http://<host>:<port>`, loopback for a wildcard host.",
     )
     max_body_bytes: int = Field(
         65_536, ge=0, description="Largest request body accepted by a route not in `body_limits` (HTTP 413 above)."
@@ -121,6 +121,14 @@ class ApiSettings(BaseModel):
         30.0, gt=0, description="A request body not fully received in this time is refused (HTTP 408)."
     )
     docs: bool = Field(True, description="Serve `/docs`, `/redoc` and `/openapi.json` (open, no key needed).")
+
+    def public_base_url(self) -> str:
+        """Where people reach the API and review UI, ending in ``/``: ``base_url``, else host and port."""
+        if self.base_url:
+            return self.base_url.rstrip("/") + "/"
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else "[::1]" if self.host == "::" else self.host
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"http://{host}:{self.port}/"
 
 
 class AlertSettings(BaseModel):

@@ -11,12 +11,12 @@ with the same ``delivery_id``: delivery is at-least-once with a stable id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -42,6 +42,9 @@ __all__ = [
     "reseal_secrets",
     "subscription_matches",
     "subscription_secret",
+    "SubscriptionHealth",
+    "subscription_health",
+    "flagged_listing_ids",
 ]
 
 EVENT_FLAGGED = "listing.flagged"
@@ -167,13 +170,19 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def enqueue_deliveries(session: Session, listing_ids: Iterable[int], *, event: str = EVENT_FLAGGED) -> int:
+def enqueue_deliveries(
+    session: Session, listing_ids: Iterable[int], *, event: str = EVENT_FLAGGED,
+    subscription_ids: Collection[int] | None = None,
+) -> int:
     """Queue one delivery per matching (active subscription, flagged listing); returns how many are new.
 
-    Re-enqueueing the same pair is a no-op (unique constraint + ON CONFLICT DO NOTHING).
+    ``subscription_ids`` limits it to those subscriptions (a backfill for a new one must not
+    alert older subscriptions about listings flagged before they existed).  Re-enqueueing the
+    same pair is a no-op (unique constraint + ON CONFLICT DO NOTHING).
     """
     ids = sorted(set(listing_ids))
-    subscriptions = list_subscriptions(session, active_only=True)
+    subscriptions = [s for s in list_subscriptions(session, active_only=True)
+                     if subscription_ids is None or s.id in subscription_ids]
     if not ids or not subscriptions:
         return 0
     created = 0
@@ -200,6 +209,12 @@ def enqueue_deliveries(session: Session, listing_ids: Iterable[int], *, event: s
             ).returning(AlertDelivery.id)
             created += len(session.execute(statement).all())
     return created
+
+
+def flagged_listing_ids(session: Session, subscription: Subscription) -> list[int]:
+    """Listings flagged now that match ``subscription`` (what ``subscribe --backfill`` alerts)."""
+    rows = session.execute(select(Listing).where(Listing.flagged.is_(True)).order_by(Listing.id)).scalars()
+    return [listing.id for listing in rows if subscription_matches(subscription, listing)]
 
 
 def claim_due(
@@ -305,3 +320,52 @@ def list_deliveries(
     if problems_only:
         query = query.where(AlertDelivery.status != "sent", AlertDelivery.last_error.is_not(None))
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionHealth:
+    """How a subscription's deliveries stand: ``failing`` when some wait after a failed attempt."""
+
+    subscription_id: int
+    channel: str
+    target: str
+    retrying: int  # pending after a failed attempt
+    failed: int  # gave up after MAX_ATTEMPTS (``alerts retry`` revives them)
+    in_flight: int  # claimed by a sender (``sending``); resent after the lease if that sender died
+    lease_until: datetime | None  # the latest lease of those in flight
+    last_error: str | None
+
+    @property
+    def failing(self) -> bool:
+        return self.retrying + self.failed > 0
+
+
+def subscription_health(session: Session) -> list[SubscriptionHealth]:
+    """Every subscription with deliveries failing or in flight (oldest subscription first)."""
+    waiting = (AlertDelivery.status == "pending") & AlertDelivery.last_error.is_not(None)
+    rows = session.execute(
+        select(
+            Subscription.id, Subscription.channel, Subscription.target,
+            func.sum(case((waiting, 1), else_=0)),
+            func.sum(case((AlertDelivery.status == "failed", 1), else_=0)),
+            func.sum(case((AlertDelivery.status == "sending", 1), else_=0)),
+            func.max(case((AlertDelivery.status == "sending", AlertDelivery.next_attempt_at), else_=None)),
+        )
+        .join(AlertDelivery, AlertDelivery.subscription_id == Subscription.id)
+        .where(AlertDelivery.status.in_(("pending", "sending", "failed")))
+        .group_by(Subscription.id, Subscription.channel, Subscription.target)
+        .order_by(Subscription.id)
+    ).all()
+    out = []
+    for sub_id, channel, target, retrying, failed, in_flight, lease_until in rows:
+        if not (retrying or failed or in_flight):
+            continue
+        last_error = session.scalar(
+            select(AlertDelivery.last_error)
+            .where(AlertDelivery.subscription_id == sub_id, AlertDelivery.last_error.is_not(None),
+                   AlertDelivery.status != "sent")
+            .order_by(AlertDelivery.id.desc()).limit(1)
+        )
+        out.append(SubscriptionHealth(sub_id, channel, target, int(retrying or 0), int(failed or 0),
+                                      int(in_flight or 0), lease_until, last_error))
+    return out

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from core.langs import canonical_lang
 from store.models import Contact, Listing, ListingVersion, Seller, Snapshot, utcnow
 from store.search import index_listings
 
@@ -168,7 +169,7 @@ def upsert_listings(session: Session, items: Sequence[ListingIn], *, run_id: int
                 site_id=item.site_id,
                 seller_id=seller_id,
                 **{name: getattr(item, name) for name in _CONTENT_FIELDS},
-                lang=item.lang,
+                lang=canonical_lang(item.lang),
                 source=item.source,
                 extra=dict(item.extra),
                 content_hash=digest,
@@ -198,7 +199,7 @@ def upsert_listings(session: Session, items: Sequence[ListingIn], *, run_id: int
         listing.version += 1
         for name in _CONTENT_FIELDS:
             setattr(listing, name, getattr(item, name))
-        listing.lang = item.lang or listing.lang
+        listing.lang = canonical_lang(item.lang) or listing.lang
         listing.content_hash = digest
         touched.append((item, listing))
         counts.updated += 1

@@ -395,8 +395,13 @@ _EXPORT_SELECT = (
 )
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def iter_export_rows(session: Session, filters: ListingFilter, *, chunk: int = 5000) -> Iterator[dict[str, Any]]:
-    """Every matching listing as a flat dict, fetched in id-ordered chunks (flat memory)."""
+    """Every matching listing as a flat dict of typed values (times as UTC datetimes, ``species`` and
+    ``reasons`` as lists), fetched in id-ordered chunks (flat memory); ``store.exports`` writes them."""
     after = 0
     dialect = session.get_bind().dialect.name
     conditions = filters.conditions(dialect)
@@ -425,12 +430,12 @@ def iter_export_rows(session: Session, filters: ListingFilter, *, chunk: int = 5
                 "seller": seller,
                 "seller_url": None if seller_url is None or seller_url.startswith("name:") else seller_url,
                 "lang": lang,
-                "first_seen": first_seen.isoformat(),
-                "last_seen": last_seen.isoformat(),
+                "first_seen": _utc(first_seen),
+                "last_seen": _utc(last_seen),
                 "score": score,
                 "flagged": flagged,
-                "species": species,
-                "reasons": " | ".join(str(reason) for reason in reasons or []),
+                "species": [name for name in (species or "").split(";") if name],
+                "reasons": [str(reason) for reason in reasons or []],
                 "model_version": model_version,
                 "review_status": review_status,
             }

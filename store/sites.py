@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import InputError
 from store.errors import NotFound
-from store.models import CrawlRun, Site
+from store.models import CrawlRun, Listing, Site
 
 __all__ = [
     "SiteSpec",
@@ -23,6 +23,8 @@ __all__ = [
     "enabled_sites",
     "sync_sites",
     "set_enabled",
+    "remove_site",
+    "same_site_url",
 ]
 
 
@@ -45,10 +47,36 @@ def default_name(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
+def same_site_url(url: str) -> str:
+    """A start URL in the form two spellings of it share: scheme and host lower case, no default
+    port, no fragment, and "/" for an empty path (``HTTP://Market.example:80`` = ``http://market.example/``)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port is None or port == {"http": 80, "https": 443}.get(scheme) else f"{host}:{port}"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{scheme}://{netloc}{parts.path or '/'}{query}"
+
+
+def _site_with_url(session: Session, url: str) -> Site | None:
+    key = same_site_url(url)
+    return next((site for site in session.scalars(select(Site).order_by(Site.id))
+                 if same_site_url(site.start_url) == key), None)
+
+
 def add_site(session: Session, spec: SiteSpec) -> Site:
-    """Register a marketplace; a name already taken is an InputError."""
+    """Register a marketplace; a name or a start URL already registered is an InputError."""
     if session.scalar(select(Site.id).where(Site.name == spec.name)) is not None:
         raise InputError(f"a site named {spec.name!r} already exists (use --name to pick another)")
+    twin = _site_with_url(session, spec.start_url)
+    if twin is not None:
+        raise InputError(f"{spec.start_url} is already registered as site {twin.name!r}")
     site = Site(
         name=spec.name, start_url=spec.start_url, host=urlsplit(spec.start_url).hostname or "",
         profile_path=spec.profile_path, enabled=spec.enabled,
@@ -71,7 +99,8 @@ def ensure_site(session: Session, spec: SiteSpec) -> Site:
     """
     site = session.scalar(select(Site).where(Site.name == spec.name))
     if site is None:
-        return add_site(session, spec)
+        # The same marketplace registered under another name: its runs belong to that site.
+        return _site_with_url(session, spec.start_url) or add_site(session, spec)
     _point(site, spec)
     session.flush()
     return site
@@ -91,6 +120,17 @@ def set_enabled(session: Session, name: str, enabled: bool) -> Site:
     site.enabled = enabled
     session.flush()
     return site
+
+
+def remove_site(session: Session, name: str) -> int:
+    """Unregister a site; its listings and crawl runs stay (evidence), unlinked.  Returns how many listings it had."""
+    site = get_site(session, name)
+    listings = session.scalar(select(func.count()).select_from(Listing).where(Listing.site_id == site.id)) or 0
+    session.execute(update(Listing).where(Listing.site_id == site.id).values(site_id=None))
+    session.execute(update(CrawlRun).where(CrawlRun.site_id == site.id).values(site_id=None))
+    session.delete(site)
+    session.flush()
+    return listings
 
 
 def enabled_sites(session: Session) -> list[Site]:

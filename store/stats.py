@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from store.models import Listing, ListingSpecies
 from store.queries import ListingFilter
 
-__all__ = ["Stats", "INTERVALS", "listing_stats"]
+__all__ = ["Stats", "INTERVALS", "listing_stats", "species_counts"]
 
 INTERVALS = ("day", "week")
 
@@ -75,3 +75,14 @@ def listing_stats(
         by_period=[{"period": k, "listings": n, "flagged": f or 0} for k, n, f in periods],
         by_review_status=[{"review_status": k, "listings": n, "flagged": f or 0} for k, n, f in reviews],
     )
+
+
+def species_counts(session: Session) -> dict[str, tuple[int, int]]:
+    """Species named by listings' latest scores -> (listings, flagged listings)."""
+    flagged = func.sum(case((Listing.flagged.is_(True), 1), else_=0)).cast(Integer)
+    rows = session.execute(
+        select(ListingSpecies.species, func.count(), flagged)
+        .join(Listing, Listing.id == ListingSpecies.listing_id)
+        .group_by(ListingSpecies.species)
+    ).all()
+    return {name: (count, flagged_count or 0) for name, count, flagged_count in rows}

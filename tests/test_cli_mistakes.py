@@ -30,6 +30,11 @@ MISTAKES = [
     (["sites", "add", "ftp://example.org/"], 2, ["not an http(s) URL"]),
     (["train", "--with-reviews", "--force"], 2, ["--force needs --reason"]),
     (["train", "--force", "--reason", "urgent"], 2, ["--force only applies with --with-reviews"]),
+    (["sites", "remove", "nosuch"], 2, ["no site named 'nosuch'"]),
+    (["subscribe", "--webhook", "http://127.0.0.1:9/h", "--allow-private", "--secret", "s", "--species", "unicorn"], 2,
+     ["unknown species 'unicorn'"]),
+    (["subscribe", "--webhook", "http://127.0.0.1:9/h", "--allow-private", "--secret", "s", "--species", "ivory"], 2,
+     ["unknown species 'ivory'; did you mean 'elephant ivory', 'mammoth ivory'"]),
 ]
 
 

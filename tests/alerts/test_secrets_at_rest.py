@@ -104,7 +104,7 @@ def test_rotation_reencrypts_with_the_new_key(store: Store, monkeypatch: pytest.
         (sealed_new,) = _stored(store)
         assert sealed_new != sealed_old and SecretBox(new_key).open(sealed_new or "") == SECRET
         code, out = run("alerts", "retry", "--db", store.url)
-        assert code == 0 and "sent 1, failed 0" in out, out
+        assert code == 0 and "1 deliveries sent in 1 messages, 0 failed" in out, out
     finally:
         receiver.stop()
         get_settings.cache_clear()

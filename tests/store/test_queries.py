@@ -118,8 +118,9 @@ def test_export_rows_stream_in_id_order(session: Session) -> None:
     rows = list(iter_export_rows(session, ListingFilter(flagged=True), chunk=2))
     assert [row["id"] for row in rows] == sorted(row["id"] for row in rows)
     assert len(rows) == 6
-    assert {row["species"] for row in rows} == {"elephant", "pangolin", "rhinoceros"}
+    assert {tuple(row["species"]) for row in rows} == {("elephant",), ("pangolin",), ("rhinoceros",)}
     assert all(row["seller"] for row in rows)
+    assert all(row["first_seen"].tzinfo is not None and isinstance(row["reasons"], list) for row in rows)
 
 
 #: SQLite's three text plans: (DRIVING_SET_LIMIT, PROBE_COST)

@@ -31,7 +31,7 @@ from core.settings import get_settings
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "SendCounts", "Target", "enqueue_alerts", "retry_failed", "send_digest", "send_due", "text_message",
+    "SendCounts", "Target", "enqueue_alerts", "retry_failed", "review_url", "send_digest", "send_due", "text_message",
     "webhook_message",
 ]
 
@@ -71,14 +71,22 @@ def enqueue_alerts(session: Session, listing_ids: Sequence[int]) -> int:
     return created
 
 
+def review_url(listing_id: object) -> str:
+    """The listing's page in WildWatch's review UI, under the public base URL (``WILDWATCH_API__BASE_URL``):
+    where a moderator who gets the alert decides on it."""
+    return f"{get_settings().api.public_base_url()}review/listings/{listing_id}"
+
+
 def webhook_message(delivery: AlertDelivery) -> dict[str, Any]:
-    """The JSON body of an immediate alert; identical on every retry."""
+    """The JSON body of an immediate alert; identical on every retry (for one base URL)."""
+    listing = dict(delivery.payload.get("listing", {}))
+    listing["review_url"] = review_url(listing.get("id", delivery.listing_id))
     return {
         "delivery_id": delivery.delivery_id,
         "event": delivery.event,
         "created_at": delivery.created_at.isoformat(),
         "subscription_id": delivery.subscription_id,
-        "listing": delivery.payload.get("listing", {}),
+        "listing": listing,
     }
 
 
@@ -96,8 +104,9 @@ def text_message(message: dict[str, Any]) -> tuple[str, str]:
         lines.append(f"#{listing.get('id')} score {listing.get('score') or 0:.2f} — {species}")
         lines.append(f"  {listing.get('title', '')[:200]}")
         lines.append(f"  {listing.get('url', '')}")
+        lines.append(f"  review: {listing.get('review_url', '')}")
     if message["event"] == DIGEST_EVENT and message["count"] > len(listings):
-        lines.append(f"… and {message['count'] - len(listings)} more (see /review).")
+        lines.append(f"… and {message['count'] - len(listings)} more (see {get_settings().api.public_base_url()}review).")
     lines.append(f"delivery {message['delivery_id']}")
     return title, "\n".join(lines)
 

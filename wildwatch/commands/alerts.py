@@ -9,17 +9,26 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classifier.species import UnknownSpecies, resolve_species, species_catalog
 from core.secrets import secret_box
 from core.settings import get_settings
 from store.alerts import (
+    SubscriptionHealth,
     SubscriptionIn,
     create_subscription,
     delivery_counts,
+    enqueue_deliveries,
+    flagged_listing_ids,
     list_deliveries,
     list_subscriptions,
     reseal_secrets,
+    subscription_health,
 )
 from store.db import session_scope
+from store.models import ListingSpecies
 from wildwatch.alerts import SendCounts, retry_failed, send_due
 from wildwatch.alerts.notify import validate_apprise_url
 from wildwatch.commands.options import AllowPrivateOption, DbOption, check_public_address
@@ -47,6 +56,8 @@ def subscribe(
     seller: Annotated[list[int] | None, typer.Option("--seller", help="Seller watchlist: seller ids (repeatable).")] = None,
     digest: Annotated[bool, typer.Option("--digest", help="One nightly message with the top listings.")] = False,
     name: Annotated[str | None, typer.Option("--name", help="Who the subscription is for.")] = None,
+    backfill: Annotated[bool, typer.Option("--backfill", help="Also alert the listings flagged already that match "
+                                           "(sent by the next `wildwatch alerts send`).")] = False,
     allow_private: AllowPrivateOption = False,
     db: DbOption = None,
 ) -> None:
@@ -68,20 +79,43 @@ def subscribe(
     try:
         if apprise_url is not None:
             validate_apprise_url(apprise_url)
-        spec = SubscriptionIn(
-            channel="webhook" if webhook else "apprise", target=webhook or apprise_url or "",
-            secret=secret if webhook else None, name=name, min_score=min_score, species=species or (),
-            marketplaces=marketplace or (), seller_ids=seller or (), mode="digest" if digest else "immediate",
-        )
         store = open_store(db)
         try:
             with session_scope(store.sessions) as session:
-                subscription_id = create_subscription(session, spec, box=secret_box(get_settings())).id
+                spec = SubscriptionIn(
+                    channel="webhook" if webhook else "apprise", target=webhook or apprise_url or "",
+                    secret=secret if webhook else None, name=name, min_score=min_score,
+                    species=species_names(session, species or []), marketplaces=marketplace or (),
+                    seller_ids=seller or (), mode="digest" if digest else "immediate",
+                )
+                subscription = create_subscription(session, spec, box=secret_box(get_settings()))
+                subscription_id = subscription.id
+                already = flagged_listing_ids(session, subscription)
+                queued = enqueue_deliveries(session, already, subscription_ids={subscription_id}) if backfill else 0
         finally:
             store.close()
     except ValueError as exc:
         raise InputError(str(exc)) from exc
+    if backfill:
+        typer.echo(f"queued {queued} alerts for listings flagged already (deliver with `wildwatch alerts send`)",
+                   err=True)
+    elif already:
+        typer.echo(f"note: {len(already)} listings flagged already match; alerts cover listings flagged from now "
+                   "on (subscribe with --backfill to be alerted about those too)", err=True)
     typer.echo(subscription_id)
+
+
+def species_names(session: Session, typed: list[str]) -> list[str]:
+    """The English names of species typed in any script or case (a subscription to an unknown
+    species could never fire: InputError naming the closest known ones)."""
+    if not typed:
+        return []
+    stored = session.scalars(select(ListingSpecies.species).distinct()).all()
+    catalog = species_catalog(stored)
+    try:
+        return list(dict.fromkeys(resolve_species(value, catalog) for value in typed))
+    except UnknownSpecies as exc:
+        raise InputError(str(exc)) from exc
 
 
 def read_secret_file(path: Path) -> str:
@@ -98,13 +132,35 @@ def read_secret_file(path: Path) -> str:
 
 
 def _report(counts: SendCounts, store: Store) -> None:
+    """What a pass did, what waits now, and which subscriptions fail or have deliveries in flight."""
     with session_scope(store.sessions) as session:
         totals = delivery_counts(session)
+        health = subscription_health(session)
     typer.echo(
-        f"sent {counts.sent}, failed {counts.failed} ({counts.messages} messages); "
-        f"now pending {totals['pending']} (of which retrying {totals['retrying']}), "
+        f"this pass: {counts.sent} deliveries sent in {counts.messages} messages, {counts.failed} failed; "
+        f"now pending {totals['pending']} (of which retrying {totals['retrying']}), in flight {totals['sending']}, "
         f"failed {totals['failed']}, sent {totals['sent']}"
     )
+    for line in health_lines(health):
+        typer.echo(line)
+
+
+def health_lines(health: list[SubscriptionHealth]) -> list[str]:
+    """One line per subscription failing or with deliveries in flight (shared with `wildwatch status`)."""
+    lines = []
+    for sub in health:
+        if sub.failing:
+            lines.append(
+                f"failing: subscription #{sub.subscription_id} {sub.target if sub.channel == 'webhook' else sub.channel}"
+                f": {sub.retrying} retrying, {sub.failed} failed; last error: {(sub.last_error or '')[:160]}"
+            )
+        if sub.in_flight:
+            lease = f"{sub.lease_until:%Y-%m-%d %H:%M:%S} UTC" if sub.lease_until else "its lease ends"
+            lines.append(
+                f"in flight: subscription #{sub.subscription_id}: {sub.in_flight} claimed by a sender "
+                f"(resent after {lease} if that sender died)"
+            )
+    return lines
 
 
 @alerts_app.command("send")
@@ -130,7 +186,10 @@ def retry(
     store = open_store(db, create=False)
     try:
         revived, counts = retry_failed(store, digest=digest)
-        typer.echo(f"retrying {revived} failed deliveries", err=True)
+        if not revived:
+            typer.echo("nothing to retry: no delivery has failed", err=True)
+        else:
+            typer.echo(f"retrying {revived} deliveries whose last attempt failed", err=True)
         _report(counts, store)
     finally:
         store.close()
@@ -177,18 +236,26 @@ def list_command(
 
 @alerts_app.command("subscriptions")
 def subscriptions(db: DbOption = None) -> None:
-    """List subscriptions (secrets are not shown)."""
+    """List subscriptions, tab-separated, with the full webhook URL (apprise: only the scheme)."""
     store = open_store(db, create=False)
-    table = Table("id", "name", "channel", "target", "mode", "min score", "species", "marketplaces", "sellers")
-    with session_scope(store.sessions) as session:
-        for sub in list_subscriptions(session):
-            target = sub.target if sub.channel == "webhook" else sub.target.split("://", 1)[0] + "://…"
-            table.add_row(
-                str(sub.id), sub.name or "", sub.channel, target, sub.mode,
-                "" if sub.min_score is None else f"{sub.min_score:g}", ", ".join(sub.species),
-                ", ".join(sub.marketplaces), ", ".join(map(str, sub.seller_ids)),
-            )
-    Console().print(table)
+    try:
+        with session_scope(store.sessions) as session:
+            rows = list_subscriptions(session)
+            failing = {h.subscription_id: h for h in subscription_health(session) if h.failing}
+    finally:
+        store.close()
+    if not rows:
+        typer.echo("no subscriptions (wildwatch subscribe --webhook URL ...)", err=True)
+    typer.echo("id\tname\tchannel\ttarget\tmode\tmin_score\tspecies\tmarketplaces\tsellers\tstate")
+    for sub in rows:
+        # an apprise URL carries its tokens in the host and path: only the scheme is shown
+        target = sub.target if sub.channel == "webhook" else sub.target.split("://", 1)[0] + "://…"
+        state = "inactive" if not sub.active else "failing" if sub.id in failing else "ok"
+        typer.echo("\t".join([
+            str(sub.id), sub.name or "", sub.channel, target, sub.mode,
+            "" if sub.min_score is None else f"{sub.min_score:g}", ",".join(sub.species),
+            ",".join(sub.marketplaces), ",".join(map(str, sub.seller_ids)), state,
+        ]))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -9,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from core.errors import CrawlError
+from core.errors import CrawlError, InputError
 from core.settings import get_settings
 from store.apikeys import create_api_key
 from store.db import Store, session_scope
@@ -35,6 +36,11 @@ def demo(
     settings = get_settings()
     if db:
         settings = settings.model_copy(update={"database_url": db})
+    api_host = host or settings.api.host
+    api_port = port or settings.api.port
+    check_port_free("127.0.0.1", market_port, "the demo marketplace", "--market-port or make run MARKET_PORT=…")
+    if serve:
+        check_port_free(api_host, api_port, "the API", "--port or make run PORT=…")
     console.print(f"[bold]1/5[/] database: {settings.database_url}")
     store = open_store(settings=settings)
     console.print(f"[bold]2/5[/] starting the demo marketplace on http://127.0.0.1:{market_port}/")
@@ -56,8 +62,6 @@ def demo(
         _print_summary(store, console)
         with session_scope(store.sessions) as session:
             _, key = create_api_key(session, role="analyst", name="demo analyst (make run)", actor="demo")
-        api_host = host or settings.api.host
-        api_port = port or settings.api.port
         base = f"http://{api_host}:{api_port}"
         console.print(f"[bold]5/5[/] demo analyst API key (shown once): [green]{key}[/]")
         console.print(f'      curl -H "Authorization: Bearer {key}" "{base}/v1/listings?flagged=true"')
@@ -76,6 +80,22 @@ def demo(
     finally:
         market.stop()
         store.close()
+
+
+def check_port_free(host: str, port: int, what: str, hint: str) -> None:
+    """Refuse (one line) a port something already listens on, before the demo crawls anything.
+
+    SO_REUSEADDR as uvicorn and http.server set it: a port left in TIME_WAIT counts as free,
+    one with a listener does not.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise InputError(f"port {port} on {host} is not free for {what} ({reason}); choose another with {hint}") from exc
 
 
 def _print_summary(store: Store, console: Console) -> None:

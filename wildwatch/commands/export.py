@@ -1,4 +1,4 @@
-"""`wildwatch export`: stored listings with their latest score, to CSV or Parquet."""
+"""`wildwatch export`: stored listings with their latest score, to CSV, JSONL or Parquet."""
 
 from __future__ import annotations
 
@@ -8,25 +8,34 @@ from typing import Annotated
 import typer
 
 from store.db import session_scope
-from store.queries import EXPORT_COLUMNS, ListingFilter, iter_export_rows
+from core.errors import InputError
+from core.tables import table_format
+from store.exports import write_export
+from store.queries import ListingFilter, iter_export_rows
 from wildwatch.commands.options import DbOption
 from wildwatch.runtime import open_store
-from core.tables import spreadsheet_safe, write_rows
 
 
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write: .csv, .parquet or .jsonl.")],
     flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Only listings flagged by their latest score.")] = False,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV for spreadsheets: a UTF-8 byte-order mark first, so "
+                                        "Excel shows Chinese instead of mojibake.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Export stored listings (streamed: safe for millions of rows)."""
+    """Export stored listings (streamed: safe for millions of rows).
+
+    JSONL and Parquet keep types (booleans, numbers, UTC timestamps, species and reasons as lists).
+    """
+    if excel and table_format(output) != "csv":
+        raise InputError(f"--excel writes CSV; {output} is not a .csv file")
     store = open_store(db, create=False)
     filters = ListingFilter(flagged=True if flagged_only else None)
-    with session_scope(store.sessions) as session:
-        rows = iter_export_rows(session, filters)
-        if output.suffix.lower() == ".csv":  # a planted '=HYPERLINK(...)' must not run in a spreadsheet
-            rows = ({name: spreadsheet_safe(value) for name, value in row.items()} for row in rows)
-        count = write_rows(output, EXPORT_COLUMNS, rows)
+    try:
+        with session_scope(store.sessions) as session:
+            count = write_export(output, iter_export_rows(session, filters), bom=excel)
+    finally:
+        store.close()
     typer.echo(f"wrote {count} listings to {output}", err=True)
 
 

@@ -49,11 +49,17 @@ def nightly(
     totals = s.get("crawl", {}).get("totals", {})
     flagged = s.get("newly_flagged", {})
     species = ", ".join(f"{k} {v}" for k, v in list(flagged.get("by_species", {}).items())[:5]) or "none"
+    alerts = s.get("alerts", {})
+    failing = "".join(
+        f"; subscription #{f['subscription_id']} {f['target']}: {f['retrying']} retrying, {f['failed']} failed "
+        f"({f['last_error'][:80]})" for f in alerts.get("failing", [])
+    )
+    in_flight = f", {alerts['in_flight']} in flight" if alerts.get("in_flight") else ""
     typer.echo(
         f"nightly run #{result.run_id} {result.status}{' (resumed)' if result.resumed else ''}: "
         f"{len(s.get('sites', []))} site(s), {totals.get('pages', 0)} pages, listings new={totals.get('new', 0)} "
         f"changed={totals.get('updated', 0)} unchanged={totals.get('unchanged', 0)}; scored {s.get('scored', 0)}; "
-        f"newly flagged {flagged.get('count', 0)} ({species}); alerts: {s.get('alerts', {}).get('status', '—')}; "
+        f"newly flagged {flagged.get('count', 0)} ({species}); alerts: {alerts.get('status', '—')}{in_flight}{failing}; "
         f"review backlog {s.get('review_backlog', {}).get('unreviewed', 0)}; errors {len(s.get('errors', []))}",
         err=True,
     )

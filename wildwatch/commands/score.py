@@ -41,6 +41,8 @@ def score(
             typer.echo(f"read {input} as {frame.attrs['encoding']}", err=True)
         scored = score_frame(frame, classifier, batch_size=settings.classifier.batch_size)
         records = cast("list[dict[str, Any]]", scored.to_dict("records"))  # column names come from a table header
+        if table_format(output) != "csv":
+            records = [typed_scores(record) for record in records]
         write_rows(output, list(scored.columns), records)
         bad = scored[scored["error"] != ""]
         for _, row in bad.iterrows():
@@ -63,6 +65,16 @@ def score(
     queued = result.queued
     typer.echo(f"scored {result.scored} listings: {result.flagged} flagged, {len(result.newly_flagged)} newly", err=True)
     typer.echo(f"queued {queued} alerts (deliver with `wildwatch alerts send`)", err=True)
+
+
+def typed_scores(record: dict[str, Any]) -> dict[str, Any]:
+    """JSONL and Parquet output with a JSON number for ``score`` and a boolean for ``flagged``
+    (null where the row could not be scored), not the CSV's text."""
+    score, flagged = record.get("score"), record.get("flagged")
+    return record | {
+        "score": float(score) if score not in ("", None) else None,
+        "flagged": {"true": True, "false": False}.get(str(flagged)),
+    }
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from crawler.profile import find_profile, shipped_profiles
 from store.db import session_scope
-from store.sites import SiteSpec, add_site, default_name, list_sites, set_enabled
+from store.sites import SiteSpec, add_site, default_name, list_sites, remove_site, set_enabled
 from wildwatch.commands.options import AllowPrivateOption, DbOption, check_public_address
 from core.errors import InputError
 from wildwatch.runtime import open_store
@@ -92,6 +92,18 @@ def enable(name: str, db: DbOption = None) -> None:
 def disable(name: str, db: DbOption = None) -> None:
     """Leave this site out of the nightly run."""
     _toggle(name, False, db)
+
+
+@sites_app.command("remove")
+def remove(name: str, db: DbOption = None) -> None:
+    """Unregister a site; its stored listings and crawl history are kept."""
+    store = open_store(db, create=False)
+    try:
+        with session_scope(store.sessions) as session:
+            listings = remove_site(session, name)
+    finally:
+        store.close()
+    typer.echo(f"site {name!r} removed ({listings} stored listings kept)", err=True)
 
 
 def register(app: typer.Typer) -> None:

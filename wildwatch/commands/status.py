@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
+from store.alerts import subscription_health
 from store.db import session_scope
 from store.nightly import queue_sizes, recent_nightly_runs
+from wildwatch.commands.alerts import health_lines
 from wildwatch.commands.options import DbOption
 from wildwatch.lock import holder_state
 from wildwatch.runtime import open_store
@@ -40,6 +42,7 @@ def status(
         runs = recent_nightly_runs(session, limit)
         model_version = next((r.summary.get("model_version") for r in runs if r.summary.get("model_version")), None)
         sizes = queue_sizes(session, model_version=model_version)
+        health = subscription_health(session)
         rows = [
             {
                 "id": r.id, "status": r.status, "stage": r.stage, "started_at": r.started_at.isoformat(),
@@ -56,8 +59,14 @@ def status(
     lock = _lock_state()
     queues = {"to_score": sizes.to_score, "alerts_pending": sizes.alerts_pending,
               "alerts_failed": sizes.alerts_failed, "review_backlog": sizes.review_backlog}
+    failing = [
+        {"id": h.subscription_id, "target": h.target if h.channel == "webhook" else h.channel,
+         "retrying": h.retrying, "failed": h.failed, "last_error": h.last_error} for h in health if h.failing
+    ]
+    in_flight = sum(h.in_flight for h in health)
+    alerts = {"failing_subscriptions": failing, "in_flight": in_flight}
     if as_json:
-        typer.echo(json.dumps({"nightly": lock, "runs": rows, "queues": queues}, indent=2))
+        typer.echo(json.dumps({"nightly": lock, "runs": rows, "queues": queues, "alerts": alerts}, indent=2))
         return
     typer.echo(f"nightly: {lock}")
     for row in rows:
@@ -71,6 +80,10 @@ def status(
     if not rows:
         typer.echo("  no nightly runs yet")
     typer.echo("queues: " + ", ".join(f"{k}={v}" for k, v in queues.items()))
+    lines = health_lines(health)
+    typer.echo("alerts: " + ("ok" if not lines else f"{len(failing)} subscription(s) failing, {in_flight} in flight"))
+    for line in lines:
+        typer.echo(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

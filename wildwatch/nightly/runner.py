@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import WildwatchError
 from core.settings import Settings
+from store.alerts import subscription_health
 from store.db import Store, session_scope
 from store.nightly import (
     abandon_unfinished_runs,
@@ -387,7 +388,15 @@ class Nightly:
             alerts["digest"] = count_of(digest)
             alerts["digest_done"] = True
             self._save(run_id, state=state)
-        alerts["status"] = "ok"
+        with session_scope(self.store.sessions) as session:
+            health = subscription_health(session)
+        failing = [h for h in health if h.failing]
+        alerts["failing"] = [{"subscription_id": h.subscription_id, "target": h.target if h.channel == "webhook"
+                              else h.channel, "retrying": h.retrying, "failed": h.failed,
+                              "last_error": (h.last_error or "")[:300]} for h in failing]
+        alerts["in_flight"] = sum(h.in_flight for h in health)
+        alerts["status"] = (f"failing ({len(failing)} subscription{'s' if len(failing) != 1 else ''})"
+                            if failing else "ok")
         self._save(run_id, state=state)
         self.metrics.alerts_enqueued.set(alerts.get("enqueued", 0))
         self.metrics.alerts_sent.set(alerts.get("sent", 0))
