@@ -193,7 +193,7 @@ class StorePipeline:
         self._last_progress = now
         logger.info(
             "crawl progress: %d pages fetched, %d listings found, %d written (%d new), %d pages skipped",
-            self.stats.get_value("response_received_count", 0),
+            self.stats.get_value("response_received_count", 0) - self.stats.get_value("wildwatch/photo_responses", 0),
             self.found,
             self.totals.new + self.totals.updated + self.totals.unchanged,
             self.totals.new,

@@ -39,6 +39,7 @@ __all__ = [
     "ImagePruneResult",
     "record_listing_image",
     "listing_images",
+    "listing_photo_shas",
     "listing_image_matches",
     "sellers_sharing_images",
     "get_image",
@@ -230,6 +231,23 @@ def listing_images(session: Session, listing: Listing) -> list[ListingImageView]
     for url, (_, earlier) in latest.items():
         if earlier is not None:
             out.append(ListingImageView(url, earlier, None))
+    return out
+
+
+def listing_photo_shas(session: Session, listing_ids: Sequence[int], *, per_listing: int = 4) -> dict[int, list[str]]:
+    """The SHA-256s of each listing's stored photos (page order, most recently seen first): thumbnails for a list."""
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(listing_ids), _CHUNK):
+        rows = session.execute(
+            select(ListingImage.listing_id, ImageRecord.sha256)
+            .join(ImageRecord, ImageRecord.id == ListingImage.image_id)
+            .where(ListingImage.listing_id.in_(listing_ids[start:start + _CHUNK]))
+            .order_by(ListingImage.listing_id, ListingImage.last_seen.desc(), ListingImage.position)
+        )
+        for listing_id, sha in rows:
+            shas = out.setdefault(listing_id, [])
+            if len(shas) < per_listing and sha not in shas:
+                shas.append(sha)
     return out
 
 
