@@ -196,7 +196,7 @@ def get_listing_page(
         priority=priority(listing.score, species), threshold=threshold,
         uncertain=listing.score is not None and abs(listing.score - threshold) <= UNCERTAIN_MARGIN,
         decisions=DECISIONS, reasons_by_decision=REASONS, previous=previous, done=done, bulk=bulk,
-        photos=photos, same_photo=_same_photo(session, listing_id),
+        photos=photos, same_photo_links=_same_photo(session, listing_id),
         prev_id=queue_ids[position - 1] if position > 0 else None,
         next_id=queue_ids[position + 1] if 0 <= position < len(queue_ids) - 1 else (
             queue_ids[0] if position < 0 and queue_ids else None),
@@ -207,7 +207,7 @@ def _same_photo(session: SessionDep, listing_id: int) -> list[dict[str, Any]]:
     """Other listings carrying one of this listing's photos, with their sellers' names, for "same photo as" links."""
     matches = listing_image_matches(session, listing_id, limit=50)
     seller_ids = {m.seller_id for m in matches if m.seller_id is not None}
-    names = dict(session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(seller_ids))).tuples().all())
+    names = {sid: name for sid, name in session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(seller_ids)))}
     return [{"match": m, "seller": names.get(m.seller_id) if m.seller_id is not None else None} for m in matches]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,6 +16,7 @@ from core.settings import get_settings
 from store.apikeys import create_api_key
 from store.db import Store, session_scope
 from store.models import ImageLink, Listing
+from store.runs import crawl_summary, get_crawl_run
 from wildwatch.commands.options import DbOption
 from wildwatch.runtime import open_store
 from wildwatch.scoring import load_classifier, score_stored
@@ -61,8 +64,13 @@ def demo(
             plan = plan_crawl(settings, CrawlRequest(url=site.url + "/", overrides={"AUTOTHROTTLE_ENABLED": False}))
             with session_scope(store.sessions) as session:
                 run_id, site_id, _ = open_crawl_run(session, plan)
-            summary = run_crawl(plan.spec(settings, database_url=store.url, run_id=run_id, site_id=site_id),
-                                store=store)
+            spec = plan.spec(settings, database_url=store.url, run_id=run_id, site_id=site_id)
+            if site is market:
+                summary = run_crawl(spec, store=store)
+            else:  # Scrapy's reactor does not restart: the second crawl runs in a child, as the nightly's do
+                subprocess.run([sys.executable, "-m", "wildwatch.nightly.worker", spec.model_dump_json()], check=False)
+                with session_scope(store.sessions) as session:
+                    summary = crawl_summary(get_crawl_run(session, run_id))
             typer.echo(summary_line(summary), err=True)
         model = load_classifier(settings.classifier.model_path, settings.classifier.models_dir)
         console.print(f"[bold]4/5[/] scoring with model {model.version} …")

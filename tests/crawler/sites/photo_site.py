@@ -53,7 +53,8 @@ def _item_page(base: str, item: PhotoItem) -> bytes:
 class PhotoMarket:
     """One marketplace on 127.0.0.1 (see module docstring)."""
 
-    def __init__(self, items: list[PhotoItem], files: dict[str, PhotoFile]) -> None:
+    def __init__(self, items: list[PhotoItem], files: dict[str, PhotoFile], *, name: str = "127.0.0.1") -> None:
+        self.name = name  # the host name its pages use (a crawl maps it to loopback with STATIC_HOSTS)
         self.items = {item.number: item for item in items}
         self.files = files
         self.hits: list[str] = []
@@ -63,7 +64,7 @@ class PhotoMarket:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://{self.name}:{self.httpd.server_address[1]}"
 
     def _answer(self, path: str) -> tuple[int, str, bytes, int | None]:
         if path == "/robots.txt":
