@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, session_scope
+from wildwatch.demo.bazaar import bazaar_items
 from wildwatch.demo.server import listing_url, load_listings
 from core.settings import Settings
 
@@ -146,3 +147,21 @@ def test_score_file_contract(tmp_path: Path) -> None:
     assert rows[1]["flagged"] == "false"
     assert rows[2]["score"] == "" and rows[2]["error"]
     assert "a3" in result.stderr
+
+
+def test_demo_links_reposted_photos_across_its_two_marketplaces(
+    demo_run: tuple[str, Path, int, subprocess.CompletedProcess[str]], client: tuple[TestClient, str]
+) -> None:
+    """`make run` shows photo links: each listing of the second marketplace (``localhost``) re-posts a
+    photo of the first (``127.0.0.1``), resized to 80% and cropped 2.5% a side."""
+    test_client, key = client
+    engine = make_engine(demo_run[0])
+    with engine.connect() as conn:
+        reposts = [row[0] for row in conn.exec_driver_sql("SELECT id FROM listings WHERE marketplace = 'localhost'")]
+    engine.dispose()
+    assert len(reposts) == len(bazaar_items(load_listings()))
+    for listing_id in reposts:
+        matches = test_client.get(f"/v1/listings/{listing_id}/image-matches",
+                                  headers={"Authorization": f"Bearer {key}"}).json()["items"]
+        assert [m["marketplace"] for m in matches] == ["127.0.0.1"], listing_id
+    assert "pairs of photos linked" in demo_run[3].stderr

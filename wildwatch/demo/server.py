@@ -147,12 +147,19 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, data_dir: Path | None
     return DemoServer(httpd)
 
 
-def make_bazaar_server(host: str = "127.0.0.1", port: int = 0, *, data_dir: Path | None = None) -> DemoServer:
-    """Bind the second demo marketplace (``wildwatch.demo.bazaar``: re-posts of the first one's listings)."""
+def make_bazaar_server(host: str = "127.0.0.1", port: int = 0, *, data_dir: Path | None = None,
+                       name: str = "localhost") -> DemoServer:
+    """Bind the second demo marketplace (``wildwatch.demo.bazaar``: re-posts of the first one's listings).
+
+    Its pages call it ``name`` (``localhost``: another marketplace name than the first one's
+    ``127.0.0.1``, on the same loopback address).
+    """
     httpd = _HTTPServer((host, port), _Handler)
-    bound_host, bound_port = httpd.socket.getsockname()[:2]
-    httpd.site = Bazaar(load_listings(data_dir), f"http://{bound_host}:{bound_port}")
-    return DemoServer(httpd)
+    bound_port = httpd.socket.getsockname()[1]
+    httpd.site = Bazaar(load_listings(data_dir), f"http://{name}:{bound_port}")
+    server = DemoServer(httpd)
+    server.url = f"http://{name}:{bound_port}"
+    return server
 
 
 def main(argv: list[str] | None = None) -> None:
