@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFilter
 __all__ = ["PHOTO_SIDE", "DemoPhotos", "original", "photo", "jpeg", "reposted", "reused_pairs"]
 
 #: Pixels a side of a demo photo (a re-post is 80% of that, less its crop).
-PHOTO_SIDE = 480
+PHOTO_SIDE = 320
 #: Every this-many-th listing of likely trade (by id) shows the photo of the one before it.
 _REUSE_EVERY = 5
 
