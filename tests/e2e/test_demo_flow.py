@@ -22,7 +22,8 @@ from wildwatch.demo.bazaar import bazaar_items
 from wildwatch.demo.server import listing_url, load_listings
 from core.settings import Settings
 
-pytestmark = pytest.mark.e2e
+# the demo crawls two marketplaces and their listings' photos (issue 19): more time than one page crawl
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 
 def free_port() -> int:
@@ -45,7 +46,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     tmp = tmp_path_factory.mktemp("demo")
     db_url = f"sqlite:///{tmp / 'wildwatch.db'}"
     port = free_port()
-    result = run_cli(["demo", "--no-serve", "--market-port", str(port), "--db", db_url], tmp)
+    result = run_cli(["demo", "--no-serve", "--market-port", str(port), "--db", db_url], tmp, timeout=540)
     assert result.returncode == 0, result.stderr[-3000:]
     yield db_url, tmp, port, result
 
