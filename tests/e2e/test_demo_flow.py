@@ -36,6 +36,7 @@ def run_cli(args: list[str], tmp: Path, timeout: float = 240) -> subprocess.Comp
     env = dict(os.environ)
     env["WILDWATCH_CRAWLER__SNAPSHOT_DIR"] = str(tmp / "snapshots")
     env["WILDWATCH_CRAWLER__JOB_DIR"] = str(tmp / "jobs")
+    env["WILDWATCH_IMAGES__PER_LISTING"] = "10"  # `make run` fetches photos (tests/conftest.py turns them off)
     return subprocess.run(
         [sys.executable, "-m", "wildwatch.cli", *args], capture_output=True, text=True, timeout=timeout, env=env
     )

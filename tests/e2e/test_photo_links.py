@@ -68,7 +68,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Linked]:
                          {"/img/p1.jpg": PhotoFile(reposted(original)),
                           "/img/p2.jpg": PhotoFile(jpeg_bytes(photo(21, size=800)))}, name="market-b.test").start()
     db_url = f"sqlite:///{tmp / 'links.db'}"
-    env = {"WILDWATCH_IMAGES__DIR": str(tmp / "images"),
+    env = {"WILDWATCH_IMAGES__DIR": str(tmp / "images"), "WILDWATCH_IMAGES__PER_LISTING": "10",
            "WILDWATCH_CRAWLER__STATIC_HOSTS": json.dumps({"market-a.test": "127.0.0.1", "market-b.test": "127.0.0.1"}),
            "WILDWATCH_CRAWLER__ALLOWED_NETWORKS": '["127.0.0.1/32"]'}
     try:
