@@ -61,7 +61,7 @@ class ListingImagesPipeline(MediaPipeline):
         super().__init__(crawler=crawler)
         self.per_listing = per_listing
         self.max_bytes = max_bytes
-        #: fingerprint -> listings still waiting for the bytes of a finished download (see _take_body)
+        #: SHA-256 + URL of a finished download -> [its bytes, listings still waiting for them] (see _take_body)
         self._bodies: dict[str, list[Any]] = {}
         media_logger = logging.getLogger("scrapy.pipelines.media")
         if _not_recorded not in media_logger.filters:
@@ -144,7 +144,7 @@ class ListingImagesPipeline(MediaPipeline):
             del self._bodies[key or ""]
         else:
             entry[1] = waiting - 1
-        return bytes(body)
+        return body  # type: ignore[no-any-return]
 
     def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
         if not isinstance(item, ListingItem):
