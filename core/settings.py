@@ -92,6 +92,9 @@ class ImageSettings(BaseModel):
         40_000_000, description="Photos with more pixels than this are skipped as decompression bombs (recorded)."
     )
     max_frames: int = Field(200, description="Animations with more frames than this are skipped (recorded).")
+    per_listing: int = Field(
+        10, ge=0, description="Photos a crawl fetches per listing (JSON-LD, og:image, gallery; 0: none)."
+    )
 
 
 class ApiSettings(BaseModel):

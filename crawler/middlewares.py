@@ -32,6 +32,7 @@ from scrapy.utils.misc import load_object
 from twisted.internet.error import DNSLookupError
 from w3lib.url import safe_url_string
 
+from crawler.items import PHOTO_META
 from crawler.resolver import PolicyResolver, installed_resolver
 from crawler.scope import CrawlScope, Refusal
 from crawler.urls import canonicalize_url
@@ -66,7 +67,7 @@ def _scope(crawler: Crawler) -> CrawlScope:
 
 
 def _refuse(crawler: Crawler, request: Request, refusal: Refusal) -> NoReturn:
-    if request.callback is NO_CALLBACK:  # robots.txt: no errback will record it
+    if request.callback is NO_CALLBACK and PHOTO_META not in request.meta:  # robots.txt: no errback records it
         if crawler.stats is not None:
             crawler.stats.inc_value(f"wildwatch/skip/{refusal.reason}")
         logger.warning("not fetching %s: %s", request.url, refusal.detail)

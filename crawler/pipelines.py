@@ -24,6 +24,7 @@ from crawler.items import ListingItem, SkipItem
 from crawler.writer import BatchWriter, WriterConfig, init_worker, warm_up, write_in_worker
 from store.db import Store
 from store.listings import UpsertCounts
+from store.imaging import ImageLimits
 from store.runs import Skip
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class StorePipeline:
         self.progress_seconds = progress_seconds
         self.stats = stats
         self.pending_items: list[ListingItem] = []
+        self.pending_photo_bytes = 0
+        self.batch_photo_bytes = 64_000_000
         self.skips: list[Skip] = []
         self.found = 0
         self._writing: Deferred[Any] = succeed(None)
@@ -84,6 +87,10 @@ class StorePipeline:
             run_id=int(run_id) if run_id else None,
             site_id=int(site_id) if site_id else None,
             retry_seconds=settings.getfloat("WILDWATCH_STORE_RETRY_SECONDS", 120.0),
+            image_dir=Path(settings["WILDWATCH_IMAGE_DIR"]) if settings.get("WILDWATCH_IMAGE_DIR") else None,
+            image_limits=ImageLimits(max_bytes=settings.getint("WILDWATCH_IMAGE_MAX_BYTES", 15_000_000),
+                                     max_pixels=settings.getint("WILDWATCH_IMAGE_MAX_PIXELS", 40_000_000),
+                                     max_frames=settings.getint("WILDWATCH_IMAGE_MAX_FRAMES", 200)),
         )
         pipeline = cls(
             config,
@@ -94,6 +101,7 @@ class StorePipeline:
             settings.get("WILDWATCH_STORE"),
         )
         pipeline.crawler = crawler
+        pipeline.batch_photo_bytes = settings.getint("WILDWATCH_STORE_BATCH_PHOTO_BYTES", 64_000_000)
         return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
@@ -114,9 +122,12 @@ class StorePipeline:
             self.stats.inc_value(f"wildwatch/skip/{item.reason}")
         elif isinstance(item, ListingItem):
             self.pending_items.append(item)
+            self.pending_photo_bytes += sum(len(fetch.body or b"") for fetch in item.image_fetches)
             self.found += 1
         self._report_progress()
-        if len(self.pending_items) >= self.batch_size or len(self.skips) >= self.batch_size:
+        # photos count too: a batch holds at most ~batch_photo_bytes of them (memory stays bounded)
+        if (len(self.pending_items) >= self.batch_size or len(self.skips) >= self.batch_size
+                or self.pending_photo_bytes >= self.batch_photo_bytes):
             # The batch is written while the crawl goes on; a second full batch waits for the
             # first (back-pressure: Scrapy holds further items meanwhile).
             await maybe_deferred_to_future(self._write_batch())
@@ -126,6 +137,7 @@ class StorePipeline:
         """Queue the buffered batch for writing; the result fires once it is written (or failed)."""
         items, skips = self.pending_items, self.skips
         self.pending_items, self.skips = [], []
+        self.pending_photo_bytes = 0
 
         def write(_: Any) -> Deferred[UpsertCounts]:
             if self.pool is not None:
@@ -181,7 +193,7 @@ class StorePipeline:
         self._last_progress = now
         logger.info(
             "crawl progress: %d pages fetched, %d listings found, %d written (%d new), %d pages skipped",
-            self.stats.get_value("response_received_count", 0),
+            self.stats.get_value("response_received_count", 0) - self.stats.get_value("wildwatch/photo_responses", 0),
             self.found,
             self.totals.new + self.totals.updated + self.totals.unchanged,
             self.totals.new,

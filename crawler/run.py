@@ -123,7 +123,7 @@ def _run(spec: CrawlSpec, profile: SiteProfile | None, store: Store) -> CrawlSum
         with session_scope(store.sessions) as session:
             run = finish_crawl_run(
                 session, get_crawl_run(session, spec.run_id), status=outcome.status,
-                pages_fetched=int(stats.get("response_received_count", 0)),
+                pages_fetched=int(stats.get("response_received_count", 0)) - int(stats.get("wildwatch/photo_responses", 0)),
                 bytes_fetched=int(stats.get("downloader/response_bytes", 0)),
                 errors=_errors(stats), stop_reason=outcome.stop_reason, stop_detail=outcome.stop_detail,
             )

@@ -34,7 +34,10 @@ DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is skipped with reason "tru
 TELNETCONSOLE_ENABLED = False
 LOGSTATS_INTERVAL = 0
 
-ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+# Listing photos are fetched (crawler.images) before the listing goes to the store writer.
+ITEM_PIPELINES = {"crawler.images.ListingImagesPipeline": 200, "crawler.pipelines.StorePipeline": 300}
+# Photo redirects are followed like page redirects (kept on the site by the middlewares below).
+MEDIA_ALLOW_REDIRECTS = True
 DOWNLOADER_MIDDLEWARES = {
     # Fetch only the crawl's site (crawler.scope): before robots.txt (100), so a refused host's
     # robots.txt is never asked for; redirects and <meta refresh> stay on the site too.
@@ -63,6 +66,14 @@ WILDWATCH_SITE_ID = None
 WILDWATCH_MAX_PAGES = 0
 WILDWATCH_STORE_BATCH = 200
 WILDWATCH_PROGRESS_SECONDS = 5.0
+# Listing photos (crawler.images, crawler.photos): where they are kept (None: not fetched), how
+# many of a listing's are fetched, what one may cost, and the photo bytes a store batch holds.
+WILDWATCH_IMAGE_DIR = None
+WILDWATCH_IMAGES_PER_LISTING = 10
+WILDWATCH_IMAGE_MAX_BYTES = 15_000_000
+WILDWATCH_IMAGE_MAX_PIXELS = 40_000_000
+WILDWATCH_IMAGE_MAX_FRAMES = 200
+WILDWATCH_STORE_BATCH_PHOTO_BYTES = 64_000_000
 WILDWATCH_STORE_RETRY_SECONDS = 120.0  # a batch waits this long for an unavailable database, then fails the crawl
 # Read pages in this many worker processes ("auto": one per core beyond two, at most 4; 0: in
 # the crawl process).  Extraction is the crawl's CPU cost; workers let downloading go on meanwhile.

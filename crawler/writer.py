@@ -21,7 +21,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from core.process import become_helper
 from crawler.capture import capture_of
 from crawler.items import ListingItem
+from crawler.photos import HashedPhoto, hash_photos, record_photos, stored_digests
 from store.db import Store, session_scope
+from store.images import ImageStore
+from store.imaging import ImageLimits
 from store.listings import SnapshotIn, UpsertCounts, upsert_listings
 from store.runs import Skip, add_batch
 from store.snapshots import SnapshotStore
@@ -42,6 +45,8 @@ class WriterConfig:
     run_id: int | None
     site_id: int | None
     retry_seconds: float = 120.0
+    image_dir: Path | None = None  # where listing photos go (by SHA-256); None: photos are not stored
+    image_limits: ImageLimits = ImageLimits()
 
 
 class ParentGone(RuntimeError):
@@ -58,17 +63,23 @@ class BatchWriter:
         self._own_store = store is None
         self.store = store or Store(config.database_url)
         self.snapshots = SnapshotStore(config.snapshot_dir)
+        self.images = ImageStore(config.image_dir) if config.image_dir is not None else None
         self.before_commit = before_commit
 
     def write(self, items: list[ListingItem], skips: list[Skip]) -> UpsertCounts:
         """Store one batch; OSError (disk full) and a database away too long propagate."""
         records = [self._to_record(item) for item in items]
+        photos: list[HashedPhoto] = []
+        if self.images is not None and any(record.image_fetches for record in records):
+            with session_scope(self.store.sessions) as session:
+                stored = stored_digests(session, records)
+            photos = hash_photos(records, self.config.image_limits, stored=stored)
         attempt = 0
         deadline = time.monotonic() + self.config.retry_seconds
         while True:
             attempt += 1
             try:
-                return self._write(records, skips)
+                return self._write(records, skips, photos)
             except IntegrityError:
                 # Another worker inserted the same seller/listing first: the batch rolled back
                 # whole, so writing it again is safe.
@@ -104,10 +115,12 @@ class BatchWriter:
         )
         return replace(item, snapshot=snapshot, site_id=self.config.site_id)
 
-    def _write(self, records: list[ListingItem], skips: list[Skip]) -> UpsertCounts:
+    def _write(self, records: list[ListingItem], skips: list[Skip], photos: list[HashedPhoto]) -> UpsertCounts:
         run_id = self.config.run_id
         with session_scope(self.store.sessions) as session:
             counts = upsert_listings(session, records, run_id=run_id)
+            if self.images is not None:
+                record_photos(session, self.images, photos, self.config.image_limits)
             add_batch(session, run_id, counts, skips)
             if self.before_commit is not None:
                 self.before_commit()

@@ -39,6 +39,7 @@ __all__ = [
     "ImagePruneResult",
     "record_listing_image",
     "listing_images",
+    "listing_photo_shas",
     "listing_image_matches",
     "sellers_sharing_images",
     "get_image",
@@ -156,29 +157,34 @@ def record_listing_image(
     fetched_at: datetime | None = None,
     limits: ImageLimits | None = None,
     facts: ImageFacts | None = None,
+    skip: ImageRejected | None = None,
+    sha256: str | None = None,
 ) -> ImageOutcome:
     """Record one fetched image URL of a listing: the image, its hashes and its links, or why it was skipped.
 
-    ``body`` is None when nothing usable came back (pass the ``http_status``, e.g. a hotlink 403).
-    ``facts`` may be computed beforehand with :func:`store.imaging.analyze_image` (off the database
-    thread); the bytes are hashed here otherwise.  Bytes already stored (same SHA-256) are not hashed
-    again.  Never raises for a bad image; does not commit.
+    ``body`` is None when nothing usable came back (pass the ``http_status``, e.g. a hotlink 403,
+    or the ``skip`` the fetch ended with, e.g. robots.txt), or when the same bytes were handed to
+    another listing of the crawl (pass their ``sha256``).  ``facts`` may be computed beforehand with
+    :func:`store.imaging.analyze_image` (off the database thread), or the ``skip`` it raised; the
+    bytes are hashed here otherwise.  Bytes already stored (same SHA-256) are not hashed again.
+    Never raises for a bad image; does not commit.
     """
     fetched_at = fetched_at or utcnow()
     declared = (content_type or "").split(";")[0].strip().lower()[:100] or None
-    skip: ImageRejected | None = None
-    if http_status is not None and not 200 <= http_status < 300:
+    if skip is None and http_status is not None and not 200 <= http_status < 300:
         skip = ImageRejected(f"http_{http_status}", "the server refused or failed the request")
-    elif body is None:
+    elif skip is None and body is None and sha256 is None:
         skip = ImageRejected("no_body", "nothing was fetched")
-    if skip is None and body is not None:
-        digest = sha256_hex(body)
+    if skip is None and (body is not None or sha256 is not None):
+        digest = sha256_hex(body) if body is not None else str(sha256)
         known = session.scalars(select(ImageRecord).where(ImageRecord.sha256 == digest)).first()
         if known is not None:
             _upsert_association(session, listing_id=listing_id, url=url, image_id=known.id, position=position,
                                 content_type=declared, http_status=http_status, skip=None, fetched_at=fetched_at)
             return ImageOutcome(sha256=digest, image_id=known.id)
         try:
+            if body is None:
+                raise ImageRejected("not_stored", "the same bytes were fetched for another listing and not stored")
             facts = facts or analyze_image(body, limits)
         except ImageRejected as exc:
             skip = exc
@@ -225,6 +231,23 @@ def listing_images(session: Session, listing: Listing) -> list[ListingImageView]
     for url, (_, earlier) in latest.items():
         if earlier is not None:
             out.append(ListingImageView(url, earlier, None))
+    return out
+
+
+def listing_photo_shas(session: Session, listing_ids: Sequence[int], *, per_listing: int = 4) -> dict[int, list[str]]:
+    """The SHA-256s of each listing's stored photos (page order, most recently seen first): thumbnails for a list."""
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(listing_ids), _CHUNK):
+        rows = session.execute(
+            select(ListingImage.listing_id, ImageRecord.sha256)
+            .join(ImageRecord, ImageRecord.id == ListingImage.image_id)
+            .where(ListingImage.listing_id.in_(listing_ids[start:start + _CHUNK]))
+            .order_by(ListingImage.listing_id, ListingImage.last_seen.desc(), ListingImage.position)
+        )
+        for listing_id, sha in rows:
+            shas = out.setdefault(listing_id, [])
+            if len(shas) < per_listing and sha not in shas:
+                shas.append(sha)
     return out
 
 

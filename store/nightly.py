@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.secrets import SecretBox
 from store.errors import NotFound
+from store.images import sellers_sharing_images
 from store.models import (
     AlertDelivery,
     CrawlRun,
@@ -206,6 +207,11 @@ def top_sellers(session: Session, listing_ids: Sequence[int], *, since: datetime
             "url": sellers[seller_id].url if seller_id in sellers else None,
             "flagged_listings": len(ids),
             "new_flagged": sum(1 for i in ids if i in new_ids),
+            "image_links": [
+                {"seller_id": other.id, "name": other.name, "marketplace": other.marketplace, "url": other.url,
+                 "shared_images": len(shas)}
+                for other, shas in sellers_sharing_images(session, seller_id, limit=5)
+            ],
         }
         for seller_id, ids in ranked
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,11 @@ from wildwatch.runtime import Store, open_store
 #: One strong secret key for the whole run, inherited by child processes, so every process signs
 #: and seals alike; the tests of the per-install development key remove it.
 os.environ.setdefault("WILDWATCH_SECRET_KEY", secrets.token_urlsafe(48))
+#: Listing photos that crawls run by tests fetch land here, never in the checkout's var/images.
+os.environ.setdefault("WILDWATCH_IMAGES__DIR", tempfile.mkdtemp(prefix="wildwatch-test-images-"))
+#: Crawls in tests fetch no photos (on a shared machine they would double a demo crawl's time) except
+#: where photos are what is tested: those tests set WILDWATCH_IMAGES__PER_LISTING themselves.
+os.environ.setdefault("WILDWATCH_IMAGES__PER_LISTING", "0")
 
 
 @pytest.fixture(scope="session")

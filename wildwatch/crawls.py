@@ -89,6 +89,12 @@ def scrapy_defaults(settings: Settings) -> dict[str, object]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawler.concurrent_requests_per_domain,
         "AUTOTHROTTLE_ENABLED": crawler.autothrottle,
         "DOWNLOAD_MAXSIZE": crawler.max_page_bytes,
+        # listing photos (crawler.images): kept beside the snapshots, under the same retention
+        "WILDWATCH_IMAGE_DIR": str(settings.images.dir),
+        "WILDWATCH_IMAGES_PER_LISTING": settings.images.per_listing,
+        "WILDWATCH_IMAGE_MAX_BYTES": settings.images.max_bytes,
+        "WILDWATCH_IMAGE_MAX_PIXELS": settings.images.max_pixels,
+        "WILDWATCH_IMAGE_MAX_FRAMES": settings.images.max_frames,
         # the address policy (crawler.resolver): what a crawl may fetch although it is not public
         "WILDWATCH_ALLOWED_NETWORKS": list(crawler.allowed_networks),
         "WILDWATCH_STATIC_HOSTS": dict(crawler.static_hosts),

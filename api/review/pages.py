@@ -19,10 +19,13 @@ from api.review.highlight import evidence_terms, highlight
 from api.review.i18n import LANGUAGES, evidence_parts, pick_language, species_name, translator
 from api.review.network import listing_network
 from api.routes.filters import MAX_ID
+from api.routes.images import image_response
 from classifier import normalize_text
 from store.alerts import delivery_counts, list_deliveries
 from store.apikeys import authenticate, role_allows
 from store.errors import Conflict, NotFound
+from store.images import ImageStore, listing_image_matches, listing_images, listing_photo_shas
+from store.images import get_image as get_image_record
 from store.memory import prior_decisions
 from store.models import Listing, Review, Seller, Snapshot
 from store.reviews import (
@@ -171,11 +174,13 @@ def get_queue(
     page = min(page, pages)
     items = review_queue(session, view=view, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     histories = {item.seller.id: seller_history(session, item.seller.id) for item in items if item.seller}
+    photos = listing_photo_shas(session, [item.listing.id for item in items], per_listing=3)
     rows = []
     for item in items:
         terms = evidence_terms(item.listing.reasons or [], item.listing.title)
         rows.append({"item": item, "title": highlight(item.listing.title, terms),
-                     "history": histories.get(item.seller.id) if item.seller else None})
+                     "history": histories.get(item.seller.id) if item.seller else None,
+                     "photos": photos.get(item.listing.id, [])})
     return render(request, "queue.html", user=user, view=view, rows=rows, done=done, bulk=bulk, undone=undone,
                   threshold=current_threshold(session), page=page, pages=pages, total=total)
 
@@ -202,6 +207,7 @@ def get_listing_page(
     threshold = current_threshold(session)
     previous = list(session.scalars(select(Review).where(Review.listing_id == listing_id).order_by(Review.id.desc())))
     prior = prior_decisions(session, [listing]).get(listing.id)
+    photos = [view.image.sha256 for view in listing_images(session, listing) if view.image is not None]
     return render(
         request, "listing.html", user=user, view=view, listing=listing, seller=seller, snapshot=snapshot,
         history=seller_history(session, seller.id) if seller else None, species=species, reasons=reasons,
@@ -211,10 +217,29 @@ def get_listing_page(
         uncertain=listing.score is not None and abs(listing.score - threshold) <= UNCERTAIN_MARGIN,
         decisions=DECISIONS, reasons_by_decision=REASONS, previous=previous, prior=prior, done=done, bulk=bulk,
         undone=undone, network=listing_network(session, listing),
+        photos=photos, same_photo_links=_same_photo(session, listing_id),
         prev_id=queue_ids[position - 1] if position > 0 else None,
         next_id=queue_ids[position + 1] if 0 <= position < len(queue_ids) - 1 else (
             queue_ids[0] if position < 0 and queue_ids else None),
     )
+
+
+def _same_photo(session: SessionDep, listing_id: int) -> list[dict[str, Any]]:
+    """Other listings carrying one of this listing's photos, with their sellers' names, for "same photo as" links."""
+    matches = listing_image_matches(session, listing_id, limit=50)
+    seller_ids = {m.seller_id for m in matches if m.seller_id is not None}
+    names = {sid: name for sid, name in session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(seller_ids)))}
+    return [{"match": m, "seller": names.get(m.seller_id) if m.seller_id is not None else None} for m in matches]
+
+
+@router.get("/images/{sha256}")
+def get_image(
+    sha256: Annotated[str, PathParam(pattern="^[0-9a-fA-F]{64}$")], request: Request, session: SessionDep,
+    user: ReviewerDep,
+) -> Response:
+    """A listing photo for the review pages (the same bytes and headers as ``/v1/images/{sha256}``)."""
+    record = get_image_record(session, sha256)
+    return image_response(record.sha256, ImageStore(request.app.state.settings.images.dir).read(record.path))
 
 
 @router.post("/listings/{listing_id}/decision")

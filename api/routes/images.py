@@ -57,12 +57,16 @@ def get_image_bytes(
 ) -> Response:
     """A stored listing photo, with its type sniffed from the bytes (never SVG or HTML inline)."""
     record = get_image(session, sha256)
-    data = ImageStore(settings.images.dir).read(record.path)
+    return image_response(record.sha256, ImageStore(settings.images.dir).read(record.path))
+
+
+def image_response(sha256: str, data: bytes) -> Response:
+    """Stored photo bytes as served to the API and the review pages: typed from the bytes, inert otherwise."""
     mime = sniff(data)
-    headers = IMAGE_HEADERS | {"X-Image-SHA256": record.sha256}
+    headers = IMAGE_HEADERS | {"X-Image-SHA256": sha256}
     if mime not in _INLINE:
-        headers["Content-Disposition"] = f'attachment; filename="image-{record.sha256[:16]}.bin"'
+        headers["Content-Disposition"] = f'attachment; filename="image-{sha256[:16]}.bin"'
         return Response(data, media_type="application/octet-stream", headers=headers)
     extension = mime.split("/")[1]
-    headers["Content-Disposition"] = f'inline; filename="image-{record.sha256[:16]}.{extension}"'
+    headers["Content-Disposition"] = f'inline; filename="image-{sha256[:16]}.{extension}"'
     return Response(data, media_type=mime, headers=headers)

@@ -18,10 +18,12 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, session_scope
+from wildwatch.demo.bazaar import bazaar_items
 from wildwatch.demo.server import listing_url, load_listings
 from core.settings import Settings
 
-pytestmark = pytest.mark.e2e
+# the demo crawls two marketplaces and their listings' photos (issue 19): more time than one page crawl
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 
 def free_port() -> int:
@@ -34,6 +36,7 @@ def run_cli(args: list[str], tmp: Path, timeout: float = 240) -> subprocess.Comp
     env = dict(os.environ)
     env["WILDWATCH_CRAWLER__SNAPSHOT_DIR"] = str(tmp / "snapshots")
     env["WILDWATCH_CRAWLER__JOB_DIR"] = str(tmp / "jobs")
+    env["WILDWATCH_IMAGES__PER_LISTING"] = "10"  # `make run` fetches photos (tests/conftest.py turns them off)
     return subprocess.run(
         [sys.executable, "-m", "wildwatch.cli", *args], capture_output=True, text=True, timeout=timeout, env=env
     )
@@ -44,7 +47,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     tmp = tmp_path_factory.mktemp("demo")
     db_url = f"sqlite:///{tmp / 'wildwatch.db'}"
     port = free_port()
-    result = run_cli(["demo", "--no-serve", "--market-port", str(port), "--db", db_url], tmp)
+    result = run_cli(["demo", "--no-serve", "--market-port", str(port), "--db", db_url], tmp, timeout=540)
     assert result.returncode == 0, result.stderr[-3000:]
     yield db_url, tmp, port, result
 
@@ -146,3 +149,21 @@ def test_score_file_contract(tmp_path: Path) -> None:
     assert rows[1]["flagged"] == "false"
     assert rows[2]["score"] == "" and rows[2]["error"]
     assert "a3" in result.stderr
+
+
+def test_demo_links_reposted_photos_across_its_two_marketplaces(
+    demo_run: tuple[str, Path, int, subprocess.CompletedProcess[str]], client: tuple[TestClient, str]
+) -> None:
+    """`make run` shows photo links: each listing of the second marketplace (``localhost``) re-posts a
+    photo of the first (``127.0.0.1``), resized to 80% and cropped 2.5% a side."""
+    test_client, key = client
+    engine = make_engine(demo_run[0])
+    with engine.connect() as conn:
+        reposts = [row[0] for row in conn.exec_driver_sql("SELECT id FROM listings WHERE marketplace = 'localhost'")]
+    engine.dispose()
+    assert len(reposts) == len(bazaar_items(load_listings()))
+    for listing_id in reposts:
+        matches = test_client.get(f"/v1/listings/{listing_id}/image-matches",
+                                  headers={"Authorization": f"Bearer {key}"}).json()["items"]
+        assert [m["marketplace"] for m in matches] == ["127.0.0.1"], listing_id
+    assert "pairs of photos linked" in demo_run[3].stderr

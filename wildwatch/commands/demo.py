@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
-from typing import Annotated
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,14 +16,21 @@ from core.errors import CrawlError, InputError
 from core.settings import get_settings
 from store.apikeys import create_api_key
 from store.db import Store, session_scope
-from store.models import Listing
+from store.models import ImageLink, Listing
+from store.runs import crawl_summary, get_crawl_run
 from wildwatch.commands.options import DbOption
 from wildwatch.runtime import open_store
 from wildwatch.scoring import load_classifier, score_stored
 
+if TYPE_CHECKING:
+    from wildwatch.demo.server import DemoServer
+
 
 def demo(
     market_port: Annotated[int, typer.Option(help="Port of the demo marketplace on 127.0.0.1.")] = 8088,
+    bazaar_port: Annotated[int | None, typer.Option(
+        help="Port of the second demo marketplace (re-posts of the first one's photos) on 127.0.0.1 "
+             "(default: the next port after --market-port, or any free one).")] = None,
     host: Annotated[str | None, typer.Option(help="API bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="API port (default 8000).")] = None,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards until Ctrl-C.")] = True,
@@ -49,12 +58,26 @@ def demo(
     except OSError as exc:
         raise CrawlError(f"cannot start the demo marketplace on port {market_port}: {exc} (try --market-port)") from exc
     try:
-        console.print(f"[bold]3/5[/] crawling {market.url}/ with the generic spider (robots.txt obeyed) …")
-        plan = plan_crawl(settings, CrawlRequest(url=market.url + "/", overrides={"AUTOTHROTTLE_ENABLED": False}))
-        with session_scope(store.sessions) as session:
-            run_id, site_id, _ = open_crawl_run(session, plan)
-        summary = run_crawl(plan.spec(settings, database_url=store.url, run_id=run_id, site_id=site_id), store=store)
-        typer.echo(summary_line(summary), err=True)
+        bazaar = _start_bazaar(market_port, bazaar_port)
+    except OSError as exc:
+        market.stop()
+        raise CrawlError(f"cannot start the second demo marketplace on port {bazaar_port}: {exc} "
+                         "(try --bazaar-port)") from exc
+    try:
+        for site in (market, bazaar):
+            console.print(f"[bold]3/5[/] crawling {site.url}/ with the generic spider (robots.txt obeyed; photos "
+                          "fetched) …")
+            plan = plan_crawl(settings, CrawlRequest(url=site.url + "/", overrides={"AUTOTHROTTLE_ENABLED": False}))
+            with session_scope(store.sessions) as session:
+                run_id, site_id, _ = open_crawl_run(session, plan)
+            spec = plan.spec(settings, database_url=store.url, run_id=run_id, site_id=site_id)
+            if site is market:
+                summary = run_crawl(spec, store=store)
+            else:  # Scrapy's reactor does not restart: the second crawl runs in a child, as the nightly's do
+                subprocess.run([sys.executable, "-m", "wildwatch.nightly.worker", spec.model_dump_json()], check=False)
+                with session_scope(store.sessions) as session:
+                    summary = crawl_summary(get_crawl_run(session, run_id))
+            typer.echo(summary_line(summary), err=True)
         model = load_classifier(settings.classifier.model_path, settings.classifier.models_dir)
         console.print(f"[bold]4/5[/] scoring with model {model.version} …")
         scoring = score_stored(store, model, batch_size=settings.classifier.batch_size)
@@ -79,6 +102,7 @@ def demo(
             uvicorn.run(app, host=api_host, port=api_port, log_level="warning")
     finally:
         market.stop()
+        bazaar.stop()
         store.close()
 
 
@@ -98,17 +122,31 @@ def check_port_free(host: str, port: int, what: str, hint: str) -> None:
             raise InputError(f"port {port} on {host} is not free for {what} ({reason}); choose another with {hint}") from exc
 
 
+def _start_bazaar(market_port: int, bazaar_port: int | None) -> DemoServer:
+    """The second demo marketplace on ``bazaar_port``, else the port after the first one's, else any free port."""
+    from wildwatch.demo.server import make_bazaar_server
+
+    if bazaar_port is not None:
+        return make_bazaar_server("127.0.0.1", bazaar_port).start()
+    try:
+        return make_bazaar_server("127.0.0.1", market_port + 1 if market_port else 0).start()
+    except OSError:
+        return make_bazaar_server("127.0.0.1", 0).start()
+
+
 def _print_summary(store: Store, console: Console) -> None:
     with session_scope(store.sessions) as session:
         total = session.scalar(select(func.count()).select_from(Listing)) or 0
         flagged = session.scalar(select(func.count()).select_from(Listing).where(Listing.flagged.is_(True))) or 0
+        linked = (session.scalar(select(func.count()).select_from(ImageLink)) or 0) // 2  # stored both ways
         top = session.execute(
             select(Listing.id, Listing.score, Listing.species, Listing.title)
             .where(Listing.flagged.is_(True))
             .order_by(Listing.score.desc(), Listing.id)
             .limit(5)
         ).all()
-    console.print(f"[bold]{total}[/] listings stored, [bold red]{flagged}[/] flagged as likely wildlife trade")
+    console.print(f"[bold]{total}[/] listings stored, [bold red]{flagged}[/] flagged as likely wildlife trade, "
+                  f"[bold]{linked}[/] pairs of photos linked (the same photo on two listings)")
     table = Table("id", "score", "species", "title", title="Top 5 flagged")
     for listing_id, score, species, title in top:
         table.add_row(str(listing_id), f"{score:.3f}", (species or "").replace(";", ", "), title[:60])

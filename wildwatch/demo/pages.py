@@ -5,13 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
-import struct
-import zlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from wildwatch.demo.generate import CATEGORIES
+from wildwatch.demo.photos import DemoPhotos
 from wildwatch.demo.records import HTML_LANG, SECTION_CODEC, SECTION_PREFIX, SECTION_UI, canonical_path, section_of
 
 __all__ = ["Response", "Site"]
@@ -54,30 +53,6 @@ UI: dict[str, dict[str, Any]] = {
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /cart/\nDisallow: /account/\n\nSitemap: {base}/sitemap.xml\n"
 CSS = b"body{font-family:sans-serif;margin:0}header,footer{background:#f5f5f5;padding:8px}.cookie-banner{font-size:12px}"
-
-
-# --------------------------------------------------------------------------------------------------
-# Images: tiny but valid files, built once
-# --------------------------------------------------------------------------------------------------
-def _tiny_png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + b"\xd8\xd2\xc4" * 8 for _ in range(8))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-def _tiny_jpeg() -> bytes:
-    """A baseline 8x8 mid-grey JPEG: one block whose DC difference and AC run are both zero."""
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    dqt = b"\xff\xdb" + struct.pack(">H", 67) + b"\x00" + b"\x01" * 64
-    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 8, 8, 1) + b"\x01\x11\x00"
-    # One Huffman code of length 1 ("0") per table: DC category 0, AC end-of-block.
-    dht_dc = b"\xff\xc4" + struct.pack(">H", 20) + b"\x00" + b"\x01" + b"\x00" * 15 + b"\x00"
-    dht_ac = b"\xff\xc4" + struct.pack(">H", 20) + b"\x10" + b"\x01" + b"\x00" * 15 + b"\x00"
-    sos = b"\xff\xda" + struct.pack(">HB", 8, 1) + b"\x01\x00" + b"\x00\x3f\x00"
-    return b"\xff\xd8" + app0 + dqt + sof + dht_dc + dht_ac + sos + b"\x3f" + b"\xff\xd9"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -132,8 +107,7 @@ class Site:
         self.haystack = [((r["title"] + "\n" + r["description"]).casefold(), r) for r in self.listings]
         self.routes: dict[str, Response] = {}
         self.paged: set[str] = set()
-        self.png = _tiny_png()
-        self.jpeg = _tiny_jpeg()
+        self.photos = DemoPhotos(listings)
         self._build()
 
     # ---- chrome ---------------------------------------------------------------------------------
@@ -389,8 +363,7 @@ class Site:
         if path.startswith("/static/img/"):
             match = re.fullmatch(r"/static/img/[\w-]+\.(jpg|jpeg|png)", path)
             if match:
-                return Response(200, "image/png" if match.group(1) == "png" else "image/jpeg",
-                                self.png if match.group(1) == "png" else self.jpeg)
+                return Response(200, *self.photos.body(path))
         if path.startswith("/cart/") or path.startswith("/account/"):
             return self.cart_add(query.get("item", [""])[0])
         if path in ("/cn", "/hk"):

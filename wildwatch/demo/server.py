@@ -21,8 +21,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
+from wildwatch.demo.bazaar import Bazaar
 from wildwatch.demo.pages import Response, Site
 from wildwatch.demo.records import SECTION_PREFIX, canonical_path, listing_url, load_listings, load_sellers, section_of
 
@@ -30,6 +31,7 @@ __all__ = [
     "DemoServer",
     "SECTION_PREFIX",
     "make_server",
+    "make_bazaar_server",
     "load_listings",
     "load_sellers",
     "listing_url",
@@ -77,10 +79,14 @@ class _Handler(BaseHTTPRequestHandler):
             logger.info("%s %s", self.address_string(), format % args)
 
 
+class _Pages(Protocol):
+    def resolve(self, raw_path: str) -> Response: ...
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
-    site: Site  # set by make_server before serving
+    site: _Pages  # set by make_server before serving
     verbose: bool = False
 
 
@@ -139,6 +145,21 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, data_dir: Path | None
     httpd.site = site
     httpd.verbose = verbose
     return DemoServer(httpd)
+
+
+def make_bazaar_server(host: str = "127.0.0.1", port: int = 0, *, data_dir: Path | None = None,
+                       name: str = "localhost") -> DemoServer:
+    """Bind the second demo marketplace (``wildwatch.demo.bazaar``: re-posts of the first one's listings).
+
+    Its pages call it ``name`` (``localhost``: another marketplace name than the first one's
+    ``127.0.0.1``, on the same loopback address).
+    """
+    httpd = _HTTPServer((host, port), _Handler)
+    bound_port = httpd.socket.getsockname()[1]
+    httpd.site = Bazaar(load_listings(data_dir), f"http://{name}:{bound_port}")
+    server = DemoServer(httpd)
+    server.url = f"http://{name}:{bound_port}"
+    return server
 
 
 def main(argv: list[str] | None = None) -> None:
