@@ -37,7 +37,7 @@ def _langs(engine) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
 def test_upgrade_rewrites_region_tags_and_downgrade_restores_them(url: str) -> None:
     engine = make_engine(url)
     try:
-        migrate(engine, "0009_sessions_secrets")
+        migrate(engine, "0012_decision_memory")
         with Session(engine) as session, session.begin():  # rows as the crawler stored them before
             session.add_all(Listing(url=f"https://x.example/{key}", marketplace="x.example", title="t",
                                     content_hash="h", lang=lang) for key, lang in STORED.items())
@@ -45,7 +45,7 @@ def test_upgrade_rewrites_region_tags_and_downgrade_restores_them(url: str) -> N
         assert current_revision(engine) == REVISION
         assert _langs(engine) == {"1": "zh-Hans", "2": "zh-Hant", "3": "zh-Hant", "4": "en", "5": "en", "6": None,
                                   "7": "ja", "8": "zh-Hant"}
-        downgrade(engine, "0009_sessions_secrets")
+        downgrade(engine, "0012_decision_memory")
         assert _langs(engine) == {"1": "zh-CN", "2": "zh-HK", "3": "zh-HK", "4": "en", "5": "en", "6": None,
                                   "7": "ja", "8": "zh-HK"}
         migrate(engine)

@@ -133,7 +133,7 @@ def test_run_outcomes_added_and_removed(fresh_url: str) -> None:
     """0017 gives crawl runs (old ones too, with NULL) a stop reason and detail; its downgrade drops them."""
     engine = make_engine(fresh_url)
     try:
-        migrate(engine, "0009_sessions_secrets")
+        migrate(engine, "0014_review_undo")
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO crawl_runs (start_url, status, started_at, pages_fetched, listings_new, "
                               "listings_updated, listings_unchanged, bytes_fetched, errors) VALUES "
@@ -141,7 +141,7 @@ def test_run_outcomes_added_and_removed(fresh_url: str) -> None:
         migrate(engine, "0017_run_outcomes")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT stop_reason, stop_detail FROM crawl_runs")).one() == (None, None)
-        downgrade(engine, "0009_sessions_secrets")
+        downgrade(engine, "0014_review_undo")
         columns = {c["name"] for c in inspect(engine).get_columns("crawl_runs")}
         assert not {"stop_reason", "stop_detail"} & columns and "status" in columns
     finally:

@@ -18,7 +18,7 @@ def test_review_undo_columns_up_and_down(backend: str, tmp_path: Path) -> None:
     with postgres_database() if backend == "postgresql" else sqlite as url:
         engine = make_engine(url)
         try:
-            migrate(engine, "0009_sessions_secrets")
+            migrate(engine, "0013_lang_vocabulary")
             with engine.begin() as conn:
                 conn.execute(text("INSERT INTO listings (url, marketplace, title, description, content_hash, images, "
                                   "reasons, species, version, first_seen, last_seen, fetched_at) VALUES "
@@ -32,7 +32,7 @@ def test_review_undo_columns_up_and_down(backend: str, tmp_path: Path) -> None:
                 assert conn.execute(text("SELECT undone_at FROM reviews")).scalar_one() is None  # old rows stand
                 conn.execute(text("INSERT INTO reviews (listing_id, decision, reviewer, created_at, undone_at, batch) "
                                   "VALUES (1, 'dismissed', 'new', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'b1')"))
-            downgrade(engine, "0009_sessions_secrets")
+            downgrade(engine, "0013_lang_vocabulary")
             assert not {"undone_at", "batch"} & {c["name"] for c in inspect(engine).get_columns("reviews")}
             with engine.connect() as conn:  # the undone decision does not come back as a decision
                 assert conn.execute(text("SELECT reviewer FROM reviews")).scalars().all() == ["old"]

@@ -1,7 +1,7 @@
 """listings.lang in one vocabulary: en, zh-Hans, zh-Hant (pages said zh-CN, zh-HK, en-US ...)
 
 Revision ID: 0013_lang_vocabulary
-Revises: 0009_sessions_secrets
+Revises: 0012_decision_memory
 Create Date: 2026-12-06 18:45:00
 
 The API, OpenAPI and docs always spoke of scripts (`zh-Hans`, `zh-Hant`) while the crawler stored
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_lang_vocabulary"
-down_revision = "0009_sessions_secrets"
+down_revision = "0012_decision_memory"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reviews can be undone: undone_at, and the batch a bulk decision's reviews share
 
 Revision ID: 0014_review_undo
-Revises: 0009_sessions_secrets
+Revises: 0013_lang_vocabulary
 Create Date: 2026-12-06 18:40:00
 
 A moderator may take back their last decision within a minute (the review UI's Undo).  The
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_review_undo"
-down_revision = "0009_sessions_secrets"
+down_revision = "0013_lang_vocabulary"
 branch_labels = None
 depends_on = None
 

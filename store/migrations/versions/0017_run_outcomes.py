@@ -1,7 +1,7 @@
 """crawl runs say why they stopped: capped by a limit, interrupted, or failed and the cause
 
 Revision ID: 0017_run_outcomes
-Revises: 0009_sessions_secrets
+Revises: 0014_review_undo
 Create Date: 2026-12-06 18:30:00
 
 ``stop_reason`` is a short code (``max_pages``, ``time_budget``, ``unreachable``, ``signal``,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_run_outcomes"
-down_revision = "0009_sessions_secrets"
+down_revision = "0014_review_undo"
 branch_labels = None
 depends_on = None
 
