@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy.orm import Session
 
 from core.errors import InputError, ModelError
 from core.settings import get_settings
-from store.db import Store, session_scope
-from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
 
-if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
+if TYPE_CHECKING:  # the classifier loads only when a model does, the store only to score stored listings
+    from sqlalchemy.orm import Session
+
     from classifier.protocol import ScoringModel
+    from store.db import Store
 
 logger = logging.getLogger(__name__)
 
@@ -43,49 +45,100 @@ def load_classifier(path: Path | None, models_dir: Path, *, flag_mammoth_ivory: 
         raise ModelError(f"cannot load a classifier model ({path or models_dir}): {exc}") from exc
 
 
-def _row_problem(row: pd.Series) -> str:
+def _row_problem(id_: str, title: str, description: str) -> str:
+    """What is wrong with one row ("" when nothing); rows with a missing id or no text are not scored."""
+    if id_.strip() and (title.strip() or description.strip()) and "\ufffd" not in title \
+            and "\ufffd" not in description and len(title) + len(description) <= MAX_FIELD_CHARS:
+        return ""  # the common case, decided in one expression
     problems = []
-    if not str(row["id"]).strip():
+    if not id_.strip():
         problems.append("missing id")
-    if not str(row["title"]).strip() and not str(row["description"]).strip():
+    if not title.strip() and not description.strip():
         problems.append("empty title and description")
-    if "\ufffd" in str(row["title"]) or "\ufffd" in str(row["description"]):
+    if "\ufffd" in title or "\ufffd" in description:
         problems.append("undecodable bytes replaced")
-    if len(str(row["title"])) + len(str(row["description"])) > MAX_FIELD_CHARS:
+    if len(title) + len(description) > MAX_FIELD_CHARS:
         problems.append(f"text longer than {MAX_FIELD_CHARS} characters truncated")
     return "; ".join(problems)
 
 
-def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2000) -> pd.DataFrame:
+def _texts(frame: pd.DataFrame, column: str) -> list[str]:
+    """A column as Python strings (one conversion per column, not one pandas lookup per cell)."""
+    return [value if isinstance(value, str) else str(value) for value in frame[column].tolist()]
+
+
+#: (score, flagged, species, reasons) of one row as written to the output file.
+_Cells = tuple[float, str, str, str]
+
+#: The model a forked worker scores with (inherited from the parent, never pickled).
+_WORKER_MODEL: ScoringModel | None = None
+
+
+def _score_chunk(model: ScoringModel, titles: list[str], descriptions: list[str]) -> list[_Cells]:
+    return [
+        (round(float(r.score), 4), "true" if r.flagged else "false", ";".join(r.species), " | ".join(r.reasons))
+        for r in model.score_batch(titles, descriptions)
+    ]
+
+
+def _score_in_worker(chunk: tuple[list[str], list[str]]) -> list[_Cells]:
+    assert _WORKER_MODEL is not None
+    return _score_chunk(_WORKER_MODEL, *chunk)
+
+
+def default_workers(rows: int, batch_size: int) -> int:
+    """Worker processes worth starting for ``rows`` listings: one per usable core, one for small inputs."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    # Below a few batches the fork and the copying of results cost more than a second core saves.
+    return max(1, min(cores, rows // (2 * batch_size)))
+
+
+def _score_all(model: ScoringModel, titles: list[str], descriptions: list[str], *, batch_size: int,
+               workers: int) -> list[_Cells]:
+    chunks = [(titles[i : i + batch_size], descriptions[i : i + batch_size]) for i in range(0, len(titles), batch_size)]
+    if workers <= 1 or len(chunks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [cells for chunk in chunks for cells in _score_chunk(model, *chunk)]
+    global _WORKER_MODEL
+    _WORKER_MODEL = model  # forked workers inherit the loaded model: no second load, nothing pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return [cells for part in pool.imap(_score_in_worker, chunks) for cells in part]
+    finally:
+        _WORKER_MODEL = None
+
+
+def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2000, workers: int = 1) -> pd.DataFrame:
     """Every input column plus score, flagged, species, reasons and error (empty when fine).
 
     A row that cannot be scored keeps its place with an empty score and the reason in ``error``.
+    ``workers`` > 1 scores batches in that many forked processes (see :func:`default_workers`).
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
     out = frame.copy()
-    problems = out.apply(_row_problem, axis=1) if len(out) else pd.Series([], dtype=str)
-    unscorable = problems.str.contains("missing id|empty title", regex=True) if len(out) else problems.astype(bool)
+    ids, titles, descriptions = (_texts(out, c) for c in REQUIRED_COLUMNS)
+    problems = [_row_problem(*row) for row in zip(ids, titles, descriptions)]
     scores: list[Any] = [""] * len(out)
     flagged: list[str] = [""] * len(out)
     species: list[str] = [""] * len(out)
     reasons: list[str] = [""] * len(out)
-    positions = [i for i in range(len(out)) if not unscorable.iloc[i]]
-    for start in range(0, len(positions), batch_size):
-        chunk = positions[start : start + batch_size]
-        titles = [str(out["title"].iloc[i])[:MAX_FIELD_CHARS] for i in chunk]
-        descriptions = [str(out["description"].iloc[i])[:MAX_FIELD_CHARS] for i in chunk]
-        for i, result in zip(chunk, model.score_batch(titles, descriptions), strict=True):
-            scores[i] = round(float(result.score), 4)
-            flagged[i] = "true" if result.flagged else "false"
-            species[i] = ";".join(result.species)
-            reasons[i] = " | ".join(result.reasons)
+    positions = [i for i, problem in enumerate(problems)
+                 if not problem or ("missing id" not in problem and "empty title" not in problem)]
+    cells = _score_all(
+        model,
+        [titles[i][:MAX_FIELD_CHARS] for i in positions],
+        [descriptions[i][:MAX_FIELD_CHARS] for i in positions],
+        batch_size=batch_size,
+        workers=workers,
+    )
+    for i, (score, flag, names, why) in zip(positions, cells, strict=True):
+        scores[i], flagged[i], species[i], reasons[i] = score, flag, names, why
     out["score"] = scores
     out["flagged"] = flagged
     out["species"] = species
     out["reasons"] = reasons
-    out["error"] = list(problems)
+    out["error"] = problems
     return out
 
 
@@ -107,6 +160,9 @@ def score_stored(
     (e.g. queueing alerts) runs inside the batch's transaction: a kill between scoring and
     queueing cannot leave a flagged listing without its alert.
     """
+    from store.db import session_scope
+    from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
+
     result = StoredScoring()
     with session_scope(store.sessions) as session:
         total = count_to_score(session, model_version=model.version)
