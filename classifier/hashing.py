@@ -131,8 +131,17 @@ class NgramHasher:
         starts, _, cols = self._hash_units(units)
         row_of_unit = np.concatenate([[0], np.cumsum(units == _BOUNDARY)])[:-1]
         keys = row_of_unit[starts] * self.n_features + cols
-        # One sort of (row, column) keys gives the CSR order and the counts of duplicates.
-        unique, counts = np.unique(keys, return_counts=True)
+        # One sort of (row, column) keys gives the CSR order and the counts of duplicates; 32-bit keys
+        # (every batch of up to 2^32 / n_features rows) sort in half the time of 64-bit ones.
+        if len(docs) * self.n_features <= 1 << 32:
+            keys = keys.astype(np.uint32)
+        keys.sort(kind="stable")
+        first = np.empty(len(keys), dtype=bool)
+        first[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        at = np.flatnonzero(first)
+        unique = keys[at].astype(np.int64)
+        counts = np.diff(np.append(at, len(keys)))
         rows = unique // self.n_features
         indptr = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(docs)), out=indptr[1:])
