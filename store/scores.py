@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Listing, ListingSpecies, Score, utcnow
@@ -60,12 +61,18 @@ def count_to_score(session: Session, *, model_version: str) -> int:
 def record_scores(
     session: Session, scores: Sequence[ScoreIn], *, model_version: str, threshold: float
 ) -> list[int]:
-    """Store a batch of scores; return the ids of listings that became flagged with it."""
+    """Store a batch of scores; return the ids of listings that became flagged with it.
+
+    Written with bulk statements (one executemany per table, no ORM objects per row): a nightly run
+    writes as many rows as it scores.
+    """
     if not scores:
         return []
     now = utcnow()
     ids = [s.listing_id for s in scores]
-    listings = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+    was_flagged: dict[int, bool | None] = {
+        row[0]: row[1] for row in session.execute(select(Listing.id, Listing.flagged).where(Listing.id.in_(ids)))
+    }
     existing = {
         tuple(row)
         for row in session.execute(
@@ -75,35 +82,38 @@ def record_scores(
         )
     }
     newly_flagged: list[int] = []
-    session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
+    new_scores: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    species_rows: list[dict[str, Any]] = []
     for s in scores:
-        listing = listings.get(s.listing_id)
-        if listing is None:
+        if s.listing_id not in was_flagged:
             continue
         species = ";".join(s.species)
+        reasons = list(s.reasons)
         if (s.listing_id, s.content_hash) not in existing:
-            session.add(
-                Score(
-                    listing_id=s.listing_id,
-                    model_version=model_version,
-                    content_hash=s.content_hash,
-                    score=s.score,
-                    threshold=threshold,
-                    flagged=s.flagged,
-                    species=species,
-                    reasons=list(s.reasons),
-                    scored_at=now,
-                )
-            )
-        if s.flagged and not listing.flagged:
-            newly_flagged.append(listing.id)
-        listing.score = s.score
-        listing.flagged = s.flagged
-        listing.species = species
-        listing.reasons = list(s.reasons)
-        listing.model_version = model_version
-        listing.scored_hash = s.content_hash
-        listing.scored_at = now
-        session.add_all(ListingSpecies(listing_id=listing.id, species=name) for name in dict.fromkeys(s.species))
-    session.flush()
+            existing.add((s.listing_id, s.content_hash))
+            new_scores.append({
+                "listing_id": s.listing_id, "model_version": model_version, "content_hash": s.content_hash,
+                "score": s.score, "threshold": threshold, "flagged": s.flagged, "species": species,
+                "reasons": reasons, "scored_at": now,
+            })
+        if s.flagged and not was_flagged[s.listing_id]:
+            newly_flagged.append(s.listing_id)
+        updates.append({
+            "id": s.listing_id, "score": s.score, "flagged": s.flagged, "species": species, "reasons": reasons,
+            "model_version": model_version, "scored_hash": s.content_hash, "scored_at": now,
+        })
+        species_rows += ({"listing_id": s.listing_id, "species": name} for name in dict.fromkeys(s.species))
+    session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
+    if new_scores:
+        session.execute(insert(Score), new_scores)
+    if updates:
+        session.execute(update(Listing), updates)  # ORM bulk UPDATE by primary key: one executemany
+    if species_rows:
+        session.execute(insert(ListingSpecies), species_rows)
+    # Bulk statements bypass the identity map: listings the caller already holds are reloaded on next use.
+    written = set(ids)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Listing) and obj.id in written:
+            session.expire(obj)
     return newly_flagged

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,41 +151,79 @@ class StoredScoring:
     queued: int = 0  # what ``on_flagged`` reported (alerts queued)
 
 
+#: Verdict fields a forked worker sends back for one stored listing: (score, flagged, species, reasons).
+_Verdict = tuple[float, bool, tuple[str, ...], tuple[str, ...]]
+
+
+def _verdicts_in_worker(chunk: tuple[list[str], list[str]]) -> list[_Verdict]:
+    assert _WORKER_MODEL is not None
+    return [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons))
+            for v in _WORKER_MODEL.score_batch(*chunk)]
+
+
 def score_stored(
     store: Store, model: ScoringModel, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None,
-    on_flagged: Callable[[Session, list[int]], int] | None = None,
+    on_flagged: Callable[[Session, list[int]], int] | None = None, workers: int | None = 1,
 ) -> StoredScoring:
     """Score every stored listing the model has not scored in its current content, batch by batch.
 
     Each batch commits on its own, so an interrupted run resumes where it stopped.  ``on_flagged``
     (e.g. queueing alerts) runs inside the batch's transaction: a kill between scoring and
-    queueing cannot leave a flagged listing without its alert.
+    queueing cannot leave a flagged listing without its alert.  ``workers`` > 1 scores batches in
+    forked processes while this one reads the next batches and writes finished ones (all database
+    work stays in this process, in batch order); ``None`` picks :func:`default_workers`.
     """
     from store.db import session_scope
-    from store.scores import ScoreIn, count_to_score, listings_to_score, record_scores
+    from store.scores import ScoreIn, ToScore, count_to_score, listings_to_score, record_scores
 
     result = StoredScoring()
     with session_scope(store.sessions) as session:
         total = count_to_score(session, model_version=model.version)
-    after = 0
-    while True:
+    if workers is None:
+        workers = default_workers(total, batch_size)
+
+    def write(batch: list[ToScore], verdicts: Sequence[_Verdict]) -> None:
         with session_scope(store.sessions) as session:
-            batch = listings_to_score(session, model_version=model.version, limit=batch_size, after_id=after)
-            if not batch:
-                break
-            verdicts = model.score_batch([b.title for b in batch], [b.description for b in batch])
-            rows = [
-                ScoreIn(b.listing_id, b.content_hash, float(v.score), bool(v.flagged), v.species, v.reasons)
-                for b, v in zip(batch, verdicts, strict=True)
-            ]
+            rows = [ScoreIn(b.listing_id, b.content_hash, *v) for b, v in zip(batch, verdicts, strict=True)]
             newly = record_scores(session, rows, model_version=model.version, threshold=model.threshold)
             if on_flagged is not None and newly:
                 result.queued += on_flagged(session, newly)
-        after = batch[-1].listing_id
         result.scored += len(batch)
         result.flagged += sum(r.flagged for r in rows)
         result.newly_flagged += newly
         if progress:
             progress(result.scored, total)
         logger.debug("scored %d/%d listings", result.scored, total)
+
+    def batches() -> Iterator[list[ToScore]]:
+        after = 0
+        while True:
+            with session_scope(store.sessions) as session:
+                batch = listings_to_score(session, model_version=model.version, limit=batch_size, after_id=after)
+            if not batch:
+                return
+            after = batch[-1].listing_id
+            yield batch
+
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in batches():
+            verdicts = model.score_batch([b.title for b in batch], [b.description for b in batch])
+            write(batch, [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons)) for v in verdicts])
+        return result
+    global _WORKER_MODEL
+    _WORKER_MODEL = model
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            in_flight: deque[tuple[list[ToScore], Any]] = deque()
+            for batch in batches():
+                chunk = ([b.title for b in batch], [b.description for b in batch])
+                in_flight.append((batch, pool.apply_async(_verdicts_in_worker, (chunk,))))
+                if len(in_flight) > workers:  # keep every worker busy, never read far ahead
+                    done, pending = in_flight.popleft()
+                    write(done, pending.get())
+            while in_flight:
+                done, pending = in_flight.popleft()
+                write(done, pending.get())
+    finally:
+        _WORKER_MODEL = None
     return result

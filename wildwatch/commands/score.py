@@ -63,7 +63,7 @@ def score(
     with Progress(transient=True) as progress:
         task = progress.add_task("scoring stored listings", total=None)
         result = score_stored(
-            store, classifier, batch_size=settings.classifier.batch_size,
+            store, classifier, batch_size=settings.classifier.batch_size, workers=None,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
             on_flagged=enqueue_alerts,
         )
