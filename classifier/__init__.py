@@ -6,9 +6,10 @@ Pure: imports nothing else of WildWatch, so it is usable from a notebook.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
 
 from . import features
+from .evaluate import binary_metrics, evaluate, write_pr_curve
+from .feedback import reviews_to_labeled
 from .features import TextAnalyzer, join_listing
 from .lexicon import DEFAULT_LEXICON_DIR, load_lexicon
 from .model import (
@@ -26,23 +27,6 @@ from .model import (
 )
 from .normalize import MAX_CHARS
 from .protocol import ScoringModel, Verdict
-
-if TYPE_CHECKING:
-    from .evaluate import binary_metrics, evaluate, write_pr_curve
-    from .feedback import reviews_to_labeled
-
-#: Names whose modules import pandas (and matplotlib): loaded on first use, so scoring starts fast.
-_LAZY = {"binary_metrics": "evaluate", "evaluate": "evaluate", "write_pr_curve": "evaluate",
-         "reviews_to_labeled": "feedback"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = [
     "DEFAULT_LEXICON_DIR",
