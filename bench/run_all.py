@@ -174,7 +174,7 @@ BENCHES = [
     Bench("crawl", "bench/crawl.py", ["--items", "400"], [], _crawl),
     Bench("score", "bench/score.py", ["--n", "4000", "--repeats", "1"], [], _score),
     Bench("score_cli", "bench/score_cli.py", ["--sizes", "20000", "--stored-rows", "20000", "--repeats", "1"],
-          ["--sizes", "20000", "200000", "--stored-rows", "200000"], _score_cli, module=True),
+          ["--sizes", "20000", "200000", "--stored-rows", "100000"], _score_cli, module=True),
     Bench("api", "bench/api.py", ["--rows", "20000", "--duration", "5", "--backends", "sqlite", "--skip-export"],
           [], _api, module=True, needs=("wrk",)),
     Bench("photos", "bench/photos.py", ["--photos", "40", "--n", "50000", "--backends", "sqlite"], [], _photos),
