@@ -85,6 +85,24 @@ def _score(_stdout: str, json_file: Path) -> tuple[list[Figure], Any]:
     return figures, data
 
 
+def _score_cli(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
+    data = _last_json(stdout)
+    figures = []
+    for row in data["file"]:
+        figures.append(Figure(f"wildwatch score --input {row['listings']:,} (whole process) listings/s",
+                              row["wildwatch_listings_per_s"], row["naive_listings_per_s"], "listings/s"))
+        figures.append(Figure(f"wildwatch score --input {row['listings']:,} CPU-s", row["wildwatch_cpu_s"],
+                              row["naive_cpu_s"], "CPU-s", better="lower"))
+    ready = data["ready"]
+    figures.append(Figure("wildwatch score ready (model loaded) s", ready["wildwatch_model_loaded_s"],
+                          ready["python_start_s"], "s", better="lower"))
+    if "stored" in data:
+        stored = data["stored"]
+        figures.append(Figure(f"wildwatch score {stored['listings']:,} stored (with writes) listings/s",
+                              stored["stored_listings_per_s"], stored["file_listings_per_s"], "listings/s"))
+    return figures, data
+
+
 def _api(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
     data = _last_json(stdout)
     figures = []
@@ -155,6 +173,8 @@ class Bench:
 BENCHES = [
     Bench("crawl", "bench/crawl.py", ["--items", "400"], [], _crawl),
     Bench("score", "bench/score.py", ["--n", "4000", "--repeats", "1"], [], _score),
+    Bench("score_cli", "bench/score_cli.py", ["--sizes", "20000", "--stored-rows", "20000", "--repeats", "1"],
+          ["--sizes", "20000", "200000", "--stored-rows", "100000"], _score_cli, module=True),
     Bench("api", "bench/api.py", ["--rows", "20000", "--duration", "5", "--backends", "sqlite", "--skip-export"],
           [], _api, module=True, needs=("wrk",)),
     Bench("photos", "bench/photos.py", ["--photos", "40", "--n", "50000", "--backends", "sqlite"], [], _photos),

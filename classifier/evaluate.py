@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .protocol import ScoringModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["evaluate", "binary_metrics", "write_pr_curve"]
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when reviews become training rows (scoring never needs it)
+    import pandas as pd
 
 __all__ = ["CONFIRMED", "DISMISSED", "reviews_to_labeled"]
 
@@ -59,4 +60,6 @@ def reviews_to_labeled(reviews: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         }
     if skipped:
         logger.info("skipped %d reviews without a final decision", skipped)
+    import pandas as pd
+
     return pd.DataFrame(list(latest.values()), columns=COLUMNS)

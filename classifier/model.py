@@ -14,8 +14,10 @@ margin = evidence · w + b + c · tanh((word n-grams · v_w + char n-grams · v_
   listing over it.
 - **Calibration**: Platt scaling of out-of-fold margins, so ``score`` is a probability.
 
-Persistence is skops only (never pickle): ``models/<version>/model.skops`` holds a plain dict of numpy
-arrays, plain data and our n-gram vectorizer, loaded with an explicit list of trusted types.
+Persistence is plain files (never pickle): ``models/<version>/model.json`` holds the plain data (lexicon,
+parameters, card) and ``model.npz`` the numpy arrays, read with ``allow_pickle=False``; nothing in them
+can run, and loading them imports neither skops nor scikit-learn. Models saved as ``model.skops``
+(format 2) still load, through skops with an explicit list of trusted types.
 """
 
 from __future__ import annotations
@@ -31,18 +33,19 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
-import skops.io as sio
-from scipy.optimize import minimize
-from sklearn.model_selection import GroupKFold
 
 from .features import EVIDENCE_FEATURES, EVIDENCE_SIGNS, Analysis, TextAnalyzer, join_listing
+from .hashing import NgramHasher, Rows
 from .lexicon import load_lexicon
-from .vectorize import HashedNgramVectorizer
+
+if TYPE_CHECKING:  # training and the old file format only: scoring imports none of these (start-up time)
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from .vectorize import HashedNgramVectorizer
 
 __all__ = [
     "FORMAT",
@@ -52,6 +55,7 @@ __all__ = [
     "ScoreResult",
     "DEFAULT_MODELS_DIR",
     "assign_split",
+    "convert_model",
     "find_latest_model",
     "load_model",
     "save_model",
@@ -63,8 +67,13 @@ logger = logging.getLogger(__name__)
 #: ``<repo>/models``.
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 #: Marker stored in every model file; a file without it is not ours (format 1 was the unconstrained model).
-FORMAT = "wildwatch-classifier/2"
-MODEL_FILE = "model.skops"
+#: Format 3 is format 2's model in plain files: ``model.json`` + ``model.npz`` (no code, no pickles).
+FORMAT = "wildwatch-classifier/3"
+MODEL_FILE = "model.json"
+ARRAYS_FILE = "model.npz"
+#: Format 2, still loaded (with skops): ``model.skops``.
+SKOPS_FORMAT = "wildwatch-classifier/2"
+SKOPS_FILE = "model.skops"
 LATEST_FILE = "LATEST"
 #: Logits of evidence a listing needs beyond the most its words alone could add before the threshold
 #: can flag it (the threshold is chosen only above that score).
@@ -117,8 +126,8 @@ class Model:
     version: str
     threshold: float
     lexicon: dict[str, Any]
-    word_vectorizer: HashedNgramVectorizer
-    char_vectorizer: HashedNgramVectorizer
+    word_vectorizer: NgramHasher
+    char_vectorizer: NgramHasher
     evidence_weights: np.ndarray
     intercept: float
     ngram_weights: np.ndarray
@@ -146,17 +155,17 @@ class Model:
     def analyzer(self) -> TextAnalyzer:
         return self._analyzer
 
-    def _blocks(self, analyses: Sequence[Analysis]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+    def _blocks(self, analyses: Sequence[Analysis]) -> tuple[Rows, Rows, np.ndarray]:
         """The three feature blocks, kept apart: stacking them would cost a sort of every row."""
-        words = self.word_vectorizer.transform([a.tokens for a in analyses])
-        chars = self.char_vectorizer.transform([a.normalized for a in analyses])
+        words = self.word_vectorizer.tfidf([a.tokens for a in analyses])
+        chars = self.char_vectorizer.tfidf([a.normalized for a in analyses])
         evidence = np.array([a.evidence.vector for a in analyses], dtype=np.float64).reshape(len(analyses), -1)
         return words, chars, evidence
 
-    def margins(self, blocks: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]) -> np.ndarray:
+    def margins(self, blocks: tuple[Rows, Rows, np.ndarray]) -> np.ndarray:
         """Evidence margin plus the bounded context margin."""
         words, chars, evidence = blocks
-        context = np.asarray(words @ self._v_words + chars @ self._v_chars).ravel()
+        context = self.word_vectorizer.dot(words, self._v_words) + self.char_vectorizer.dot(chars, self._v_chars)
         c = self.ngram_bound
         return np.asarray(evidence @ self.evidence_weights + self.intercept + c * np.tanh(context / c))
 
@@ -233,7 +242,7 @@ class Model:
                 evidence.append((0.0, hit.start, hit.end, _shown_term(hit.term), _REASON_LABELS[hit.kind].format(hit.species)))
         return tuple(f"{shown} ({label})" for shown, label in self._own_words(text, analysis, evidence[:MAX_REASONS]))
 
-    def _reasons(self, text: str, analysis: Analysis, words: sp.csr_matrix, i: int, flagged: bool) -> tuple[str, ...]:
+    def _reasons(self, text: str, analysis: Analysis, words: Rows, i: int, flagged: bool) -> tuple[str, ...]:
         """Evidence terms first (species, descriptions, slang, sounds, trade, contact, claims), then
         the strongest learned word n-grams, in the listing's own words."""
         lo, hi = words.indptr[i], words.indptr[i + 1]
@@ -344,14 +353,20 @@ def _join_gram(gram: str) -> str:
 
 # -- training -------------------------------------------------------------------------------
 def _word_vectorizer() -> HashedNgramVectorizer:
+    from .vectorize import HashedNgramVectorizer
+
     return HashedNgramVectorizer(analyzer="word", ngram_range=(1, 2), n_features=1 << 16, min_df=2)
 
 
 def _char_vectorizer() -> HashedNgramVectorizer:
+    from .vectorize import HashedNgramVectorizer
+
     return HashedNgramVectorizer(analyzer="char", ngram_range=(2, 3), n_features=1 << 17, min_df=2)
 
 
 def _prepare(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     missing = {"title", "description", "label"} - set(df.columns)
     if missing:
         raise ValueError(f"labeled data lacks columns: {sorted(missing)}")
@@ -493,6 +508,8 @@ def _fit(
     L2 penalty ``|v|^2 / (2 C)`` on the n-gram weights (per unit of total row weight, like liblinear's
     C for a sum of losses) and a light one on the evidence weights.
     """
+    from scipy.optimize import minimize
+
     n, k = evidence.shape
     # Only columns some training row uses can get a weight; optimising the rest (all zero) costs time.
     used = np.unique(ngrams.indices)
@@ -539,6 +556,7 @@ def _margins(fit: _Fit, evidence: np.ndarray, ngrams: sp.csr_matrix, bound: floa
 
 def _platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Slope and intercept of a logistic fit of the labels on the margins."""
+    from scipy.optimize import minimize
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         z = theta[0] * margins + theta[1]
@@ -574,6 +592,10 @@ def train_model(
     flagged when the threshold is chosen; ``card["monotone"]`` records the bound and checks that a
     listing without evidence stays under the threshold whatever its words.
     """
+    import pandas as pd
+    import scipy.sparse as sp
+    from sklearn.model_selection import GroupKFold
+
     data = _prepare(df)
     lexicon = lexicon if lexicon is not None else load_lexicon()
     analyzer = TextAnalyzer(lexicon)
@@ -709,38 +731,86 @@ def _metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float | int]:
 
 
 # -- persistence ----------------------------------------------------------------------------
+def _vectorizer_params(vectorizer: NgramHasher) -> dict[str, Any]:
+    return {"analyzer": vectorizer.analyzer, "ngram_range": [int(n) for n in vectorizer.ngram_range],
+            "n_features": int(vectorizer.n_features), "min_df": int(vectorizer.min_df),
+            "sublinear_tf": bool(vectorizer.sublinear_tf)}
+
+
+def _write_files(model: Model, target: Path) -> None:
+    """``model.json`` (plain data) and ``model.npz`` (numpy arrays, no pickles): nothing in them can run."""
+    lexicon = dict(model.lexicon)
+    tables = dict(lexicon.get("tables") or {})
+    pinyin_ids = np.asarray(tables.pop("pinyin_ids", np.zeros(0)), dtype=np.uint16)
+    lexicon["tables"] = tables
+    document = {
+        "format": FORMAT,
+        "version": model.version,
+        "threshold": float(model.threshold),
+        "lexicon": lexicon,
+        "word_vectorizer": _vectorizer_params(model.word_vectorizer),
+        "char_vectorizer": _vectorizer_params(model.char_vectorizer),
+        "evidence_features": [name for name, _ in EVIDENCE_FEATURES],
+        "intercept": float(model.intercept),
+        "ngram_bound": float(model.ngram_bound),
+        "calibration": [float(x) for x in model.calibration],
+        "word_name_grams": [str(g) for g in model.word_names.values()],
+        "card": json.loads(json.dumps(model.card, default=str)),
+    }
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    with open(target / ARRAYS_FILE, "wb") as fh:
+        np.savez_compressed(
+            fh,
+            evidence_weights=np.asarray(model.evidence_weights, dtype=np.float64),
+            # float32 on disk (as in format 2): a loaded model scores exactly as every earlier load did.
+            ngram_weights=np.asarray(model.ngram_weights, dtype=np.float32),
+            word_idf=np.asarray(model.word_vectorizer.idf_, dtype=np.float32),
+            char_idf=np.asarray(model.char_vectorizer.idf_, dtype=np.float32),
+            pinyin_ids=pinyin_ids,
+            word_name_columns=np.asarray(list(model.word_names), dtype=np.int64),
+        )
+    (target / MODEL_FILE).write_text(text + "\n", encoding="utf-8")
+
+
 def save_model(model: Model, models_dir: Path, *, version: str | None = None) -> Path:
-    """Write ``models_dir/<version>/model.skops`` plus ``model_card.json`` and ``model_card.md``."""
+    """Write ``models_dir/<version>/model.json`` and ``model.npz`` plus ``model_card.json`` and ``model_card.md``."""
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     model.version = version or _version_today(models_dir)
     model.card["version"] = model.version
+    model.card["format"] = FORMAT
     for metrics in model.card.get("metrics", {}).values():  # evaluated before the version was final
         if isinstance(metrics, dict) and "model" in metrics:
             metrics["model"] = model.version
     target = models_dir / model.version
     target.mkdir(parents=True, exist_ok=False)
-    payload = {
-        "format": FORMAT,
-        "version": model.version,
-        "threshold": float(model.threshold),
-        "lexicon": model.lexicon,
-        "word_vectorizer": model.word_vectorizer,
-        "char_vectorizer": model.char_vectorizer,
-        "evidence_features": [name for name, _ in EVIDENCE_FEATURES],
-        "evidence_weights": np.asarray(model.evidence_weights, dtype=np.float64),
-        "intercept": float(model.intercept),
-        "ngram_weights": np.asarray(model.ngram_weights, dtype=np.float32),
-        "ngram_bound": float(model.ngram_bound),
-        "calibration": [float(x) for x in model.calibration],
-        "word_name_columns": [int(c) for c in model.word_names],
-        "word_name_grams": [str(g) for g in model.word_names.values()],
-        "card": json.loads(json.dumps(model.card, default=str)),
-    }
-    sio.dump(payload, target / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
+    _write_files(model, target)
     write_model_card(model, target)
     model.path = target
     logger.info("saved model %s to %s", model.version, target)
+    return target
+
+
+def convert_model(path: Path) -> Path:
+    """Rewrite a format-2 model (``model.skops``) in its directory as ``model.json`` + ``model.npz``.
+
+    The scores do not change (the same arrays, the same lexicon); the skops file is removed so the
+    directory holds one model. Run it after a retrain on older code: ``python -m classifier.convert DIR``.
+    """
+    path = Path(path)
+    target = path if path.is_dir() else path.parent
+    if (target / MODEL_FILE).is_file():
+        return target
+    model = load_model(target)
+    model.card["format"] = FORMAT
+    _write_files(model, target)
+    card_file = target / "model_card.json"  # kept, not rewritten: it carries figures added after training
+    if card_file.is_file():
+        card = json.loads(card_file.read_text(encoding="utf-8"))
+        card["format"] = FORMAT
+        card_file.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (target / SKOPS_FILE).unlink()
+    logger.info("converted model %s in %s to %s", model.version, target, FORMAT)
     return target
 
 
@@ -793,19 +863,23 @@ def _version_key(name: str) -> tuple[int, ...] | None:
     return tuple(int(g) for g in m.groups()) if m else None
 
 
+def _has_model(directory: Path) -> bool:
+    return (directory / MODEL_FILE).is_file() or (directory / SKOPS_FILE).is_file()
+
+
 def find_latest_model(models_dir: Path | None = None) -> Path:
     """The promoted model (``models/LATEST``) or else the newest ``models/<version>/``."""
     models_dir = Path(models_dir) if models_dir is not None else DEFAULT_MODELS_DIR
     pointer = models_dir / LATEST_FILE
     if pointer.is_file():
         name = pointer.read_text(encoding="utf-8").strip()
-        if name and (models_dir / name / MODEL_FILE).is_file():
+        if name and _has_model(models_dir / name):
             return models_dir / name
         logger.warning("%s names %r, which is not a model; using the newest instead", pointer, name)
     candidates = [
         (key, p)
         for p in (models_dir.iterdir() if models_dir.is_dir() else [])
-        if (key := _version_key(p.name)) is not None and (p / MODEL_FILE).is_file()
+        if (key := _version_key(p.name)) is not None and _has_model(p)
     ]
     if not candidates:
         raise ModelLoadError(f"no trained model under {models_dir} (run `wildwatch train`)")
@@ -818,7 +892,8 @@ def promote(models_dir: Path, version: str) -> None:
 
 
 def load_model(path: Path | None = None, *, models_dir: Path | None = None, flag_mammoth_ivory: bool = True) -> Model:
-    """Load a model directory (or ``model.skops`` file); ``None`` loads the newest under ``models_dir``.
+    """Load a model directory (or its ``model.json``, or a format-2 ``model.skops``); ``None`` loads the
+    newest under ``models_dir``.
 
     ``flag_mammoth_ivory=False`` stops flagging listings whose only species is mammoth ivory (their
     score and species are unchanged): the deployment's policy, see docs/classifier.md.
@@ -826,25 +901,13 @@ def load_model(path: Path | None = None, *, models_dir: Path | None = None, flag
     if path is None:
         path = find_latest_model(models_dir)
     path = Path(path)
-    file = path / MODEL_FILE if path.is_dir() else path
+    if path.is_dir():
+        file = path / MODEL_FILE if (path / MODEL_FILE).is_file() or not (path / SKOPS_FILE).is_file() else path / SKOPS_FILE
+    else:
+        file = path
     if not file.is_file():
         raise ModelLoadError(f"no model file at {file}")
-    try:
-        untrusted = sio.get_untrusted_types(file=file)
-    except Exception as exc:  # noqa: BLE001 - any parse failure means "not a skops file of ours"
-        raise ModelLoadError(f"{file} is not a skops model file: {exc}") from exc
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unexpected:
-        raise ModelLoadError(f"{file} contains types we do not trust: {', '.join(unexpected)}")
-    try:
-        payload = sio.load(file, trusted=list(TRUSTED_TYPES))
-    except Exception as exc:  # noqa: BLE001
-        raise ModelLoadError(f"{file} could not be loaded: {exc}") from exc
-    if not isinstance(payload, dict) or not str(payload.get("format", "")).startswith("wildwatch-classifier/"):
-        raise ModelLoadError(f"{file} is not a WildWatch classifier model")
-    if payload.get("format") != FORMAT:
-        raise ModelLoadError(f"{file} is a WildWatch model of format {payload.get('format')!r}; this code reads "
-                             f"{FORMAT!r} (retrain with `wildwatch train`)")
+    payload = _read_json_model(file) if file.name == MODEL_FILE else _read_skops_model(file)
     if list(payload.get("evidence_features", [])) != [name for name, _ in EVIDENCE_FEATURES]:
         raise ModelLoadError(f"{file} was trained with other evidence features (retrain with `wildwatch train`)")
     try:
@@ -861,13 +924,80 @@ def load_model(path: Path | None = None, *, models_dir: Path | None = None, flag
             calibration=(float(payload["calibration"][0]), float(payload["calibration"][1])),
             flag_mammoth_ivory=flag_mammoth_ivory,
             card=dict(payload.get("card", {})),
-            word_names=dict(zip(payload.get("word_name_columns", []), payload.get("word_name_grams", []))),
+            word_names=dict(zip((int(c) for c in payload.get("word_name_columns", [])),
+                                payload.get("word_name_grams", []))),
             path=file.parent,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ModelLoadError(f"{file} is missing parts of a WildWatch model: {exc}") from exc
     n_columns = model.word_vectorizer.n_features + model.char_vectorizer.n_features
-    if not isinstance(model.word_vectorizer, HashedNgramVectorizer) or len(model.ngram_weights) != n_columns:
+    if not isinstance(model.word_vectorizer, NgramHasher) or len(model.ngram_weights) != n_columns:
         raise ModelLoadError(f"{file} holds unexpected objects")
     return model
 
+
+def _check_format(file: Path, payload: Any, expected: str) -> None:
+    if not isinstance(payload, dict) or not str(payload.get("format", "")).startswith("wildwatch-classifier/"):
+        raise ModelLoadError(f"{file} is not a WildWatch classifier model")
+    if payload.get("format") != expected:
+        raise ModelLoadError(f"{file} is a WildWatch model of format {payload.get('format')!r}; this code reads "
+                             f"{FORMAT!r} and {SKOPS_FORMAT!r} (retrain with `wildwatch train`)")
+
+
+def _hasher(params: Any, idf: np.ndarray, file: Path) -> NgramHasher:
+    """A vectorizer from its JSON parameters and IDF array, checked before use."""
+    try:
+        low, high = (int(n) for n in params["ngram_range"])
+        hasher = NgramHasher(str(params["analyzer"]), (low, high), int(params["n_features"]), int(params["min_df"]),
+                             bool(params["sublinear_tf"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"{file} has malformed vectorizer parameters: {exc}") from exc
+    if hasher.analyzer not in ("char", "word") or not 1 <= low <= high <= 8 or idf.dtype != np.float32 \
+            or idf.shape != (hasher.n_features,):
+        raise ModelLoadError(f"{file} has malformed vectorizer parameters")
+    hasher.idf_ = idf
+    return hasher
+
+
+def _read_json_model(file: Path) -> dict[str, Any]:
+    """Format 3: ``model.json`` (plain data) + ``model.npz`` (arrays, loaded with ``allow_pickle=False``)."""
+    try:
+        payload = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{file} is not a WildWatch model file: {exc}") from exc
+    _check_format(file, payload, FORMAT)
+    arrays_file = file.parent / ARRAYS_FILE
+    try:
+        with np.load(arrays_file, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise ModelLoadError(f"{arrays_file} is not a model's arrays: {exc}") from exc
+    try:
+        payload["lexicon"]["tables"]["pinyin_ids"] = arrays["pinyin_ids"]
+        payload["word_vectorizer"] = _hasher(payload["word_vectorizer"], arrays["word_idf"], file)
+        payload["char_vectorizer"] = _hasher(payload["char_vectorizer"], arrays["char_idf"], file)
+        for name in ("evidence_weights", "ngram_weights", "word_name_columns"):
+            payload[name] = arrays[name]
+    except (KeyError, TypeError) as exc:
+        raise ModelLoadError(f"{file} is missing parts of a WildWatch model: {exc}") from exc
+    return dict(payload)
+
+
+def _read_skops_model(file: Path) -> dict[str, Any]:
+    """Format 2 (``model.skops``): skops with an explicit list of trusted types. skops and scikit-learn
+    take seconds to import, so they load only for such files (``convert_model`` rewrites one as format 3)."""
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(file=file)
+    except Exception as exc:  # noqa: BLE001 - any parse failure means "not a skops file of ours"
+        raise ModelLoadError(f"{file} is not a skops model file: {exc}") from exc
+    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unexpected:
+        raise ModelLoadError(f"{file} contains types we do not trust: {', '.join(unexpected)}")
+    try:
+        payload = sio.load(file, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:  # noqa: BLE001
+        raise ModelLoadError(f"{file} could not be loaded: {exc}") from exc
+    _check_format(file, payload, SKOPS_FORMAT)
+    return dict(payload)

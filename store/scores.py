@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.memory import AUTO_REVIEWER, PriorDecision, prior_decisions
@@ -68,7 +69,7 @@ def count_flagged(session: Session, ids: Sequence[int]) -> int:
 def _dismissed_contents(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """listing id -> the content hash its latest decision dismissed (listings whose latest is a dismissal)."""
     latest = (
-        select(func.max(Review.id).label("review_id")).where(Review.listing_id.in_(ids))
+        select(func.max(Review.id).label("review_id")).where(Review.listing_id.in_(ids), Review.undone_at.is_(None))
         .group_by(Review.listing_id).subquery()
     )
     rows = session.execute(
@@ -88,17 +89,26 @@ def record_scores(
     decision dismissed this very content stays unflagged (and is never "newly flagged", so no
     alert goes out again).  With ``auto_dismiss_relists`` a flagged, unreviewed relist of a
     dismissed listing by the same seller (``store.memory``) is dismissed on the spot, audited.
+
+    Written with bulk statements (one executemany per table, no ORM objects per row): a nightly run
+    writes as many rows as it scores.
     """
     if not scores:
         return []
     now = utcnow()
     ids = [s.listing_id for s in scores]
-    listings = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+    current = {
+        row[0]: (row[1], row[2])
+        for row in session.execute(
+            select(Listing.id, Listing.flagged, Listing.review_status).where(Listing.id.in_(ids)))
+    }
+    was_flagged: dict[int, bool | None] = {lid: flagged for lid, (flagged, _) in current.items()}
     dismissed = _dismissed_contents(session, ids)
     relists: dict[int, PriorDecision] = {}
     if auto_dismiss_relists:
-        candidates = [listings[s.listing_id] for s in scores
-                      if s.flagged and s.listing_id in listings and listings[s.listing_id].review_status is None]
+        unreviewed = [s.listing_id for s in scores if s.flagged and s.listing_id in current
+                      and current[s.listing_id][1] is None]
+        candidates = list(session.scalars(select(Listing).where(Listing.id.in_(unreviewed)))) if unreviewed else []
         relists = {lid: prior for lid, prior in prior_decisions(session, candidates).items()
                    if prior.decision == "dismissed"}
     existing = {
@@ -110,41 +120,46 @@ def record_scores(
         )
     }
     newly_flagged: list[int] = []
-    session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
+    new_scores: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    species_rows: list[dict[str, Any]] = []
     for s in scores:
-        listing = listings.get(s.listing_id)
-        if listing is None:
+        if s.listing_id not in was_flagged:
             continue
         species = ";".join(s.species)
+        reasons = list(s.reasons)
         if (s.listing_id, s.content_hash) not in existing:
-            session.add(
-                Score(
-                    listing_id=s.listing_id,
-                    model_version=model_version,
-                    content_hash=s.content_hash,
-                    score=s.score,
-                    threshold=threshold,
-                    flagged=s.flagged,
-                    species=species,
-                    reasons=list(s.reasons),
-                    scored_at=now,
-                )
-            )
+            existing.add((s.listing_id, s.content_hash))
+            new_scores.append({
+                "listing_id": s.listing_id, "model_version": model_version, "content_hash": s.content_hash,
+                "score": s.score, "threshold": threshold, "flagged": s.flagged, "species": species,
+                "reasons": reasons, "scored_at": now,
+            })
         flagged = s.flagged and dismissed.get(s.listing_id) != s.content_hash and s.listing_id not in relists
-        if flagged and not listing.flagged:
-            newly_flagged.append(listing.id)
-        listing.score = s.score
-        listing.flagged = flagged
-        listing.species = species
-        listing.reasons = list(s.reasons)
-        listing.model_version = model_version
-        listing.scored_hash = s.content_hash
-        listing.scored_at = now
-        session.add_all(ListingSpecies(listing_id=listing.id, species=name) for name in dict.fromkeys(s.species))
-    session.flush()
+        if flagged and not was_flagged[s.listing_id]:
+            newly_flagged.append(s.listing_id)
+        updates.append({
+            "id": s.listing_id, "score": s.score, "flagged": flagged, "species": species, "reasons": reasons,
+            "model_version": model_version, "scored_hash": s.content_hash, "scored_at": now,
+        })
+        species_rows += ({"listing_id": s.listing_id, "species": name} for name in dict.fromkeys(s.species))
+    session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
+    if new_scores:
+        session.execute(insert(Score), new_scores)
+    if updates:
+        session.execute(update(Listing), updates)  # ORM bulk UPDATE by primary key: one executemany
+    if species_rows:
+        session.execute(insert(ListingSpecies), species_rows)
+    # Bulk statements bypass the identity map: listings the caller already holds are reloaded on next use.
+    written = set(ids)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Listing) and obj.id in written:
+            session.expire(obj)
     for listing_id, prior in relists.items():
         earlier = session.get(Review, prior.review_id)
-        record_review(session, listing_id, decision="dismissed", reason=reason if (reason := earlier and earlier.reason) in REASONS["dismissed"] else "other",
+        earlier_reason = earlier.reason if earlier is not None else None
+        record_review(session, listing_id, decision="dismissed",
+                      reason=earlier_reason if earlier_reason in REASONS["dismissed"] else "other",
                       reviewer=AUTO_REVIEWER,
                       note=f"relist of listing {prior.listing_id} (review {prior.review_id}, {prior.via})")
     return newly_flagged

@@ -3,11 +3,14 @@ classifier and API together.  Each command lives in ``wildwatch/commands/``."""
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import sys
 from typing import Any
 
 import click
 import typer
+from typer.core import TyperGroup
 
 # Usage errors: typer >= 0.20 raises those of its own vendored click, older typer click's.
 CLICK_ERRORS: tuple[type[Exception], ...]
@@ -19,54 +22,83 @@ except ImportError:  # pragma: no cover - older typer
     CLICK_ERRORS = (click.ClickException,)
 
 from core import __version__
-from wildwatch.commands import (
-    alerts,
-    apikey,
-    crawl,
-    db,
-    demo,
-    evidence,
-    export,
-    model,
-    nightly,
-    schedule,
-    score,
-    serve,
-    sites,
-    snapshots,
-    status,
-)
 from core.errors import WildwatchError
 from core.logs import configure_logging
 from core.settings import get_settings
 
+#: Each command name -> the module under ``wildwatch/commands/`` whose ``register(app)`` adds it.
+#: A command's module (and what it imports: the store, Scrapy, FastAPI, the classifier) is imported
+#: only when that command runs, so `wildwatch score` does not pay for `wildwatch serve`'s imports.
+#: ``tests/test_cli_lazy.py`` checks this table against what the modules register.
+COMMANDS: dict[str, str] = {
+    "init": "db",
+    "crawl": "crawl",
+    "score": "score",
+    "train": "model",
+    "evaluate": "model",
+    "serve": "serve",
+    "export": "export",
+    "apikey": "apikey",
+    "demo": "demo",
+    "subscribe": "alerts",
+    "alerts": "alerts",
+    "sites": "sites",
+    "nightly": "nightly",
+    "status": "status",
+    "schedule": "schedule",
+    "snapshots": "snapshots",
+    "evidence": "evidence",
+}
+
+
+def command_module(name: str) -> Any:
+    """The module that defines command ``name`` (imported on first use)."""
+    return importlib.import_module(f"wildwatch.commands.{COMMANDS[name]}")
+
+
+def build_app(modules: list[Any]) -> typer.Typer:
+    """A Typer app with the commands of ``modules`` registered (what the lazy group builds per command)."""
+    sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    for module in modules:
+        module.register(sub)
+    return sub
+
+
+class LazyGroup(TyperGroup):
+    """The root command group: lists every command, imports a command's module only when it is used."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        if cmd_name not in self.commands:
+            group = typer.main.get_group(build_app([command_module(cmd_name)]))
+            self.commands.update(group.commands)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Typer suggests only commands already loaded; suggest from the whole table."""
+        try:
+            return super().resolve_command(ctx, args)
+        except CLICK_ERRORS as exc:
+            message = str(getattr(exc, "message", ""))
+            if args and message.startswith("No such command") and "Did you mean" not in message:
+                matches = difflib.get_close_matches(args[0], list(COMMANDS))
+                if matches:
+                    exc.message = f"{message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"  # type: ignore[attr-defined]
+            raise
+
+
 app = typer.Typer(
     name="wildwatch",
+    cls=LazyGroup,
     help="Find illegal wildlife trade in online marketplace listings: crawl, score, serve.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-COMMANDS = (
-    db,
-    crawl,
-    score,
-    model,
-    serve,
-    export,
-    apikey,
-    demo,
-    alerts,
-    sites,
-    nightly,
-    status,
-    schedule,
-    snapshots,
-    evidence,
-)
-for module in COMMANDS:
-    module.register(app)
 
 
 def _version(value: bool) -> None:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy.orm import Session
 
 from core.errors import InputError, ModelError
 from core.settings import get_settings
-from store.db import Store, session_scope
-from store.scores import ScoreIn, count_flagged, count_to_score, listings_to_score, record_scores
 
-if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a model does
+if TYPE_CHECKING:  # the classifier loads only when a model does, the store only to score stored listings
+    from sqlalchemy.orm import Session
+
     from classifier.protocol import ScoringModel
+    from store.db import Store
 
 logger = logging.getLogger(__name__)
 
@@ -43,49 +46,100 @@ def load_classifier(path: Path | None, models_dir: Path, *, flag_mammoth_ivory: 
         raise ModelError(f"cannot load a classifier model ({path or models_dir}): {exc}") from exc
 
 
-def _row_problem(row: pd.Series) -> str:
+def _row_problem(id_: str, title: str, description: str) -> str:
+    """What is wrong with one row ("" when nothing); rows with a missing id or no text are not scored."""
+    if id_.strip() and (title.strip() or description.strip()) and "\ufffd" not in title \
+            and "\ufffd" not in description and len(title) + len(description) <= MAX_FIELD_CHARS:
+        return ""  # the common case, decided in one expression
     problems = []
-    if not str(row["id"]).strip():
+    if not id_.strip():
         problems.append("missing id")
-    if not str(row["title"]).strip() and not str(row["description"]).strip():
+    if not title.strip() and not description.strip():
         problems.append("empty title and description")
-    if "\ufffd" in str(row["title"]) or "\ufffd" in str(row["description"]):
+    if "\ufffd" in title or "\ufffd" in description:
         problems.append("undecodable bytes replaced")
-    if len(str(row["title"])) + len(str(row["description"])) > MAX_FIELD_CHARS:
+    if len(title) + len(description) > MAX_FIELD_CHARS:
         problems.append(f"text longer than {MAX_FIELD_CHARS} characters truncated")
     return "; ".join(problems)
 
 
-def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2000) -> pd.DataFrame:
+def _texts(frame: pd.DataFrame, column: str) -> list[str]:
+    """A column as Python strings (one conversion per column, not one pandas lookup per cell)."""
+    return [value if isinstance(value, str) else str(value) for value in frame[column].tolist()]
+
+
+#: (score, flagged, species, reasons) of one row as written to the output file.
+_Cells = tuple[float, str, str, str]
+
+#: The model a forked worker scores with (inherited from the parent, never pickled).
+_WORKER_MODEL: ScoringModel | None = None
+
+
+def _score_chunk(model: ScoringModel, titles: list[str], descriptions: list[str]) -> list[_Cells]:
+    return [
+        (round(float(r.score), 4), "true" if r.flagged else "false", ";".join(r.species), " | ".join(r.reasons))
+        for r in model.score_batch(titles, descriptions)
+    ]
+
+
+def _score_in_worker(chunk: tuple[list[str], list[str]]) -> list[_Cells]:
+    assert _WORKER_MODEL is not None
+    return _score_chunk(_WORKER_MODEL, *chunk)
+
+
+def default_workers(rows: int, batch_size: int) -> int:
+    """Worker processes worth starting for ``rows`` listings: one per usable core, one for small inputs."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    # Below a few batches the fork and the copying of results cost more than a second core saves.
+    return max(1, min(cores, rows // (2 * batch_size)))
+
+
+def _score_all(model: ScoringModel, titles: list[str], descriptions: list[str], *, batch_size: int,
+               workers: int) -> list[_Cells]:
+    chunks = [(titles[i : i + batch_size], descriptions[i : i + batch_size]) for i in range(0, len(titles), batch_size)]
+    if workers <= 1 or len(chunks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [cells for chunk in chunks for cells in _score_chunk(model, *chunk)]
+    global _WORKER_MODEL
+    _WORKER_MODEL = model  # forked workers inherit the loaded model: no second load, nothing pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return [cells for part in pool.imap(_score_in_worker, chunks) for cells in part]
+    finally:
+        _WORKER_MODEL = None
+
+
+def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2000, workers: int = 1) -> pd.DataFrame:
     """Every input column plus score, flagged, species, reasons and error (empty when fine).
 
     A row that cannot be scored keeps its place with an empty score and the reason in ``error``.
+    ``workers`` > 1 scores batches in that many forked processes (see :func:`default_workers`).
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
     out = frame.copy()
-    problems = out.apply(_row_problem, axis=1) if len(out) else pd.Series([], dtype=str)
-    unscorable = problems.str.contains("missing id|empty title", regex=True) if len(out) else problems.astype(bool)
+    ids, titles, descriptions = (_texts(out, c) for c in REQUIRED_COLUMNS)
+    problems = [_row_problem(*row) for row in zip(ids, titles, descriptions)]
     scores: list[Any] = [""] * len(out)
     flagged: list[str] = [""] * len(out)
     species: list[str] = [""] * len(out)
     reasons: list[str] = [""] * len(out)
-    positions = [i for i in range(len(out)) if not unscorable.iloc[i]]
-    for start in range(0, len(positions), batch_size):
-        chunk = positions[start : start + batch_size]
-        titles = [str(out["title"].iloc[i])[:MAX_FIELD_CHARS] for i in chunk]
-        descriptions = [str(out["description"].iloc[i])[:MAX_FIELD_CHARS] for i in chunk]
-        for i, result in zip(chunk, model.score_batch(titles, descriptions), strict=True):
-            scores[i] = round(float(result.score), 4)
-            flagged[i] = "true" if result.flagged else "false"
-            species[i] = ";".join(result.species)
-            reasons[i] = " | ".join(result.reasons)
+    positions = [i for i, problem in enumerate(problems)
+                 if not problem or ("missing id" not in problem and "empty title" not in problem)]
+    cells = _score_all(
+        model,
+        [titles[i][:MAX_FIELD_CHARS] for i in positions],
+        [descriptions[i][:MAX_FIELD_CHARS] for i in positions],
+        batch_size=batch_size,
+        workers=workers,
+    )
+    for i, (score, flag, names, why) in zip(positions, cells, strict=True):
+        scores[i], flagged[i], species[i], reasons[i] = score, flag, names, why
     out["score"] = scores
     out["flagged"] = flagged
     out["species"] = species
     out["reasons"] = reasons
-    out["error"] = list(problems)
+    out["error"] = problems
     return out
 
 
@@ -97,44 +151,87 @@ class StoredScoring:
     queued: int = 0  # what ``on_flagged`` reported (alerts queued)
 
 
+#: Verdict fields a forked worker sends back for one stored listing: (score, flagged, species, reasons).
+_Verdict = tuple[float, bool, tuple[str, ...], tuple[str, ...]]
+
+
+def _verdicts_in_worker(chunk: tuple[list[str], list[str]]) -> list[_Verdict]:
+    assert _WORKER_MODEL is not None
+    return [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons))
+            for v in _WORKER_MODEL.score_batch(*chunk)]
+
+
 def score_stored(
     store: Store, model: ScoringModel, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None,
-    on_flagged: Callable[[Session, list[int]], int] | None = None, auto_dismiss_relists: bool | None = None,
+    on_flagged: Callable[[Session, list[int]], int] | None = None, workers: int | None = 1,
+    auto_dismiss_relists: bool | None = None,
 ) -> StoredScoring:
     """Score every stored listing the model has not scored in its current content, batch by batch.
 
     Each batch commits on its own, so an interrupted run resumes where it stopped.  ``on_flagged``
     (e.g. queueing alerts) runs inside the batch's transaction: a kill between scoring and
-    queueing cannot leave a flagged listing without its alert.  ``auto_dismiss_relists`` defaults
-    to the ``moderation.auto_dismiss_relists`` setting (see ``store.scores.record_scores``).
+    queueing cannot leave a flagged listing without its alert.  ``workers`` > 1 scores batches in
+    forked processes while this one reads the next batches and writes finished ones (all database
+    work stays in this process, in batch order); ``None`` picks :func:`default_workers`.
+    ``auto_dismiss_relists`` defaults to the ``moderation.auto_dismiss_relists`` setting (see
+    ``store.scores.record_scores``).
     """
+    from store.db import session_scope
+    from store.scores import ScoreIn, ToScore, count_flagged, count_to_score, listings_to_score, record_scores
+
     if auto_dismiss_relists is None:
         auto_dismiss_relists = get_settings().moderation.auto_dismiss_relists
     result = StoredScoring()
     with session_scope(store.sessions) as session:
         total = count_to_score(session, model_version=model.version)
-    after = 0
-    while True:
+    if workers is None:
+        workers = default_workers(total, batch_size)
+
+    def write(batch: list[ToScore], verdicts: Sequence[_Verdict]) -> None:
         with session_scope(store.sessions) as session:
-            batch = listings_to_score(session, model_version=model.version, limit=batch_size, after_id=after)
-            if not batch:
-                break
-            verdicts = model.score_batch([b.title for b in batch], [b.description for b in batch])
-            rows = [
-                ScoreIn(b.listing_id, b.content_hash, float(v.score), bool(v.flagged), v.species, v.reasons)
-                for b, v in zip(batch, verdicts, strict=True)
-            ]
+            rows = [ScoreIn(b.listing_id, b.content_hash, *v) for b, v in zip(batch, verdicts, strict=True)]
             newly = record_scores(session, rows, model_version=model.version, threshold=model.threshold,
                                   auto_dismiss_relists=auto_dismiss_relists)
             if on_flagged is not None and newly:
                 result.queued += on_flagged(session, newly)
             # after decision memory: a dismissed, unchanged listing the model flags again does not count
             flagged_now = count_flagged(session, [b.listing_id for b in batch])
-        after = batch[-1].listing_id
         result.scored += len(batch)
         result.flagged += flagged_now
         result.newly_flagged += newly
         if progress:
             progress(result.scored, total)
         logger.debug("scored %d/%d listings", result.scored, total)
+
+    def batches() -> Iterator[list[ToScore]]:
+        after = 0
+        while True:
+            with session_scope(store.sessions) as session:
+                batch = listings_to_score(session, model_version=model.version, limit=batch_size, after_id=after)
+            if not batch:
+                return
+            after = batch[-1].listing_id
+            yield batch
+
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in batches():
+            verdicts = model.score_batch([b.title for b in batch], [b.description for b in batch])
+            write(batch, [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons)) for v in verdicts])
+        return result
+    global _WORKER_MODEL
+    _WORKER_MODEL = model
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            in_flight: deque[tuple[list[ToScore], Any]] = deque()
+            for batch in batches():
+                chunk = ([b.title for b in batch], [b.description for b in batch])
+                in_flight.append((batch, pool.apply_async(_verdicts_in_worker, (chunk,))))
+                if len(in_flight) > workers:  # keep every worker busy, never read far ahead
+                    done, pending = in_flight.popleft()
+                    write(done, pending.get())
+            while in_flight:
+                done, pending = in_flight.popleft()
+                write(done, pending.get())
+    finally:
+        _WORKER_MODEL = None
     return result

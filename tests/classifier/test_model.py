@@ -10,7 +10,7 @@ import pytest
 import skops.io as sio
 
 import classifier
-from classifier.model import FORMAT, MODEL_FILE
+from classifier.model import ARRAYS_FILE, MODEL_FILE, SKOPS_FILE, SKOPS_FORMAT
 
 POSITIVES = [
     # Simplified
@@ -148,7 +148,7 @@ def test_no_model_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_rejects_non_skops_file(tmp_path: Path) -> None:
-    (tmp_path / MODEL_FILE).write_bytes(b"\x80\x04not a model")
+    (tmp_path / SKOPS_FILE).write_bytes(b"\x80\x04not a model")
     with pytest.raises(classifier.ModelLoadError, match="not a skops"):
         classifier.load_model(tmp_path)
 
@@ -156,7 +156,7 @@ def test_rejects_non_skops_file(tmp_path: Path) -> None:
 def test_rejects_pickle_disguised_as_model(tmp_path: Path) -> None:
     import pickle
 
-    (tmp_path / MODEL_FILE).write_bytes(pickle.dumps({"format": FORMAT}))
+    (tmp_path / SKOPS_FILE).write_bytes(pickle.dumps({"format": SKOPS_FORMAT}))
     with pytest.raises(classifier.ModelLoadError):
         classifier.load_model(tmp_path)
 
@@ -164,22 +164,24 @@ def test_rejects_pickle_disguised_as_model(tmp_path: Path) -> None:
 def test_rejects_untrusted_types(tmp_path: Path) -> None:
     from sklearn.preprocessing import FunctionTransformer
 
-    sio.dump({"format": FORMAT, "f": FunctionTransformer(func=json.loads)}, tmp_path / MODEL_FILE)
+    sio.dump({"format": SKOPS_FORMAT, "f": FunctionTransformer(func=json.loads)}, tmp_path / SKOPS_FILE)
     with pytest.raises(classifier.ModelLoadError, match="do not trust"):
         classifier.load_model(tmp_path)
 
 
 def test_rejects_foreign_skops_file(tmp_path: Path) -> None:
-    sio.dump({"hello": [1, 2, 3]}, tmp_path / MODEL_FILE)
+    sio.dump({"hello": [1, 2, 3]}, tmp_path / SKOPS_FILE)
     with pytest.raises(classifier.ModelLoadError, match="not a WildWatch"):
         classifier.load_model(tmp_path)
 
 
-def test_shipped_model_is_skops_only() -> None:
+def test_shipped_model_is_plain_files() -> None:
+    """JSON and a numpy archive without pickles: nothing in the shipped model can run code."""
     path = classifier.find_latest_model()
-    with zipfile.ZipFile(path / MODEL_FILE) as zf:
-        assert "schema.json" in zf.namelist()
-    assert set(sio.get_untrusted_types(file=path / MODEL_FILE)) <= set(classifier.model.TRUSTED_TYPES)
+    assert json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))["format"] == classifier.model.FORMAT
+    with zipfile.ZipFile(path / ARRAYS_FILE) as zf:
+        assert all(name.endswith(".npy") for name in zf.namelist())
+    assert not (path / SKOPS_FILE).exists()
 
 
 @pytest.mark.parametrize(

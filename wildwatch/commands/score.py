@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress
 
-from wildwatch.alerts import enqueue_alerts
-from wildwatch.commands.options import DbOption
 from core.errors import InputError
-from wildwatch.runtime import open_store
-from wildwatch.scoring import load_classifier, score_frame, score_stored
 from core.settings import get_settings
 from core.tables import read_table, table_format, write_rows
+from wildwatch.commands.options import DbOption
+from wildwatch.scoring import default_workers, load_classifier, score_frame
 
 
 def score(
@@ -39,11 +37,15 @@ def score(
         frame = read_table(input, encoding=encoding)
         if frame.attrs.get("encoding", "utf-8") not in ("utf-8", "utf-8-sig"):
             typer.echo(f"read {input} as {frame.attrs['encoding']}", err=True)
-        scored = score_frame(frame, classifier, batch_size=settings.classifier.batch_size)
-        records = cast("list[dict[str, Any]]", scored.to_dict("records"))  # column names come from a table header
+        batch_size = settings.classifier.batch_size
+        scored = score_frame(frame, classifier, batch_size=batch_size, workers=default_workers(len(frame), batch_size))
+        columns = [str(c) for c in scored.columns]
+        # One list per column, zipped into rows as they are written (no per-row pandas objects).
+        records: Iterable[dict[str, Any]] = (
+            dict(zip(columns, row)) for row in zip(*(scored[c].tolist() for c in scored.columns)))
         if table_format(output) != "csv":
-            records = [typed_scores(record) for record in records]
-        write_rows(output, list(scored.columns), records)
+            records = (typed_scores(record) for record in records)
+        write_rows(output, columns, records)
         bad = scored[scored["error"] != ""]
         for _, row in bad.iterrows():
             typer.echo(f"row id={row['id']!r}: {row['error']}", err=True)
@@ -54,11 +56,18 @@ def score(
             err=True,
         )
         return
+    # The store, the alerts and the progress bar load only for stored listings.
+    from rich.progress import Progress
+
+    from wildwatch.alerts import enqueue_alerts
+    from wildwatch.runtime import open_store
+    from wildwatch.scoring import score_stored
+
     store = open_store(db)
     with Progress(transient=True) as progress:
         task = progress.add_task("scoring stored listings", total=None)
         result = score_stored(
-            store, classifier, batch_size=settings.classifier.batch_size,
+            store, classifier, batch_size=settings.classifier.batch_size, workers=None,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
             on_flagged=enqueue_alerts,
         )

@@ -1,0 +1,38 @@
+"""The CLI imports a command's module only when that command runs, and its table names every command."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import typer
+
+import wildwatch.commands
+from wildwatch.cli import COMMANDS, build_app
+
+
+def _top_level_names(app: typer.Typer) -> list[str]:
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]  # type: ignore[union-attr]
+    return names + [str(g.name) for g in app.registered_groups]
+
+
+def test_the_table_names_exactly_what_each_module_registers() -> None:
+    for info in pkgutil.iter_modules(wildwatch.commands.__path__):
+        module = importlib.import_module(f"wildwatch.commands.{info.name}")
+        if not hasattr(module, "register"):
+            continue
+        registered = _top_level_names(build_app([module]))
+        assert sorted(registered) == sorted(name for name, mod in COMMANDS.items() if mod == info.name), info.name
+
+
+def test_starting_the_cli_imports_no_command_module() -> None:
+    code = (
+        "import sys, wildwatch.cli\n"
+        "loaded = [m for m in sys.modules if m.startswith(('wildwatch.commands.', 'store', 'api', 'crawler', "
+        "'classifier', 'sqlalchemy', 'scrapy', 'fastapi', 'pandas', 'sklearn'))]\n"
+        "print(loaded)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
