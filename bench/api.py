@@ -33,6 +33,7 @@ from bench.gen_listings import load
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, migrate, session_scope
 from core.settings import PROJECT_ROOT
+from wildwatch.commands.serve import WORKER_HEALTHCHECK_SECONDS, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +204,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.api:bench_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(args.workers)],
+         "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(args.workers),
+         "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_SECONDS)],
         env=env, cwd=PROJECT_ROOT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -262,8 +264,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads.")
     parser.add_argument("--fresh", action="store_true", help="Reload the store even if it already has --rows.")
     parser.add_argument(
-        "--workers", type=int, default=1,
-        help="uvicorn worker processes (1 = `wildwatch serve`; deploy/systemd/wildwatch-api.service runs 4).",
+        "--workers", type=int, default=worker_count(0),
+        help="uvicorn worker processes (default: what `wildwatch serve` starts on this machine).",
     )
     parser.add_argument("--pg-database", help="PostgreSQL database for the store (default: ww_bench_<rows>).")
     parser.add_argument("--skip-export", action="store_true", help="Do not measure the full export.")
