@@ -291,12 +291,11 @@ def _large_candidate_sets(session: Session, filters: ListingFilter, page_size: i
             select(func.count()).select_from(Listing).where(Listing.flagged.is_(True))) or 0) if filters.flagged \
             else _statistic(session, ("max_id",), lambda: session.scalar(select(func.max(Listing.id))) or 0)
         limit = min(DRIVING_SET_LIMIT, math.isqrt(int(SPECIES_PROBE_COST * page_size * walked)))
-        cap = limit + 1
-        species_count = select(func.count()).select_from(
-            select(ListingSpecies.listing_id).where(ListingSpecies.species == filters.species).limit(cap).subquery()
-        )
-        large.append(_statistic(session, ("species", filters.species, cap),
-                                lambda: session.scalar(species_count) or 0) > limit)
+        cap, species = limit + 1, filters.species
+        large.append(_statistic(session, ("species", species, cap), lambda: session.scalar(
+            select(func.count()).select_from(
+                select(ListingSpecies.listing_id).where(ListingSpecies.species == species).limit(cap).subquery()
+            )) or 0) > limit)
     if filters.q is not None and filters.q.strip():
         q, cap = filters.q, DRIVING_SET_LIMIT + 1
         large.append(_statistic(session, ("matches", q, cap), lambda: count_matches(session, q, limit=cap))
