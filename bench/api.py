@@ -147,7 +147,7 @@ def run_wrk(url: str, key: str, *, duration: int, connections: int, threads: int
         "-H", f"Authorization: Bearer {key}", url,
     ]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.MULTILINE))  # "1.53s " ends in a space
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
@@ -227,8 +227,10 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             results["scenarios"].append({"name": label, **stats})
             logger.info("%s %s: %s", backend, label, stats)
         bare_p99 = results["scenarios"][0]["p99_ms"]
+        bare_rate = results["scenarios"][0]["requests_per_s"]
         for row in results["scenarios"]:
             row["p99_ratio_to_bare"] = round(row["p99_ms"] / bare_p99, 1) if bare_p99 else None
+            row["rate_ratio_to_bare"] = round(row["requests_per_s"] / bare_rate, 3) if bare_rate else None
         if not args.skip_export:
             results["export"] = [measure_export(base, key, server.pid, fmt) for fmt in args.export_formats]
         return results
@@ -245,10 +247,12 @@ def _print_table(results: list[dict[str, Any]]) -> None:
         if load_info:
             print(f"   load: {load_info['rows_per_second']:,} rows/s ({load_info['load_seconds']} s; "
                   f"generation {load_info['generate_seconds']} s not included)", file=out)
-        print(f"   {'scenario':40} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p99/bare':>9}", file=out)
+        print(f"   {'scenario':40} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p99/bare':>9} "
+              f"{'req/s / bare':>12}", file=out)
         for row in result["scenarios"]:
             print(f"   {row['name']:40} {row['p50_ms']:8.2f} {row['p90_ms']:8.2f} {row['p99_ms']:8.2f} "
-                  f"{row['requests_per_s']:8.0f} {row['p99_ratio_to_bare']:9.1f}", file=out)
+                  f"{row['requests_per_s']:8.0f} {row['p99_ratio_to_bare']:9.1f} {row['rate_ratio_to_bare']:12.3f}",
+                  file=out)
         for export in result.get("export", []):
             print(f"   export {export['format']}: {export['lines']:,} lines, {export['megabytes']} MB in "
                   f"{export['seconds']} s; server RSS {export['server_rss_before_mb']} MB before, "
@@ -276,7 +280,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("wrk is not installed (apt-get install wrk)")
     results = [bench_backend(backend.strip(), args) for backend in args.backends.split(",")]
     _print_table(results)
-    print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count(), "results": results}, indent=2))
+    print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count(), "workers": args.workers,
+                      "connections": args.connections, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

@@ -157,6 +157,10 @@ PAGE_COLUMNS = (
 )
 
 
+#: Built once: selects are immutable, and coercing the 18 columns was a sixth of a page's time.
+_PAGE_SELECT = select(*PAGE_COLUMNS)
+
+
 @dataclass(frozen=True, slots=True)
 class ListingPage:
     """One page of listings: rows of ``PAGE_COLUMNS``, read by attribute like a ``Listing``."""
@@ -225,11 +229,11 @@ def list_listings(
     dialect = session.get_bind().dialect.name
     page_ids = _text_page_ids(session, filters, sort, after, limit + 1) if dialect == "postgresql" else None
     if page_ids is not None:
-        query = _keyset(select(*PAGE_COLUMNS).where(Listing.id.in_(page_ids)), key, Listing.id, descending, None)
+        query = _keyset(_PAGE_SELECT.where(Listing.id.in_(page_ids)), key, Listing.id, descending, None)
     else:
         scan = column is not None and dialect == "sqlite" and _large_candidate_sets(session, filters, limit + 1)
         probe = scan and _very_common_text(session, filters, limit + 1)
-        query = filters.apply(select(*PAGE_COLUMNS), dialect, scan_in_order=scan, probe_text=probe)
+        query = filters.apply(_PAGE_SELECT, dialect, scan_in_order=scan, probe_text=probe)
         query = _keyset(query, key, Listing.id, descending, after)
     rows = list(session.execute(query.limit(limit + 1)))
     next_cursor = _encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
