@@ -71,21 +71,23 @@ class ListingFilter:
     ) -> list[ColumnElement[bool]]:
         """The WHERE conditions for ``dialect`` (``sqlite`` or ``postgresql``).
 
-        ``scan_in_order`` writes the species and text terms so SQLite cannot drive the query
-        from them (species as a per-row EXISTS, text with its key hidden as ``id + 0``): it
-        then walks the sort index and stops at the page size, which beats sorting a large
-        candidate set.  ``probe_text`` (with ``scan_in_order``) looks each walked listing up in
+        ``scan_in_order`` writes the species and text terms so the database cannot drive the
+        query from them (species as a per-row probe, text with its key hidden as ``id + 0``):
+        it then walks the sort index and stops at the page size, which beats sorting a large
+        candidate set (text: SQLite only).  ``probe_text`` (with ``scan_in_order``) looks each walked listing up in
         the search index instead of collecting the text matches first.
         """
         where: list[ColumnElement[bool]] = []
         if self.flagged is not None:
             where.append(Listing.flagged.is_(self.flagged))
         if self.species and scan_in_order:
-            where.append(
-                select(ListingSpecies.listing_id)
-                .where(ListingSpecies.listing_id == Listing.id, ListingSpecies.species == self.species)
-                .exists()
+            probe = select(ListingSpecies.listing_id).where(
+                ListingSpecies.listing_id == Listing.id, ListingSpecies.species == self.species
             )
+            # PostgreSQL turns EXISTS into a semi-join and, taking the species and the flag for
+            # independent, hashes every flagged listing (55 ms against 1.8 ms, 200k listings): a
+            # scalar subquery stays a per-row probe of the walk.
+            where.append(probe.scalar_subquery().is_not(None) if dialect == "postgresql" else probe.exists())
         elif self.species:
             where.append(
                 Listing.id.in_(select(ListingSpecies.listing_id).where(ListingSpecies.species == self.species))
@@ -231,8 +233,12 @@ def list_listings(
     if page_ids is not None:
         query = _keyset(_PAGE_SELECT.where(Listing.id.in_(page_ids)), key, Listing.id, descending, None)
     else:
-        scan = column is not None and dialect == "sqlite" and _large_candidate_sets(session, filters, limit + 1)
-        probe = scan and _very_common_text(session, filters, limit + 1)
+        if dialect == "sqlite":
+            scan = column is not None and _large_candidate_sets(session, filters, limit + 1)
+        else:  # a common word is walked by PostgreSQL's own plan; a species is not (see conditions)
+            scan = column is not None and not (filters.q and filters.q.strip()) and bool(filters.species) \
+                and _large_candidate_sets(session, filters, limit + 1)
+        probe = scan and dialect == "sqlite" and _very_common_text(session, filters, limit + 1)
         query = filters.apply(_PAGE_SELECT, dialect, scan_in_order=scan, probe_text=probe)
         query = _keyset(query, key, Listing.id, descending, after)
     rows = list(session.execute(query.limit(limit + 1)))
