@@ -149,6 +149,7 @@ def run_wrk(url: str, key: str, *, duration: int, connections: int, threads: int
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.MULTILINE))  # "1.53s " ends in a space
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "p50_ms": _ms(percentiles["50"]),
@@ -156,7 +157,16 @@ def run_wrk(url: str, key: str, *, duration: int, connections: int, threads: int
         "p99_ms": _ms(percentiles["99"]),
         "requests_per_s": rate,
         "non_2xx": int(errors.group(1)) if errors else 0,
+        "requests": requests,
     }
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process and its worker processes so far."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return own + sum(server_cpu_seconds(int(child)) for child in children)
 
 
 def _rss_kb(pid: int, field: str) -> int:
@@ -223,7 +233,11 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         for label, path, params in SCENARIOS:
             url = base + path + ("?" + urlencode(params, quote_via=quote) if params else "")
             httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).raise_for_status()  # warm
+            cpu = server_cpu_seconds(server.pid)
             stats = run_wrk(url, key, duration=args.duration, connections=args.connections, threads=args.threads)
+            # CPU per request: what throughput is on a quiet machine, measurable on a busy one
+            stats["server_cpu_ms_per_request"] = round(
+                (server_cpu_seconds(server.pid) - cpu) * 1000 / max(stats["requests"], 1), 3)
             results["scenarios"].append({"name": label, **stats})
             logger.info("%s %s: %s", backend, label, stats)
         bare_p99 = results["scenarios"][0]["p99_ms"]
@@ -231,6 +245,9 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         for row in results["scenarios"]:
             row["p99_ratio_to_bare"] = round(row["p99_ms"] / bare_p99, 1) if bare_p99 else None
             row["rate_ratio_to_bare"] = round(row["requests_per_s"] / bare_rate, 3) if bare_rate else None
+            row["cpu_ratio_bare_to_this"] = round(
+                results["scenarios"][0]["server_cpu_ms_per_request"] / row["server_cpu_ms_per_request"], 3
+            ) if row["server_cpu_ms_per_request"] else None
         if not args.skip_export:
             results["export"] = [measure_export(base, key, server.pid, fmt) for fmt in args.export_formats]
         return results
@@ -248,11 +265,11 @@ def _print_table(results: list[dict[str, Any]]) -> None:
             print(f"   load: {load_info['rows_per_second']:,} rows/s ({load_info['load_seconds']} s; "
                   f"generation {load_info['generate_seconds']} s not included)", file=out)
         print(f"   {'scenario':40} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p99/bare':>9} "
-              f"{'req/s / bare':>12}", file=out)
+              f"{'req/s / bare':>12} {'CPU ms/req':>10} {'bare CPU / this':>15}", file=out)
         for row in result["scenarios"]:
             print(f"   {row['name']:40} {row['p50_ms']:8.2f} {row['p90_ms']:8.2f} {row['p99_ms']:8.2f} "
-                  f"{row['requests_per_s']:8.0f} {row['p99_ratio_to_bare']:9.1f} {row['rate_ratio_to_bare']:12.3f}",
-                  file=out)
+                  f"{row['requests_per_s']:8.0f} {row['p99_ratio_to_bare']:9.1f} {row['rate_ratio_to_bare']:12.3f} "
+                  f"{row['server_cpu_ms_per_request']:10.3f} {row['cpu_ratio_bare_to_this'] or 0:15.3f}", file=out)
         for export in result.get("export", []):
             print(f"   export {export['format']}: {export['lines']:,} lines, {export['megabytes']} MB in "
                   f"{export['seconds']} s; server RSS {export['server_rss_before_mb']} MB before, "
