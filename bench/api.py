@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, text
 from bench.gen_listings import load
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, migrate, session_scope
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, get_settings
 from wildwatch.commands.serve import WORKER_HEALTHCHECK_SECONDS, worker_count
 
 logger = logging.getLogger(__name__)
@@ -285,8 +285,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads.")
     parser.add_argument("--fresh", action="store_true", help="Reload the store even if it already has --rows.")
     parser.add_argument(
-        "--workers", type=int, default=worker_count(0),
-        help="uvicorn worker processes (default: what `wildwatch serve` starts on this machine).",
+        "--workers", type=int, default=worker_count(get_settings().api.workers),
+        help="uvicorn worker processes (default: what `wildwatch serve` starts, WILDWATCH_API__WORKERS).",
     )
     parser.add_argument("--pg-database", help="PostgreSQL database for the store (default: ww_bench_<rows>).")
     parser.add_argument("--skip-export", action="store_true", help="Do not measure the full export.")

@@ -67,7 +67,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: WILDWATCH_API__PORT, 8000).")] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, max=64, help="Processes (default: WILDWATCH_API__WORKERS; 0 there: one per core, at most 4).",
+        typer.Option(min=1, max=64, help="Processes (default: WILDWATCH_API__WORKERS, 1; 0 there: one per core, at most 4).",
                      show_default=False),
     ] = None,
     db: DbOption = None,
