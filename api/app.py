@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -14,7 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from api.deps import KeyCache
+from api.deps import READ_THREADS, KeyCache
 from api.errors import install_error_handlers
 from api.guard import RequestGuard
 from api.model_holder import ModelHolder
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         model, path=settings.classifier.model_path, models_dir=settings.classifier.models_dir,
         flag_mammoth_ivory=settings.classifier.flag_mammoth_ivory,
     )
+    app.state.read_limiter = anyio.CapacityLimiter(READ_THREADS)
     app.state.key_cache = KeyCache(settings.api.key_cache_seconds)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute, settings.api.rate_limit_burst)
     install_error_handlers(app)

@@ -32,7 +32,8 @@ from sqlalchemy import create_engine, text
 from bench.gen_listings import load
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, migrate, session_scope
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, get_settings
+from wildwatch.commands.serve import WORKER_HEALTHCHECK_SECONDS, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +147,9 @@ def run_wrk(url: str, key: str, *, duration: int, connections: int, threads: int
         "-H", f"Authorization: Bearer {key}", url,
     ]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.MULTILINE))  # "1.53s " ends in a space
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "p50_ms": _ms(percentiles["50"]),
@@ -155,7 +157,16 @@ def run_wrk(url: str, key: str, *, duration: int, connections: int, threads: int
         "p99_ms": _ms(percentiles["99"]),
         "requests_per_s": rate,
         "non_2xx": int(errors.group(1)) if errors else 0,
+        "requests": requests,
     }
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process and its worker processes so far."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return own + sum(server_cpu_seconds(int(child)) for child in children)
 
 
 def _rss_kb(pid: int, field: str) -> int:
@@ -203,7 +214,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench.api:bench_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(args.workers)],
+         "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(args.workers),
+         "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_SECONDS)],
         env=env, cwd=PROJECT_ROOT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -221,12 +233,21 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         for label, path, params in SCENARIOS:
             url = base + path + ("?" + urlencode(params, quote_via=quote) if params else "")
             httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).raise_for_status()  # warm
+            cpu = server_cpu_seconds(server.pid)
             stats = run_wrk(url, key, duration=args.duration, connections=args.connections, threads=args.threads)
+            # CPU per request: what throughput is on a quiet machine, measurable on a busy one
+            stats["server_cpu_ms_per_request"] = round(
+                (server_cpu_seconds(server.pid) - cpu) * 1000 / max(stats["requests"], 1), 3)
             results["scenarios"].append({"name": label, **stats})
             logger.info("%s %s: %s", backend, label, stats)
         bare_p99 = results["scenarios"][0]["p99_ms"]
+        bare_rate = results["scenarios"][0]["requests_per_s"]
         for row in results["scenarios"]:
             row["p99_ratio_to_bare"] = round(row["p99_ms"] / bare_p99, 1) if bare_p99 else None
+            row["rate_ratio_to_bare"] = round(row["requests_per_s"] / bare_rate, 3) if bare_rate else None
+            row["cpu_ratio_bare_to_this"] = round(
+                results["scenarios"][0]["server_cpu_ms_per_request"] / row["server_cpu_ms_per_request"], 3
+            ) if row["server_cpu_ms_per_request"] else None
         if not args.skip_export:
             results["export"] = [measure_export(base, key, server.pid, fmt) for fmt in args.export_formats]
         return results
@@ -243,10 +264,12 @@ def _print_table(results: list[dict[str, Any]]) -> None:
         if load_info:
             print(f"   load: {load_info['rows_per_second']:,} rows/s ({load_info['load_seconds']} s; "
                   f"generation {load_info['generate_seconds']} s not included)", file=out)
-        print(f"   {'scenario':40} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p99/bare':>9}", file=out)
+        print(f"   {'scenario':40} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p99/bare':>9} "
+              f"{'req/s / bare':>12} {'CPU ms/req':>10} {'bare CPU / this':>15}", file=out)
         for row in result["scenarios"]:
             print(f"   {row['name']:40} {row['p50_ms']:8.2f} {row['p90_ms']:8.2f} {row['p99_ms']:8.2f} "
-                  f"{row['requests_per_s']:8.0f} {row['p99_ratio_to_bare']:9.1f}", file=out)
+                  f"{row['requests_per_s']:8.0f} {row['p99_ratio_to_bare']:9.1f} {row['rate_ratio_to_bare']:12.3f} "
+                  f"{row['server_cpu_ms_per_request']:10.3f} {row['cpu_ratio_bare_to_this'] or 0:15.3f}", file=out)
         for export in result.get("export", []):
             print(f"   export {export['format']}: {export['lines']:,} lines, {export['megabytes']} MB in "
                   f"{export['seconds']} s; server RSS {export['server_rss_before_mb']} MB before, "
@@ -262,8 +285,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads.")
     parser.add_argument("--fresh", action="store_true", help="Reload the store even if it already has --rows.")
     parser.add_argument(
-        "--workers", type=int, default=1,
-        help="uvicorn worker processes (1 = `wildwatch serve`; deploy/systemd/wildwatch-api.service runs 4).",
+        "--workers", type=int, default=worker_count(get_settings().api.workers),
+        help="uvicorn worker processes (default: what `wildwatch serve` starts, WILDWATCH_API__WORKERS).",
     )
     parser.add_argument("--pg-database", help="PostgreSQL database for the store (default: ww_bench_<rows>).")
     parser.add_argument("--skip-export", action="store_true", help="Do not measure the full export.")
@@ -274,7 +297,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("wrk is not installed (apt-get install wrk)")
     results = [bench_backend(backend.strip(), args) for backend in args.backends.split(",")]
     _print_table(results)
-    print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count(), "results": results}, indent=2))
+    print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count(), "workers": args.workers,
+                      "connections": args.connections, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

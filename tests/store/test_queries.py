@@ -216,3 +216,37 @@ def test_plan_statistics_are_reused_and_never_change_the_rows(session: Session) 
         assert _suffixes(session, ListingFilter(species="pangolin")) == []
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize(("probe_cost", "walks"), [(0.01, True), (10**6, False)])
+def test_flagged_species_walks_when_sorting_its_listings_costs_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, probe_cost: float, walks: bool
+) -> None:
+    """SQLite: a species common among flagged listings walks the flagged sort index; both plans agree."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'species.db'}")
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        migrate(engine)
+        load_sellers(engine, generate_sellers(20))
+        with deferred_indexes(engine):
+            load_listings(engine, generate_listings(2000, 20, batch=500))
+        queries.clear_statistics()
+        monkeypatch.setattr(queries, "SPECIES_PROBE_COST", probe_cost)
+        with Session(engine) as session:
+            species = session.scalars(
+                select(ListingSpecies.species).group_by(ListingSpecies.species).order_by(text("count(*) DESC"))
+            ).first()
+            filters = ListingFilter(flagged=True, species=species)
+            statements.clear()
+            ids = _all_pages(session, filters, "-last_seen")
+            walked = any("EXISTS (SELECT" in statement for statement in statements)
+            expected = session.scalars(
+                select(Listing.id).join(ListingSpecies).where(Listing.flagged.is_(True), ListingSpecies.species == species)
+                .order_by(Listing.last_seen.desc(), Listing.id.desc())
+            ).all()
+        assert walked == walks
+        assert ids == expected and len(ids) > 7
+    finally:
+        queries.clear_statistics()
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from typing import Annotated
 
@@ -45,9 +46,30 @@ def warn_if_exposed(settings: Settings) -> None:
         )
 
 
+#: ``workers = 0`` starts one process per core up to this many (each holds the tokenizer, ~150 MB).
+AUTO_WORKERS_MAX = 4
+
+
+#: How long the supervisor waits for a worker's answer before it kills and replaces it.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def worker_count(configured: int) -> int:
+    """Processes to serve with: ``configured``, or for 0 one per usable CPU core, at most 4."""
+    if configured > 0:
+        return configured
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, AUTO_WORKERS_MAX))
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: WILDWATCH_API__HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: WILDWATCH_API__PORT, 8000).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Processes (default: WILDWATCH_API__WORKERS, 1; 0 there: one per core, at most 4).",
+                     show_default=False),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the API (docs at /docs) until Ctrl-C; the database must exist (`wildwatch init`)."""
@@ -59,10 +81,25 @@ def serve(
     engine = make_engine(settings.database_url, create=False)  # serving never creates an empty store
     require_current_schema(engine)
     warn_if_exposed(settings)
-    app = create_app(settings, engine=engine)
+    processes = workers or worker_count(settings.api.workers)
     typer.echo(f"WildWatch API on http://{settings.api.host}:{settings.api.port}  (docs: /docs, health: /healthz, "
-               f"links: {public_base_url(settings)})", err=True)
-    uvicorn.run(app, host=settings.api.host, port=settings.api.port, log_level="warning")
+               f"links: {public_base_url(settings)}, {processes} worker process{'es' if processes > 1 else ''})",
+               err=True)
+    if processes == 1:
+        uvicorn.run(create_app(settings, engine=engine), host=settings.api.host, port=settings.api.port,
+                    log_level="warning")
+        return
+    engine.dispose()
+    # Each worker builds its own app from the environment: pass on what the options changed.
+    os.environ.update({
+        "WILDWATCH_DATABASE_URL": settings.database_url,
+        "WILDWATCH_API__HOST": settings.api.host,
+        "WILDWATCH_API__PORT": str(settings.api.port),
+    })
+    # A worker answers the supervisor's health check only once it has imported the command line
+    # (spawned: it re-imports ``wildwatch``), which takes longer than uvicorn's 5 s on a busy machine.
+    uvicorn.run("api.app:create_app", factory=True, workers=processes, host=settings.api.host,
+                port=settings.api.port, log_level="warning", timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
 
 
 def register(app: typer.Typer) -> None:
