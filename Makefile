@@ -19,9 +19,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/wildwatch demo $(if $(PORT),--port $(PORT)) $(if $(MARKET_PORT),--market-port $(MARKET_PORT))
 
-## test: the whole test suite (unit, store on SQLite and PostgreSQL, end to end over loopback)
+## test: the whole test suite (unit, store on SQLite and PostgreSQL, end to end over loopback),
+## one pytest worker per core (TEST_WORKERS=0 runs it in one process); a test file stays on one worker
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## browser: Debian's Chromium and a CJK font for the review UI's browser test (root + apt-get; CI runs it)
 browser:
