@@ -72,7 +72,7 @@ class ListingImagesPipeline(MediaPipeline):
         settings = crawler.settings
         per_listing = settings.getint("WILDWATCH_IMAGES_PER_LISTING", 10)
         if not settings.get("WILDWATCH_IMAGE_DIR") or per_listing <= 0:
-            raise NotConfigured("photos are not fetched (no WILDWATCH_IMAGE_DIR, or WILDWATCH_IMAGES_PER_LISTING=0)")
+            raise NotConfigured  # no message: Scrapy logs a NotConfigured with one as a warning on the console
         return cls(crawler, per_listing, settings.getint("WILDWATCH_IMAGE_MAX_BYTES", 15_000_000))
 
     # ------------------------------------------------------------------ requests
