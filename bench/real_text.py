@@ -162,7 +162,7 @@ def main() -> None:
             k: {kk: vv for kk, vv in v.items() if "examples" not in kk} if isinstance(v, dict) else v
             for k, v in out.items()
         }
-        classifier.model.write_model_card(model, model.path)
+        classifier.persist.write_model_card(model, model.path)
         # The card inside model.skops is the training-time copy; model_card.json carries the figures.
 
 

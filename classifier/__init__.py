@@ -9,25 +9,21 @@ from functools import lru_cache
 
 from . import features
 from .evaluate import binary_metrics, evaluate, write_pr_curve
-from .feedback import reviews_to_labeled
 from .features import TextAnalyzer, join_listing
+from .feedback import reviews_to_labeled
 from .lexicon import DEFAULT_LEXICON_DIR, load_lexicon
-from .model import (
+from .model import Model, ModelLoadError, ScoreResult
+from .normalize import MAX_CHARS
+from .persist import (
     DEFAULT_MODELS_DIR,
-    DEFAULT_SOURCE_WEIGHTS,
-    Model,
-    ModelLoadError,
-    ScoreResult,
-    assign_split,
     convert_model,
     find_latest_model,
     load_model,
     promote,
     save_model,
-    train_model,
 )
-from .normalize import MAX_CHARS
 from .protocol import ScoringModel, Verdict
+from .train import DEFAULT_SOURCE_WEIGHTS, assign_split, train_model
 
 __all__ = [
     "DEFAULT_LEXICON_DIR",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .model import convert_model
+from .persist import convert_model
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,9 +33,9 @@ import re
 import unicodedata
 from typing import Any
 
+import ahocorasick
 import numpy as np
 import opencc
-import ahocorasick
 
 from .lexicon import is_cjk_term
 

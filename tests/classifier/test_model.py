@@ -10,7 +10,7 @@ import pytest
 import skops.io as sio
 
 import classifier
-from classifier.model import ARRAYS_FILE, MODEL_FILE, SKOPS_FILE, SKOPS_FORMAT
+from classifier.persist import ARRAYS_FILE, MODEL_FILE, SKOPS_FILE, SKOPS_FORMAT
 
 POSITIVES = [
     # Simplified
@@ -196,7 +196,7 @@ def test_shipped_model_is_plain_files() -> None:
 def test_threshold_weights_rows(weights: list[float] | None, expected: float) -> None:
     y = [1, 1, 0, 0, 1, 0]
     proba = [0.9, 0.8, 0.6, 0.5, 0.3, 0.1]
-    threshold = classifier.model.choose_threshold(y, proba, min_precision=0.0, sample_weight=weights)
+    threshold = classifier.train.choose_threshold(y, proba, min_precision=0.0, sample_weight=weights)
     assert threshold == pytest.approx(expected)
 
 
@@ -253,8 +253,8 @@ def test_threshold_stays_above_evidence_free_scores() -> None:
     """Training passes the best score a listing without evidence can reach: the threshold stays above it."""
     y = [1, 1, 0, 1, 0]
     proba = [0.9, 0.8, 0.6, 0.3, 0.1]
-    assert classifier.model.choose_threshold(y, proba, min_precision=0.0) == pytest.approx(0.2)
-    assert classifier.model.choose_threshold(y, proba, min_precision=0.0, above=0.5) == pytest.approx(0.7)
+    assert classifier.train.choose_threshold(y, proba, min_precision=0.0) == pytest.approx(0.2)
+    assert classifier.train.choose_threshold(y, proba, min_precision=0.0, above=0.5) == pytest.approx(0.7)
 
 
 def test_monotone_guarantee_holds(shipped_model: classifier.Model) -> None:

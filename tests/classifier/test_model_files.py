@@ -16,7 +16,7 @@ import skops.io as sio
 
 import classifier
 from classifier.features import EVIDENCE_FEATURES
-from classifier.model import ARRAYS_FILE, MODEL_FILE, SKOPS_FILE, SKOPS_FORMAT, TRUSTED_TYPES
+from classifier.persist import ARRAYS_FILE, MODEL_FILE, SKOPS_FILE, SKOPS_FORMAT, TRUSTED_TYPES
 
 TEXTS = (["老料象牙手镯", "二手iPhone", "Tiger Balm", "代帽 手镯", "1v0ry bangle"], ["包真", "", "", "私聊", "DM"])
 
