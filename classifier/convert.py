@@ -6,17 +6,24 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from .model import ModelLoadError
 from .persist import convert_model
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("paths", nargs="+", type=Path, help="model directories (models/<version>)")
     for path in parser.parse_args(argv).paths:
-        print(f"{convert_model(path)}: {path.name} is format 3")
+        try:
+            print(f"{convert_model(path)}: {path.name} is format 3")
+        except ModelLoadError as exc:  # one line, as the CLI reports a bad model
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
