@@ -307,6 +307,8 @@ def undo_last_decision(
         listing = session.get(Listing, review.listing_id)
         if listing is not None:
             listing.review_status = restored
+            # as record_review does: a dismissal unflags, anything else gives back the model's verdict
+            listing.flagged = False if restored == "dismissed" else _model_verdict(session, listing)
         session.add(AuditLog(actor=reviewer, action="review.undo", target_type="listing",
                              target_id=str(review.listing_id),
                              detail={"review_id": review.id, "decision": review.decision, "reason": review.reason,

@@ -180,7 +180,8 @@ def listing_json(case: Case, listing: Listing, captures: dict[int, dict[str, Any
         "latest_fetch": page(listing.snapshot_id),
         "contacts": [{"kind": kind, "value": value} for kind, value in case.contacts.get(listing.id, [])],
         "reviews": [{"id": r.id, "decision": r.decision, "reason": r.reason, "note": r.note, "reviewer": r.reviewer,
-                     "model_version": r.model_version, "score": r.score, "created_at": _iso(r.created_at)}
+                     "model_version": r.model_version, "score": r.score, "created_at": _iso(r.created_at),
+                     "undone_at": _iso(r.undone_at)}
                     for r in case.reviews.get(listing.id, [])],
         "audit": [{"at": _iso(a.at), "actor": a.actor, "action": a.action, "detail": a.detail}
                   for a in case.audit.get(listing.id, [])],

@@ -43,6 +43,7 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     "contacts": ("Contact handles", "联系方式", "聯絡方式"),
     "linked": ("Linked sellers (shared contacts)", "关联卖家（共用联系方式）", "關聯賣家（共用聯絡方式）"),
     "reviews": ("Reviews", "审核记录", "審核記錄"),
+    "undone": ("undone by the moderator", "已被审核员撤销", "已被審核員撤銷"),
     "audit": ("Audit trail", "操作记录", "操作記錄"),
     "none": ("none", "无", "無"),
     "verify_heading": ("How to verify this package", "如何核验本证据包", "如何核驗本證據包"),

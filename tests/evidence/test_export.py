@@ -15,7 +15,7 @@ from core.evidence.keys import SigningKey, load_or_create_key
 from core.evidence.verify import PackageInvalid, verify_package
 from store.errors import NotFound
 from store.evidence import EvidenceError, export_case
-from store.models import AuditLog, Listing, Snapshot
+from store.models import AuditLog, Listing, Review, Snapshot
 from store.snapshots import SnapshotStore
 from tests.evidence.seed import seed_case
 from tests.evidence.tamper import flip_byte, member_offset, record_offsets, rewrite
@@ -49,7 +49,7 @@ def test_seller_case_holds_every_version_and_verifies(session: Session, tmp_path
     assert [v["version"] for v in ivory["versions"]] == [1, 2, 3]
     assert ivory["latest_fetch"]["capture"] == "revisit"
     assert [s["threshold"] for s in ivory["scores"]] == [0.5]
-    assert ivory["reviews"][0]["decision"] == "confirmed"
+    assert ivory["reviews"][0]["decision"] == "confirmed" and ivory["reviews"][0]["undone_at"] is None
     assert ivory["audit"][0]["action"] == "review.decide"
     assert document["sellers"][0]["contacts"][0]["value"] == "wx_ivory88"
     old = next(item for item in document["listings"] if item["id"] == case.ids["old"])
@@ -107,3 +107,18 @@ def test_unknown_ids_are_an_error(session: Session, tmp_path: Path, key: Signing
     with pytest.raises(NotFound, match="no seller 987654"):
         _export(session, tmp_path, key, seller_id=987654)
     assert not (tmp_path / "case.wacz").exists()
+
+
+def test_an_undone_review_is_in_the_case_marked_undone(session: Session, tmp_path: Path, key: SigningKey) -> None:
+    """The trail keeps a decision the moderator took back, and says so: an agency must not read it as standing."""
+    case = seed_case(session, tmp_path / "snaps")
+    review = session.scalars(select(Review).where(Review.listing_id == case.ids["ivory"])).one()
+    review.undone_at = review.created_at
+    session.flush()
+    result = _export(session, tmp_path, key, listing_ids=[case.ids["ivory"]])
+    with zipfile.ZipFile(result.path) as archive:
+        document = json.loads(archive.read("case/case.json"))
+        html = archive.read("case/index.html").decode()
+    (entry,) = document["listings"][0]["reviews"]
+    assert entry["decision"] == "confirmed" and entry["undone_at"] is not None
+    assert "undone by the moderator" in html

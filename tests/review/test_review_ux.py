@@ -162,6 +162,23 @@ def test_undo_of_a_bulk_decision_reopens_every_listing(moderator: tuple[TestClie
         assert len(list(session.scalars(select(AuditLog).where(AuditLog.action == "review.undo")))) == 2
 
 
+def test_undoing_a_dismissal_flags_the_listing_again(moderator: tuple[TestClient, World]) -> None:
+    """A dismissal unflags at once (decision memory); taking it back gives the model's verdict back."""
+    client, world = moderator
+    ivory = world.ids["ivory"]
+    with session_scope(world.store.sessions) as session:
+        flagged_before = session.get(Listing, ivory).flagged
+    after = decide(client, ivory, "dismissed", "not_wildlife")
+    with session_scope(world.store.sessions) as session:
+        assert session.get(Listing, ivory).flagged is False
+    status, _ = undo(client, after)
+    assert status == 303
+    with session_scope(world.store.sessions) as session:
+        listing = session.get(Listing, ivory)
+        assert (listing.review_status, listing.flagged) == (None, flagged_before)
+    assert f'data-id="{ivory}"' in client.get("/review").text  # back in the queue
+
+
 def test_undo_restores_an_earlier_decision_and_only_ones_own(moderator: tuple[TestClient, World]) -> None:
     client, world = moderator
     with session_scope(world.store.sessions) as session:
