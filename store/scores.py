@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.memory import AUTO_REVIEWER, PriorDecision, prior_decisions
-from store.models import Listing, ListingSpecies, Review, Score, utcnow
+from store.models import AuditLog, Listing, ListingSpecies, Review, Score, utcnow
 from store.reviews import REASONS, record_review
 
 __all__ = ["ToScore", "ScoreIn", "count_flagged", "listings_to_score", "count_to_score", "record_scores"]
@@ -150,6 +150,15 @@ def record_scores(
         session.execute(update(Listing), updates)  # ORM bulk UPDATE by primary key: one executemany
     if species_rows:
         session.execute(insert(ListingSpecies), species_rows)
+    # A dismissal holds for the content it was made on: new content the model flags goes back to the queue.
+    reopened = [u["id"] for u in updates if u["flagged"] and current[u["id"]][1] == "dismissed"]
+    if reopened:
+        session.execute(update(Listing).where(Listing.id.in_(reopened)).values(review_status=None)
+                        .execution_options(synchronize_session=False))
+        session.add_all(AuditLog(actor=AUTO_REVIEWER, action="review.reopen", target_type="listing",
+                                 target_id=str(listing_id), detail={"why": "content changed after a dismissal",
+                                                                    "model_version": model_version})
+                        for listing_id in reopened)
     # Bulk statements bypass the identity map: listings the caller already holds are reloaded on next use.
     written = set(ids)
     for obj in list(session.identity_map.values()):

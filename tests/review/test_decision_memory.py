@@ -42,6 +42,9 @@ def test_a_dismissal_unflags_at_once_and_holds_for_an_unchanged_recrawl(any_worl
         listing.content_hash = "changed"
         assert _rescore(session, listing, flagged=True, version="test-3") == [listing.id]
         assert listing.flagged is True
+        assert listing.review_status is None  # back in the Flagged queue for a new look, audited
+        (reopen,) = session.scalars(select(AuditLog).where(AuditLog.action == "review.reopen"))
+        assert reopen.target_id == str(listing.id)
 
 
 def test_a_later_decision_gives_back_the_models_verdict(any_world: World) -> None:
