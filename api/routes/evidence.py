@@ -22,6 +22,7 @@ from core.evidence.package import TimestampConfig
 from core.evidence.timestamp import TimestampError
 from core.settings import Settings
 from store.evidence import EvidenceError, export_case, package_name
+from store.images import ImageStore
 from store.models import utcnow
 from store.snapshots import SnapshotStore
 
@@ -41,8 +42,8 @@ def evidence_response(session: Session, settings: Settings, listing_id: int, *, 
     folder = Path(tempfile.mkdtemp(prefix="wildwatch-evidence-"))
     name = package_name([listing_id], None, utcnow())
     try:
-        export_case(session, SnapshotStore(settings.crawler.snapshot_dir), folder / name, listing_ids=[listing_id],
-                    key=signing_key, actor=actor, via=via, lang=lang, timestamp=stamp)
+        export_case(session, SnapshotStore(settings.crawler.snapshot_dir), ImageStore(settings.images.dir),
+                    folder / name, listing_ids=[listing_id], key=signing_key, actor=actor, via=via, lang=lang, timestamp=stamp)
     except EvidenceError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise ApiError(409, "evidence_unavailable", str(exc)) from exc
@@ -62,8 +63,9 @@ def evidence_response(session: Session, settings: Settings, listing_id: int, *, 
     name="get_listing_evidence",
     response_class=FileResponse,
     responses={200: {"content": {WACZ_MEDIA_TYPE: {}},
-                     "description": "A signed WACZ: page captures of every stored version, pages list, case file."}}
-    | NOT_FOUND | {409: error_response("A page capture is missing or altered on disk."),
+                     "description": "A signed WACZ: page captures of every stored version, photos, pages list, "
+                                    "case file."}}
+    | NOT_FOUND | {409: error_response("A page capture or photo is missing or altered on disk."),
                    502: error_response("The configured time-stamping authority did not answer.")},
 )
 def get_listing_evidence(

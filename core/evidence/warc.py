@@ -41,6 +41,7 @@ __all__ = [
     "iter_records",
     "response_payload",
     "revisit_record",
+    "stored_image_record",
     "surt",
     "WarcFormatError",
     "warc_date",
@@ -56,6 +57,8 @@ _ENCODING_HEADERS = ("content-encoding", "transfer-encoding")
 CONVERTED_FIELD = "WildWatch-Converted-From"
 #: A WARC extension field on revisit records written from the store's fetch log when a package is made.
 FETCH_LOG_FIELD = "WildWatch-Recorded-From"
+#: A WARC extension field on photo records rebuilt from the image store when a package is made.
+IMAGE_STORE_FIELD = "WildWatch-Rebuilt-From"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +193,21 @@ def converted_record(url: str, status: int, headers: Mapping[str, Sequence[str] 
     return _gzip_record(record)
 
 
+def stored_image_record(url: str, status: int, content_type: str, fetched_at: datetime, body: bytes) -> bytes:
+    """A ``response`` record for a listing photo, rebuilt from the image store when a package is made.
+
+    The crawler keeps a photo's bytes (named by their SHA-256), URL, fetch time and declared
+    content type, but not its response headers or request: the record says so, and its payload
+    digest is the SHA-256 the store addresses the photo by.
+    """
+    extra = {IMAGE_STORE_FIELD: "image store (bytes, URL, fetch time and content type as stored; "
+                                "response headers and request not kept)"}
+    record, _ = _response(url, status, body, fetched_at, [("Content-Type", content_type)], extra)
+    return _gzip_record(record)
+
+
 def revisit_record(*, url: str, status: int, headers: Mapping[str, Sequence[str] | str] | None,
-                   fetched_at: datetime, payload_sha256: str, refers_to: RecordInfo) -> bytes:
+                   fetched_at: datetime, payload_sha256: str, refers_to: RecordInfo, what: str = "page") -> bytes:
     """A ``revisit`` record (identical payload) for a fetch that found bytes already captured.
 
     The crawler stores such a fetch as a row, not as a second copy of the page; a package
@@ -202,7 +218,7 @@ def revisit_record(*, url: str, status: int, headers: Mapping[str, Sequence[str]
     record = _writer(io.BytesIO()).create_revisit_record(
         url, f"sha256:{payload_sha256}", refers_to.uri, refers_to.date, http_headers=http_headers,
         warc_headers_dict={"WARC-Date": warc_date(fetched_at), "WARC-Refers-To": refers_to.record_id,
-                           FETCH_LOG_FIELD: "store fetch log (the page bytes are in the record referred to)"})
+                           FETCH_LOG_FIELD: f"store fetch log (the {what} bytes are in the record referred to)"})
     return _gzip_record(record)
 
 

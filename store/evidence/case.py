@@ -1,5 +1,5 @@
 """What a case file says: the listings asked for (or all of a seller's), every stored version with
-its page capture, scores with model version, threshold and reasons, reviews, the audit trail,
+its page capture, every stored photo, scores with model version, threshold and reasons, reviews, the audit trail,
 and the sellers with their contact handles and the sellers linked to them.
 
 Read in a few batched queries (chunks of ids), not one round trip per listing.
@@ -18,7 +18,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.errors import NotFound
-from store.models import AuditLog, Contact, Listing, ListingVersion, Review, Score, Seller, Snapshot
+from store.models import (
+    AuditLog,
+    Contact,
+    ImageRecord,
+    Listing,
+    ListingImage,
+    ListingVersion,
+    Review,
+    Score,
+    Seller,
+    Snapshot,
+)
 from store.sellers import get_seller_detail
 
 __all__ = ["Case", "collect_case"]
@@ -52,6 +63,13 @@ class Case:
     audit: dict[int, list[AuditLog]]
     contacts: dict[int, list[tuple[str, str]]]
     sellers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: per listing, each stored photo (a fetched image URL whose bytes are in the image store)
+    photos: dict[int, list[tuple[ListingImage, ImageRecord]]] = field(default_factory=dict)
+
+    def photo_order(self) -> list[tuple[Listing, ListingImage, ImageRecord]]:
+        """(listing, its image URL's fetch, the stored image) for every photo the package holds."""
+        return [(listing, fetch, image) for listing in self.listings
+                for fetch, image in self.photos.get(listing.id, [])]
 
     def snapshot_order(self) -> list[tuple[Listing, int | None, Snapshot]]:
         """(listing, version or None for the latest fetch, snapshot) for every page the package holds."""
@@ -120,10 +138,22 @@ def collect_case(session: Session, listing_ids: Sequence[int], *, seller_id: int
                 select(Contact.listing_id, Contact.kind, Contact.value).where(Contact.listing_id.in_(chunk))
                 .order_by(Contact.listing_id, Contact.kind, Contact.value)):
             contacts[listing_id].append((kind, value))
-    case = Case(listings, versions, snapshots, scores, reviews, audit, contacts)
+    case = Case(listings, versions, snapshots, scores, reviews, audit, contacts, photos=_photos(session, ids))
     for seller in sorted({listing.seller_id for listing in listings if listing.seller_id is not None}):
         case.sellers[seller] = _seller(session, seller)
     return case
+
+
+def _photos(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[ListingImage, ImageRecord]]]:
+    """Every stored photo of the listings, in page order then fetch order (skipped URLs have no bytes to keep)."""
+    out: dict[int, list[tuple[ListingImage, ImageRecord]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for fetch, image in session.execute(
+                select(ListingImage, ImageRecord).join(ImageRecord, ImageRecord.id == ListingImage.image_id)
+                .where(ListingImage.listing_id.in_(chunk))
+                .order_by(ListingImage.listing_id, ListingImage.position, ListingImage.fetched_at, ListingImage.id)):
+            out[fetch.listing_id].append((fetch, image))
+    return out
 
 
 def _seller(session: Session, seller_id: int) -> dict[str, Any]:
@@ -151,8 +181,18 @@ def snapshot_json(snapshot: Snapshot, capture: dict[str, Any]) -> dict[str, Any]
             "encoding": snapshot.encoding, **capture}
 
 
-def listing_json(case: Case, listing: Listing, captures: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """One listing as case.json holds it (``captures``: per snapshot id, its WARC records)."""
+def photo_json(fetch: ListingImage, image: ImageRecord, capture: dict[str, Any]) -> dict[str, Any]:
+    """A stored photo as case.json describes it (``capture``: where its record is in the WARC)."""
+    return {"sha256": image.sha256, "url": fetch.url, "position": fetch.position,
+            "fetched_at": _iso(fetch.fetched_at), "last_seen": _iso(fetch.last_seen),
+            "content_type": fetch.content_type, "mime": image.mime, "bytes": image.size, "width": image.width,
+            "height": image.height, "frames": image.frames, "pdq": image.pdq, "quality": image.quality, **capture}
+
+
+def listing_json(case: Case, listing: Listing, captures: dict[int, dict[str, Any]],
+                 photo_captures: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """One listing as case.json holds it (``captures``: per snapshot id, its WARC records;
+    ``photo_captures``: per listing image row id, its photo's record)."""
 
     def page(snapshot_id: int | None) -> dict[str, Any] | None:
         if snapshot_id is None:
@@ -178,6 +218,8 @@ def listing_json(case: Case, listing: Listing, captures: dict[int, dict[str, Any
                       "seen_at": _iso(v.seen_at), "page": page(v.snapshot_id),
                       "page_pruned": v.snapshot_id is None} for v in case.versions.get(listing.id, [])],
         "latest_fetch": page(listing.snapshot_id),
+        "photos": [photo_json(fetch, image, photo_captures.get(fetch.id, {}))
+                   for fetch, image in case.photos.get(listing.id, [])],
         "contacts": [{"kind": kind, "value": value} for kind, value in case.contacts.get(listing.id, [])],
         "reviews": [{"id": r.id, "decision": r.decision, "reason": r.reason, "note": r.note, "reviewer": r.reviewer,
                      "model_version": r.model_version, "score": r.score, "created_at": _iso(r.created_at),

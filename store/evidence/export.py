@@ -1,11 +1,14 @@
 """Case export: one signed WACZ holding the page captures of every stored version of the listings
-asked for, the pages list, and WildWatch's case file (``case/case.json`` and ``case/index.html``).
+asked for and their stored photos, the pages list, and WildWatch's case file (``case/case.json``
+and ``case/index.html``).
 
-Each page capture is checked against its SHA-256 before it goes in: a snapshot missing or
-altered on disk fails the export naming the listing, and no package is left behind (see
+Each page capture and photo is checked against its SHA-256 before it goes in: a snapshot or photo
+missing or altered on disk fails the export naming the listing, and no package is left behind (see
 ``core.evidence.package``).  Captures are copied record for record as the crawler wrote them;
 pages stored before WARC capture are converted, and a later fetch that found bytes already
-captured becomes a ``revisit`` record pointing at them (``core.evidence.warc``).
+captured becomes a ``revisit`` record pointing at them (``core.evidence.warc``).  Photos are kept
+as bytes in the image store, not as WARC: each becomes a ``response`` record rebuilt from the
+store, written once per distinct image; another fetch of the same bytes is a ``revisit``.
 """
 
 from __future__ import annotations
@@ -35,13 +38,15 @@ from core.evidence.warc import (
     converted_record,
     iter_records,
     revisit_record,
+    stored_image_record,
     warc_date,
     warcinfo_record,
 )
 from store.errors import NotFound
 from store.evidence.case import Case, collect_case, listing_json
 from store.evidence.render import render_case_html
-from store.models import AuditLog, Listing, Snapshot, utcnow
+from store.images import ImageStore
+from store.models import AuditLog, ImageRecord, Listing, ListingImage, Snapshot, utcnow
 from store.snapshots import SnapshotStore, is_warc
 
 __all__ = ["EvidenceError", "ExportResult", "export_case", "package_name"]
@@ -67,6 +72,7 @@ class ExportResult:
     records: int
     fingerprint: str
     listing_ids: list[int] = field(default_factory=list)
+    photos: int = 0
 
 
 def package_name(listing_ids: Sequence[int], seller_id: int | None, created: datetime) -> str:
@@ -79,15 +85,18 @@ def package_name(listing_ids: Sequence[int], seller_id: int | None, created: dat
 class _Archive:
     """Builds data.warc.gz as a stream, remembering where each capture's records landed."""
 
-    def __init__(self, case: Case, snapshots: SnapshotStore, created: datetime) -> None:
+    def __init__(self, case: Case, snapshots: SnapshotStore, images: ImageStore, created: datetime) -> None:
         self.case = case
         self.snapshots = snapshots
+        self.images = images
         self.created = created
         self.offset = 0
         self.records: list[RecordInfo] = []
         self.pages: list[dict[str, Any]] = []
         self.captures: dict[int, dict[str, Any]] = {}
         self._by_path: dict[str, RecordInfo] = {}
+        self.photo_captures: dict[int, dict[str, Any]] = {}  # listing image row id -> its record
+        self._by_image: dict[str, RecordInfo] = {}  # sha256 -> the response record holding the bytes
 
     def _emit(self, data: bytes, infos: list[RecordInfo] | None = None) -> list[RecordInfo]:
         if infos is None:
@@ -108,6 +117,8 @@ class _Archive:
             if snapshot.id in self.captures:
                 continue
             yield from self._snapshot(listing, version, snapshot)
+        for listing, fetch, image in self.case.photo_order():
+            yield from self._photo(listing, fetch, image)
 
     def _snapshot(self, listing: Listing, version: int | None, snapshot: Snapshot) -> Iterator[bytes]:
         what = f"listing {listing.id}" + (f" version {version}" if version is not None else " latest fetch")
@@ -134,6 +145,41 @@ class _Archive:
             title = next((v.title for v in self.case.versions.get(listing.id, []) if v.version == version), title)
         self.pages.append({"id": capture["warc_record_id"].strip("<>").removeprefix("urn:uuid:"), "url": snapshot.url,
                            "ts": warc_date(snapshot.fetched_at), "title": title})
+
+    def _photo(self, listing: Listing, fetch: ListingImage, image: ImageRecord) -> Iterator[bytes]:
+        content_type = fetch.content_type or image.mime
+        original = self._by_image.get(image.sha256)
+        if original is None:
+            body = self._read_photo(listing, fetch, image)
+            data = stored_image_record(fetch.url, fetch.http_status or 200, content_type, fetch.fetched_at, body)
+            original = self._emit(data)[0]
+            self._by_image[image.sha256] = original
+            self.photo_captures[fetch.id] = {"warc_record_id": original.record_id, "capture": "rebuilt"}
+            yield data
+            return
+        captured_at = iso_date_to_datetime(original.date).replace(tzinfo=UTC)
+        if original.uri == fetch.url and abs(captured_at - fetch.fetched_at) <= _SAME_FETCH:
+            self.photo_captures[fetch.id] = {"warc_record_id": original.record_id, "capture": "rebuilt"}
+            return
+        revisit = revisit_record(url=fetch.url, status=fetch.http_status or 200,
+                                 headers={"Content-Type": [content_type]}, fetched_at=fetch.fetched_at,
+                                 payload_sha256=image.sha256, refers_to=original, what="photo")
+        record = self._emit(revisit)[0]
+        self.photo_captures[fetch.id] = {"warc_record_id": record.record_id, "capture": "revisit",
+                                         "refers_to": original.record_id}
+        yield revisit
+
+    def _read_photo(self, listing: Listing, fetch: ListingImage, image: ImageRecord) -> bytes:
+        """A stored photo's bytes, checked against its SHA-256 (the same rule as page snapshots)."""
+        what = f"listing {listing.id}: its photo {image.sha256[:16]} ({fetch.url})"
+        try:
+            body = self.images.read(image.path)
+        except (NotFound, OSError) as exc:
+            raise EvidenceError(f"{what} is missing from {self.images.root}; no package was written") from exc
+        if hashlib.sha256(body).hexdigest() != image.sha256:
+            raise EvidenceError(f"{what} on disk does not match its SHA-256 (altered or damaged); "
+                                "no package was written")
+        return body
 
     def _read(self, snapshot: Snapshot, what: str) -> tuple[bytes, list[RecordInfo] | None]:
         """The snapshot's WARC records (and their infos when already parsed), checked against its SHA-256."""
@@ -170,13 +216,13 @@ def _shifted(info: RecordInfo, offset: int) -> RecordInfo:
                       info.status, info.mime, info.payload_digest)
 
 
-def export_case(session: Session, snapshots: SnapshotStore, target: Path, *, listing_ids: Sequence[int],
-                seller_id: int | None = None, key: SigningKey, actor: str, via: str, lang: str = "en",
-                timestamp: TimestampConfig | None = None) -> ExportResult:
+def export_case(session: Session, snapshots: SnapshotStore, images: ImageStore, target: Path, *,
+                listing_ids: Sequence[int], seller_id: int | None = None, key: SigningKey, actor: str, via: str,
+                lang: str = "en", timestamp: TimestampConfig | None = None) -> ExportResult:
     """Write the case package to ``target`` and record the export in the audit log (not committed)."""
     case = collect_case(session, listing_ids, seller_id=seller_id)
     created = utcnow().replace(microsecond=0)
-    archive = _Archive(case, snapshots, created)
+    archive = _Archive(case, snapshots, images, created)
     with PackageWriter(Path(target), created=created) as package:
         package.add(f"archive/{WARC_NAME}", archive.chunks(), compress=False)
         index = sorted(cdxj_line(info, WARC_NAME) for info in archive.records
@@ -190,7 +236,8 @@ def export_case(session: Session, snapshots: SnapshotStore, target: Path, *, lis
         package.add("case/index.html", [render_case_html(document, lang).encode("utf-8")])
         title = _title(case, seller_id)
         package.finish(key=key, software=SOFTWARE, title=title, timestamp=timestamp,
-                       description="Listings, page captures, scores, reviews and audit trail (see case/index.html)",
+                       description="Listings, page captures, photos, scores, reviews and audit trail "
+                                   "(see case/index.html)",
                        extra={"mainPageURL": archive.pages[0]["url"] if archive.pages else None,
                               "mainPageDate": archive.pages[0]["ts"] if archive.pages else None,
                               "signingKeyId": key.key_id})
@@ -199,10 +246,10 @@ def export_case(session: Session, snapshots: SnapshotStore, target: Path, *, lis
                              detail={"package": Path(target).name, "seller_id": seller_id, "via": via,
                                      "listings": len(ids), "key_id": key.key_id})
                     for listing_id in ids)
-    logger.info("evidence export by %s via %s: %d listings, %d pages, %d records", actor, via, len(ids),
-                len(archive.pages), len(archive.records))
+    logger.info("evidence export by %s via %s: %d listings, %d pages, %d photos, %d records", actor, via, len(ids),
+                len(archive.pages), len(archive.photo_captures), len(archive.records))
     return ExportResult(path=Path(target), listings=len(ids), pages=len(archive.pages), records=len(archive.records),
-                        fingerprint=key.fingerprint, listing_ids=ids)
+                        fingerprint=key.fingerprint, listing_ids=ids, photos=len(archive.photo_captures))
 
 
 def _title(case: Case, seller_id: int | None) -> str:
@@ -224,7 +271,9 @@ def _case_json(case: Case, archive: _Archive, created: datetime, key: SigningKey
         "exported_by": actor,
         "asked_for": {"listing_ids": sorted(set(listing_ids)), "seller_id": seller_id},
         "signing_key": {"algorithm": "Ed25519", "key_id": key.key_id, "fingerprint": key.fingerprint},
-        "archive": {"path": f"archive/{WARC_NAME}", "records": len(archive.records), "pages": len(archive.pages)},
-        "listings": [listing_json(case, listing, archive.captures) for listing in case.listings],
+        "archive": {"path": f"archive/{WARC_NAME}", "records": len(archive.records), "pages": len(archive.pages),
+                    "photos": len(archive.photo_captures)},
+        "listings": [listing_json(case, listing, archive.captures, archive.photo_captures)
+                     for listing in case.listings],
         "sellers": list(case.sellers.values()),
     }

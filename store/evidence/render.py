@@ -37,6 +37,9 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     "version": ("Version", "版本", "版本"),
     "fetched": ("Fetched", "抓取时间", "抓取時間"),
     "pruned": ("page no longer kept (retention)", "页面已按保留策略删除", "頁面已按保留政策刪除"),
+    "photos": ("Photos (bytes in archive/data.warc.gz under their URL)", "图片（原始文件存于 archive/data.warc.gz，按网址检索）",
+               "圖片（原始檔案存於 archive/data.warc.gz，按網址檢索）"),
+    "size": ("Size", "尺寸", "尺寸"),
     "seller": ("Seller", "卖家", "賣家"),
     "sellers": ("Sellers, contact handles and linked sellers", "卖家、联系方式与关联卖家",
                 "賣家、聯絡方式與關聯賣家"),
@@ -51,15 +54,15 @@ _LABELS: dict[str, tuple[str, str, str]] = {
         "Every file in this package is listed with its SHA-256 in datapackage.json; datapackage-digest.json "
         "holds the SHA-256 of that list, signed with the Ed25519 key above. Run "
         "`wildwatch evidence verify` on the .wacz file (or see docs/evidence.md for doing it with "
-        "sha256sum and openssl). Page captures are WARC records in archive/data.warc.gz; any WARC "
-        "tool or replayweb.page opens them.",
+        "sha256sum and openssl). Page captures and photos are WARC records in archive/data.warc.gz; "
+        "any WARC tool or replayweb.page opens them.",
         "本包内每个文件的 SHA-256 均列于 datapackage.json；datapackage-digest.json 记录该清单的 SHA-256，"
         "并以上述 Ed25519 密钥签名。可对 .wacz 文件运行 `wildwatch evidence verify`（或按 docs/evidence.md "
-        "使用 sha256sum 与 openssl 核验）。页面存档为 archive/data.warc.gz 中的 WARC 记录，任何 WARC 工具或 "
+        "使用 sha256sum 与 openssl 核验）。页面存档与图片为 archive/data.warc.gz 中的 WARC 记录，任何 WARC 工具或 "
         "replayweb.page 均可打开。",
         "本包內每個檔案的 SHA-256 均列於 datapackage.json；datapackage-digest.json 記錄該清單的 SHA-256，"
         "並以上述 Ed25519 金鑰簽署。可對 .wacz 檔案執行 `wildwatch evidence verify`（或按 docs/evidence.md "
-        "使用 sha256sum 與 openssl 核驗）。頁面存檔為 archive/data.warc.gz 中的 WARC 記錄，任何 WARC 工具或 "
+        "使用 sha256sum 與 openssl 核驗）。頁面存檔與圖片為 archive/data.warc.gz 中的 WARC 記錄，任何 WARC 工具或 "
         "replayweb.page 均可開啟。"),
 }
 

@@ -1,5 +1,6 @@
 """A case to export: a seller's listings with several versions captured as WARC, a fetch that found
-bytes already captured, a page stored before WARC capture, scores, a review, contacts."""
+bytes already captured, a page stored before WARC capture, scores, a review, contacts; and photos
+(one shared by two listings, one fetched again later under another URL)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from core.evidence.warc import Capture
+from bench.gen_photos import jpeg_bytes, photo
+from store.images import ImageStore, record_listing_image
 from store.listings import ListingIn, SnapshotIn, upsert_listings
 from store.models import Listing
 from store.reviews import record_review
@@ -68,3 +71,20 @@ def seed_case(session: Session, snapshot_dir: Path) -> Case:
                   reviewer="alice", note="象牙 confirmed")
     session.flush()
     return Case(seller_id=listings["ivory"].seller_id or 0, ids={name: row.id for name, row in listings.items()})
+
+
+def seed_photos(session: Session, case: Case, image_dir: Path) -> dict[str, bytes]:
+    """Photos of the case: ivory two (one re-fetched a day later under a CDN URL), pangolin the first of them."""
+    images = ImageStore(image_dir)
+    front, side = jpeg_bytes(photo(3, size=240)), jpeg_bytes(photo(4, size=240))
+    ivory, pangolin = case.ids["ivory"], case.ids["pangolin"]
+    for listing_id, url, body, position, at in (
+            (ivory, f"https://{MARKET}/img/ivory-1.jpg", front, 0, T0),
+            (ivory, f"https://{MARKET}/img/ivory-2.jpg", side, 1, T0),
+            (ivory, f"https://cdn.{MARKET}/ivory-1.jpg", front, 0, T0 + timedelta(days=1)),
+            (pangolin, f"https://{MARKET}/img/ivory-1.jpg", front, 0, T0 + timedelta(days=1))):
+        outcome = record_listing_image(session, images, listing_id=listing_id, url=url, body=body,
+                                       content_type="image/jpeg", position=position, fetched_at=at)
+        assert outcome.image_id is not None, outcome
+    session.flush()
+    return {"front": front, "side": side}

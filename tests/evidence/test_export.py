@@ -1,8 +1,10 @@
-"""Case export on both backends: every version's capture, signed; missing or altered pages and
-unknown ids fail without leaving a package; the export is audited."""
+"""Case export on both backends: every version's capture and every stored photo, signed; missing or
+altered pages or photos and unknown ids fail without leaving a package; the export is audited."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -14,10 +16,12 @@ from sqlalchemy.orm import Session
 from core.evidence.keys import SigningKey, load_or_create_key
 from core.evidence.verify import PackageInvalid, verify_package
 from store.errors import NotFound
+from core.evidence.warc import iter_records
 from store.evidence import EvidenceError, export_case
-from store.models import AuditLog, Listing, Review, Snapshot
-from store.snapshots import SnapshotStore
-from tests.evidence.seed import seed_case
+from store.images import ImageStore
+from store.models import AuditLog, ImageRecord, Listing, Review, Snapshot
+from store.snapshots import SnapshotStore, sha256_hex
+from tests.evidence.seed import MARKET, seed_case, seed_photos
 from tests.evidence.tamper import flip_byte, member_offset, record_offsets, rewrite
 
 
@@ -28,8 +32,8 @@ def key(tmp_path: Path) -> SigningKey:
 
 def _export(session: Session, tmp_path: Path, key: SigningKey, **kwargs):  # type: ignore[no-untyped-def]
     kwargs.setdefault("listing_ids", [])
-    return export_case(session, SnapshotStore(tmp_path / "snaps"), tmp_path / "case.wacz", key=key, actor="alice",
-                       via="test", **kwargs)
+    return export_case(session, SnapshotStore(tmp_path / "snaps"), ImageStore(tmp_path / "images"),
+                       tmp_path / "case.wacz", key=key, actor="alice", via="test", **kwargs)
 
 
 def test_seller_case_holds_every_version_and_verifies(session: Session, tmp_path: Path, key: SigningKey) -> None:
@@ -122,3 +126,78 @@ def test_an_undone_review_is_in_the_case_marked_undone(session: Session, tmp_pat
     (entry,) = document["listings"][0]["reviews"]
     assert entry["decision"] == "confirmed" and entry["undone_at"] is not None
     assert "undone by the moderator" in html
+
+
+def _warc(package: Path) -> bytes:
+    with zipfile.ZipFile(package) as archive:
+        return archive.read("archive/data.warc.gz")
+
+
+def test_stored_photos_are_records_listed_in_the_case_and_signed(session: Session, tmp_path: Path,
+                                                                 key: SigningKey) -> None:
+    case = seed_case(session, tmp_path / "snaps")
+    photos = seed_photos(session, case, tmp_path / "images")
+    result = _export(session, tmp_path, key, seller_id=case.seller_id)
+    verified = verify_package(result.path, expected_key=key.public)
+    # the pages' 11 records, then 2 photos rebuilt from the image store and 2 later fetches of the same bytes
+    assert verified.records == result.records == 11 + 2 + 2 and result.photos == 4
+    assert verified.pages == 6  # photos are records, not pages
+    with zipfile.ZipFile(result.path) as archive:
+        document = json.loads(archive.read("case/case.json"))
+        html = archive.read("case/index.html").decode()
+        index = archive.read("indexes/index.cdx").decode()
+    ivory = next(item for item in document["listings"] if item["id"] == case.ids["ivory"])
+    front = sha256_hex(photos["front"])
+    assert [(p["url"].rsplit("/", 1)[1], p["sha256"], p["capture"]) for p in ivory["photos"]] == [
+        ("ivory-1.jpg", front, "rebuilt"), ("ivory-1.jpg", front, "revisit"),
+        ("ivory-2.jpg", sha256_hex(photos["side"]), "rebuilt")]
+    first = ivory["photos"][0]
+    assert (first["url"], first["fetched_at"], first["width"], first["height"], first["mime"]) == (
+        f"https://{MARKET}/img/ivory-1.jpg", "2026-11-02T08:00:00.000000Z", 240, 240, "image/jpeg")
+    assert len(first["pdq"]) == 64 and first["bytes"] == len(photos["front"])
+    assert ivory["photos"][1]["refers_to"] == first["warc_record_id"]
+    pangolin = next(item for item in document["listings"] if item["id"] == case.ids["pangolin"])
+    assert pangolin["photos"][0]["capture"] == "revisit"  # same URL and bytes, fetched a day later
+    assert document["archive"]["photos"] == 4
+    assert front in html and f"https://{MARKET}/img/ivory-1.jpg" in html
+    assert f'"url": "https://{MARKET}/img/ivory-1.jpg"' in index and '"mime": "image/jpeg"' in index
+    # the response record holds the stored bytes, with their SHA-256 as payload digest, marked as rebuilt
+    data = _warc(result.path)
+    response = next(info for info, _ in iter_records(io.BytesIO(data))
+                    if info.record_type == "response" and info.payload_digest == f"sha256:{front}")
+    raw = gzip.decompress(data[response.offset:response.offset + response.length])
+    assert raw.endswith(photos["front"] + b"\r\n\r\n") and b"WildWatch-Rebuilt-From: image store" in raw
+    assert b"WARC-Date: 2026-11-02T08:00:00" in raw and b"Content-Type: image/jpeg" in raw
+
+
+def test_a_changed_byte_in_a_photo_record_fails_verify_naming_it(session: Session, tmp_path: Path,
+                                                                 key: SigningKey) -> None:
+    case = seed_case(session, tmp_path / "snaps")
+    photos = seed_photos(session, case, tmp_path / "images")
+    package = _export(session, tmp_path, key, listing_ids=[case.ids["ivory"]]).path
+    side = f"sha256:{sha256_hex(photos['side'])}"
+    number, info = next((n, info) for n, (info, _) in enumerate(iter_records(io.BytesIO(_warc(package))), 1)
+                        if info.record_type == "response" and info.payload_digest == side)
+    flip_byte(package, member_offset(package, "archive/data.warc.gz") + info.offset + info.length // 2)
+    with pytest.raises(PackageInvalid, match=rf"^archive/data.warc.gz record {number} "):
+        verify_package(package)
+
+
+@pytest.mark.parametrize("damage", ["missing", "altered"])
+def test_a_missing_or_altered_photo_fails_naming_the_listing(session: Session, tmp_path: Path, key: SigningKey,
+                                                            damage: str) -> None:
+    case = seed_case(session, tmp_path / "snaps")
+    photos = seed_photos(session, case, tmp_path / "images")
+    record = session.scalars(select(ImageRecord).where(ImageRecord.sha256 == sha256_hex(photos["side"]))).one()
+    file = tmp_path / "images" / record.path
+    if damage == "missing":
+        file.unlink()
+    else:
+        raw = bytearray(file.read_bytes())
+        raw[len(raw) // 2] ^= 0x01
+        file.write_bytes(bytes(raw))
+    words = "is missing from" if damage == "missing" else "on disk does not match its SHA-256"
+    with pytest.raises(EvidenceError, match=rf"^listing {case.ids['ivory']}: its photo {record.sha256[:16]} "
+                                            rf"\(https://{MARKET}/img/ivory-2.jpg\) {words}.*no package was written"):
+        _export(session, tmp_path, key, seller_id=case.seller_id)
+    assert list(tmp_path.glob("*.wacz")) == [] and list(tmp_path.glob(".case.wacz*")) == []

@@ -14,6 +14,7 @@ from core.evidence.keys import load_or_create_key
 from core.evidence.verify import verify_package
 from store.retention import prune_snapshots
 from store.evidence import export_case
+from store.images import ImageStore
 from store.models import Listing
 from store.snapshots import SnapshotStore
 from tests.evidence.seed import T0, seed_case
@@ -40,8 +41,8 @@ def test_prune_keeps_reviewed_listings_whole_and_drops_old_warc_pages_of_others(
     assert pruned.files_deleted == 2 and _warc_files(store.root) == before - 2  # versions 1 and 2
 
     key = load_or_create_key(tmp_path / "k.pem")
-    result = export_case(session, store, tmp_path / "case.wacz", listing_ids=[case.ids["ivory"]], key=key,
-                         actor="t", via="test")
+    result = export_case(session, store, ImageStore(tmp_path / "images"), tmp_path / "case.wacz",
+                         listing_ids=[case.ids["ivory"]], key=key, actor="t", via="test")
     assert verify_package(result.path).pages == 2  # version 3 and the later fetch of the same bytes
     with zipfile.ZipFile(result.path) as archive:
         versions = json.loads(archive.read("case/case.json"))["listings"][0]["versions"]

@@ -17,6 +17,7 @@ from core.settings import get_settings
 from store.db import session_scope
 from store.evidence import export_case
 from store.evidence.render import LANGUAGES
+from store.images import ImageStore
 from store.snapshots import SnapshotStore
 from wildwatch.commands.options import DbOption
 from wildwatch.runtime import open_store
@@ -51,13 +52,14 @@ def export(
     store = open_store(db)
     try:
         with session_scope(store.sessions) as session:
-            result = export_case(session, SnapshotStore(settings.crawler.snapshot_dir), output,
+            result = export_case(session, SnapshotStore(settings.crawler.snapshot_dir),
+                                 ImageStore(settings.images.dir), output,
                                  listing_ids=listing_ids or [], seller_id=seller, key=key,
                                  actor=f"cli:{getpass.getuser()}", via="cli", lang=lang, timestamp=stamp)
     finally:
         store.close()
     typer.echo(f"wrote {output}: {result.listings} listings, {result.pages} pages, {result.records} records, "
-               f"signed by {result.fingerprint}", err=True)
+               f"{result.photos} photos, signed by {result.fingerprint}", err=True)
 
 
 @evidence_app.command("key")
