@@ -43,7 +43,8 @@ def evidence_response(session: Session, settings: Settings, listing_id: int, *, 
     name = package_name([listing_id], None, utcnow())
     try:
         export_case(session, SnapshotStore(settings.crawler.snapshot_dir), ImageStore(settings.images.dir),
-                    folder / name, listing_ids=[listing_id], key=signing_key, actor=actor, via=via, lang=lang, timestamp=stamp)
+                    folder / name, listing_ids=[listing_id], key=signing_key, actor=actor, via=via, lang=lang,
+                    timestamp=stamp)
     except EvidenceError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise ApiError(409, "evidence_unavailable", str(exc)) from exc

@@ -1,4 +1,4 @@
-"""Done-when for evidence packages: crawl the demo marketplace, export a seller's case with the CLI,
+"""Done-when for evidence packages: crawl the demo marketplace, export a seller's case (pages and photos) with the CLI,
 validate it with Webrecorder's `wacz validate`, verify it (without a database), then change one byte
 of a WARC record and of case.json and see verify fail for each; kill -9 mid-export leaves no package."""
 
@@ -77,7 +77,12 @@ def test_seller_case_validates_verifies_and_any_changed_byte_fails(crawled: tupl
     verified = _wildwatch(tmp, "evidence", "verify", str(case), "--key", str(tmp / "public.pem"), **no_db)
     assert verified.returncode == 0, verified.stdout + verified.stderr[-2000:]
     with zipfile.ZipFile(case) as archive:
-        listings = len(json.loads(archive.read("case/case.json"))["listings"])
+        document = json.loads(archive.read("case/case.json"))
+    listings = len(document["listings"])
+    # the demo's listings carry photos: each stored one is in the package, as a record of the WARC
+    photos = [photo for listing in document["listings"] for photo in listing["photos"]]
+    assert photos and {photo["capture"] for photo in photos} <= {"rebuilt", "revisit"}
+    assert document["archive"]["photos"] == len(photos)
     assert verified.stdout.startswith(f"valid: {listings} pages, ")
     assert verified.stdout.rstrip().endswith(f"records, signed by {fingerprint} at "
                                              f"{verified.stdout.rstrip().rsplit(' at ', 1)[1]}")
