@@ -15,8 +15,8 @@ from core.evidence.verify import verify_package
 from core.settings import Settings
 from store.apikeys import create_api_key
 from store.db import session_scope
-from store.models import AuditLog, Listing, Snapshot
-from tests.evidence.seed import Case, seed_case
+from store.models import AuditLog, ImageRecord, Listing, Snapshot
+from tests.evidence.seed import Case, seed_case, seed_photos
 from tests.review.conftest import login
 from wildwatch.runtime import Store, open_store
 
@@ -34,9 +34,11 @@ class App:
 def app(tmp_path: Path) -> Iterator[App]:
     store = open_store(f"sqlite:///{tmp_path / 'ww.db'}")
     settings = Settings(database_url=store.url, var_dir=tmp_path,
-                        crawler={"snapshot_dir": tmp_path / "snaps"})  # type: ignore[arg-type]
+                        crawler={"snapshot_dir": tmp_path / "snaps"},  # type: ignore[arg-type]
+                        images={"dir": tmp_path / "images"})  # type: ignore[arg-type]
     with session_scope(store.sessions) as session:
         case = seed_case(session, tmp_path / "snaps")
+        seed_photos(session, case, tmp_path / "images")
         keys = {role: create_api_key(session, role=role, name=f"{role}-bob")[1] for role in ("analyst", "moderator")}
     with TestClient(create_app(settings, engine=store.engine, model=object())) as client:
         yield App(client, store, case, keys, settings)
@@ -58,7 +60,7 @@ def test_analyst_downloads_a_verifiable_package_and_the_download_is_audited(app:
     package = tmp_path / "download.wacz"
     package.write_bytes(response.content)
     result = verify_package(package)
-    assert (result.pages, result.records) == (4, 1 + 3 * 2 + 1)
+    assert (result.pages, result.records) == (4, 1 + 3 * 2 + 1 + 3)  # + 2 photos and a re-fetch of one
     [row] = _audit(app)
     assert (row.actor, row.target_id, row.detail["via"]) == ("analyst-bob", str(listing_id), "api")
     assert list(tmp_path.glob("wildwatch-evidence-*")) == []
@@ -77,6 +79,12 @@ def test_errors(app: App) -> None:
     response = app.client.get(f"/v1/listings/{app.case.ids['pangolin']}/evidence.wacz", headers=auth)
     assert response.status_code == 409
     assert response.json()["error"]["message"].startswith(f"listing {app.case.ids['pangolin']} version 1:")
+    with session_scope(app.store.sessions) as session:
+        for image in session.scalars(select(ImageRecord)):
+            (app.settings.images.dir / image.path).unlink()
+    response = app.client.get(f"/v1/listings/{app.case.ids['ivory']}/evidence.wacz", headers=auth)
+    assert response.status_code == 409
+    assert response.json()["error"]["message"].startswith(f"listing {app.case.ids['ivory']}: its photo ")
     assert _audit(app) == []
 
 
