@@ -34,7 +34,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
     server = make_server("127.0.0.1", 0).start()
     try:
         db_url = f"sqlite:///{tmp / 'ww.db'}"
-        result = run_crawl_cli(server.url.rstrip("/") + "/", db_url, tmp)
+        # one photo a listing (tests fetch none by default): the package must carry the crawl's photos
+        result = run_crawl_cli(server.url.rstrip("/") + "/", db_url, tmp, env=_photos(tmp))
         assert result.returncode == 0, result.stderr[-3000:]
     finally:
         server.stop()
@@ -46,8 +47,12 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
     yield tmp, db_url, seller
 
 
+def _photos(tmp: Path) -> dict[str, str]:
+    return {"WILDWATCH_IMAGES__DIR": str(tmp / "images"), "WILDWATCH_IMAGES__PER_LISTING": "1"}
+
+
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    return crawl_env(tmp) | {"WILDWATCH_EVIDENCE__KEY_PATH": str(tmp / "keys" / "evidence.pem")} | extra
+    return crawl_env(tmp) | _photos(tmp) | {"WILDWATCH_EVIDENCE__KEY_PATH": str(tmp / "keys" / "evidence.pem")} | extra
 
 
 def _wildwatch(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -14,10 +14,9 @@ TEST_SETTINGS = ("AUTOTHROTTLE_START_DELAY=0.05", "AUTOTHROTTLE_MAX_DELAY=1")
 
 
 def crawl_env(tmp: Path) -> dict[str, str]:
-    """Environment pointing snapshots, photos and job state at ``tmp``."""
+    """Environment pointing snapshots and job state at ``tmp``."""
     env = dict(os.environ)
     env["WILDWATCH_CRAWLER__SNAPSHOT_DIR"] = str(tmp / "snapshots")
-    env["WILDWATCH_IMAGES__DIR"] = str(tmp / "images")
     env["WILDWATCH_CRAWLER__JOB_DIR"] = str(tmp / "jobs")
     env["WILDWATCH_DATA_DIR"] = str(tmp / "data")
     env["PYTHONWARNINGS"] = "ignore"
