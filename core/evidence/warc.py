@@ -193,16 +193,22 @@ def converted_record(url: str, status: int, headers: Mapping[str, Sequence[str] 
     return _gzip_record(record)
 
 
-def stored_image_record(url: str, status: int, content_type: str, fetched_at: datetime, body: bytes) -> bytes:
+def stored_image_record(url: str, status: int, mime: str, fetched_at: datetime, body: bytes,
+                        declared: str | None = None) -> bytes:
     """A ``response`` record for a listing photo, rebuilt from the image store when a package is made.
 
-    The crawler keeps a photo's bytes (named by their SHA-256), URL, fetch time and declared
-    content type, but not its response headers or request: the record says so, and its payload
-    digest is the SHA-256 the store addresses the photo by.
+    The crawler keeps a photo's bytes (named by their SHA-256), URL, fetch time, the type sniffed
+    from the bytes and the server's declared content type, but not its response headers or request:
+    the record says so, and its payload digest is the SHA-256 the store addresses the photo by.
+    ``Content-Type`` is the sniffed type (a replay never serves a photo as HTML because a server said
+    so); a different declared type is kept as ``X-Archive-Orig-Content-Type``.
     """
     extra = {IMAGE_STORE_FIELD: "image store (bytes, URL, fetch time and content type as stored; "
                                 "response headers and request not kept)"}
-    record, _ = _response(url, status, body, fetched_at, [("Content-Type", content_type)], extra)
+    pairs = [("Content-Type", mime)]
+    if declared and declared != mime:
+        pairs.append(("X-Archive-Orig-Content-Type", declared))
+    record, _ = _response(url, status, body, fetched_at, pairs, extra)
     return _gzip_record(record)
 
 

@@ -147,11 +147,11 @@ class _Archive:
                            "ts": warc_date(snapshot.fetched_at), "title": title})
 
     def _photo(self, listing: Listing, fetch: ListingImage, image: ImageRecord) -> Iterator[bytes]:
-        content_type = fetch.content_type or image.mime
         original = self._by_image.get(image.sha256)
         if original is None:
             body = self._read_photo(listing, fetch, image)
-            data = stored_image_record(fetch.url, fetch.http_status or 200, content_type, fetch.fetched_at, body)
+            data = stored_image_record(fetch.url, fetch.http_status or 200, image.mime, fetch.fetched_at, body,
+                                       declared=fetch.content_type)
             original = self._emit(data)[0]
             self._by_image[image.sha256] = original
             self.photo_captures[fetch.id] = {"warc_record_id": original.record_id, "capture": "rebuilt"}
@@ -162,7 +162,7 @@ class _Archive:
             self.photo_captures[fetch.id] = {"warc_record_id": original.record_id, "capture": "rebuilt"}
             return
         revisit = revisit_record(url=fetch.url, status=fetch.http_status or 200,
-                                 headers={"Content-Type": [content_type]}, fetched_at=fetch.fetched_at,
+                                 headers={"Content-Type": [image.mime]}, fetched_at=fetch.fetched_at,
                                  payload_sha256=image.sha256, refers_to=original, what="photo")
         record = self._emit(revisit)[0]
         self.photo_captures[fetch.id] = {"warc_record_id": record.record_id, "capture": "revisit",

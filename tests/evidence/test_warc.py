@@ -17,6 +17,7 @@ from core.evidence.warc import (
     converted_record,
     iter_records,
     response_payload,
+    stored_image_record,
     surt,
 )
 
@@ -80,3 +81,16 @@ def test_not_a_warc_or_two_records_in_one_member_are_refused() -> None:
 def test_surt_keys() -> None:
     assert surt("https://www.Example.com/A/b?z=1&a=2") == "com,example)/a/b?a=2&z=1"
     assert surt("http://127.0.0.1:8000/item/1") == "127.0.0.1:8000)/item/1"
+
+
+def test_a_photo_record_is_rebuilt_from_the_image_store_with_the_sniffed_type() -> None:
+    """A server that called a photo text/html does not make a replay serve it as a page."""
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    data = stored_image_record("https://cdn.shop.example/1.png", 200, "image/png", AT, photo, declared="text/html")
+    ((info, passed),) = list(iter_records(io.BytesIO(data), check_digests=True))
+    assert passed is True and info.record_type == "response" and info.mime == "image/png"
+    assert info.payload_digest == f"sha256:{hashlib.sha256(photo).hexdigest()}"
+    assert response_payload(data) == photo
+    record = next(iter(ArchiveIterator(io.BytesIO(data))))
+    assert record.rec_headers.get_header("WildWatch-Rebuilt-From").startswith("image store")
+    assert record.http_headers.get_header("X-Archive-Orig-Content-Type") == "text/html"
