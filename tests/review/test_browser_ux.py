@@ -86,6 +86,7 @@ def test_a_moderator_reads_badges_follows_a_seller_undoes_and_pages(
     assert "白货行" in page.locator("h1").inner_text()
     page.screenshot(path=str(ARTIFACTS / "ux-seller-page.png"), full_page=True)
     page.click("a.title")  # the twin's listing, to decide from the seller page
+    page.wait_for_url("**/review/listings/*")  # keys pressed before the page loads go to the seller page
 
     page.keyboard.press("c")
     page.keyboard.press("1")
