@@ -24,7 +24,7 @@ import bisect
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -118,6 +118,18 @@ class Analysis(NamedTuple):
 _PUNCT_RE = re.compile(r"[\W_]+")
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in nested lists and dicts (values only)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
 class TextAnalyzer:
     """Normaliser + lexicon matcher + pinyin channel + jieba tokenizer loaded with the domain dictionary."""
 
@@ -127,7 +139,8 @@ class TextAnalyzer:
         self.pinyin = PinyinChannel(lexicon if pinyin else {**lexicon, "tables": {}})
         # Latin pinyin of lexicon terms (shexiang, csj) is never read as a misspelling of an English word.
         self.normalizer = Normalizer(lexicon, keep=set(self.pinyin.latin))
-        self.matcher = TermMatcher(lexicon, normalize=self.normalizer.normalize, extra=self.pinyin.latin)
+        norm = self.normalizer.normalizing(_strings({k: v for k, v in lexicon.items() if k != "tables"}))
+        self.matcher = TermMatcher(lexicon, normalize=norm, extra=self.pinyin.latin)
         self._jieba = rjieba.Jieba()
         for term in self.matcher.cjk_terms:
             if " " not in term:
@@ -148,7 +161,6 @@ class TextAnalyzer:
         self._confirms: dict[str, list[tuple[frozenset[str], int, frozenset[str]]]] = {}
         self._modifiers: dict[tuple[str, str], frozenset[str]] = {}
         self._objects: dict[str, frozenset[str]] = {}  # species -> its confirm words (not merchandise for it)
-        norm = self.normalizer.normalize
         for entry in lexicon["species"]:
             for sense in entry.get("senses", []):
                 harmless = frozenset(norm(h) for h in sense["harmless"] if norm(h))
