@@ -21,14 +21,20 @@ it, and words in no list carry no evidence at all.
 from __future__ import annotations
 
 import bisect
+import importlib.machinery
+import importlib.util
 import logging
 import math
+import os
 import re
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
-import rjieba
+
+if TYPE_CHECKING:
+    from rjieba import Jieba
 
 from .lexicon import Hit, TermMatcher, is_cjk_term
 from .normalize import Normalizer, clean_text
@@ -118,6 +124,42 @@ class Analysis(NamedTuple):
 _PUNCT_RE = re.compile(r"[\W_]+")
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in nested lists and dicts (values only)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _jieba_class() -> type[Jieba]:
+    """jieba-rs's ``Jieba`` class, without running ``rjieba/__init__.py`` when it has not run yet:
+    that builds a default tokenizer we never use (a second dictionary load, ~0.1 s of start-up).
+    The extension is registered as ``rjieba.rjieba``, so a later ``import rjieba`` reuses it."""
+    loaded = sys.modules.get("rjieba.rjieba")
+    if loaded is not None:
+        return cast("type[Jieba]", loaded.Jieba)
+    spec = importlib.util.find_spec("rjieba")
+    folder = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    paths = [f"{folder}/rjieba{suffix}" for suffix in suffixes] if folder else []
+    path = next((p for p in paths if os.path.isfile(p)), None)
+    loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", path or "")
+    spec = importlib.util.spec_from_file_location("rjieba.rjieba", path, loader=loader) if path else None
+    if spec is None:  # another layout: the package's own import
+        import rjieba
+
+        return rjieba.Jieba
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["rjieba.rjieba"] = module
+    loader.exec_module(module)
+    return cast("type[Jieba]", module.Jieba)
+
+
 class TextAnalyzer:
     """Normaliser + lexicon matcher + pinyin channel + jieba tokenizer loaded with the domain dictionary."""
 
@@ -127,8 +169,9 @@ class TextAnalyzer:
         self.pinyin = PinyinChannel(lexicon if pinyin else {**lexicon, "tables": {}})
         # Latin pinyin of lexicon terms (shexiang, csj) is never read as a misspelling of an English word.
         self.normalizer = Normalizer(lexicon, keep=set(self.pinyin.latin))
-        self.matcher = TermMatcher(lexicon, normalize=self.normalizer.normalize, extra=self.pinyin.latin)
-        self._jieba = rjieba.Jieba()
+        norm = self.normalizer.normalizing(_strings({k: v for k, v in lexicon.items() if k != "tables"}))
+        self.matcher = TermMatcher(lexicon, normalize=norm, extra=self.pinyin.latin)
+        self._jieba = _jieba_class()()
         for term in self.matcher.cjk_terms:
             if " " not in term:
                 self._jieba.add_word(term, _DOMAIN_FREQ, None)
@@ -148,7 +191,6 @@ class TextAnalyzer:
         self._confirms: dict[str, list[tuple[frozenset[str], int, frozenset[str]]]] = {}
         self._modifiers: dict[tuple[str, str], frozenset[str]] = {}
         self._objects: dict[str, frozenset[str]] = {}  # species -> its confirm words (not merchandise for it)
-        norm = self.normalizer.normalize
         for entry in lexicon["species"]:
             for sense in entry.get("senses", []):
                 harmless = frozenset(norm(h) for h in sense["harmless"] if norm(h))

@@ -54,7 +54,7 @@ _RADICAL_BLOCKS = (0x2E80, 0x2FDF)
 
 def is_cjk_term(term: str) -> bool:
     """Terms with a CJK character are matched anywhere; pure Latin ones only on word boundaries."""
-    return bool(_CJK_RE.search(term))
+    return not term.isascii() and bool(_CJK_RE.search(term))
 
 
 def _strings(values: Any) -> list[str]:
@@ -337,8 +337,13 @@ class TermMatcher:
         self.table = table
         # Per term: how many hits of each kind it makes, and the species it names (for fast features).
         self.term_counts: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}
+        slot = {k: i for i, k in enumerate(KINDS)}
         for term, entries in table.items():
-            counts = tuple(sum(1 for kind, _ in entries if kind == k) for k in KINDS)
+            tally = [0] * len(KINDS)
+            for kind, _ in entries:
+                if kind in slot:
+                    tally[slot[kind]] += 1
+            counts = tuple(tally)
             named = frozenset(str(sp) for kind, sp in entries if kind in ("species", "alias") and sp)
             self.term_counts[term] = (counts, named)
         self._latin = {t for t in table if not is_cjk_term(t)}

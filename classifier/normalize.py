@@ -271,6 +271,18 @@ class Normalizer:
         out = self._post_raw("\x00".join(converted)).split("\x00")
         return [t.strip(" ") for t in out]
 
+    def normalizing(self, strings: Any) -> Any:
+        """``normalize`` backed by one ``normalize_batch`` of ``strings`` (the lexicon's terms at start-up:
+        thousands of one-text calls become one batch; a string not given is normalised on its own)."""
+        unique = sorted({s for s in strings if isinstance(s, str)})
+        done = dict(zip(unique, self.normalize_batch(unique)))
+
+        def norm(text: Any) -> str:
+            found = done.get(text) if isinstance(text, str) else None
+            return found if found is not None else self.normalize(text)
+
+        return norm
+
     def normalize_with_offsets(self, text: Any) -> tuple[str, str, list[tuple[int, int]]]:
         """(original, normalised, span in the original for each normalised character) — slow path."""
         original = clean_text(text)

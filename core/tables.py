@@ -17,14 +17,16 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from core.charsets import MAX_BAD_SHARE, bad_share, lenient_decode, plausibility
 from core.errors import InputError
 
-__all__ = ["FORMATS", "table_format", "read_table", "text_encoding", "write_rows"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["FORMATS", "Columns", "table_format", "read_columns", "read_table", "text_encoding", "write_rows"]
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -108,9 +110,59 @@ def text_encoding(path: Path, data: bytes, encoding: str | None = None) -> tuple
                      "convert it to UTF-8 or pass --encoding NAME")
 
 
+@dataclass
+class Columns:
+    """A table as one list of text per column (``names`` in file order), and how it was decoded."""
+
+    names: list[str]
+    cells: dict[str, list[Any]]
+    encoding: str = "utf-8"
+    replaced: int = 0
+
+    def __len__(self) -> int:
+        return len(self.cells[self.names[0]]) if self.names else 0
+
+
+def _plain_csv(text: str) -> tuple[list[str], list[list[str]]] | None:
+    """Header and rows of an ordinary CSV (unique, non-empty column names; every row as wide as the
+    header; blank lines skipped), or None for anything pandas reads its own way."""
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        rows = [row for row in reader if row]
+    except csv.Error:
+        return None
+    if not header or len(header) < 2 or "" in header or len(set(header)) != len(header):
+        return None
+    width = len(header)
+    if any(len(row) != width for row in rows):
+        return None
+    return header, rows
+
+
+def read_columns(path: Path, *, encoding: str | None = None) -> Columns:
+    """What :func:`read_table` reads, as column lists; an ordinary CSV is read with the csv module
+    (no pandas import: it is most of a small file's time), anything else through pandas."""
+    fmt = table_format(path)
+    if fmt == "csv" and path.is_file():
+        data = path.read_bytes()
+        codec, replaced = text_encoding(path, data, encoding)
+        plain = _plain_csv(data.decode(codec, errors="replace"))
+        if plain is not None:
+            header, rows = plain
+            cells = {name: [row[i] for row in rows] for i, name in enumerate(header)}
+            return Columns(header, cells, codec, replaced)
+    frame = read_table(path, encoding=encoding)
+    names = [str(c) for c in frame.columns]
+    return Columns(names, {n: frame[c].tolist() for n, c in zip(names, frame.columns)},
+                   frame.attrs.get("encoding", "utf-8"), frame.attrs.get("replaced", 0))
+
+
 def read_table(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
     """Every column as text.  ``frame.attrs["encoding"]`` says how a text file was read and
     ``frame.attrs["replaced"]`` how many undecodable byte sequences became U+FFFD (see module docstring)."""
+    import pandas as pd
+
     fmt = table_format(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from core.errors import InputError, ModelError
 from core.settings import get_settings
 
 if TYPE_CHECKING:  # the classifier loads only when a model does, the store only to score stored listings
+    import pandas as pd
     from sqlalchemy.orm import Session
 
     from classifier.protocol import ScoringModel
@@ -24,7 +23,7 @@ if TYPE_CHECKING:  # the classifier loads only when a model does, the store only
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["load_classifier", "score_frame", "score_stored", "StoredScoring", "REQUIRED_COLUMNS", "OUTPUT_COLUMNS"]
+__all__ = ["load_classifier", "score_columns", "score_frame", "score_stored", "StoredScoring", "REQUIRED_COLUMNS", "OUTPUT_COLUMNS"]
 
 REQUIRED_COLUMNS = ("id", "title", "description")
 OUTPUT_COLUMNS = ("score", "flagged", "species", "reasons")
@@ -118,12 +117,25 @@ def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2
     if missing:
         raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
     out = frame.copy()
-    ids, titles, descriptions = (_texts(out, c) for c in REQUIRED_COLUMNS)
+    added = score_columns({c: _texts(out, c) for c in REQUIRED_COLUMNS}, model, batch_size=batch_size, workers=workers)
+    for name, values in added.items():
+        out[name] = values
+    return out
+
+
+def score_columns(columns: dict[str, list[Any]], model: ScoringModel, *, batch_size: int = 2000,
+                  workers: int = 1) -> dict[str, list[Any]]:
+    """score, flagged, species, reasons and error for the rows of ``columns`` (column -> cells, the
+    required ones at least), as :func:`score_frame` adds them, without pandas."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
+    ids, titles, descriptions = ([v if isinstance(v, str) else str(v) for v in columns[c]] for c in REQUIRED_COLUMNS)
     problems = [_row_problem(*row) for row in zip(ids, titles, descriptions)]
-    scores: list[Any] = [""] * len(out)
-    flagged: list[str] = [""] * len(out)
-    species: list[str] = [""] * len(out)
-    reasons: list[str] = [""] * len(out)
+    scores: list[Any] = [""] * len(ids)
+    flagged: list[str] = [""] * len(ids)
+    species: list[str] = [""] * len(ids)
+    reasons: list[str] = [""] * len(ids)
     positions = [i for i, problem in enumerate(problems)
                  if not problem or ("missing id" not in problem and "empty title" not in problem)]
     cells = _score_all(
@@ -135,12 +147,7 @@ def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2
     )
     for i, (score, flag, names, why) in zip(positions, cells, strict=True):
         scores[i], flagged[i], species[i], reasons[i] = score, flag, names, why
-    out["score"] = scores
-    out["flagged"] = flagged
-    out["species"] = species
-    out["reasons"] = reasons
-    out["error"] = problems
-    return out
+    return {"score": scores, "flagged": flagged, "species": species, "reasons": reasons, "error": problems}
 
 
 @dataclass

@@ -10,9 +10,9 @@ import typer
 
 from core.errors import InputError
 from core.settings import get_settings
-from core.tables import read_table, table_format, write_rows
+from core.tables import read_columns, table_format, write_rows
 from wildwatch.commands.options import DbOption
-from wildwatch.scoring import default_workers, load_classifier, score_frame
+from wildwatch.scoring import default_workers, load_classifier, score_columns
 
 
 def score(
@@ -34,24 +34,26 @@ def score(
         if output is None:
             raise InputError("--output is required with --input")
         table_format(output)
-        frame = read_table(input, encoding=encoding)
-        if frame.attrs.get("encoding", "utf-8") not in ("utf-8", "utf-8-sig"):
-            typer.echo(f"read {input} as {frame.attrs['encoding']}", err=True)
+        table = read_columns(input, encoding=encoding)
+        if table.encoding not in ("utf-8", "utf-8-sig"):
+            typer.echo(f"read {input} as {table.encoding}", err=True)
         batch_size = settings.classifier.batch_size
-        scored = score_frame(frame, classifier, batch_size=batch_size, workers=default_workers(len(frame), batch_size))
-        columns = [str(c) for c in scored.columns]
-        # One list per column, zipped into rows as they are written (no per-row pandas objects).
-        records: Iterable[dict[str, Any]] = (
-            dict(zip(columns, row)) for row in zip(*(scored[c].tolist() for c in scored.columns)))
+        added = score_columns(table.cells, classifier, batch_size=batch_size,
+                              workers=default_workers(len(table), batch_size))
+        cells = table.cells | added  # a column named like an added one is replaced in its place
+        columns = table.names + [c for c in added if c not in table.cells]
+        # One list per column, zipped into rows as they are written (no per-row objects before that).
+        records: Iterable[dict[str, Any]] = (dict(zip(columns, row)) for row in zip(*(cells[c] for c in columns)))
         if table_format(output) != "csv":
             records = (typed_scores(record) for record in records)
         write_rows(output, columns, records)
-        bad = scored[scored["error"] != ""]
-        for _, row in bad.iterrows():
-            typer.echo(f"row id={row['id']!r}: {row['error']}", err=True)
-        flagged = int((scored["flagged"] == "true").sum())
+        bad = [i for i, error in enumerate(added["error"]) if error]
+        for i in bad:
+            typer.echo(f"row id={cells['id'][i]!r}: {added['error'][i]}", err=True)
+        flagged = sum(1 for flag in added["flagged"] if flag == "true")
+        unscored = sum(1 for score in added["score"] if score == "")
         typer.echo(
-            f"scored {len(scored) - int((scored['score'] == '').sum())} of {len(scored)} rows, "
+            f"scored {len(added['score']) - unscored} of {len(added['score'])} rows, "
             f"{flagged} flagged, {len(bad)} with problems -> {output}",
             err=True,
         )
