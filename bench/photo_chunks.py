@@ -8,7 +8,7 @@ queries are edits of those photos and unrelated photos), with numpy instead of S
 be judged before a migration is written for it.
 
     .venv/bin/python bench/photo_chunks.py --n 100000
-    .venv/bin/python bench/photo_chunks.py --n 100000 --layouts 8x32 16x16
+    .venv/bin/python bench/photo_chunks.py --n 100000 --layouts 32x8bit 16x16bit
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from store.models import PDQ_CHUNK_BITS  # noqa: E402
 #: name -> chunk widths in bits (summing to 256)
 LAYOUTS = {
     "current": PDQ_CHUNK_BITS,
-    "8x32": (8,) * 32,  # 32 chunks of 8 bits: an exact chunk match suffices
-    "16x16": (16,) * 16,  # within 1 bit on some chunk
-    "8x32bits": (32,) * 8,  # within 3 bits on some chunk
+    "32x8bit": (8,) * 32,  # 32 chunks of 8 bits: an exact chunk match suffices
+    "16x16bit": (16,) * 16,  # within 1 bit on some chunk
+    "8x32bit": (32,) * 8,  # within 3 bits on some chunk
 }
 
 
