@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -146,6 +147,15 @@ def test_the_review_ui_shows_the_photo_and_the_same_photo_link(linked: Linked, c
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (`make browser`)")
+def _wait_until(page: Any, expression: str, seconds: float = 15) -> None:
+    """Poll ``expression`` from the test: ``wait_for_function``'s polling evaluates strings in the page,
+    which the review UI's CSP (no 'unsafe-eval') refuses whenever the first check comes back false."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        time.sleep(0.05)
+
+
 def test_a_moderator_sees_the_link_in_a_browser(linked: Linked) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (dev dependency)")
     with socket.socket() as sock:
@@ -173,13 +183,13 @@ def test_a_moderator_sees_the_link_in_a_browser(linked: Linked) -> None:
             page.fill("#api_key", linked.keys["moderator"])
             page.keyboard.press("Enter")
             page.wait_for_url(f"{base}/review")
-            page.wait_for_function("Array.from(document.querySelectorAll('.thumb img')).every(i => i.naturalWidth > 0)")
+            _wait_until(page, "Array.from(document.querySelectorAll('.thumb img')).every(i => i.naturalWidth > 0)")
             page.screenshot(path=str(ARTIFACTS / "review-queue-photos.png"), full_page=True)
             page.goto(f"{base}/review/listings/{linked.ids['alice']}")
             link = page.locator(".same-photo a")
             assert link.inner_text() == f"#{linked.ids['bob']}"
             page.locator(".thumb").first.click()
-            page.wait_for_function("document.querySelector('.lightbox:target img').naturalWidth > 0")
+            _wait_until(page, "document.querySelector('.lightbox:target img').naturalWidth > 0")
             assert page.locator(".lightbox:target").is_visible()
             page.screenshot(path=str(ARTIFACTS / "review-listing-photo-enlarged.png"))
             page.goto(f"{base}/review/listings/{linked.ids['alice']}")
