@@ -25,18 +25,9 @@ class HashedNgramVectorizer(NgramHasher, TransformerMixin, BaseEstimator):
     """TF-IDF of hashed character or word n-grams (words: input is space-separated tokens).
 
     Parameters follow ``TfidfVectorizer``: ``ngram_range``, ``min_df`` (columns seen in fewer
-    training documents get weight 0), ``sublinear_tf``; rows are L2-normalised.
+    training documents get weight 0), ``sublinear_tf``; rows are L2-normalised. The constructor is
+    ``NgramHasher``'s: scikit-learn's ``get_params`` reads its signature through the MRO.
     """
-
-    def __init__(
-        self,
-        analyzer: str = "char",
-        ngram_range: tuple[int, int] = (2, 3),
-        n_features: int = 1 << 17,
-        min_df: int = 2,
-        sublinear_tf: bool = True,
-    ) -> None:
-        super().__init__(analyzer, ngram_range, n_features, min_df, sublinear_tf)
 
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
         tags = super().__sklearn_tags__()
