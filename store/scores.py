@@ -97,12 +97,12 @@ def record_scores(
         return []
     now = utcnow()
     ids = [s.listing_id for s in scores]
-    current = {
+    # listing id -> (flagged, review_status) before this batch
+    current: dict[int, tuple[bool | None, str | None]] = {
         row[0]: (row[1], row[2])
         for row in session.execute(
             select(Listing.id, Listing.flagged, Listing.review_status).where(Listing.id.in_(ids)))
     }
-    was_flagged: dict[int, bool | None] = {lid: flagged for lid, (flagged, _) in current.items()}
     dismissed = _dismissed_contents(session, ids)
     relists: dict[int, PriorDecision] = {}
     if auto_dismiss_relists:
@@ -124,7 +124,7 @@ def record_scores(
     updates: list[dict[str, Any]] = []
     species_rows: list[dict[str, Any]] = []
     for s in scores:
-        if s.listing_id not in was_flagged:
+        if s.listing_id not in current:
             continue
         species = ";".join(s.species)
         reasons = list(s.reasons)
@@ -136,7 +136,7 @@ def record_scores(
                 "reasons": reasons, "scored_at": now,
             })
         flagged = s.flagged and dismissed.get(s.listing_id) != s.content_hash and s.listing_id not in relists
-        if flagged and not was_flagged[s.listing_id]:
+        if flagged and not current[s.listing_id][0]:
             newly_flagged.append(s.listing_id)
         updates.append({
             "id": s.listing_id, "score": s.score, "flagged": flagged, "species": species, "reasons": reasons,
