@@ -181,6 +181,9 @@ class TextAnalyzer:
             if any(kind in _SPECIES_KINDS or kind == "exclusion" for kind, _ in entries)
         )
         self._negators_cjk = sorted((n for n in lexicon.get("negators", []) if is_cjk_term(n)), key=len, reverse=True)
+        # Everyday words among the trade and authenticity terms: they engage slang only with a stronger
+        # name beside it ("a warm pure ivory" is a colour; models trained before it have none).
+        self._everyday = frozenset(norm(w) for w in lexicon.get("everyday", []) if norm(w))
         self._negators_latin = frozenset(n for n in lexicon.get("negators", []) if not is_cjk_term(n) and " " not in n)
         # species -> [(sense terms, window, harmless words)]; a sense term may be longer than the hit
         # it explains (象牙球 around the hit 象牙).
@@ -190,6 +193,7 @@ class TextAnalyzer:
         # ("Meiji ivory okimono"); slang directly before any other word is an adjective ("ivory jumper").
         self._confirms: dict[str, list[tuple[frozenset[str], int, frozenset[str]]]] = {}
         self._modifiers: dict[tuple[str, str], frozenset[str]] = {}
+        self._modifier_after: dict[tuple[str, str], frozenset[str]] = {}
         self._objects: dict[str, frozenset[str]] = {}  # species -> its confirm words (not merchandise for it)
         for entry in lexicon["species"]:
             for sense in entry.get("senses", []):
@@ -211,6 +215,10 @@ class TextAnalyzer:
                          for p in (w, w.split(" ")[0])}
                 for term in modifier["terms"]:
                     self._modifiers[(entry["name"], norm(term))] = keep
+                    # Words that make the slang a colour when they come right before it ("a lamp in ivory").
+                    after = frozenset(norm(w) for w in modifier.get("after", []) if norm(w))
+                    if after:
+                        self._modifier_after[(entry["name"], norm(term))] = after
 
     def tokenize(self, normalized: str) -> list[str]:
         """jieba (jieba-rs) tokens of normalised text, white space and bare punctuation dropped."""
@@ -279,6 +287,9 @@ class TextAnalyzer:
             ]
         if any(h.kind == "pinyin" and " = " in h.term for h in named):
             named = self._scoped_homophones(text, named, context)
+        if self._everyday and not any(h.kind in ("species", "alias", "pinyin") for h in named):
+            for kind in ("trade", "authenticity"):
+                context[kind] = [h for h in context[kind] if h.term not in self._everyday]
         strong = {h.term for h in named if h.kind == "species"}
         alias = {h.term for h in named if h.kind == "alias"}
         code = {h.term for h in named if h.kind == "code"}
@@ -302,6 +313,8 @@ class TextAnalyzer:
         in_scope_imitation, elsewhere_imitation = self._scope(text, context["imitation"], named)
         in_scope_merch, elsewhere_merch = self._scope(text, context["merch"], named)
         engaged = trade + contact + claim > 0
+        if weak and not (strong or alias or sound or engaged):
+            weak = 0  # "elephants die for ivory": everyday words add to slang only in a seller's voice
         e = 1.0 if any_evidence else 0.0
         vector = [
             math.log1p(len(strong)),
@@ -384,7 +397,13 @@ class TextAnalyzer:
         return False
 
     def _modifies(self, text: str, hit: Hit) -> bool:
-        """Slang used as an English adjective: directly followed, in its clause, by a word not kept."""
+        """Slang used as an English adjective: directly followed, in its clause, by a word not kept, or
+        right after one of the ``after`` words ("a lamp in ivory")."""
+        after = self._modifier_after.get((hit.species or "", hit.term))
+        if after:
+            left = _LATIN_WORD_RE.findall(_CLAUSE_RE.split(text[max(0, hit.start - 40) : hit.start])[-1])
+            if left and left[-1] in after:
+                return True
         right = _CLAUSE_RE.split(text[hit.end : hit.end + 40])[0]
         if right[:1].isalnum():
             return False  # glued to more text (normalisation artefact): leave it alone

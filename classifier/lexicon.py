@@ -108,7 +108,7 @@ def load_lexicon(directory: Path | None = None, *, tables: bool = True) -> dict[
                     for c in item.get("confirms") or []
                 ],
                 "modifiers": [
-                    {"terms": _strings(m.get("terms")), "keep": _strings(m.get("keep"))}
+                    {"terms": _strings(m.get("terms")), "keep": _strings(m.get("keep")), "after": _strings(m.get("after"))}
                     for m in item.get("modifiers") or []
                 ],
             }
@@ -120,6 +120,7 @@ def load_lexicon(directory: Path | None = None, *, tables: bool = True) -> dict[
         "species": entries,
         **{kind: _strings(trade.get(kind)) for kind in CONTEXT_KINDS},
         "negators": _strings(trade.get("negators")),
+        "everyday": _strings(trade.get("everyday")),
         "emoji": {str(k): str(v) for k, v in (evasion.get("emoji") or {}).items()},
         "separators": "".join(str(c) for c in evasion.get("separators", [])),
         "rewrites": {str(k): str(v) for k, v in (evasion.get("rewrites") or {}).items()},
