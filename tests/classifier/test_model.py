@@ -249,6 +249,27 @@ def test_english_ivory_word_sense(shipped_model: classifier.Model, title: str, d
     assert result.flagged is flagged, result
 
 
+# Issue 12 round 3: English tweets. Everyday seller words and "elephants" do not turn bare "ivory"
+# (slang) into an offer; "<thing> in ivory" is a colour; carved animals and rings confirm it.
+@pytest.mark.parametrize(
+    ("title", "description", "flagged"),
+    [
+        ("A soft pure ivory with warm undertones, my new favourite paint", "", False),
+        ("Rare live footage: elephants at the river. Worth more than ivory", "", False),
+        ("Elephants keep dying for their ivory 🐘", "", False),
+        ("Retro toaster in ivory, barely used, £15 collect", "", False),
+        ("Smugglers jailed after customs find ivory in crates of cashew nuts", "", False),
+        ("Vintage ivory elephant figure with howdah, $95", "", True),
+        ("Old ivory ring with a carved rose, size M. DM", "", True),
+        ("Hand carved mammoth beads, 10mm, strand of 40. $70", "", True),
+        ("Antique carved ivory puzzle ball, Canton. DM for price", "", True),
+    ],
+)
+def test_english_ivory_tweets(shipped_model: classifier.Model, title: str, description: str, flagged: bool) -> None:
+    (result,) = shipped_model.score_batch([title], [description])
+    assert result.flagged is flagged, result
+
+
 def test_threshold_stays_above_evidence_free_scores() -> None:
     """Training passes the best score a listing without evidence can reach: the threshold stays above it."""
     y = [1, 1, 0, 1, 0]
