@@ -313,8 +313,12 @@ class TextAnalyzer:
         in_scope_imitation, elsewhere_imitation = self._scope(text, context["imitation"], named)
         in_scope_merch, elsewhere_merch = self._scope(text, context["merch"], named)
         engaged = trade + contact + claim > 0
-        if weak and not (strong or alias or sound or engaged):
-            weak = 0  # "elephants die for ivory": everyday words add to slang only in a seller's voice
+        if weak and not (strong or alias or sound or engaged) and all(
+            (h.species or "", h.term) in self._modifiers for h in named if h.kind in ("code", "initials")
+        ):
+            # "elephants die for ivory": slang that is also an everyday word (bare English "ivory") gains
+            # nothing from weak words without a seller's voice; "white plastic, African material" still does.
+            weak = 0
         e = 1.0 if any_evidence else 0.0
         vector = [
             math.log1p(len(strong)),
