@@ -84,6 +84,25 @@ def test_the_margin_is_half_a_point() -> None:
     assert not three["promoted"] and three["held_out_reviews"]["passed"]
 
 
+def test_the_hard_negative_margin_is_at_least_one_row() -> None:
+    """With 100 hard negatives one more false positive (1 point) passes; two more (2 points) do not."""
+    split = _split(200, 100)
+
+    class AlsoFlags:
+        threshold, version = 0.5, "new"
+
+        def __init__(self, extra: int) -> None:
+            self.extra = {f"茶叶 {i}" for i in range(extra)}
+
+        def score_batch(self, titles: list[str], descriptions: list[str]) -> list[ScoreResult]:
+            hit = ["象牙" in t or t in self.extra for t in titles]
+            return [ScoreResult(0.9 if h else 0.1, h, (), ()) for h in hit]
+
+    current = KeywordModel("current", "象牙")
+    one, two = (compare_models(AlsoFlags(n), current, split, NO_REVIEWS) for n in (1, 2))
+    assert one["test_split"]["passed"] and not two["test_split"]["passed"]
+
+
 def load_demo(store: Store, model: Any) -> None:
     rows = [json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines() if line.strip()]
     verdicts = model.score_batch([r["title"] for r in rows], [r.get("description", "") for r in rows])
