@@ -146,7 +146,8 @@ def compare_models(new: ScoringModel, current: ScoringModel, test: pd.DataFrame,
     old_split, new_split = _split_figures(current, test), _split_figures(new, test)
     f1_ok = new_split["f1"] >= old_split["f1"] - margin - 1e-9
     hard_margin = max(margin, 1.0 / max(_hard_negatives(test), 1))
-    hard_ok = new_split["hard_negative_fp_rate"] <= old_split["hard_negative_fp_rate"] + hard_margin + 1e-9
+    # The rates are rounded to 4 decimals (classifier.evaluate): allow that rounding, not only float noise.
+    hard_ok = new_split["hard_negative_fp_rate"] <= old_split["hard_negative_fp_rate"] + hard_margin + 1e-4
     result: dict[str, Any] = {
         "compared_to": current.version,
         "rule": f"generated test split: F1 at most {margin * 100:.1f} points lower and hard-negative FP rate at "

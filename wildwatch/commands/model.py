@@ -107,7 +107,7 @@ def _gate_lines(decision: dict[str, Any]) -> list[str]:
     split, reviews = decision["test_split"], decision["held_out_reviews"]
     old, new = split["current"], split["new"]
     lines = [
-        f"gate vs {decision['compared_to']} (margin 0.5 points):",
+        f"gate vs {decision['compared_to']} (margin 0.5 points; hard negatives 0.5 points or one row):",
         f"  generated test split ({split['rows']} rows): F1 {new['f1']:.4f} vs current {old['f1']:.4f}, "
         f"hard-negative FP rate {new['hard_negative_fp_rate']:.4f} vs {old['hard_negative_fp_rate']:.4f}: "
         + ("pass" if split["passed"] else "FAIL"),
