@@ -1,6 +1,6 @@
 """Rewrite format-2 models (``model.skops``) as format 3 (``model.json`` + ``model.npz``); scores unchanged.
 
-    python -m classifier.convert models/2026.12.06-2 [more model directories ...]
+    python -m classifier.convert models/2026.11.25-3 [more model directories ...]
 """
 
 from __future__ import annotations
