@@ -293,7 +293,7 @@ def list_listing_values(
 ) -> RawListingPage:
     """The rows of ``list_listings`` (same query, same order, same cursor) without type conversion."""
     query = _page_query(session, filters, limit=limit, cursor=cursor, sort=sort, columns=_RAW_PAGE_SELECT)
-    rows = session.execute(query).all()
+    rows = session.connection().execute(query).all()  # Core execution: the ORM's row loading adds nothing here
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
