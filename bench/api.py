@@ -33,7 +33,7 @@ from bench.gen_listings import load
 from store.apikeys import create_api_key
 from store.db import make_engine, make_session_factory, migrate, session_scope
 from core.settings import PROJECT_ROOT, get_settings
-from wildwatch.commands.serve import WORKER_HEALTHCHECK_SECONDS, worker_count
+from wildwatch.commands.serve import run_app, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -212,10 +212,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "WILDWATCH_API__RATE_LIMIT_PER_MINUTE": "0",
         "WILDWATCH_LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.api:bench_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(args.workers),
-         "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_SECONDS)],
+    server = subprocess.Popen(  # served as `wildwatch serve` serves (its worker processes), plus /bench/bare
+        [sys.executable, "-m", "bench.api", "--serve-port", str(port), "--workers", str(args.workers)],
         env=env, cwd=PROJECT_ROOT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -286,12 +284,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fresh", action="store_true", help="Reload the store even if it already has --rows.")
     parser.add_argument(
         "--workers", type=int, default=worker_count(get_settings().api.workers),
-        help="uvicorn worker processes (default: what `wildwatch serve` starts, WILDWATCH_API__WORKERS).",
+        help="Server processes (default: what `wildwatch serve` starts, WILDWATCH_API__WORKERS).",
     )
     parser.add_argument("--pg-database", help="PostgreSQL database for the store (default: ww_bench_<rows>).")
     parser.add_argument("--skip-export", action="store_true", help="Do not measure the full export.")
     parser.add_argument("--export-formats", nargs="+", default=["csv"], choices=["csv", "parquet"])
+    parser.add_argument("--serve-port", type=int, help=argparse.SUPPRESS)  # the server process of a run
     args = parser.parse_args(argv)
+    if args.serve_port:
+        run_app(bench_app(), host="127.0.0.1", port=args.serve_port, processes=args.workers)
+        return
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed (apt-get install wrk)")

@@ -101,8 +101,8 @@ class ApiSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address `wildwatch serve` binds to.")
     port: int = Field(8000, description="Port `wildwatch serve` listens on.")
     workers: int = Field(
-        1, ge=0, le=64,
-        description="Processes `wildwatch serve` starts; 0: one per CPU core, at most 4.",
+        0, ge=0, le=64,
+        description="Processes `wildwatch serve` starts; 0: one per CPU core, at most 4 (forked, sharing one socket).",
     )
     rate_limit_per_minute: int = Field(
         600, description="Requests per minute allowed per API key (token bucket, per process); 0 disables."

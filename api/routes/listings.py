@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -27,7 +30,7 @@ from api.schemas import (
 from store.errors import NotFound
 from store.memory import prior_decisions
 from store.models import Listing, Seller
-from store.queries import InvalidCursor, get_listing_detail, list_listings
+from store.queries import InvalidCursor, get_listing_detail, list_listing_values, utc_datetime
 from store.images import listing_images
 from store.snapshots import SnapshotStore
 
@@ -72,6 +75,78 @@ def listing_dict(listing: Listing | Row[Any], base: str) -> dict[str, Any]:
     }
 
 
+#: Decoded ``reasons`` by their stored JSON text: pages repeat a small vocabulary of reasons.
+_REASONS: dict[str, list[str]] = {}
+_REASONS_MAX = 4096
+
+
+def _reasons(value: str | list[Any] | None) -> list[str]:
+    if not value:
+        return []
+    if not isinstance(value, str):  # PostgreSQL's driver decodes JSON itself
+        return [str(reason) for reason in value]
+    reasons = _REASONS.get(value)
+    if reasons is None:
+        reasons = [str(reason) for reason in json.loads(value) or []]
+        if len(_REASONS) >= _REASONS_MAX:
+            _REASONS.clear()
+        _REASONS[value] = reasons
+    return reasons
+
+
+def _json_time(value: datetime | str) -> datetime | str:
+    """A stored time as ListingOut writes it: SQLite's UTC text rewritten in place, else a UTC datetime.
+
+    ``2026-02-04 13:49:59.738029`` -> ``2026-02-04T13:49:59.738029Z`` (``...:59Z`` for whole
+    seconds), exactly what pydantic writes for that datetime; any other shape goes through
+    a datetime.
+    """
+    if isinstance(value, str) and len(value) == 26 and value[10] == " " and value[19] == ".":
+        if value.endswith("000000"):
+            return f"{value[:10]}T{value[11:19]}Z"
+        return f"{value[:10]}T{value[11:]}Z"
+    return utc_datetime(value)
+
+
+def _json_price(value: Decimal | float | None) -> float | None:
+    """As SQLAlchemy's Numeric(18, 2) reads it (SQLite: rounded to cents), then as a float."""
+    if value is None:
+        return None
+    return float(value) if isinstance(value, Decimal) else float(f"{value:.2f}")
+
+
+def listing_values_dict(values: tuple[Any, ...], base: str) -> dict[str, Any]:
+    """``listing_dict`` of a row of ``list_listing_values`` (the driver's own values, in PAGE_COLUMNS order)."""
+    (listing_id, url, marketplace, title, description, price, currency, lang, seller_id, first_seen, last_seen,
+     score, flagged, species, reasons, model_version, review_status, snapshot_id) = values
+    self_link = f"{base}v1/listings/{listing_id}"
+    links = {"self": self_link, "source": url}
+    if seller_id is not None:
+        links["seller"] = f"{base}v1/sellers/{seller_id}"
+    if snapshot_id is not None:
+        links["snapshot"] = f"{self_link}/snapshot"
+    return {
+        "id": listing_id,
+        "url": url,
+        "marketplace": marketplace,
+        "title": title,
+        "description": description,
+        "price": _json_price(price),
+        "currency": currency,
+        "lang": lang,
+        "seller_id": seller_id,
+        "first_seen": _json_time(first_seen),
+        "last_seen": _json_time(last_seen),
+        "score": score,
+        "flagged": None if flagged is None else bool(flagged),
+        "species": [name for name in species.split(";") if name] if species else [],
+        "reasons": _reasons(reasons),
+        "model_version": model_version,
+        "review_status": review_status,
+        "links": links,
+    }
+
+
 def listing_out(listing: Listing, request: Request) -> ListingOut:
     """The API shape of a listing, with links to itself, its seller, snapshot and source page."""
     return ListingOut(**listing_dict(listing, base_url(request)))
@@ -113,10 +188,11 @@ async def get_listings(
 
     def page_json(session: Session) -> bytes:
         try:
-            page = list_listings(session, filters, limit=limit, cursor=cursor, sort=sort)
+            page = list_listing_values(session, filters, limit=limit, cursor=cursor, sort=sort)
         except InvalidCursor as exc:
             raise ApiError(422, "invalid_cursor", str(exc)) from exc
-        return to_json({"items": [listing_dict(item, base) for item in page.items], "next_cursor": page.next_cursor})
+        return to_json({"items": [listing_values_dict(item, base) for item in page.items],
+                        "next_cursor": page.next_cursor})
 
     return Response(await run_read(request, page_json), media_type="application/json")
 

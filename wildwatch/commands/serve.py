@@ -5,14 +5,19 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
+from sqlalchemy import Engine
 
 from core.settings import Settings, get_settings
 from store.db import make_engine, require_current_schema
 from wildwatch.commands.options import DbOption
+from wildwatch.workers import serve_forked
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def is_loopback(host: str) -> bool:
@@ -46,12 +51,8 @@ def warn_if_exposed(settings: Settings) -> None:
         )
 
 
-#: ``workers = 0`` starts one process per core up to this many (each holds the tokenizer, ~150 MB).
+#: ``workers = 0`` (the default) starts one process per core up to this many.
 AUTO_WORKERS_MAX = 4
-
-
-#: How long the supervisor waits for a worker's answer before it kills and replaces it.
-WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def worker_count(configured: int) -> int:
@@ -67,7 +68,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: WILDWATCH_API__PORT, 8000).")] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, max=64, help="Processes (default: WILDWATCH_API__WORKERS, 1; 0 there: one per core, at most 4).",
+        typer.Option(min=1, max=64, help="Processes (default: WILDWATCH_API__WORKERS, 0: one per CPU core, at most 4).",
                      show_default=False),
     ] = None,
     db: DbOption = None,
@@ -85,21 +86,25 @@ def serve(
     typer.echo(f"WildWatch API on http://{settings.api.host}:{settings.api.port}  (docs: /docs, health: /healthz, "
                f"links: {public_base_url(settings)}, {processes} worker process{'es' if processes > 1 else ''})",
                err=True)
+    run_app(create_app(settings, engine=engine), host=settings.api.host, port=settings.api.port, processes=processes)
+
+
+def run_app(app: FastAPI, *, host: str, port: int, processes: int) -> None:
+    """Serve ``app`` (from ``api.app.create_app``) on ``host:port`` from ``processes`` processes.
+
+    More than one: forked from this process (``wildwatch.workers``), after loading the search
+    tokenizer, so the workers share its dictionaries, and closing the pooled connections.
+    """
+    from store.search import get_tokenizer
+
     if processes == 1:
-        uvicorn.run(create_app(settings, engine=engine), host=settings.api.host, port=settings.api.port,
-                    log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
         return
-    engine.dispose()
-    # Each worker builds its own app from the environment: pass on what the options changed.
-    os.environ.update({
-        "WILDWATCH_DATABASE_URL": settings.database_url,
-        "WILDWATCH_API__HOST": settings.api.host,
-        "WILDWATCH_API__PORT": str(settings.api.port),
-    })
-    # A worker answers the supervisor's health check only once it has imported the command line
-    # (spawned: it re-imports ``wildwatch``), which takes longer than uvicorn's 5 s on a busy machine.
-    uvicorn.run("api.app:create_app", factory=True, workers=processes, host=settings.api.host,
-                port=settings.api.port, log_level="warning", timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+    get_tokenizer()("象牙")
+    engine: Engine = app.state.engine
+    engine.dispose()  # no pooled connection may be shared by two processes
+    serve_forked(config, processes, after_fork=lambda: engine.dispose(close=False))
 
 
 def register(app: typer.Typer) -> None:
