@@ -10,7 +10,7 @@ import typer
 
 from core.errors import InputError
 from core.settings import get_settings
-from core.tables import read_columns, table_format, write_rows
+from core.tables import read_columns, table_format, write_columns, write_rows
 from wildwatch.commands.options import DbOption
 from wildwatch.scoring import default_workers, load_classifier, score_columns
 
@@ -42,11 +42,12 @@ def score(
                               workers=default_workers(len(table), batch_size))
         cells = table.cells | added  # a column named like an added one is replaced in its place
         columns = table.names + [c for c in added if c not in table.cells]
-        # One list per column, zipped into rows as they are written (no per-row objects before that).
-        records: Iterable[dict[str, Any]] = (dict(zip(columns, row)) for row in zip(*(cells[c] for c in columns)))
-        if table_format(output) != "csv":
-            records = (typed_scores(record) for record in records)
-        write_rows(output, columns, records)
+        if table_format(output) == "csv":
+            write_columns(output, columns, cells)  # one list per column, zipped into rows as written
+        else:
+            records: Iterable[dict[str, Any]] = (typed_scores(dict(zip(columns, row)))
+                                                 for row in zip(*(cells[c] for c in columns)))
+            write_rows(output, columns, records)
         bad = [i for i, error in enumerate(added["error"]) if error]
         for i in bad:
             typer.echo(f"row id={cells['id'][i]!r}: {added['error'][i]}", err=True)
