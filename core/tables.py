@@ -14,7 +14,7 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from dataclasses import dataclass
@@ -26,8 +26,7 @@ from core.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FORMATS", "Columns", "table_format", "read_columns", "read_table", "text_encoding", "write_columns",
-           "write_rows"]
+__all__ = ["FORMATS", "Columns", "table_format", "read_columns", "read_table", "text_encoding", "write_rows"]
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -232,32 +231,6 @@ def write_rows(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]
     finally:
         if parquet is not None:
             parquet.close()
-    return count
-
-
-def write_columns(path: Path, columns: Sequence[str], cells: Mapping[str, Sequence[Any]]) -> int:
-    """Write a table given as one list per column (what :func:`write_rows` writes from the same rows).
-
-    CSV goes through ``csv.writer`` row lists, without a dict per row (several times faster on large
-    files); other formats through :func:`write_rows`.
-    """
-    if table_format(path) != "csv":
-        return write_rows(path, columns, (dict(zip(columns, row)) for row in zip(*(cells[c] for c in columns))))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lists = []
-    for name in columns:
-        values = cells[name]
-        if any(value is None or isinstance(value, bool) for value in values):
-            values = [_csv_value(value) for value in values]
-        lists.append(values)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(list(columns))
-        rows = zip(*lists)
-        count = 0
-        while chunk := list(islice(rows, 5000)):
-            writer.writerows(chunk)
-            count += len(chunk)
     return count
 
 
