@@ -57,6 +57,17 @@ def test_score_to_csv_writes_what_score_frame_scores(tmp_path: Path, workers: in
     ]
 
 
+def test_score_to_csv_leaves_no_partial_file_when_scoring_fails(tmp_path: Path) -> None:
+    class Broken(FakeModel):
+        def score_batch(self, titles: list[str], descriptions: list[str]) -> list:  # type: ignore[override]
+            raise RuntimeError("model failed")
+
+    path = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError):
+        score_to_csv(["id", "title", "description"], {"id": ["1"], "title": ["x"], "description": ["y"]}, Broken(), path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_invalid_utf8_bytes_are_replaced_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes("id,title,description\n1,象牙,ok\n2,".encode() + b"\xff\xfe bad" + b",x\n")

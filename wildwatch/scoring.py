@@ -195,7 +195,7 @@ def _csv_chunk_in_worker(bounds: tuple[int, int]) -> tuple[str, int, int, list[t
 def score_to_csv(names: list[str], cells: dict[str, list[Any]], model: ScoringModel, output: Path, *,
                  batch_size: int = 2000, workers: int = 1) -> CsvScoring:
     """Score a table (column lists) and write it with score, flagged, species, reasons and error to a
-    CSV file: the bytes ``score_columns`` + ``core.tables.write_columns`` write, but each batch is
+    CSV file: the bytes ``score_columns`` + ``core.tables.write_rows`` write, but each batch is
     scored *and* formatted by a forked worker while this process writes the finished ones in order
     (nothing but the row range and the CSV text crosses between processes)."""
     missing = [c for c in REQUIRED_COLUMNS if c not in cells]
@@ -206,27 +206,37 @@ def score_to_csv(names: list[str], cells: dict[str, list[Any]], model: ScoringMo
     bounds = [(lo, min(lo + batch_size, n)) for lo in range(0, n, batch_size)]
     result = CsvScoring(rows=n)
     output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerow(columns)
-
-        def write(chunks: Iterator[tuple[str, int, int, list[tuple[int, Any, str]]]]) -> None:
-            for text, scored, flagged, problems in chunks:
+    # Batches are written as they finish: into a temporary file renamed at the end, so a failed run
+    # never leaves a half-written output behind.
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerow(columns)
+            for text, scored, flagged, problems in _scored_chunks(model, columns, cells, bounds, workers):
                 fh.write(text)
                 result.scored += scored
                 result.flagged += flagged
                 result.problems += problems
-
-        if workers <= 1 or len(bounds) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            write(_csv_chunk(model, columns, cells, lo, hi) for lo, hi in bounds)
-            return result
-        global _WORKER_MODEL, _WORKER_TABLE
-        _WORKER_MODEL, _WORKER_TABLE = model, (columns, cells)  # forked workers inherit both
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                write(pool.imap(_csv_chunk_in_worker, bounds))
-        finally:
-            _WORKER_MODEL = _WORKER_TABLE = None
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
     return result
+
+
+def _scored_chunks(model: ScoringModel, columns: list[str], cells: dict[str, list[Any]], bounds: list[tuple[int, int]],
+                   workers: int) -> Iterator[tuple[str, int, int, list[tuple[int, Any, str]]]]:
+    """:func:`_csv_chunk` of each row range, in order: in forked workers when ``workers`` > 1."""
+    if workers <= 1 or len(bounds) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for lo, hi in bounds:
+            yield _csv_chunk(model, columns, cells, lo, hi)
+        return
+    global _WORKER_MODEL, _WORKER_TABLE
+    _WORKER_MODEL, _WORKER_TABLE = model, (columns, cells)  # forked workers inherit both
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_csv_chunk_in_worker, bounds)
+    finally:
+        _WORKER_MODEL = _WORKER_TABLE = None
 
 
 @dataclass
