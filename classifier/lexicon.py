@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 import numpy as np
-import yaml
 
 __all__ = [
     "DEFAULT_LEXICON_DIR",
@@ -63,6 +62,8 @@ def _strings(values: Any) -> list[str]:
 
 def load_lexicon(directory: Path | None = None, *, tables: bool = True) -> dict[str, Any]:
     """Read the lexicon YAML files into plain, serialisable data (plus the character tables)."""
+    import yaml  # here, not at the top: a saved model carries its lexicon, and scoring never reads YAML
+
     directory = Path(directory) if directory is not None else DEFAULT_LEXICON_DIR
     with open(directory / "species.yaml", encoding="utf-8") as fh:
         species = yaml.safe_load(fh)

@@ -122,8 +122,11 @@ class Normalizer:
         self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}])(?:[{seps} ]|{_SYMBOL}){{1,3}}(?=[{_CJK}])")
         # Single Latin letters joined by spaces ("i v o r y") or by one repeated symbol ("i.v.o.r.y",
         # "i~v~o~r~y", "r.h.i.n.oceros": the last run may be longer).
+        # Written as "a letter not after a letter or digit, then ...": a pattern that starts with a
+        # character class lets the regex engine skip to candidate letters instead of trying the
+        # look-behind at every position (4x faster on a batch; same matches).
         self._spaced_latin_re = re.compile(
-            rf"(?<![a-z0-9])(?:(?:[a-z] ){{2,}}[a-z]|[a-z]({_SYMBOL})(?:[a-z]\1)+[a-z]+)(?![a-z0-9])"
+            rf"[a-z](?<![a-z0-9][a-z])(?: (?:[a-z] )+[a-z]|({_SYMBOL})(?:[a-z]\1)+[a-z]+)(?![a-z0-9])"
         )
         self._vocabulary = _latin_vocabulary(lexicon)
         self._leet = {str(k): str(v) for k, v in lexicon.get("leet", {}).items()}
@@ -136,6 +139,11 @@ class Normalizer:
             if self._leet
             else None
         )
+        # Every leetspeak word lies in a run of letters and leet characters that holds both, so it has a
+        # letter next to a leet character: only such runs are searched (most text has none).
+        self._leet_chars = frozenset(self._leet)
+        self._leet_seed_re = re.compile(rf"[{leet_chars}](?:(?<=[a-z][{leet_chars}])|(?=[a-z]))")
+        self._leet_run_re = re.compile(rf"[a-z{leet_chars}]*")
         self._leet_cache: dict[str, str] = {}
         rewrites = _misspellings(self._vocabulary, set(lexicon.get("real_words", [])) | (keep or set()))
         rewrites.update({self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()})
@@ -209,7 +217,7 @@ class Normalizer:
         text = self._cjk_sep_re.sub("", text)
         text = self._spaced_latin_re.sub(lambda m: re.sub(r"[^a-z]", "", m.group()), text)
         if self._leet_re is not None:
-            text = self._leet_re.sub(self._unleet, text)
+            text = self._leet_sub(text)
         matches = self._rewrite_matches(text)
         if matches:
             pieces, last = [], 0
@@ -220,6 +228,33 @@ class Normalizer:
             pieces.append(text[last:])
             text = "".join(pieces)
         return _SPACES_RE.sub(" ", text)
+
+    def _leet_sub(self, text: str) -> str:
+        """``self._leet_re.sub(self._unleet, text)``, searching only the runs of letters and leet
+        characters that hold both (plus one character either side, which the pattern's look-behind
+        and look-ahead read)."""
+        assert self._leet_re is not None
+        pieces: list[str] = []
+        last = searched = 0
+        leet, search, run = self._leet_chars, self._leet_re.finditer, self._leet_run_re.match
+        for seed in self._leet_seed_re.finditer(text):
+            at = seed.start()
+            if at < searched:
+                continue  # inside a run already searched
+            start = at
+            while start > 0 and (text[start - 1] in leet or "a" <= text[start - 1] <= "z"):
+                start -= 1
+            found = run(text, at)  # always matches (the pattern can be empty)
+            end = found.end() if found else at
+            for match in search(text, start, end + 1):
+                pieces.append(text[last : match.start()])
+                pieces.append(self._unleet(match))
+                last = match.end()
+            searched = end
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     def _unleet(self, match: re.Match[str]) -> str:
         """The lexicon word a leetspeak word stands for, or the word unchanged."""

@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes import FakeModel
 from core.errors import InputError
-from wildwatch.scoring import score_frame
+from wildwatch.scoring import score_frame, score_to_csv
 from core.tables import read_table, write_rows
 
 ROWS = [
@@ -36,6 +36,36 @@ def test_score_frame_keeps_every_row_and_reports_unscorable_ones() -> None:
     assert out.loc[2, "error"] == "empty title and description"
     assert "missing id" in out.loc[3, "error"]
     assert list(out.columns[:4]) == ["id", "title", "description", "price"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_score_to_csv_writes_what_score_frame_scores(tmp_path: Path, workers: int) -> None:
+    """The streaming CSV writer (batches scored and formatted in forked workers) keeps the rows, their
+    order, a replaced input column in its place, and what score_frame says about each row."""
+    rows = [dict(row, id=f"{row['id']}{k}" if row["id"] else "", score="old") for k in range(7) for row in ROWS]
+    names = ["id", "title", "score", "description", "price"]
+    path = tmp_path / "out.csv"
+    written = score_to_csv(names, {n: [row[n] for row in rows] for n in names}, FakeModel(), path,
+                           batch_size=3, workers=workers)
+    expected = score_frame(pd.DataFrame(rows, columns=names), FakeModel())
+    assert pd.read_csv(path, dtype=str, keep_default_na=False).equals(expected.astype(str))
+    assert written.rows == len(rows)
+    assert written.scored == sum(1 for score in expected["score"] if score != "")
+    assert written.flagged == sum(1 for flag in expected["flagged"] if flag == "true")
+    assert [(i, error) for i, _, error in written.problems] == [
+        (i, error) for i, error in enumerate(expected["error"]) if error
+    ]
+
+
+def test_score_to_csv_leaves_no_partial_file_when_scoring_fails(tmp_path: Path) -> None:
+    class Broken(FakeModel):
+        def score_batch(self, titles: list[str], descriptions: list[str]) -> list:  # type: ignore[override]
+            raise RuntimeError("model failed")
+
+    path = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError):
+        score_to_csv(["id", "title", "description"], {"id": ["1"], "title": ["x"], "description": ["y"]}, Broken(), path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_invalid_utf8_bytes_are_replaced_and_reported(tmp_path: Path) -> None:

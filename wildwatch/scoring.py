@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import multiprocessing
 import os
@@ -23,7 +25,7 @@ if TYPE_CHECKING:  # the classifier loads only when a model does, the store only
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["load_classifier", "score_columns", "score_frame", "score_stored", "StoredScoring", "REQUIRED_COLUMNS", "OUTPUT_COLUMNS"]
+__all__ = ["load_classifier", "score_columns", "score_to_csv", "CsvScoring", "score_frame", "score_stored", "StoredScoring", "REQUIRED_COLUMNS", "OUTPUT_COLUMNS"]
 
 REQUIRED_COLUMNS = ("id", "title", "description")
 OUTPUT_COLUMNS = ("score", "flagged", "species", "reasons")
@@ -148,6 +150,93 @@ def score_columns(columns: dict[str, list[Any]], model: ScoringModel, *, batch_s
     for i, (score, flag, names, why) in zip(positions, cells, strict=True):
         scores[i], flagged[i], species[i], reasons[i] = score, flag, names, why
     return {"score": scores, "flagged": flagged, "species": species, "reasons": reasons, "error": problems}
+
+
+@dataclass
+class CsvScoring:
+    """What :func:`score_to_csv` wrote: row counts and each row's problem (row index, id, problem)."""
+
+    rows: int = 0
+    scored: int = 0
+    flagged: int = 0
+    problems: list[tuple[int, Any, str]] = field(default_factory=list)
+
+
+#: The table a forked worker formats rows of: (column names written, cells by name), never pickled.
+_WORKER_TABLE: tuple[list[str], dict[str, list[Any]]] | None = None
+
+
+def _csv_chunk(model: ScoringModel, columns: list[str], cells: dict[str, list[Any]], lo: int,
+               hi: int) -> tuple[str, int, int, list[tuple[int, Any, str]]]:
+    """Rows ``lo:hi`` scored and formatted as CSV text, as :func:`score_columns` + ``write_columns``
+    write them; plus (scored, flagged, problems) of the chunk."""
+    part = {c: cells[c][lo:hi] for c in cells}
+    added = score_columns(part, model, batch_size=max(hi - lo, 1), workers=1)
+    part |= added
+    lists = []
+    for name in columns:
+        values = part[name]
+        if not all(isinstance(value, str | float) for value in values):
+            values = ["" if v is None else ("true" if v else "false") if isinstance(v, bool) else v for v in values]
+        lists.append(values)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(zip(*lists))
+    problems = [(lo + i, part["id"][i], error) for i, error in enumerate(added["error"]) if error]
+    scored = sum(1 for score in added["score"] if score != "")
+    flagged = sum(1 for flag in added["flagged"] if flag == "true")
+    return buffer.getvalue(), scored, flagged, problems
+
+
+def _csv_chunk_in_worker(bounds: tuple[int, int]) -> tuple[str, int, int, list[tuple[int, Any, str]]]:
+    assert _WORKER_MODEL is not None and _WORKER_TABLE is not None
+    return _csv_chunk(_WORKER_MODEL, *_WORKER_TABLE, *bounds)
+
+
+def score_to_csv(names: list[str], cells: dict[str, list[Any]], model: ScoringModel, output: Path, *,
+                 batch_size: int = 2000, workers: int = 1) -> CsvScoring:
+    """Score a table (column lists) and write it with score, flagged, species, reasons and error to a
+    CSV file: the bytes ``score_columns`` + ``core.tables.write_rows`` write, but each batch is
+    scored *and* formatted by a forked worker while this process writes the finished ones in order
+    (nothing but the row range and the CSV text crosses between processes)."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in cells]
+    if missing:
+        raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
+    n = len(cells[names[0]]) if names else 0
+    columns = names + [c for c in OUTPUT_COLUMNS + ("error",) if c not in cells]
+    bounds = [(lo, min(lo + batch_size, n)) for lo in range(0, n, batch_size)]
+    result = CsvScoring(rows=n)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Batches are written as they finish: into a temporary file renamed at the end, so a failed run
+    # never leaves a half-written output behind.
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerow(columns)
+            for text, scored, flagged, problems in _scored_chunks(model, columns, cells, bounds, workers):
+                fh.write(text)
+                result.scored += scored
+                result.flagged += flagged
+                result.problems += problems
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
+    return result
+
+
+def _scored_chunks(model: ScoringModel, columns: list[str], cells: dict[str, list[Any]], bounds: list[tuple[int, int]],
+                   workers: int) -> Iterator[tuple[str, int, int, list[tuple[int, Any, str]]]]:
+    """:func:`_csv_chunk` of each row range, in order: in forked workers when ``workers`` > 1."""
+    if workers <= 1 or len(bounds) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for lo, hi in bounds:
+            yield _csv_chunk(model, columns, cells, lo, hi)
+        return
+    global _WORKER_MODEL, _WORKER_TABLE
+    _WORKER_MODEL, _WORKER_TABLE = model, (columns, cells)  # forked workers inherit both
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_csv_chunk_in_worker, bounds)
+    finally:
+        _WORKER_MODEL = _WORKER_TABLE = None
 
 
 @dataclass

@@ -109,3 +109,23 @@ def test_clean_text(value: object, expected: str) -> None:
 
 def test_huge_text_is_capped() -> None:
     assert len(clean_text("象" * (MAX_CHARS * 3))) == MAX_CHARS
+
+
+def test_leetspeak_and_spaced_letters_match_the_plain_patterns(shipped_model: classifier.Model) -> None:
+    """The fast passes (a leet pattern run only on candidate runs; a spaced-letter pattern that starts
+    with a letter class) rewrite exactly what the plain patterns rewrite, on random evasive strings."""
+    import random
+    import re
+
+    from classifier.normalize import _SYMBOL
+
+    normalizer = shipped_model.analyzer.normalizer
+    assert normalizer._leet_re is not None
+    plain_spaced = re.compile(rf"(?<![a-z0-9])(?:(?:[a-z] ){{2,}}[a-z]|[a-z]({_SYMBOL})(?:[a-z]\1)+[a-z]+)(?![a-z0-9])")
+    letters_only = lambda m: re.sub(r"[^a-z]", "", m.group())  # noqa: E731
+    rng = random.Random(16)
+    alphabet = list("aeiorvyz") + list(normalizer._leet) + list("0289 .~-_,象牙。!?\x00")
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert normalizer._leet_sub(text) == normalizer._leet_re.sub(normalizer._unleet, text), text
+        assert normalizer._spaced_latin_re.sub(letters_only, text) == plain_spaced.sub(letters_only, text), text

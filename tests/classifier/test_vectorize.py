@@ -86,3 +86,19 @@ def test_works_inside_a_pipeline() -> None:
     pipe = make_pipeline(HashedNgramVectorizer(n_features=1 << 12, min_df=1), LogisticRegression())
     pipe.fit(["象牙手镯 包真", "树脂手镯 仿制", "象牙筷子 私聊", "塑料筷子 包邮"], [1, 0, 1, 0])
     assert pipe.predict_proba(["象牙吊坠"]).shape == (1, 2)
+
+
+@pytest.mark.parametrize("analyzer", ["char", "word"])
+def test_counts_are_the_same_whether_rows_are_sorted_one_by_one_or_all_at_once(analyzer: str) -> None:
+    """A batch whose longest document would make the per-row padding huge takes the one-big-sort path;
+    both paths must give the same CSR arrays (scores depend on the column order within a row)."""
+    from classifier.hashing import NgramHasher
+
+    docs = DOCS if analyzer == "char" else TOKENS
+    hasher = NgramHasher(analyzer, (1, 3), n_features=1 << 12)
+    long_doc = " ".join(docs) * 2000
+    together = hasher.counts(docs + [long_doc])  # one sort (the padding would be ~7x the n-grams)
+    apart = [hasher.counts(docs), hasher.counts([long_doc])]  # row by row
+    assert np.array_equal(together.indices, np.concatenate([rows.indices for rows in apart]))
+    assert np.array_equal(together.data, np.concatenate([rows.data for rows in apart]))
+    assert np.array_equal(together.indptr[: len(docs) + 1], apart[0].indptr)

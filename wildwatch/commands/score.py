@@ -12,7 +12,7 @@ from core.errors import InputError
 from core.settings import get_settings
 from core.tables import read_columns, table_format, write_rows
 from wildwatch.commands.options import DbOption
-from wildwatch.scoring import default_workers, load_classifier, score_columns
+from wildwatch.scoring import default_workers, load_classifier, score_columns, score_to_csv
 
 
 def score(
@@ -38,23 +38,26 @@ def score(
         if table.encoding not in ("utf-8", "utf-8-sig"):
             typer.echo(f"read {input} as {table.encoding}", err=True)
         batch_size = settings.classifier.batch_size
-        added = score_columns(table.cells, classifier, batch_size=batch_size,
-                              workers=default_workers(len(table), batch_size))
-        cells = table.cells | added  # a column named like an added one is replaced in its place
-        columns = table.names + [c for c in added if c not in table.cells]
-        # One list per column, zipped into rows as they are written (no per-row objects before that).
-        records: Iterable[dict[str, Any]] = (dict(zip(columns, row)) for row in zip(*(cells[c] for c in columns)))
-        if table_format(output) != "csv":
-            records = (typed_scores(record) for record in records)
-        write_rows(output, columns, records)
-        bad = [i for i, error in enumerate(added["error"]) if error]
-        for i in bad:
-            typer.echo(f"row id={cells['id'][i]!r}: {added['error'][i]}", err=True)
-        flagged = sum(1 for flag in added["flagged"] if flag == "true")
-        unscored = sum(1 for score in added["score"] if score == "")
+        workers = default_workers(len(table), batch_size)
+        if table_format(output) == "csv":
+            # Workers score and format batches; this process writes them in order as they finish.
+            written = score_to_csv(table.names, table.cells, classifier, output, batch_size=batch_size, workers=workers)
+            rows, scored, flagged, problems = written.rows, written.scored, written.flagged, written.problems
+        else:
+            added = score_columns(table.cells, classifier, batch_size=batch_size, workers=workers)
+            cells = table.cells | added  # a column named like an added one is replaced in its place
+            columns = table.names + [c for c in added if c not in table.cells]
+            records: Iterable[dict[str, Any]] = (typed_scores(dict(zip(columns, row)))
+                                                 for row in zip(*(cells[c] for c in columns)))
+            write_rows(output, columns, records)
+            rows = len(added["score"])
+            scored = sum(1 for score in added["score"] if score != "")
+            flagged = sum(1 for flag in added["flagged"] if flag == "true")
+            problems = [(i, cells["id"][i], error) for i, error in enumerate(added["error"]) if error]
+        for _, id_, error in problems:
+            typer.echo(f"row id={id_!r}: {error}", err=True)
         typer.echo(
-            f"scored {len(added['score']) - unscored} of {len(added['score'])} rows, "
-            f"{flagged} flagged, {len(bad)} with problems -> {output}",
+            f"scored {scored} of {rows} rows, {flagged} flagged, {len(problems)} with problems -> {output}",
             err=True,
         )
         return
