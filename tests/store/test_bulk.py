@@ -7,7 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bench.gen_listings import generate_listings, generate_sellers
@@ -134,3 +136,13 @@ def test_bulk_load_stores_what_a_crawl_and_scoring_store(engine: Engine, session
     for listing_id in ids:
         assert _stored(session, listing_id + 100) == _stored(session, listing_id)
     assert session.get(Listing, ids[0] + 100).lang == "zh-Hant"  # type: ignore[union-attr]
+
+
+def test_bulk_load_refuses_a_listing_of_an_unknown_seller(engine: Engine, session: Session) -> None:
+    """PostgreSQL's loader checks sellers per batch in one query instead of row triggers: still refused."""
+    load_sellers(engine, generate_sellers(5))
+    (batch,) = generate_listings(3, 5, batch=3)
+    batch[1].seller_id = 999
+    with pytest.raises(IntegrityError):
+        load_listings(engine, [batch])
+    assert session.scalar(select(func.count()).select_from(Listing)) == 0
