@@ -152,9 +152,8 @@ def load_listings(
 ) -> int:
     """Insert listings batch by batch, one transaction per batch; returns the row count.
 
-    ``threshold`` is recorded with each loaded score in the score history.  The next batch's
-    rows are formatted while the previous one is written (a writer thread: the drivers release
-    the GIL while the database works), so Python's formatting and the database's inserts overlap.
+    ``threshold`` is recorded with each loaded score in the score history.  On PostgreSQL the
+    next batch's COPY payload is formatted while a writer thread streams the previous one.
     """
     if engine.dialect.name == "sqlite":
         return _load_sqlite(engine, batches, threshold)
@@ -209,23 +208,18 @@ _SQLITE_LOAD_PRAGMAS = {"cache_size": "-262144", "synchronous": "OFF", "temp_sto
 
 def _load_sqlite(engine: Engine, batches: Iterable[Sequence[BulkListing]], threshold: float) -> int:
     total = 0
-    with engine.connect() as conn, ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-rows") as formatter:
+    with engine.connect() as conn:
         saved = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in _SQLITE_LOAD_PRAGMAS}
         for name, value in _SQLITE_LOAD_PRAGMAS.items():
             conn.exec_driver_sql(f"PRAGMA {name} = {value}")
         conn.commit()
         try:
-            pending: Future[_SqliteRows] | None = None
+            # Formatted in this thread: sqlite3 releases the GIL around each row's step, and a
+            # formatting thread holding it for a switch interval each time stalls the inserts.
             for batch in batches:
-                if not batch:
-                    continue
-                following = formatter.submit(_sqlite_rows, batch)
-                if pending is not None:
-                    _write_sqlite(conn, pending.result(), threshold)
-                pending = following
-                total += len(batch)
-            if pending is not None:
-                _write_sqlite(conn, pending.result(), threshold)
+                if batch:
+                    _write_sqlite(conn, _sqlite_rows(batch), threshold)
+                    total += len(batch)
         finally:
             if conn.in_transaction():
                 conn.rollback()
