@@ -117,6 +117,19 @@ def _api(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
     return figures, data
 
 
+def _load(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
+    data = _last_json(stdout)
+    figures = []
+    for result in data["results"]:
+        backend, rows = result["backend"], result["rows"]
+        figures.append(Figure(f"bulk load {backend} {rows:,} rows/s (vs Core executemany of listings alone)",
+                              result["load_rows_per_s"], result["core_executemany_rows_per_s"], "rows/s"))
+        figures.append(Figure(f"wildwatch score {backend} {rows:,} stored (with writes) listings/s (vs in memory)",
+                              result["score_stored_listings_per_s"], result["score_memory_listings_per_s"],
+                              "listings/s"))
+    return figures, data
+
+
 def _photos(stdout: str, _json_file: Path) -> tuple[list[Figure], Any]:
     data = _last_json(stdout)
     rate = data["hashing"]
@@ -177,6 +190,7 @@ BENCHES = [
           ["--sizes", "20000", "200000", "--stored-rows", "100000"], _score_cli, module=True),
     Bench("api", "bench/api.py", ["--rows", "20000", "--duration", "5", "--backends", "sqlite", "--skip-export"],
           [], _api, module=True, needs=("wrk",)),
+    Bench("load", "bench/load.py", ["--rows", "20000"], [], _load, module=True),
     Bench("photos", "bench/photos.py", ["--photos", "40", "--n", "50000", "--backends", "sqlite"], [], _photos),
     Bench("evidence", "bench/evidence.py", ["--listings", "200"], [], _evidence),
     Bench("hostile", "bench/hostile.py", ["--decisions", "10", "--bodies", "4", "--body-mb", "16",

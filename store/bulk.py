@@ -1,8 +1,14 @@
 """Bulk loading of already-scored listings: COPY on PostgreSQL, executemany on SQLite.
 
-For seeding big stores (benchmarks, migrations from another system): rows go straight into
-``listings``, ``listing_species`` and the search index, bypassing the per-listing bookkeeping
-of ``upsert_listings`` (no versions, snapshots or contacts).  Sellers must exist already.
+For seeding big stores (benchmarks, migrations from another system).  A loaded listing is stored
+as ``upsert_listings`` followed by ``record_scores`` would store it new: the ``listings`` row
+(content hash, canonical language, source and extra facts), its first ``listing_versions`` row,
+its search document, its species and, when it has a score, the ``scores`` history row
+(tests/store/test_bulk.py compares the two paths table by table).  Rows that only derive from
+the listing row (versions, score history) are copied by the database itself (``INSERT ...
+SELECT``), so they cost no Python per row.  What the loader does not write: snapshots and
+contacts (there is no page), and reviews (``review_status`` is taken as given).  Sellers must
+exist already.
 """
 
 from __future__ import annotations
@@ -14,11 +20,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError
 
+from core.langs import canonical_lang
+from store.batched import sqlite_timestamp
 from store.listings import content_hash
-from store.search import optimize_index
+from store.search import optimize_index, search_document
 
 __all__ = ["BulkListing", "BulkSeller", "load_sellers", "load_listings", "deferred_indexes"]
 
@@ -35,7 +46,10 @@ class BulkSeller:
 
 @dataclass(slots=True)
 class BulkListing:
-    """One listing with its latest score; ``tokens`` is its pre-tokenised search document."""
+    """One listing with its latest score.
+
+    ``tokens`` is its pre-tokenised search document (None: tokenised here, as a crawl would).
+    """
 
     id: int
     url: str
@@ -54,36 +68,70 @@ class BulkListing:
     reasons: Sequence[str]
     model_version: str | None
     review_status: str | None
-    tokens: str
+    tokens: str | None = None
+    source: str | None = None
+    extra: dict[str, Any] | None = None
 
 
 _LISTING_COLUMNS = (
     "id", "url", "marketplace", "seller_id", "title", "description", "price", "currency", "images", "lang",
     "content_hash", "version", "first_seen", "last_seen", "fetched_at", "score", "flagged", "species",
-    "reasons", "model_version", "scored_hash", "scored_at", "review_status",
+    "reasons", "model_version", "scored_hash", "scored_at", "review_status", "source", "extra",
 )
+#: The loaded tables whose secondary indexes ``deferred_indexes`` drops and rebuilds.
+LOADED_TABLES = ("listings", "listing_species", "listing_fts", "listing_versions", "scores")
+#: The score threshold recorded in the history rows of loaded scores when the caller names none.
+DEFAULT_THRESHOLD = 0.5
 _SELLER_COLUMNS = ("id", "marketplace", "url", "name", "first_seen", "last_seen")
 
 
-def _sqlite_time(value: datetime) -> str:
-    # SQLAlchemy's SQLite DATETIME storage format (UTC, no zone): keeps comparisons consistent.
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+_sqlite_time = sqlite_timestamp
+_canonical_lang = lru_cache(maxsize=256)(canonical_lang)  # a handful of distinct tags per load
+
+
+def _document(row: BulkListing) -> str:
+    return row.tokens if row.tokens is not None else search_document(row.title, row.description)
+
+
+def _extra(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 def _listing_tuple(row: BulkListing) -> tuple[object, ...]:
     """One ``listings`` row for SQLite's executemany, columns as ``_LISTING_COLUMNS``."""
     digest = content_hash(row.title, row.description, row.price, row.currency)
-    first, last = _sqlite_time(row.first_seen), _sqlite_time(row.last_seen)
+    scored = row.score is not None
+    last = _sqlite_time(row.last_seen)
     return (
         row.id, row.url, row.marketplace, row.seller_id, row.title, row.description,
-        None if row.price is None else str(row.price), row.currency, "[]", row.lang,
-        digest, 1, first, last, last, row.score, row.flagged,
-        ";".join(row.species), json.dumps(list(row.reasons), ensure_ascii=False) if row.reasons else "[]", row.model_version,
-        digest if row.score is not None else None, last if row.score is not None else None,
-        row.review_status,
+        None if row.price is None else str(row.price), row.currency, "[]", _canonical_lang(row.lang),
+        digest, 1, _sqlite_time(row.first_seen), last, last, row.score, row.flagged,
+        ";".join(row.species), json.dumps(list(row.reasons)) if row.reasons else "[]", row.model_version,
+        digest if scored else None, last if scored else None, row.review_status, row.source, _extra(row.extra),
     )
+
+
+#: Rows that derive from a loaded ``listings`` row, copied by the database in the load's transaction:
+#: the first content version (seen when the listing was first seen) and the score history row.
+_DERIVED = (
+    "INSERT INTO listing_versions (listing_id, version, title, description, price, currency, content_hash, seen_at) "
+    "SELECT id, 1, title, description, price, currency, content_hash, first_seen FROM listings WHERE {ids}",
+    "INSERT INTO scores (listing_id, model_version, content_hash, score, threshold, flagged, species, reasons, "
+    "scored_at) SELECT id, model_version, scored_hash, score, {threshold}, COALESCE(flagged, score >= {threshold}), "
+    "species, reasons, scored_at "
+    "FROM listings WHERE {ids} AND score IS NOT NULL AND model_version IS NOT NULL",
+)
+
+
+def _write_derived(conn: Connection, ids: list[int], threshold: float) -> None:
+    if conn.dialect.name == "sqlite":
+        where, param = "id IN (SELECT value FROM json_each(?))", "?"
+        ids_value: object = json.dumps(ids)
+    else:
+        where, param, ids_value = "id = ANY(%s)", "%s", ids
+    for statement in _DERIVED:
+        sql = statement.format(ids=where, threshold=param)
+        conn.exec_driver_sql(sql, (threshold, threshold, ids_value) if "{threshold}" in statement else (ids_value,))
 
 
 def load_sellers(engine: Engine, sellers: Iterable[BulkSeller]) -> int:
@@ -99,14 +147,16 @@ def load_sellers(engine: Engine, sellers: Iterable[BulkSeller]) -> int:
     return len(rows)
 
 
-def load_listings(engine: Engine, batches: Iterable[Sequence[BulkListing]]) -> int:
+def load_listings(
+    engine: Engine, batches: Iterable[Sequence[BulkListing]], *, threshold: float = DEFAULT_THRESHOLD
+) -> int:
     """Insert listings batch by batch, one transaction per batch; returns the row count.
 
-    On PostgreSQL the next batch's COPY payload is built while a writer thread streams the
-    previous one: Python's formatting and the server's parsing and index work overlap.
+    ``threshold`` is recorded with each loaded score in the score history.  On PostgreSQL the
+    next batch's COPY payload is formatted while a writer thread streams the previous one.
     """
     if engine.dialect.name == "sqlite":
-        return _load_sqlite(engine, batches)
+        return _load_sqlite(engine, batches, threshold)
     total = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-copy") as writer:
         pending: Future[None] | None = None
@@ -116,7 +166,7 @@ def load_listings(engine: Engine, batches: Iterable[Sequence[BulkListing]]) -> i
             payloads = _copy_payloads(batch)
             if pending is not None:
                 pending.result()  # one batch in flight: memory stays bounded, errors surface early
-            pending = writer.submit(_copy_batch, engine, payloads)
+            pending = writer.submit(_copy_batch, engine, payloads, [row.id for row in batch], threshold)
             total += len(batch)
         if pending is not None:
             pending.result()
@@ -128,24 +178,54 @@ def load_listings(engine: Engine, batches: Iterable[Sequence[BulkListing]]) -> i
     return total
 
 
-def _load_sqlite(engine: Engine, batches: Iterable[Sequence[BulkListing]]) -> int:
-    total = 0
+_SqliteRows = tuple[list[tuple[object, ...]], list[tuple[int, str]], list[tuple[int, str]], list[int]]
+
+
+def _sqlite_rows(batch: Sequence[BulkListing]) -> _SqliteRows:
+    return (
+        [_listing_tuple(row) for row in batch],
+        [(row.id, name) for row in batch for name in dict.fromkeys(row.species)],
+        [(row.id, _document(row)) for row in batch],
+        [row.id for row in batch],
+    )
+
+
+def _write_sqlite(conn: Connection, rows: _SqliteRows, threshold: float) -> None:
+    listings, species, documents, ids = rows
     placeholders = ", ".join("?" for _ in _LISTING_COLUMNS)
-    for batch in batches:
-        if not batch:
-            continue
-        listings = [_listing_tuple(row) for row in batch]
-        species = [(row.id, name) for row in batch for name in dict.fromkeys(row.species)]
-        with engine.begin() as conn:
-            # a big page cache: a dozen indexes take random inserts (default cache is 2 MB)
-            conn.exec_driver_sql("PRAGMA cache_size = -262144")
-            conn.exec_driver_sql(f"INSERT INTO listings ({', '.join(_LISTING_COLUMNS)}) VALUES ({placeholders})", listings)
-            if species:
-                conn.exec_driver_sql("INSERT INTO listing_species (listing_id, species) VALUES (?, ?)", species)
-            conn.exec_driver_sql(
-                "INSERT INTO listings_fts (rowid, tokens) VALUES (?, ?)", [(row.id, row.tokens) for row in batch]
-            )
-        total += len(batch)
+    with conn.begin():
+        conn.exec_driver_sql(f"INSERT INTO listings ({', '.join(_LISTING_COLUMNS)}) VALUES ({placeholders})", listings)
+        if species:
+            conn.exec_driver_sql("INSERT INTO listing_species (listing_id, species) VALUES (?, ?)", species)
+        conn.exec_driver_sql("INSERT INTO listings_fts (rowid, tokens) VALUES (?, ?)", documents)
+        _write_derived(conn, ids, threshold)
+
+
+#: Connection settings for the load (restored afterwards): a big page cache, as a dozen indexes
+#: take inserts (default 2 MB), and no fsync at WAL checkpoints: the load is redone after a crash.
+_SQLITE_LOAD_PRAGMAS = {"cache_size": "-262144", "synchronous": "OFF", "temp_store": "MEMORY"}
+
+
+def _load_sqlite(engine: Engine, batches: Iterable[Sequence[BulkListing]], threshold: float) -> int:
+    total = 0
+    with engine.connect() as conn:
+        saved = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in _SQLITE_LOAD_PRAGMAS}
+        for name, value in _SQLITE_LOAD_PRAGMAS.items():
+            conn.exec_driver_sql(f"PRAGMA {name} = {value}")
+        conn.commit()
+        try:
+            # Formatted in this thread: sqlite3 releases the GIL around each row's step, and a
+            # formatting thread holding it for a switch interval each time stalls the inserts.
+            for batch in batches:
+                if batch:
+                    _write_sqlite(conn, _sqlite_rows(batch), threshold)
+                    total += len(batch)
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            for name, setting in saved.items():
+                conn.exec_driver_sql(f"PRAGMA {name} = {setting}")
+            conn.commit()
     return total
 
 
@@ -164,7 +244,7 @@ def _copy_payloads(batch: Sequence[BulkListing]) -> list[_CopyPayload]:
     # the sort keys are given, so the trigger that would copy them from listings does not run
     documents = "".join(
         [
-            f"{row.id}\t{_tsvector_field(row.tokens)}\t{row.last_seen.isoformat()}\t{row.first_seen.isoformat()}"
+            f"{row.id}\t{_tsvector_field(_document(row))}\t{row.last_seen.isoformat()}\t{row.first_seen.isoformat()}"
             f"\t{_NULL if row.score is None else row.score}\n"
             for row in batch
         ]
@@ -173,17 +253,50 @@ def _copy_payloads(batch: Sequence[BulkListing]) -> list[_CopyPayload]:
     return payloads
 
 
-def _copy_batch(engine: Engine, payloads: Sequence[_CopyPayload]) -> None:
+def _copy_batch(engine: Engine, payloads: Sequence[_CopyPayload], ids: list[int], threshold: float) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        checked_here = _skip_row_triggers(conn)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         for table, columns, payload in payloads:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 copy.write(payload)
+        _write_derived(conn, ids, threshold)
+        if checked_here:
+            _check_sellers(conn, ids)
+
+
+def _skip_row_triggers(conn: Connection) -> bool:
+    """Skip PostgreSQL's per-row foreign key triggers for this transaction when allowed (superuser).
+
+    They are most of a COPY's server time: every loaded row of five tables looks its parent up
+    one by one.  Every row the loader writes refers to a listing of the same batch, except
+    ``listings.seller_id``, which :func:`_check_sellers` then checks for the batch in one query.
+    The only other row trigger (filling ``listing_fts`` sort keys) does nothing for the loader's
+    rows, which carry their keys.  Returns whether the triggers are skipped.
+    """
+    if conn.exec_driver_sql("SHOW is_superuser").scalar() != "on":
+        return False
+    conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    return True
+
+
+def _check_sellers(conn: Connection, ids: list[int]) -> None:
+    """The foreign key ``listings.seller_id -> sellers.id`` for a batch, in one query."""
+    missing = conn.exec_driver_sql(
+        "SELECT l.id, l.seller_id FROM listings l WHERE l.id = ANY(%s) AND l.seller_id IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM sellers s WHERE s.id = l.seller_id) LIMIT 1",
+        (ids,),
+    ).first()
+    if missing is not None:
+        raise IntegrityError(
+            "bulk load", {"listing_id": missing[0], "seller_id": missing[1]},
+            ValueError(f"listing {missing[0]} refers to seller {missing[1]}, which does not exist"),
+        )
 
 
 @contextmanager
-def deferred_indexes(engine: Engine, tables: Sequence[str] = ("listings", "listing_species", "listing_fts")) -> Iterator[None]:
+def deferred_indexes(engine: Engine, tables: Sequence[str] = LOADED_TABLES) -> Iterator[None]:
     """Drop the tables' secondary indexes for a bulk load and rebuild them afterwards.
 
     Building an index once over all rows is much cheaper than maintaining a dozen of them
@@ -214,7 +327,9 @@ def deferred_indexes(engine: Engine, tables: Sequence[str] = ("listings", "listi
     finally:
         with engine.begin() as conn:
             if sqlite:
-                conn.exec_driver_sql("PRAGMA cache_size = -262144")
+                # the sorter of CREATE INDEX may use a helper thread and keeps its runs in memory
+                for pragma in ("cache_size = -262144", "temp_store = MEMORY", "threads = 2"):
+                    conn.exec_driver_sql(f"PRAGMA {pragma}")
             else:
                 conn.exec_driver_sql("SET maintenance_work_mem = '256MB'")
             for _, definition in indexes:
@@ -246,15 +361,16 @@ def _listing_line(row: BulkListing) -> str:
     digest = content_hash(row.title, row.description, row.price, row.currency)
     last = row.last_seen.isoformat()
     scored = row.score is not None
-    reasons = _text(json.dumps(list(row.reasons), ensure_ascii=False)) if row.reasons else "[]"
+    reasons = _text(json.dumps(list(row.reasons))) if row.reasons else "[]"
     return "\t".join(
         (
             str(row.id), _text(row.url), _text(row.marketplace), _optional(row.seller_id), _text(row.title),
             _text(row.description), _optional(row.price), _optional_text(row.currency), "[]",
-            _optional_text(row.lang), digest, "1", row.first_seen.isoformat(), last, last, _optional(row.score),
+            _optional_text(_canonical_lang(row.lang)), digest, "1", row.first_seen.isoformat(), last, last,
+            _optional(row.score),
             _NULL if row.flagged is None else ("t" if row.flagged else "f"), _text(";".join(row.species)), reasons,
             _optional_text(row.model_version), digest if scored else _NULL, last if scored else _NULL,
-            _optional_text(row.review_status),
+            _optional_text(row.review_status), _optional_text(row.source), _optional_text(_extra(row.extra)),
         )
     ) + "\n"
 

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from store.batched import bind_json, bind_timestamp, execute_many, id_in
 from store.memory import AUTO_REVIEWER, PriorDecision, prior_decisions
 from store.models import AuditLog, Listing, ListingSpecies, Review, Score, utcnow
 from store.reviews import REASONS, record_review
@@ -62,14 +63,17 @@ def count_to_score(session: Session, *, model_version: str) -> int:
 
 def count_flagged(session: Session, ids: Sequence[int]) -> int:
     """How many of these listings are flagged now (after decision memory)."""
-    return session.scalar(select(func.count()).select_from(Listing).where(Listing.id.in_(ids),
+    dialect = session.get_bind().dialect.name
+    return session.scalar(select(func.count()).select_from(Listing).where(id_in(Listing.id, ids, dialect),
                                                                           Listing.flagged.is_(True))) or 0
 
 
 def _dismissed_contents(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """listing id -> the content hash its latest decision dismissed (listings whose latest is a dismissal)."""
+    dialect = session.get_bind().dialect.name
     latest = (
-        select(func.max(Review.id).label("review_id")).where(Review.listing_id.in_(ids), Review.undone_at.is_(None))
+        select(func.max(Review.id).label("review_id"))
+        .where(id_in(Review.listing_id, ids, dialect), Review.undone_at.is_(None))
         .group_by(Review.listing_id).subquery()
     )
     rows = session.execute(
@@ -77,6 +81,41 @@ def _dismissed_contents(session: Session, ids: Sequence[int]) -> dict[int, str]:
         .where(Review.decision == "dismissed", Review.content_hash.is_not(None))
     )
     return {listing_id: digest for listing_id, digest in rows if digest is not None}
+
+
+def _columns(rows: Sequence[Sequence[object]], width: int) -> list[list[object]]:
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+def _write_arrays(connection: Connection, new_scores: Sequence[tuple[object, ...]],
+                  updates: Sequence[tuple[object, ...]], species_rows: Sequence[tuple[int, str]]) -> None:
+    """PostgreSQL: each table's rows as one statement over column arrays (``unnest``), so the server
+    plans once and the batch costs one round trip per table instead of one per row."""
+    if new_scores:
+        connection.exec_driver_sql(
+            "INSERT INTO scores (listing_id, model_version, content_hash, score, threshold, flagged, species, reasons, "
+            "scored_at) SELECT v.listing_id, v.model_version, v.content_hash, v.score, v.threshold, v.flagged, "
+            "v.species, CAST(v.reasons AS JSON), v.scored_at FROM unnest(%b::bigint[], %b::text[], %b::text[], "
+            "%b::float8[], %b::float8[], %b::bool[], %b::text[], %b::text[], %b::timestamptz[]) "
+            "AS v(listing_id, model_version, content_hash, score, threshold, flagged, species, reasons, scored_at) "
+            "ORDER BY v.listing_id",
+            tuple(_columns(new_scores, 9)),
+        )
+    if updates:
+        latest = {row[-1]: row for row in updates}  # one row per listing, the later score wins as in a loop
+        connection.exec_driver_sql(
+            "UPDATE listings AS l SET score = v.score, flagged = v.flagged, species = v.species, "
+            "reasons = CAST(v.reasons AS JSON), model_version = v.model_version, scored_hash = v.scored_hash, "
+            "scored_at = v.scored_at FROM unnest(%b::float8[], %b::bool[], %b::text[], %b::text[], %b::text[], "
+            "%b::text[], %b::timestamptz[], %b::bigint[]) "
+            "AS v(score, flagged, species, reasons, model_version, scored_hash, scored_at, id) WHERE l.id = v.id",
+            tuple(_columns(list(latest.values()), 8)),
+        )
+    if species_rows:
+        connection.exec_driver_sql(
+            "INSERT INTO listing_species (listing_id, species) SELECT * FROM unnest(%b::bigint[], %b::text[])",
+            tuple(_columns(species_rows, 2)),
+        )
 
 
 def record_scores(
@@ -97,11 +136,12 @@ def record_scores(
         return []
     now = utcnow()
     ids = [s.listing_id for s in scores]
+    dialect = session.get_bind().dialect.name
     # listing id -> (flagged, review_status) before this batch
     current: dict[int, tuple[bool | None, str | None]] = {
         row[0]: (row[1], row[2])
         for row in session.execute(
-            select(Listing.id, Listing.flagged, Listing.review_status).where(Listing.id.in_(ids)))
+            select(Listing.id, Listing.flagged, Listing.review_status).where(id_in(Listing.id, ids, dialect)))
     }
     dismissed = _dismissed_contents(session, ids)
     relists: dict[int, PriorDecision] = {}
@@ -115,43 +155,46 @@ def record_scores(
         tuple(row)
         for row in session.execute(
             select(Score.listing_id, Score.content_hash).where(
-                Score.listing_id.in_(ids), Score.model_version == model_version
+                id_in(Score.listing_id, ids, dialect), Score.model_version == model_version
             )
         )
     }
+    # Rows go to the driver as tuples (store.batched): the ORM's per-row bookkeeping cost more than
+    # the database's writes.  Values are what the column types would bind (timestamps, JSON).
+    stamp = bind_timestamp(now, dialect)
     newly_flagged: list[int] = []
-    new_scores: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    species_rows: list[dict[str, Any]] = []
+    new_scores: list[tuple[object, ...]] = []
+    updates: list[tuple[object, ...]] = []
+    reopened: list[int] = []
+    species_rows: list[tuple[int, str]] = []
     for s in scores:
-        if s.listing_id not in current:
+        before = current.get(s.listing_id)
+        if before is None:
             continue
         species = ";".join(s.species)
-        reasons = list(s.reasons)
+        reasons = bind_json(list(s.reasons))
         if (s.listing_id, s.content_hash) not in existing:
             existing.add((s.listing_id, s.content_hash))
-            new_scores.append({
-                "listing_id": s.listing_id, "model_version": model_version, "content_hash": s.content_hash,
-                "score": s.score, "threshold": threshold, "flagged": s.flagged, "species": species,
-                "reasons": reasons, "scored_at": now,
-            })
+            new_scores.append((s.listing_id, model_version, s.content_hash, s.score, threshold, s.flagged, species,
+                               reasons, stamp))
         flagged = s.flagged and dismissed.get(s.listing_id) != s.content_hash and s.listing_id not in relists
-        if flagged and not current[s.listing_id][0]:
+        if flagged and not before[0]:
             newly_flagged.append(s.listing_id)
-        updates.append({
-            "id": s.listing_id, "score": s.score, "flagged": flagged, "species": species, "reasons": reasons,
-            "model_version": model_version, "scored_hash": s.content_hash, "scored_at": now,
-        })
-        species_rows += ({"listing_id": s.listing_id, "species": name} for name in dict.fromkeys(s.species))
-    session.execute(delete(ListingSpecies).where(ListingSpecies.listing_id.in_(ids)))
-    if new_scores:
-        session.execute(insert(Score), new_scores)
-    if updates:
-        session.execute(update(Listing), updates)  # ORM bulk UPDATE by primary key: one executemany
-    if species_rows:
-        session.execute(insert(ListingSpecies), species_rows)
+        if flagged and before[1] == "dismissed":
+            reopened.append(s.listing_id)
+        updates.append((s.score, flagged, species, reasons, model_version, s.content_hash, stamp, s.listing_id))
+        species_rows += ((s.listing_id, name) for name in dict.fromkeys(s.species))
+    connection = session.connection()
+    connection.execute(delete(ListingSpecies).where(id_in(ListingSpecies.listing_id, ids, dialect)))
+    if dialect == "sqlite":  # in-process: executemany costs no round trips
+        execute_many(connection, "INSERT INTO scores (listing_id, model_version, content_hash, score, threshold, "
+                     "flagged, species, reasons, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new_scores)
+        execute_many(connection, "UPDATE listings SET score = ?, flagged = ?, species = ?, reasons = ?, "
+                     "model_version = ?, scored_hash = ?, scored_at = ? WHERE id = ?", updates)
+        execute_many(connection, "INSERT INTO listing_species (listing_id, species) VALUES (?, ?)", species_rows)
+    else:
+        _write_arrays(connection, new_scores, updates, species_rows)
     # A dismissal holds for the content it was made on: new content the model flags goes back to the queue.
-    reopened = [u["id"] for u in updates if u["flagged"] and current[u["id"]][1] == "dismissed"]
     if reopened:
         session.execute(update(Listing).where(Listing.id.in_(reopened)).values(review_status=None)
                         .execution_options(synchronize_session=False))

@@ -45,6 +45,7 @@ __all__ = [
     "get_tokenizer",
     "index_listings",
     "index_rows",
+    "search_document",
     "rebuild_index",
     "reindex_in_migration",
     "match_clause",
@@ -123,6 +124,11 @@ def get_tokenizer() -> Tokenizer:
 def _document(title: str, description: str) -> str:
     tokens = _tokenizer(f"{title or ''}\n{description or ''}")
     return " ".join(dict.fromkeys(tokens))
+
+
+def search_document(title: str, description: str) -> str:
+    """A listing's search document as ``index_listings`` writes it (distinct tokens, space-separated)."""
+    return _document(title, description)
 
 
 def query_tokens(q: str) -> list[str]:

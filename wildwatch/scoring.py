@@ -257,77 +257,90 @@ def _verdicts_in_worker(chunk: tuple[list[str], list[str]]) -> list[_Verdict]:
             for v in _WORKER_MODEL.score_batch(*chunk)]
 
 
+#: Listings read, written and committed together when scoring stored listings.  A commit writes
+#: every index page the batch touched (the score index is touched all over), so larger pages cost
+#: less per listing; the model still scores ``batch_size`` at a time.
+WRITE_BATCH = 10_000
+
+
 def score_stored(
     store: Store, model: ScoringModel, *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None,
     on_flagged: Callable[[Session, list[int]], int] | None = None, workers: int | None = 1,
-    auto_dismiss_relists: bool | None = None,
+    auto_dismiss_relists: bool | None = None, write_batch: int = WRITE_BATCH,
 ) -> StoredScoring:
-    """Score every stored listing the model has not scored in its current content, batch by batch.
+    """Score every stored listing the model has not scored in its current content, page by page.
 
-    Each batch commits on its own, so an interrupted run resumes where it stopped.  ``on_flagged``
-    (e.g. queueing alerts) runs inside the batch's transaction: a kill between scoring and
-    queueing cannot leave a flagged listing without its alert.  ``workers`` > 1 scores batches in
-    forked processes while this one reads the next batches and writes finished ones (all database
-    work stays in this process, in batch order); ``None`` picks :func:`default_workers`.
-    ``auto_dismiss_relists`` defaults to the ``moderation.auto_dismiss_relists`` setting (see
-    ``store.scores.record_scores``).
+    Each page (``write_batch`` listings, at least ``batch_size``) commits on its own, so an
+    interrupted run resumes where it stopped.  ``on_flagged`` (e.g. queueing alerts) runs inside
+    the page's transaction: a kill between scoring and queueing cannot leave a flagged listing
+    without its alert.  ``workers`` > 1 scores ``batch_size`` chunks in forked processes while
+    this one reads the next page and writes finished ones (all database work stays in this
+    process, in page order); ``None`` picks :func:`default_workers`.  ``auto_dismiss_relists``
+    defaults to the ``moderation.auto_dismiss_relists`` setting (see ``store.scores.record_scores``).
     """
     from store.db import session_scope
     from store.scores import ScoreIn, ToScore, count_flagged, count_to_score, listings_to_score, record_scores
 
     if auto_dismiss_relists is None:
         auto_dismiss_relists = get_settings().moderation.auto_dismiss_relists
+    page_size = max(batch_size, write_batch)
     result = StoredScoring()
     with session_scope(store.sessions) as session:
         total = count_to_score(session, model_version=model.version)
     if workers is None:
         workers = default_workers(total, batch_size)
 
-    def write(batch: list[ToScore], verdicts: Sequence[_Verdict]) -> None:
+    def write(page: list[ToScore], verdicts: Sequence[_Verdict]) -> None:
         with session_scope(store.sessions) as session:
-            rows = [ScoreIn(b.listing_id, b.content_hash, *v) for b, v in zip(batch, verdicts, strict=True)]
+            rows = [ScoreIn(b.listing_id, b.content_hash, *v) for b, v in zip(page, verdicts, strict=True)]
             newly = record_scores(session, rows, model_version=model.version, threshold=model.threshold,
                                   auto_dismiss_relists=auto_dismiss_relists)
             if on_flagged is not None and newly:
                 result.queued += on_flagged(session, newly)
             # after decision memory: a dismissed, unchanged listing the model flags again does not count
-            flagged_now = count_flagged(session, [b.listing_id for b in batch])
-        result.scored += len(batch)
+            flagged_now = count_flagged(session, [b.listing_id for b in page])
+        result.scored += len(page)
         result.flagged += flagged_now
         result.newly_flagged += newly
         if progress:
             progress(result.scored, total)
         logger.debug("scored %d/%d listings", result.scored, total)
 
-    def batches() -> Iterator[list[ToScore]]:
+    def pages() -> Iterator[list[ToScore]]:
         after = 0
         while True:
             with session_scope(store.sessions) as session:
-                batch = listings_to_score(session, model_version=model.version, limit=batch_size, after_id=after)
-            if not batch:
+                page = listings_to_score(session, model_version=model.version, limit=page_size, after_id=after)
+            if not page:
                 return
-            after = batch[-1].listing_id
-            yield batch
+            after = page[-1].listing_id
+            yield page
+
+    def chunks(page: list[ToScore]) -> Iterator[tuple[list[str], list[str]]]:
+        for i in range(0, len(page), batch_size):
+            part = page[i : i + batch_size]
+            yield [b.title for b in part], [b.description for b in part]
 
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for batch in batches():
-            verdicts = model.score_batch([b.title for b in batch], [b.description for b in batch])
-            write(batch, [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons)) for v in verdicts])
+        for page in pages():
+            verdicts = [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons))
+                        for chunk in chunks(page) for v in model.score_batch(*chunk)]
+            write(page, verdicts)
         return result
     global _WORKER_MODEL
     _WORKER_MODEL = model
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            in_flight: deque[tuple[list[ToScore], Any]] = deque()
-            for batch in batches():
-                chunk = ([b.title for b in batch], [b.description for b in batch])
-                in_flight.append((batch, pool.apply_async(_verdicts_in_worker, (chunk,))))
-                if len(in_flight) > workers:  # keep every worker busy, never read far ahead
+            # One page scored by the workers while the page before it is written: never reads far ahead.
+            in_flight: deque[tuple[list[ToScore], list[Any]]] = deque()
+            for page in pages():
+                in_flight.append((page, [pool.apply_async(_verdicts_in_worker, (chunk,)) for chunk in chunks(page)]))
+                if len(in_flight) > 1:
                     done, pending = in_flight.popleft()
-                    write(done, pending.get())
+                    write(done, [verdict for part in pending for verdict in part.get()])
             while in_flight:
                 done, pending = in_flight.popleft()
-                write(done, pending.get())
+                write(done, [verdict for part in pending for verdict in part.get()])
     finally:
         _WORKER_MODEL = None
     return result
