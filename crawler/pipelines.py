@@ -91,6 +91,7 @@ class StorePipeline:
             image_limits=ImageLimits(max_bytes=settings.getint("WILDWATCH_IMAGE_MAX_BYTES", 15_000_000),
                                      max_pixels=settings.getint("WILDWATCH_IMAGE_MAX_PIXELS", 40_000_000),
                                      max_frames=settings.getint("WILDWATCH_IMAGE_MAX_FRAMES", 200)),
+            match_index=settings.get("WILDWATCH_IMAGE_MATCH_INDEX", "memory"),
         )
         pipeline = cls(
             config,

@@ -25,6 +25,7 @@ from crawler.photos import HashedPhoto, hash_photos, record_photos, stored_diges
 from store.db import Store, session_scope
 from store.images import ImageStore
 from store.imaging import ImageLimits
+from store.memory_index import ImageIndex
 from store.listings import SnapshotIn, UpsertCounts, upsert_listings
 from store.runs import Skip, add_batch
 from store.snapshots import SnapshotStore
@@ -47,6 +48,7 @@ class WriterConfig:
     retry_seconds: float = 120.0
     image_dir: Path | None = None  # where listing photos go (by SHA-256); None: photos are not stored
     image_limits: ImageLimits = ImageLimits()
+    match_index: str = "memory"  # "memory": store.memory_index; "database": the SQL search (store.image_index)
 
 
 class ParentGone(RuntimeError):
@@ -65,6 +67,9 @@ class BatchWriter:
         self.snapshots = SnapshotStore(config.snapshot_dir)
         self.images = ImageStore(config.image_dir) if config.image_dir is not None else None
         self.before_commit = before_commit
+        # Loaded at the first batch with photos, refreshed before each such batch (store.memory_index).
+        self.photo_index: ImageIndex | None = None
+        self._use_photo_index = config.match_index == "memory"
 
     def write(self, items: list[ListingItem], skips: list[Skip]) -> UpsertCounts:
         """Store one batch; OSError (disk full) and a database away too long propagate."""
@@ -74,12 +79,13 @@ class BatchWriter:
             with session_scope(self.store.sessions) as session:
                 stored = stored_digests(session, records)
             photos = hash_photos(records, self.config.image_limits, stored=stored)
+        index = self._refreshed_photo_index() if photos else None
         attempt = 0
         deadline = time.monotonic() + self.config.retry_seconds
         while True:
             attempt += 1
             try:
-                return self._write(records, skips, photos)
+                return self._write(records, skips, photos, index)
             except IntegrityError:
                 # Another worker inserted the same seller/listing first: the batch rolled back
                 # whole, so writing it again is safe.
@@ -115,12 +121,37 @@ class BatchWriter:
         )
         return replace(item, snapshot=snapshot, site_id=self.config.site_id)
 
-    def _write(self, records: list[ListingItem], skips: list[Skip], photos: list[HashedPhoto]) -> UpsertCounts:
+    def _refreshed_photo_index(self) -> ImageIndex | None:
+        """The in-memory photo index, caught up with what is committed; None: match in the database instead.
+
+        Read in a session of its own that writes nothing, so only committed rows enter it.  A database
+        that is away leaves the index as it was (the batch's retries then wait for it); a store too big
+        for memory switches this writer to the database search for good."""
+        if not self._use_photo_index:
+            return None
+        try:
+            with session_scope(self.store.sessions) as session:
+                if self.photo_index is None:
+                    self.photo_index = ImageIndex.load(session)
+                else:
+                    self.photo_index.refresh(session)
+        except OperationalError as exc:
+            logger.warning("photo index not refreshed (%s); matching this batch in the database",
+                           type(getattr(exc, "orig", None) or exc).__name__)
+            return None
+        except MemoryError:
+            logger.warning("photo index does not fit in memory; matching photos in the database from now on")
+            self.photo_index, self._use_photo_index = None, False
+            return None
+        return self.photo_index
+
+    def _write(self, records: list[ListingItem], skips: list[Skip], photos: list[HashedPhoto],
+               index: ImageIndex | None = None) -> UpsertCounts:
         run_id = self.config.run_id
         with session_scope(self.store.sessions) as session:
             counts = upsert_listings(session, records, run_id=run_id)
             if self.images is not None:
-                record_photos(session, self.images, photos, self.config.image_limits)
+                record_photos(session, self.images, photos, self.config.image_limits, index=index)
             add_batch(session, run_id, counts, skips)
             if self.before_commit is not None:
                 self.before_commit()

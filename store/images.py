@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from store.errors import NotFound
 from store.image_index import find_matches, hash_rows
 from store.imaging import ImageFacts, ImageLimits, ImageRejected, analyze_image
+from store.memory_index import ImageIndex
 from store.models import ImageHash, ImageLink, ImageRecord, Listing, ListingImage, Seller, utcnow
 from store.snapshots import sha256_hex
 
@@ -124,7 +125,7 @@ def _upsert_association(session: Session, *, listing_id: int, url: str, image_id
 
 
 def _add_image(session: Session, store: ImageStore, data: bytes, digest: str, facts: ImageFacts,
-               fetched_at: datetime) -> tuple[ImageRecord, int]:
+               fetched_at: datetime, index: ImageIndex | None) -> tuple[ImageRecord, int]:
     path = store.save(data, digest)
     record = ImageRecord(sha256=digest, path=path, size=len(data), mime=facts.mime, width=facts.width,
                          height=facts.height, frames=facts.frames, pdq=facts.pdq_hex, quality=facts.quality,
@@ -132,7 +133,10 @@ def _add_image(session: Session, store: ImageStore, data: bytes, digest: str, fa
     session.add(record)
     session.flush()
     rows = hash_rows(record.id, facts)
-    matches = find_matches(session, facts, exclude=record.id)
+    if index is not None:
+        matches = index.find_matches(session, facts, exclude=record.id)
+    else:
+        matches = find_matches(session, facts, exclude=record.id)
     if rows:
         session.execute(insert(ImageHash), rows)
     links = []
@@ -159,6 +163,7 @@ def record_listing_image(
     facts: ImageFacts | None = None,
     skip: ImageRejected | None = None,
     sha256: str | None = None,
+    index: ImageIndex | None = None,
 ) -> ImageOutcome:
     """Record one fetched image URL of a listing: the image, its hashes and its links, or why it was skipped.
 
@@ -167,7 +172,8 @@ def record_listing_image(
     another listing of the crawl (pass their ``sha256``).  ``facts`` may be computed beforehand with
     :func:`store.imaging.analyze_image` (off the database thread), or the ``skip`` it raised; the
     bytes are hashed here otherwise.  Bytes already stored (same SHA-256) are not hashed again.
-    Never raises for a bad image; does not commit.
+    Near-identical photos are found with ``index`` (in memory, ``store.memory_index``) when given,
+    else with the database query (``store.image_index``): the same answers.  Never raises for a bad image; does not commit.
     """
     fetched_at = fetched_at or utcnow()
     declared = (content_type or "").split(";")[0].strip().lower()[:100] or None
@@ -189,7 +195,7 @@ def record_listing_image(
         except ImageRejected as exc:
             skip = exc
         else:
-            record, links = _add_image(session, store, body, digest, facts, fetched_at)
+            record, links = _add_image(session, store, body, digest, facts, fetched_at, index)
             _upsert_association(session, listing_id=listing_id, url=url, image_id=record.id, position=position,
                                 content_type=declared, http_status=http_status, skip=None, fetched_at=fetched_at)
             return ImageOutcome(sha256=digest, image_id=record.id, new=True, links=links)

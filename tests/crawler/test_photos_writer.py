@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -129,3 +130,32 @@ def test_no_photo_dir_means_no_photos(engine: Engine, tmp_path: Path) -> None:
         writer.close()
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(ListingImage)) == 0
+
+
+@pytest.mark.parametrize("match_index", ["memory", "database"])
+def test_the_writer_links_across_batches_with_either_index(engine: Engine, tmp_path: Path, match_index: str) -> None:
+    """The memory index is loaded at the first batch with photos and takes in each batch's commit before the next."""
+    url = engine.url.render_as_string(hide_password=False)
+    config = WriterConfig(database_url=url, snapshot_dir=tmp_path / "snapshots", run_id=None, site_id=None,
+                          image_dir=tmp_path / "images", image_limits=LIMITS, match_index=match_index)
+    writer = BatchWriter(config)
+    try:
+        writer.write([item(1, "a.test", "alice", fetch("http://a.test/1.jpg", original()))], [])
+        loaded = writer.photo_index
+        writer.write([item(2, "b.test", "bob", fetch("http://b.test/2.jpg", reposted()))], [])
+        if match_index == "memory":
+            # the first photo's 3 hash rows, taken in before the second batch (its own are read in its transaction)
+            assert loaded is not None and writer.photo_index is loaded and len(loaded) == 3
+        else:
+            assert writer.photo_index is None
+    finally:
+        writer.close()
+    restarted = BatchWriter(config)  # a new crawl's writer loads both photos from the store
+    try:
+        restarted.write([item(3, "c.test", "carol", fetch("http://c.test/3.jpg", reposted() + b"\0"))], [])
+        if match_index == "memory":
+            assert restarted.photo_index is not None and len(restarted.photo_index) == 6
+    finally:
+        restarted.close()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ImageLink)) == 6  # 3 images, all pairs, both ways
