@@ -75,7 +75,8 @@ def test_chunk_columns_cut_words_as_chunks_does(seed: int) -> None:
     assert [tuple(int(column[i]) for column in columns) for i in range(len(values))] == [chunks(v) for v in values]
 
 
-def test_same_answers_as_the_database_search(session: Session) -> None:
+def test_same_answers_as_the_database_search(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(memory_index, "_COPY_BUFFER", 1000)  # PostgreSQL: parse the COPY stream in many pieces
     rng = random.Random(19)
     bases = random_store(session, rng, 400)
     session.commit()
