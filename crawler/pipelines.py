@@ -151,6 +151,9 @@ class StorePipeline:
             self.totals.add(counts)
             for name in ("new", "updated", "unchanged"):
                 self.stats.inc_value(f"wildwatch/listings_{name}", getattr(counts, name))
+            # a photo not stored is a skip of the run too (its errors), apart from pages by its prefix
+            for reason, count in counts.photo_skips.items():
+                self.stats.inc_value(f"wildwatch/skip/photo_{reason}", count)
 
         def failed(failure: Failure) -> None:
             self.stats.inc_value("wildwatch/store_errors")

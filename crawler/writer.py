@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["BatchWriter", "Skip", "WriterConfig", "ParentGone", "init_worker", "write_in_worker"]
 
 _ATTEMPTS = 3
+_STORED = ("new", "known")  # record_photos outcomes that are not skips
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,8 @@ class BatchWriter:
         with session_scope(self.store.sessions) as session:
             counts = upsert_listings(session, records, run_id=run_id)
             if self.images is not None:
-                record_photos(session, self.images, photos, self.config.image_limits, index=index)
+                outcomes = record_photos(session, self.images, photos, self.config.image_limits, index=index)
+                counts.photo_skips = {reason: n for reason, n in outcomes.items() if reason not in _STORED}
             add_batch(session, run_id, counts, skips)
             if self.before_commit is not None:
                 self.before_commit()

@@ -159,3 +159,16 @@ def test_the_writer_links_across_batches_with_either_index(engine: Engine, tmp_p
         restarted.close()
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(ImageLink)) == 6  # 3 images, all pairs, both ways
+
+
+def test_the_writer_reports_the_batchs_photo_skips(engine: Engine, tmp_path: Path) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    writer = BatchWriter(WriterConfig(database_url=url, snapshot_dir=tmp_path / "snapshots", run_id=None,
+                                      site_id=None, image_dir=tmp_path / "images", image_limits=LIMITS))
+    try:
+        counts = writer.write([item(1, "a.test", "alice", fetch("http://a.test/1.jpg", original()),
+                                    fetch("http://a.test/2.jpg", b"<html>no</html>"),
+                                    fetch("http://a.test/3.jpg", None, http_status=403))], [])
+    finally:
+        writer.close()
+    assert counts.photo_skips == {"not_an_image": 1, "http_403": 1}
