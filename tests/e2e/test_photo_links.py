@@ -146,7 +146,6 @@ def test_the_review_ui_shows_the_photo_and_the_same_photo_link(linked: Linked, c
     assert queue.count('class="thumb"') == 2  # alice's and bob's listings, one photo each
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (`make browser`)")
 def _wait_until(page: Any, expression: str, seconds: float = 15) -> None:
     """Poll ``expression`` from the test: ``wait_for_function``'s polling evaluates strings in the page,
     which the review UI's CSP (no 'unsafe-eval') refuses whenever the first check comes back false."""
@@ -156,6 +155,7 @@ def _wait_until(page: Any, expression: str, seconds: float = 15) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (`make browser`)")
 def test_a_moderator_sees_the_link_in_a_browser(linked: Linked) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (dev dependency)")
     with socket.socket() as sock:
