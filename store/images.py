@@ -42,6 +42,7 @@ __all__ = [
     "listing_images",
     "listing_photo_shas",
     "listing_image_matches",
+    "image_matches_by_listing",
     "sellers_sharing_images",
     "get_image",
     "prune_images",
@@ -297,32 +298,50 @@ def listing_image_matches(session: Session, listing_id: int, *, limit: int = 200
     """Other listings (any seller, any marketplace) that carry one of this listing's photos, closest first."""
     if session.get(Listing, listing_id) is None:
         raise NotFound(f"no listing {listing_id}")
-    mine = _image_ids_of(session, [listing_id]).get(listing_id, set())
-    related = _related_images(session, mine)
-    reverse: dict[int, tuple[int, int]] = {}  # related image -> (distance, my image)
-    for my_image, pairs in related.items():
-        for other_image, distance in pairs:
-            if other_image not in reverse or distance < reverse[other_image][0]:
-                reverse[other_image] = (distance, my_image)
-    if not reverse:
-        return []
-    rows = session.execute(
-        select(ListingImage.listing_id, ListingImage.url, ListingImage.image_id, Listing.seller_id, Listing.marketplace,
-               ImageRecord.sha256)
-        .join(Listing, Listing.id == ListingImage.listing_id)
-        .join(ImageRecord, ImageRecord.id == ListingImage.image_id)
-        .where(ListingImage.image_id.in_(list(reverse)), ListingImage.listing_id != listing_id)
-    ).all()
-    shas = dict(session.execute(select(ImageRecord.id, ImageRecord.sha256).where(ImageRecord.id.in_(list(mine)))).all())
-    best: dict[int, ImageMatchView] = {}
-    for other_listing, url, image_id, seller_id, marketplace, sha in rows:
-        if image_id is None:  # excluded by the join; narrows the type
+    return image_matches_by_listing(session, [listing_id], limit=limit).get(listing_id, [])
+
+
+def image_matches_by_listing(session: Session, listing_ids: Sequence[int], *, limit: int = 200
+                             ) -> dict[int, list[ImageMatchView]]:
+    """:func:`listing_image_matches` for many listings at once (a page of the review queue): a few queries in all."""
+    out: dict[int, list[ImageMatchView]] = {}
+    for start in range(0, len(listing_ids), _CHUNK):
+        part = list(listing_ids[start:start + _CHUNK])
+        mine_by_listing = _image_ids_of(session, part)
+        every_mine = set().union(*mine_by_listing.values())
+        related = _related_images(session, every_mine)
+        reverse_by_listing: dict[int, dict[int, tuple[int, int]]] = {}  # listing -> related image -> (distance, mine)
+        for listing_id, mine in mine_by_listing.items():
+            reverse = reverse_by_listing.setdefault(listing_id, {})
+            for my_image in mine:
+                for other_image, distance in related[my_image]:
+                    if other_image not in reverse or (distance, my_image) < reverse[other_image]:
+                        reverse[other_image] = (distance, my_image)
+        wanted = set().union(*(set(reverse) for reverse in reverse_by_listing.values()))
+        if not wanted:
             continue
-        distance, my_image = reverse[image_id]
-        view = ImageMatchView(other_listing, url, seller_id, marketplace, distance, sha, shas[my_image])
-        if other_listing not in best or (distance, url) < (best[other_listing].distance, best[other_listing].url):
-            best[other_listing] = view
-    return sorted(best.values(), key=lambda view: (view.distance, view.listing_id))[:limit]
+        rows = session.execute(
+            select(ListingImage.listing_id, ListingImage.url, ListingImage.image_id, Listing.seller_id,
+                   Listing.marketplace, ImageRecord.sha256)
+            .join(Listing, Listing.id == ListingImage.listing_id)
+            .join(ImageRecord, ImageRecord.id == ListingImage.image_id)
+            .where(ListingImage.image_id.in_(list(wanted)))
+        ).all()
+        shas = dict(session.execute(select(ImageRecord.id, ImageRecord.sha256)
+                                    .where(ImageRecord.id.in_(list(every_mine)))).all())
+        for listing_id, reverse in reverse_by_listing.items():
+            best: dict[int, ImageMatchView] = {}
+            for other_listing, url, image_id, seller_id, marketplace, sha in rows:
+                if other_listing == listing_id or image_id not in reverse:
+                    continue
+                distance, my_image = reverse[image_id]
+                view = ImageMatchView(other_listing, url, seller_id, marketplace, distance, sha, shas[my_image])
+                if other_listing not in best or (distance, url) < (best[other_listing].distance,
+                                                                   best[other_listing].url):
+                    best[other_listing] = view
+            if best:
+                out[listing_id] = sorted(best.values(), key=lambda view: (view.distance, view.listing_id))[:limit]
+    return out
 
 
 def sellers_sharing_images(session: Session, seller_id: int, *, limit: int = 200) -> list[tuple[Seller, list[str]]]:

@@ -144,6 +144,11 @@ def test_the_review_ui_shows_the_photo_and_the_same_photo_link(linked: Linked, c
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
     queue = client.get("/review").text
     assert queue.count('class="thumb"') == 2  # alice's and bob's listings, one photo each
+    # each queue row links to the other listing carrying the same photo
+    assert queue.count('class="same-photo-link"') == 2
+    for me, other in (("alice", "bob"), ("bob", "alice")):
+        row = queue.split(f'data-id="{linked.ids[me]}"')[1].split("</li>")[0]
+        assert f'class="same-photo-link" href="/review/listings/{linked.ids[other]}?view=flagged"' in row
 
 
 def _wait_until(page: Any, expression: str, seconds: float = 15) -> None:
@@ -185,6 +190,7 @@ def test_a_moderator_sees_the_link_in_a_browser(linked: Linked) -> None:
             page.wait_for_url(f"{base}/review")
             _wait_until(page, "Array.from(document.querySelectorAll('.thumb img')).every(i => i.naturalWidth > 0)")
             page.screenshot(path=str(ARTIFACTS / "review-queue-photos.png"), full_page=True)
+            assert page.locator(".same-photo-link").count() == 2
             page.goto(f"{base}/review/listings/{linked.ids['alice']}")
             link = page.locator(".same-photo a")
             assert link.inner_text() == f"#{linked.ids['bob']}"
