@@ -34,12 +34,11 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.image_index import _RADIUS, MATCH_DISTANCE, Match, _flip_masks, chunks
 from store.imaging import MIN_QUALITY, ImageFacts
-from store.models import PDQ_CHUNK_BITS, ImageRecord
+from store.models import PDQ_CHUNK_BITS
 
 __all__ = ["ImageIndex"]
 
@@ -53,6 +52,7 @@ _DELTA_ROWS = 16_384
 #: order (concurrent writers on PostgreSQL) are caught unless this many rows committed meanwhile.
 _LATE_WINDOW = 20_000
 _COLUMNS = "id, image_id, crop, h0, h1, h2, h3"
+_TOP_BITS = 18  # at most 2**18 buckets per chunk (see ImageIndex._bucket)
 
 _STARTS = tuple(sum(PDQ_CHUNK_BITS[:n]) for n in range(len(PDQ_CHUNK_BITS)))  # first bit, from the top
 
@@ -148,6 +148,20 @@ def _read(session: Session, where: str, params: tuple[Any, ...], *, bulk: bool =
     return _assemble(ids, parts)
 
 
+def _newer_and_alive(session: Session, max_id: int, image_ids: list[int]) -> tuple[_Rows, set[int]]:
+    """Hash rows with an id above ``max_id``, and those of ``image_ids`` still in ``images``, in one statement.
+
+    The second part comes back with row id 0, which no newer hash row has (their ids are above ``max_id`` >= 0)."""
+    where = "WHERE id > ?"
+    if image_ids:
+        listed = ", ".join(str(int(image_id)) for image_id in image_ids)  # integers from our own arrays
+        where += f" UNION ALL SELECT 0, id, 0, 0, 0, 0, 0 FROM images WHERE id IN ({listed})"
+    ids, rows = _read(session, where, (max_id,))
+    marker = ids == 0
+    kept = ~marker
+    return _Rows(rows.image[kept], rows.whole[kept], rows.words[kept]), set(rows.image[marker].tolist())
+
+
 def _assemble(ids: list[np.ndarray], parts: list[np.ndarray]) -> tuple[np.ndarray, _Rows]:
     if not parts:
         return np.empty(0, np.int64), _Rows.empty()
@@ -214,6 +228,8 @@ class ImageIndex:
         self._rows = _Rows.empty()  # indexed by the sorted chunk arrays
         self._sorted: list[np.ndarray] = [np.empty(0, np.uint32) for _ in PDQ_CHUNK_BITS]
         self._order: list[np.ndarray] = [np.empty(0, np.int32) for _ in PDQ_CHUNK_BITS]
+        self._top = 1  # leading bits of a chunk value that pick its bucket
+        self._starts: list[np.ndarray] = [np.zeros(3, np.int32) for _ in PDQ_CHUNK_BITS]
         self._delta = _Rows.empty()  # committed rows not merged yet: scanned in full
         self._max_id = 0
         self._recent: set[int] = set()  # row ids above _max_id - _LATE_WINDOW already indexed
@@ -225,7 +241,7 @@ class ImageIndex:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        arrays = [*self._sorted, *self._order]
+        arrays = [*self._sorted, *self._order, *self._starts]
         for rows in (self._rows, self._delta):
             arrays += [rows.image, rows.whole, rows.words]
         return sum(array.nbytes for array in arrays)
@@ -268,6 +284,7 @@ class ImageIndex:
         columns = _chunk_columns(self._rows.words)
         self._order = [np.argsort(column, kind="stable").astype(np.int32) for column in columns]
         self._sorted = [column[order] for column, order in zip(columns, self._order, strict=True)]
+        self._bucket()
 
     def _merge(self) -> None:
         """Fold the delta into the sorted arrays: O(rows) copies, no re-sort."""
@@ -279,34 +296,52 @@ class ImageIndex:
             self._order[n] = np.insert(self._order[n], at, (order + base).astype(np.int32))
         self._rows = self._rows.concat(delta)
         self._delta = _Rows.empty()
+        self._bucket()
+
+    def _bucket(self) -> None:
+        """Where each run of values sharing their top bits starts in the sorted arrays.
+
+        A probe then reads one entry of this table and one short run of the sorted array (a cache
+        line or two), where a binary search over millions of values misses the cache ~20 times; about
+        8 rows a bucket, at most 2**18 buckets (1 MB) a chunk."""
+        rows = len(self._rows)
+        self._top = max(1, min(_TOP_BITS, rows.bit_length() - 3))
+        self._starts = []
+        for values, bits in zip(self._sorted, PDQ_CHUNK_BITS, strict=True):
+            counts = np.bincount(values >> np.uint32(bits - self._top), minlength=1 << self._top)
+            self._starts.append(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
 
     def _candidates(self, queries: Iterable[int]) -> np.ndarray:
-        """Positions in ``_rows`` that share a chunk, to within 2 bits, with one of ``queries``."""
+        """Positions in ``_rows`` that share a chunk, to within 2 bits, with one of ``queries`` (repeats possible)."""
         found = []
         for query in queries:
             pieces = chunks(query)
             for n, bits in enumerate(PDQ_CHUNK_BITS):
                 probes = np.uint32(pieces[n]) ^ _masks(bits)
-                lo = np.searchsorted(self._sorted[n], probes, side="left")
-                hi = np.searchsorted(self._sorted[n], probes, side="right")
-                lengths = hi - lo
-                keep = lengths > 0
-                if not keep.any():
+                bucket = probes >> np.uint32(bits - self._top)
+                lo = self._starts[n][bucket]
+                lengths = self._starts[n][bucket + 1] - lo
+                total = int(lengths.sum())
+                if not total:
                     continue
-                lo, lengths = lo[keep], lengths[keep]
-                # the concatenated ranges lo[i]:lo[i]+lengths[i], without a Python loop
-                starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
-                found.append(self._order[n][starts + np.arange(int(lengths.sum()))])
-        return np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+                # every row of the probes' buckets (the ranges lo[i]:lo[i]+lengths[i], without a Python
+                # loop), then the ones whose chunk is the probe itself
+                at = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+                hit = self._sorted[n][at] == np.repeat(probes, lengths)
+                found.append(self._order[n][at[hit]])
+        # a row found through several chunks is checked several times: cheaper than de-duplicating
+        return np.concatenate(found) if found else np.empty(0, np.int64)
 
     @staticmethod
     def _closest(rows: _Rows, positions: np.ndarray | None, queries: list[int], whole_only: bool,
                  max_distance: int, best: dict[int, int]) -> None:
         """Fold into ``best`` (image id -> distance) the rows at ``positions`` (all when None) within reach."""
-        image, whole, words = (rows.image, rows.whole, rows.words) if positions is None else (
-            rows.image[positions], rows.whole[positions], rows.words[positions])
-        if whole_only:
-            image, words = image[whole], words[whole]
+        if positions is None:
+            image, words = (rows.image[rows.whole], rows.words[rows.whole]) if whole_only else (rows.image, rows.words)
+        else:
+            if whole_only:
+                positions = positions[rows.whole[positions]]
+            image, words = rows.image[positions], rows.words[positions]
         if not len(image):
             return
         for query in queries:
@@ -326,19 +361,20 @@ class ImageIndex:
         max_distance = min(max_distance, MATCH_DISTANCE)
         whole = [facts.pdq]
         crops = [value for crop, value in facts.crops if crop != 0]
-        _, newer = _read(session, "WHERE id > ?", (self._max_id,))  # this batch's rows and other writers' latest
-        scanned = self._delta.concat(newer) if len(newer) else self._delta
-        best: dict[int, int] = {}
-        self._closest(self._rows, self._candidates(whole), whole, False, max_distance, best)
-        self._closest(scanned, None, whole, False, max_distance, best)
-        if crops:
-            self._closest(self._rows, self._candidates(crops), crops, True, max_distance, best)
-            self._closest(scanned, None, crops, True, max_distance, best)
+        indexed: dict[int, int] = {}  # image id -> distance, from the rows held in memory
+        for queries, whole_only in ((whole, False), (crops, True)):
+            if queries:
+                self._closest(self._rows, self._candidates(queries), queries, whole_only, max_distance, indexed)
+                self._closest(self._delta, None, queries, whole_only, max_distance, indexed)
+        # One round trip: the rows newer than the index (this transaction's own and other writers' latest)
+        # and which of the images found are still stored (retention may have deleted some since).
+        newer, alive = _newer_and_alive(session, self._max_id, list(indexed))
+        best = {image_id: bits for image_id, bits in indexed.items() if image_id in alive}
+        for queries, whole_only in ((whole, False), (crops, True)):
+            if queries and len(newer):
+                self._closest(newer, None, queries, whole_only, max_distance, best)
         if exclude is not None:
             best.pop(exclude, None)
-        if best:
-            alive = set(session.scalars(select(ImageRecord.id).where(ImageRecord.id.in_(list(best)))))
-            best = {image_id: bits for image_id, bits in best.items() if image_id in alive}
         return [Match(image_id, bits) for image_id, bits in sorted(best.items(), key=lambda item: (item[1], item[0]))]
 
 
