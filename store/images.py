@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.image_index import find_matches, hash_rows
-from store.imaging import ImageFacts, ImageLimits, ImageRejected, analyze_image
+from store.imaging import THUMB_SIDE, ImageFacts, ImageLimits, ImageRejected, analyze_image, make_thumbnail
 from store.memory_index import ImageIndex
 from store.models import ImageHash, ImageLink, ImageRecord, Listing, ListingImage, Seller, utcnow
 from store.snapshots import sha256_hex
 
 __all__ = [
+    "THUMBS",
     "ImageStore",
     "ImageOutcome",
     "ListingImageView",
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 _CHUNK = 500
 _MATCH_LIMIT = 500
+#: Folder under the image root where thumbnails are cached (``<side>/<aa>/<bb>/<sha256>``); not evidence.
+THUMBS = "thumbnails"
 
 
 class ImageStore:
@@ -88,6 +91,42 @@ class ImageStore:
         if not candidate.is_relative_to(root) or not candidate.is_file():
             raise NotFound(f"no image file at {relative!r}")
         return candidate.read_bytes()
+
+    def thumbnail(self, relative: str, digest: str, side: int = THUMB_SIDE) -> bytes:
+        """A small JPEG of a stored image, made once with Pillow and then kept under ``THUMBS``.
+
+        Raises NotFound when the image is gone or cannot be made small (it was stored, so it decoded once)."""
+        target = self.root / THUMBS / str(side) / self.relative_path(digest)
+        try:
+            return target.read_bytes()
+        except FileNotFoundError:
+            pass
+        try:
+            data = make_thumbnail(self.read(relative), side)
+        except ImageRejected as exc:
+            raise NotFound(f"no thumbnail for image {digest[:16]}: {exc.reason}") from exc
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return data
+
+    def drop_thumbnails(self, digest: str) -> int:
+        """Delete the cached thumbnails of an image (its retention ended); how many files went."""
+        removed = 0
+        folder = self.root / THUMBS
+        if folder.is_dir():
+            for size in folder.iterdir():
+                target = size / self.relative_path(digest)
+                if target.is_file():
+                    target.unlink()
+                    removed += 1
+        return removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +474,8 @@ def prune_images(session: Session, store: ImageStore, *, older_than: timedelta, 
             result.bytes_freed += target.stat().st_size
             if not dry_run:
                 target.unlink()
+        if not dry_run:
+            store.drop_thumbnails(Path(row.path).name)  # files are named by their SHA-256
     known = {path for (path,) in session.execute(select(ImageRecord.path))} | {row.path for row in gone}
     result.orphan_files_deleted = _prune_orphans(store, known, cutoff, dry_run)
     logger.info("image prune: %d listing image records and %d images (%d files) deleted, %d old records kept as "
@@ -453,8 +494,11 @@ def _prune_orphans(store: ImageStore, known: set[str], cutoff: datetime, dry_run
         for name in files:
             full = os.path.join(directory, name)
             relative = os.path.relpath(full, store.root).replace(os.sep, "/")
+            thumbnail = relative.startswith(f"{THUMBS}/")
+            if thumbnail:  # <THUMBS>/<side>/<the image's own relative path>: kept while its image is
+                relative = relative.split("/", 2)[-1]
             if relative not in known and os.stat(full).st_mtime < limit:
-                removed += 1
+                removed += not thumbnail  # a thumbnail is a cache, not a file the crawl left behind
                 if not dry_run:
                     os.unlink(full)
     return removed

@@ -19,7 +19,7 @@ from api.review.highlight import evidence_terms, highlight
 from api.review.i18n import LANGUAGES, evidence_parts, pick_language, species_name, translator
 from api.review.network import listing_network
 from api.routes.filters import MAX_ID
-from api.routes.images import image_response
+from api.routes.images import IMAGE_HEADERS, image_response
 from classifier import normalize_text
 from store.alerts import delivery_counts, list_deliveries
 from store.apikeys import authenticate, role_allows
@@ -255,6 +255,19 @@ def get_image(
     """A listing photo for the review pages (the same bytes and headers as ``/v1/images/{sha256}``)."""
     record = get_image_record(session, sha256)
     return image_response(record.sha256, ImageStore(request.app.state.settings.images.dir).read(record.path))
+
+
+@router.get("/images/{sha256}/thumbnail")
+def get_thumbnail(
+    sha256: Annotated[str, PathParam(pattern="^[0-9a-fA-F]{64}$")], request: Request, session: SessionDep,
+    user: ReviewerDep,
+) -> Response:
+    """A small JPEG of a listing photo (made once, then cached beside the photos): what the queue and
+    listing pages show, so a page of 50 rows does not send 150 full-size photos."""
+    record = get_image_record(session, sha256)
+    data = ImageStore(request.app.state.settings.images.dir).thumbnail(record.path, record.sha256)
+    return Response(data, media_type="image/jpeg", headers=IMAGE_HEADERS | {
+        "Content-Disposition": f'inline; filename="thumbnail-{record.sha256[:16]}.jpg"'})
 
 
 @router.post("/listings/{listing_id}/decision")

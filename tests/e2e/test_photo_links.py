@@ -27,6 +27,7 @@ from bench.gen_photos import jpeg_bytes, photo
 from core.settings import PROJECT_ROOT, Settings
 from store.apikeys import create_api_key
 from store.db import Store, session_scope
+from store.imaging import THUMB_SIDE
 from store.models import Listing, Seller
 from tests.crawler.sites.photo_site import PhotoFile, PhotoItem, PhotoMarket
 from tests.crawler.sites.runner import run_crawl_cli
@@ -139,9 +140,16 @@ def test_the_review_ui_shows_the_photo_and_the_same_photo_link(linked: Linked, c
     page = client.get(f"/review/listings/{linked.ids['alice']}").text
     assert f'href="/review/listings/{linked.ids["bob"]}?view=flagged"' in page
     assert "market-b.test" in page and "bob" in page
-    sha = page.split('src="/review/images/')[1].split('"')[0]
+    thumbnail_src = page.split('src="/review/images/')[1].split('"')[0]  # the thumbnail, not the photo
+    assert thumbnail_src.endswith("/thumbnail")
+    sha = thumbnail_src.removesuffix("/thumbnail")
     image = client.get(f"/review/images/{sha}")
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert f'<a class="lightbox" id="photo-{linked.ids["alice"]}-1" href="#_"><img src="/review/images/{sha}"' in page
+    thumbnail = client.get(f"/review/images/{thumbnail_src}")
+    assert thumbnail.status_code == 200 and thumbnail.headers["content-type"] == "image/jpeg"
+    assert thumbnail.headers["x-content-type-options"] == "nosniff"
+    assert max(Image.open(io.BytesIO(thumbnail.content)).size) <= THUMB_SIDE < max(Image.open(io.BytesIO(image.content)).size)
     queue = client.get("/review").text
     assert queue.count('class="thumb"') == 2  # alice's and bob's listings, one photo each
     # each queue row links to the other listing carrying the same photo
