@@ -115,6 +115,7 @@ class StorePipeline:
             self.pool.submit(warm_up)
         else:
             self.writer = BatchWriter(self.config, store=self.store)
+            self.writer.start_photo_index()  # in the background, while the first pages are fetched
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, SkipItem):

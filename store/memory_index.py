@@ -28,6 +28,7 @@ search instead.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from functools import lru_cache
@@ -40,7 +41,7 @@ from store.image_index import _RADIUS, MATCH_DISTANCE, Match, _flip_masks, chunk
 from store.imaging import MIN_QUALITY, ImageFacts
 from store.models import PDQ_CHUNK_BITS
 
-__all__ = ["ImageIndex"]
+__all__ = ["ImageIndex", "LoadCancelled"]
 
 logger = logging.getLogger(__name__)
 
@@ -123,16 +124,27 @@ class _Rows:
                      np.concatenate([self.words, other.words]))
 
 
-def _read(session: Session, where: str, params: tuple[Any, ...], *, bulk: bool = False) -> tuple[np.ndarray, _Rows]:
+class LoadCancelled(Exception):
+    """A load given up because its ``stop`` event was set (the writer is closing)."""
+
+
+def _check(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise LoadCancelled("photo index load cancelled")
+
+
+def _read(session: Session, where: str, params: tuple[Any, ...], *, bulk: bool = False,
+          stop: threading.Event | None = None) -> tuple[np.ndarray, _Rows]:
     """Hash rows straight from the driver cursor, in batches: (row ids, rows).
 
     ``bulk``: a full load or a refresh; on PostgreSQL through ``COPY ... (FORMAT binary)`` read into numpy
     (psycopg making a Python int of each value is ~5 s per million rows; COPY is ~20x less)."""
+    _check(stop)
     connection = session.connection()
     raw: Any = connection.connection
     if connection.dialect.name == "postgresql":
         if bulk:
-            return _copy_postgres(raw.driver_connection, where.replace("?", "%s"), params)
+            return _copy_postgres(raw.driver_connection, where.replace("?", "%s"), params, stop)
         where = where.replace("?", "%s")
     cursor = raw.cursor()
     ids: list[np.ndarray] = []
@@ -140,6 +152,7 @@ def _read(session: Session, where: str, params: tuple[Any, ...], *, bulk: bool =
     try:
         cursor.execute(f"SELECT {_COLUMNS} FROM image_hashes {where}", params)
         while batch := cursor.fetchmany(_READ_BATCH):
+            _check(stop)
             array = np.array(batch, dtype=np.int64)
             ids.append(array[:, 0])
             parts.append(array[:, 1:])
@@ -179,7 +192,8 @@ _COPY_ROW = np.dtype([("fields", ">i2"),
 _COPY_LENGTHS = {"fields": 7, "n0": 8, "n1": 8, "n2": 4, "n3": 8, "n4": 8, "n5": 8, "n6": 8}
 
 
-def _copy_postgres(driver: Any, where: str, params: tuple[Any, ...]) -> tuple[np.ndarray, _Rows]:
+def _copy_postgres(driver: Any, where: str, params: tuple[Any, ...], stop: threading.Event | None
+                   ) -> tuple[np.ndarray, _Rows]:
     """The rows through a binary COPY, parsed with a numpy record type (the columns' widths are checked)."""
     query = (f"COPY (SELECT id, CAST(image_id AS bigint), CAST(crop AS integer), h0, h1, h2, h3 FROM image_hashes "
              f"{where}) TO STDOUT (FORMAT binary)")
@@ -215,6 +229,7 @@ def _copy_postgres(driver: Any, where: str, params: tuple[Any, ...]) -> tuple[np
         for block in copy:
             buffer += block
             if len(buffer) >= _COPY_BUFFER:
+                _check(stop)
                 parse(final=False)
     if buffer:
         parse(final=True)
@@ -247,19 +262,19 @@ class ImageIndex:
         return sum(array.nbytes for array in arrays)
 
     @classmethod
-    def load(cls, session: Session) -> ImageIndex:
-        """An index of every hash row committed in the store."""
+    def load(cls, session: Session, *, stop: threading.Event | None = None) -> ImageIndex:
+        """An index of every hash row committed in the store; :class:`LoadCancelled` once ``stop`` is set."""
         index = cls()
-        index.refresh(session)
+        index.refresh(session, stop=stop)
         return index
 
-    def refresh(self, session: Session) -> int:
+    def refresh(self, session: Session, *, stop: threading.Event | None = None) -> int:
         """Take in the rows committed since the last refresh; call it in a session that has written nothing.
 
         The first call reads the whole table.  Returns the number of rows added."""
         started = time.perf_counter()
         low = max(0, self._max_id - _LATE_WINDOW) if self.loaded else 0
-        ids, rows = _read(session, "WHERE id > ?", (low,), bulk=True)
+        ids, rows = _read(session, "WHERE id > ?", (low,), bulk=True, stop=stop)
         fresh = ~np.isin(ids, np.fromiter(self._recent, np.int64, len(self._recent))) if self._recent else None
         if fresh is not None:
             ids = ids[fresh]
