@@ -137,14 +137,14 @@ def _read(session: Session, where: str, params: tuple[Any, ...], *, bulk: bool =
           stop: threading.Event | None = None) -> tuple[np.ndarray, _Rows]:
     """Hash rows straight from the driver cursor, in batches: (row ids, rows).
 
-    ``bulk``: a full load or a refresh; on PostgreSQL through ``COPY ... (FORMAT binary)`` read into numpy
-    (psycopg making a Python int of each value is ~5 s per million rows; COPY is ~20x less)."""
+    ``bulk``: a full load or a refresh; on PostgreSQL packed on the server (psycopg making a Python int
+    of each value costs ~5 s per million rows, a binary COPY ~3 s: one message per row; packed ~1.5 s)."""
     _check(stop)
     connection = session.connection()
     raw: Any = connection.connection
     if connection.dialect.name == "postgresql":
         if bulk:
-            return _copy_postgres(raw.driver_connection, where.replace("?", "%s"), params, stop)
+            return _packed_postgres(raw.driver_connection, where.replace("?", "%s"), params, stop)
         where = where.replace("?", "%s")
     cursor = raw.cursor()
     ids: list[np.ndarray] = []
@@ -181,58 +181,30 @@ def _assemble(ids: list[np.ndarray], parts: list[np.ndarray]) -> tuple[np.ndarra
     return np.concatenate(ids), _Rows.from_records(np.concatenate(parts))
 
 
-# PostgreSQL's binary COPY: a 19-byte header, then per row a 16-bit field count and, per field, a 32-bit
-# length and the big-endian value (never NULL here: every column is NOT NULL); a 16-bit -1 at the end.
-_COPY_HEADER = 19
-_COPY_BUFFER = 8 << 20  # bytes parsed at a time
-_COPY_ROW = np.dtype([("fields", ">i2"),
-                      ("n0", ">i4"), ("id", ">i8"), ("n1", ">i4"), ("image_id", ">i8"), ("n2", ">i4"), ("crop", ">i4"),
-                      ("n3", ">i4"), ("h0", ">i8"), ("n4", ">i4"), ("h1", ">i8"),
-                      ("n5", ">i4"), ("h2", ">i8"), ("n6", ">i4"), ("h3", ">i8")])
-_COPY_LENGTHS = {"fields": 7, "n0": 8, "n1": 8, "n2": 4, "n3": 8, "n4": 8, "n5": 8, "n6": 8}
+#: PostgreSQL packs each group of rows into one bytea on the server (``int8send`` and friends: big-endian), so
+#: the client makes one Python object per ~65,000 rows instead of seven per row.
+_PACKED_ROW = np.dtype([("id", ">i8"), ("image_id", ">i8"), ("crop", ">i4"),
+                        ("h0", ">i8"), ("h1", ">i8"), ("h2", ">i8"), ("h3", ">i8")])
+_PACKED_GROUP = 65_536
 
 
-def _copy_postgres(driver: Any, where: str, params: tuple[Any, ...], stop: threading.Event | None
-                   ) -> tuple[np.ndarray, _Rows]:
-    """The rows through a binary COPY, parsed with a numpy record type (the columns' widths are checked)."""
-    query = (f"COPY (SELECT id, CAST(image_id AS bigint), CAST(crop AS integer), h0, h1, h2, h3 FROM image_hashes "
-             f"{where}) TO STDOUT (FORMAT binary)")
+def _packed_postgres(driver: Any, where: str, params: tuple[Any, ...], stop: threading.Event | None
+                     ) -> tuple[np.ndarray, _Rows]:
+    """The rows as packed bytea groups, read a few groups at a time through a server-side cursor."""
+    query = ("SELECT string_agg(int8send(id) || int8send(CAST(image_id AS bigint)) || int4send(CAST(crop AS integer))"
+             " || int8send(h0) || int8send(h1) || int8send(h2) || int8send(h3), ''::bytea)"
+             f" FROM image_hashes {where} GROUP BY id / {_PACKED_GROUP}")
     ids: list[np.ndarray] = []
     parts: list[np.ndarray] = []
-    buffer = bytearray()
-    header_seen = False
-
-    def parse(final: bool) -> None:
-        nonlocal buffer, header_seen
-        start = 0
-        if not header_seen:
-            if len(buffer) < _COPY_HEADER:
-                return
-            if not buffer.startswith(b"PGCOPY\n\xff\r\n\x00"):
-                raise ValueError("not a PostgreSQL binary COPY stream")
-            start, header_seen = _COPY_HEADER, True
-        available = len(buffer) - start - (2 if final else 0)
-        count = available // _COPY_ROW.itemsize
-        if count:
-            rows = np.frombuffer(bytes(buffer[start:start + count * _COPY_ROW.itemsize]), dtype=_COPY_ROW)
-            for name, width in _COPY_LENGTHS.items():
-                if not (rows[name] == width).all():
-                    raise ValueError(f"unexpected binary COPY layout ({name})")
+    with driver.cursor(name="photo_index_load") as cursor:
+        cursor.itersize = 4  # groups (~3 MB each) held by the client at a time
+        cursor.execute(query, params)
+        for (blob,) in cursor:
+            _check(stop)
+            rows = np.frombuffer(blob, dtype=_PACKED_ROW)
             ids.append(rows["id"].astype(np.int64))
             parts.append(np.column_stack([rows[name].astype(np.int64)
                                           for name in ("image_id", "crop", "h0", "h1", "h2", "h3")]))
-        del buffer[:start + count * _COPY_ROW.itemsize]
-        if final and bytes(buffer) != b"\xff\xff":
-            raise ValueError("truncated PostgreSQL binary COPY stream")
-
-    with driver.cursor() as cursor, cursor.copy(query, params) as copy:
-        for block in copy:
-            buffer += block
-            if len(buffer) >= _COPY_BUFFER:
-                _check(stop)
-                parse(final=False)
-    if buffer:
-        parse(final=True)
     return _assemble(ids, parts)
 
 

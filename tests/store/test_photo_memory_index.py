@@ -76,7 +76,7 @@ def test_chunk_columns_cut_words_as_chunks_does(seed: int) -> None:
 
 
 def test_same_answers_as_the_database_search(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(memory_index, "_COPY_BUFFER", 1000)  # PostgreSQL: parse the COPY stream in many pieces
+    monkeypatch.setattr(memory_index, "_PACKED_GROUP", 100)  # PostgreSQL: many packed groups
     rng = random.Random(19)
     bases = random_store(session, rng, 400)
     session.commit()
