@@ -260,7 +260,8 @@ class ImageIndex:
             self._rows, self._delta = rows, _Rows.empty()
             self._build()
             self.loaded = True
-            logger.info("photo index: %d hash rows loaded in %.2fs", len(rows), time.perf_counter() - started)
+            logger.log(logging.INFO if len(rows) else logging.DEBUG,  # an empty store is not news
+                       "photo index: %d hash rows loaded in %.2fs", len(rows), time.perf_counter() - started)
         elif len(rows):
             self._delta = self._delta.concat(rows)
             if len(self._delta) >= _DELTA_ROWS:
