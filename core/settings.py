@@ -99,8 +99,8 @@ class ImageSettings(BaseModel):
     match_index: Literal["memory", "database"] = Field(
         "memory",
         description="How a crawl finds near-identical stored photos: `memory` (sorted arrays in the writer, "
-        "~130 bytes per hash row, 3 rows per image, loaded at its first batch of photos) or `database` "
-        "(indexed chunk queries, no memory; 2-9x slower per photo). Same answers.",
+        "~130 bytes per hash row, 3 rows per image, loaded in the background as the crawl starts) or "
+        "`database` (indexed chunk queries, no memory; ~10-20x slower at 1M photos). Same answers.",
     )
 
 
