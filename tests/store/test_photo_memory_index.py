@@ -17,7 +17,7 @@ import store.memory_index as memory_index
 from store.image_index import chunks, find_matches, hash_rows
 from store.imaging import ImageFacts
 from store.memory_index import ImageIndex, _chunk_columns
-from store.models import ImageHash, ImageLink, ImageRecord
+from store.models import PDQ_CHUNK_BITS, ImageHash, ImageLink, ImageRecord
 
 BITS = 256
 
@@ -188,3 +188,36 @@ def test_an_empty_store_and_a_low_quality_query(session: Session) -> None:
 def test_find_before_load_is_an_error(session: Session) -> None:
     with pytest.raises(RuntimeError):
         ImageIndex().find_matches(session, facts_near(1, random.Random(1)))
+
+
+def spread(value: int, per_chunk: list[int], rng: random.Random) -> int:
+    """``value`` with ``per_chunk[n]`` bits flipped inside chunk ``n`` (chunks as ``chunks`` cuts them)."""
+    start = 0
+    for count, bits in zip(per_chunk, PDQ_CHUNK_BITS, strict=True):
+        for position in rng.sample(range(start, start + bits), count):  # counted from the top bit
+            value ^= 1 << (BITS - 1 - position)
+        start += bits
+    return value
+
+
+@pytest.mark.parametrize(("per_chunk", "found"), [
+    ([3] * 9 + [2, 2], True),   # 31 bits: only two chunks within reach, each two bits off
+    ([3] * 10 + [1], True),     # 31 bits, one chunk one bit off
+    ([3] * 11, False),          # 33 bits: no chunk within two bits, and beyond the threshold
+    ([0] + [3] * 10, True),     # 30 bits, one exact chunk
+])
+def test_the_hardest_near_duplicates_are_found_as_in_the_database(session: Session, per_chunk: list[int],
+                                                                  found: bool) -> None:
+    rng = random.Random(sum(per_chunk))
+    stored = [rng.getrandbits(BITS) for _ in range(30)]
+    for n, value in enumerate(stored):
+        store_image(session, ImageFacts("image/jpeg", 8, 8, 1, value, 90, ((0, value),)), n)
+    session.commit()
+    index = ImageIndex.load(session)
+    for value in stored[:10]:
+        query = spread(value, per_chunk, rng)
+        assert (query ^ value).bit_count() == sum(per_chunk)
+        facts = ImageFacts("image/jpeg", 8, 8, 1, query, 90, ((0, query),))
+        expected = find_matches(session, facts)
+        assert index.find_matches(session, facts) == expected
+        assert bool(expected) is found
