@@ -3,15 +3,18 @@
 ``store.image_index.find_matches`` asks the database for the rows whose chunk ``n`` is one of the ~280
 values within two bits of the query's, for each of the 11 chunks: ~3,100 B-tree descents per query
 frame, 107 ms p99 on SQLite and 151 ms on PostgreSQL at 1M images.  :class:`ImageIndex` keeps each
-chunk column as a sorted numpy array (and the row each value came from), so those probes are one
-``np.searchsorted`` per chunk, and checks the candidates' full 256 bits with vectorised popcounts.
-About 130 bytes per hash row, three rows per image: ~390 MB at 1M images.
+chunk column as a sorted numpy array (and the row each value came from), bucketed by the values' top
+bits, so a probe reads one short run of memory; the candidates' full 256 bits are then checked with
+vectorised popcounts.  About 130 bytes per hash row, three rows per image: 380 MiB at 1M images;
+p99 3-11 ms at 1M (``bench/photos.py``, figures in ``docs/api.md``).
 
 Answers are the database search's answers, by construction:
 
 - **Rows indexed**: everything committed when :meth:`ImageIndex.refresh` last ran, plus, read at each
   query in the caller's session, every row with a larger id (the caller's own uncommitted rows and
-  other writers' new ones): exactly what the SQL query would see.  Rows enter the sorted arrays only
+  other writers' new ones): what the SQL query would see, but for a row another writer commits
+  between two refreshes with an id below the highest indexed one (PostgreSQL sequences hand out ids
+  before commit), which the next refresh takes in.  Rows enter the sorted arrays only
   through ``refresh`` in a session that has written nothing, so a rolled-back batch never leaves a
   row behind.  ``refresh`` re-reads a window of recent ids, so a row whose transaction committed
   after one with a larger id (PostgreSQL sequences) is still picked up.
@@ -20,8 +23,8 @@ Answers are the database search's answers, by construction:
 - **Distances**: every stored row within 31 bits shares a chunk to within 2 bits (pigeonhole), so it
   is a candidate here as in SQL, and the smallest distance over an image's rows is the same.
 
-The crawl's writer owns one index for its whole run (``crawler.writer``): loaded at its first batch
-with photos, refreshed before each batch.  ``WILDWATCH_IMAGES__MATCH_INDEX=database`` uses the SQL
+The crawl's writer owns one index for its whole run (``crawler.writer``): loaded in a thread of its
+own as the crawl starts (photos are matched in SQL until it is ready), refreshed before each batch.  ``WILDWATCH_IMAGES__MATCH_INDEX=database`` uses the SQL
 search instead.
 """
 
