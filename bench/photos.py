@@ -7,8 +7,11 @@ Three parts, each printed as it finishes; the last line is a JSON summary.
    matches among all pairs of unrelated photos.
 2. **Hashing rate** of ``store.imaging.analyze_image`` on 800x800 JPEGs, one process on one core, beside
    a same-run baseline: Pillow decoding the same JPEGs at full size and nothing else.
-3. **Match latency** of ``store.image_index.find_matches`` with ``--n`` synthetic images (3 hashes each)
-   on SQLite and PostgreSQL, beside the same queries at 10,000 images in the same run.  Synthetic hashes
+3. **Match latency** of what the crawl's writer ships, ``store.memory_index.ImageIndex.find_matches``
+   (the index in memory), with ``--n`` synthetic images (3 hashes each) on SQLite and PostgreSQL, beside
+   the same queries through the database search ``store.image_index.find_matches`` (the previous path,
+   and the fallback) in the same run, at 10,000 and at ``--n`` images; with the time to load the index
+   from the store, its size, and a check that both paths give the very same answers.  Synthetic hashes
    are real photos' hashes with 35% of their bits flipped at random (one mask per image, shared by its
    crops), so they keep real hashes' bit statistics rather than being uniform; queries are edited copies
    of photos that are in the index, and unrelated photos.
@@ -35,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gen_photos import EDITS, edit, jpeg_bytes, photo  # noqa: E402
 from store.image_index import find_matches  # noqa: E402
+from store.memory_index import ImageIndex  # noqa: E402
 from store.imaging import CROPS, MIN_QUALITY, ImageFacts, analyze_image  # noqa: E402
 from store.models import PDQ_CHUNK_BITS  # noqa: E402
 
@@ -230,18 +234,23 @@ def _insert_real(engine: Any, facts: list[ImageFacts], first_id: int) -> None:
                 connection.execute(insert(ImageHash), rows)
 
 
-def _latencies(engine: Any, queries: list[tuple[ImageFacts, int | None]]) -> dict[str, Any]:
+def _latencies(engine: Any, queries: list[tuple[ImageFacts, int | None]], index: ImageIndex | None = None,
+               answers: list[Any] | None = None) -> dict[str, Any]:
+    """Per-query latency through ``index`` (in memory), or the database search when None; each answer
+    is appended to ``answers``."""
     from sqlalchemy.orm import Session
 
     times = []
     found = missed = false = 0
     with Session(engine) as session:
-        for _ in range(2):  # warm the cache, then measure
+        for rep in range(2):  # warm the cache, then measure
             times.clear()
             for facts, expected in queries:
                 start = time.perf_counter()
-                matches = find_matches(session, facts)
+                matches = index.find_matches(session, facts) if index is not None else find_matches(session, facts)
                 times.append((time.perf_counter() - start) * 1000)
+                if rep and answers is not None:
+                    answers.append(matches)
                 ids = {m.image_id for m in matches}
                 if expected is not None:
                     found += expected in ids
@@ -252,8 +261,25 @@ def _latencies(engine: Any, queries: list[tuple[ImageFacts, int | None]]) -> dic
             "true_matches_found": found // 2, "true_matches_missed": missed // 2, "other_matches": false // 2}
 
 
+def _both_paths(engine: Any, queries: list[tuple[ImageFacts, int | None]]) -> dict[str, Any]:
+    """The shipped in-memory index (loaded from the store, timed) beside the database search, same queries."""
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        started = time.perf_counter()
+        index = ImageIndex.load(session)
+        load_s = time.perf_counter() - started
+    database: list[Any] = []
+    memory: list[Any] = []
+    baseline = _latencies(engine, queries, None, database)
+    shipped = _latencies(engine, queries, index, memory)
+    shipped.update(index_load_s=round(load_s, 2), index_rows=len(index), index_mib=round(index.nbytes / 2**20, 1),
+                   same_answers_as_database=sum(a == b for a, b in zip(memory, database, strict=True)))
+    return {"memory_index": shipped, "database_query": baseline}
+
+
 def match_latency(backend: str, n: int, photos: int) -> dict[str, Any]:
-    """find_matches latency at 10,000 and at ``n`` images on one backend."""
+    """Latency of both matching paths at 10,000 and at ``n`` images on one backend."""
     from sqlalchemy import create_engine, text
 
     from store.db import make_engine, migrate
@@ -290,16 +316,17 @@ def match_latency(backend: str, n: int, photos: int) -> dict[str, Any]:
         small = 10_000
         _say(f"{backend}: indexing {small:,} synthetic images")
         _populate(engine, bases, offset, offset + small, rng)
-        at_small = _latencies(engine, labelled)
+        at_small = _both_paths(engine, labelled)
         _say(f"{backend}: at {small:,}: {at_small}; indexing up to {n:,}")
         started = time.perf_counter()
         _populate(engine, bases, offset + small, offset + n, rng)
         load_s = time.perf_counter() - started
-        at_n = _latencies(engine, labelled)
+        at_n = _both_paths(engine, labelled)
         _say(f"{backend}: at {n:,}: {at_n}")
         return {"backend": backend, "images": n, "hash_rows": 3 * n, "load_s": round(load_s, 1),
                 f"at_{small}": at_small, f"at_{n}": at_n,
-                "p99_ratio_to_10k": round(at_n["p99_ms"] / max(at_small["p99_ms"], 1e-9), 2)}
+                "p99_ratio_to_database": round(at_n["memory_index"]["p99_ms"]
+                                               / max(at_n["database_query"]["p99_ms"], 1e-9), 3)}
     finally:
         engine.dispose()
         if admin is not None:

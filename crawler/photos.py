@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from crawler.items import ImageFetch, ListingItem
 from store.images import ImageStore, record_listing_image
 from store.imaging import ImageFacts, ImageLimits, ImageRejected, analyze_image
+from store.memory_index import ImageIndex
 from store.models import ImageRecord, Listing
 from store.snapshots import sha256_hex
 
@@ -80,8 +81,10 @@ def stored_digests(session: Session, records: Sequence[ListingItem]) -> set[str]
 
 
 def record_photos(session: Session, store: ImageStore, photos: Sequence[HashedPhoto],
-                  limits: ImageLimits) -> Counter[str]:
-    """Record each photo against its listing (just upserted in ``session``); outcome counts by reason."""
+                  limits: ImageLimits, *, index: ImageIndex | None = None) -> Counter[str]:
+    """Record each photo against its listing (just upserted in ``session``); outcome counts by reason.
+
+    New photos are matched with ``index`` (in memory) when given, else with the database query."""
     outcomes: Counter[str] = Counter()
     if not photos:
         return outcomes
@@ -102,7 +105,7 @@ def record_photos(session: Session, store: ImageStore, photos: Sequence[HashedPh
         outcome = record_listing_image(
             session, store, listing_id=listing_id, url=fetch.url, body=fetch.body, content_type=fetch.content_type,
             http_status=fetch.http_status, position=fetch.position, fetched_at=fetch.fetched_at, limits=limits,
-            facts=photo.facts, skip=skip, sha256=photo.sha256)
+            facts=photo.facts, skip=skip, sha256=photo.sha256, index=index)
         outcomes[outcome.skip_reason or ("new" if outcome.new else "known")] += 1
     if outcomes:
         logger.info("photos: %s", ", ".join(f"{count} {name}" for name, count in sorted(outcomes.items())))

@@ -91,6 +91,7 @@ class StorePipeline:
             image_limits=ImageLimits(max_bytes=settings.getint("WILDWATCH_IMAGE_MAX_BYTES", 15_000_000),
                                      max_pixels=settings.getint("WILDWATCH_IMAGE_MAX_PIXELS", 40_000_000),
                                      max_frames=settings.getint("WILDWATCH_IMAGE_MAX_FRAMES", 200)),
+            match_index=settings.get("WILDWATCH_IMAGE_MATCH_INDEX", "memory"),
         )
         pipeline = cls(
             config,
@@ -114,6 +115,7 @@ class StorePipeline:
             self.pool.submit(warm_up)
         else:
             self.writer = BatchWriter(self.config, store=self.store)
+            self.writer.start_photo_index()  # in the background, while the first pages are fetched
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, SkipItem):
@@ -150,6 +152,9 @@ class StorePipeline:
             self.totals.add(counts)
             for name in ("new", "updated", "unchanged"):
                 self.stats.inc_value(f"wildwatch/listings_{name}", getattr(counts, name))
+            # a photo not stored is a skip of the run too (its errors), apart from pages by its prefix
+            for reason, count in counts.photo_skips.items():
+                self.stats.inc_value(f"wildwatch/skip/photo_{reason}", count)
 
         def failed(failure: Failure) -> None:
             self.stats.inc_value("wildwatch/store_errors")

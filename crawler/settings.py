@@ -73,6 +73,7 @@ WILDWATCH_IMAGES_PER_LISTING = 10
 WILDWATCH_IMAGE_MAX_BYTES = 15_000_000
 WILDWATCH_IMAGE_MAX_PIXELS = 40_000_000
 WILDWATCH_IMAGE_MAX_FRAMES = 200
+WILDWATCH_IMAGE_MATCH_INDEX = "memory"  # or "database" (store.memory_index)
 WILDWATCH_STORE_BATCH_PHOTO_BYTES = 64_000_000
 WILDWATCH_STORE_RETRY_SECONDS = 120.0  # a batch waits this long for an unavailable database, then fails the crawl
 # Read pages in this many worker processes ("auto": one per core beyond two, at most 4; 0: in

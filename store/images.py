@@ -27,11 +27,13 @@ from sqlalchemy.orm import Session
 
 from store.errors import NotFound
 from store.image_index import find_matches, hash_rows
-from store.imaging import ImageFacts, ImageLimits, ImageRejected, analyze_image
+from store.imaging import THUMB_SIDE, ImageFacts, ImageLimits, ImageRejected, analyze_image, make_thumbnail
+from store.memory_index import ImageIndex
 from store.models import ImageHash, ImageLink, ImageRecord, Listing, ListingImage, Seller, utcnow
 from store.snapshots import sha256_hex
 
 __all__ = [
+    "THUMBS",
     "ImageStore",
     "ImageOutcome",
     "ListingImageView",
@@ -41,6 +43,7 @@ __all__ = [
     "listing_images",
     "listing_photo_shas",
     "listing_image_matches",
+    "image_matches_by_listing",
     "sellers_sharing_images",
     "get_image",
     "prune_images",
@@ -50,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 _CHUNK = 500
 _MATCH_LIMIT = 500
+#: Folder under the image root where thumbnails are cached (``<side>/<aa>/<bb>/<sha256>``); not evidence.
+THUMBS = "thumbnails"
 
 
 class ImageStore:
@@ -86,6 +91,42 @@ class ImageStore:
         if not candidate.is_relative_to(root) or not candidate.is_file():
             raise NotFound(f"no image file at {relative!r}")
         return candidate.read_bytes()
+
+    def thumbnail(self, relative: str, digest: str, side: int = THUMB_SIDE) -> bytes:
+        """A small JPEG of a stored image, made once with Pillow and then kept under ``THUMBS``.
+
+        Raises NotFound when the image is gone or cannot be made small (it was stored, so it decoded once)."""
+        target = self.root / THUMBS / str(side) / self.relative_path(digest)
+        try:
+            return target.read_bytes()
+        except FileNotFoundError:
+            pass
+        try:
+            data = make_thumbnail(self.read(relative), side)
+        except ImageRejected as exc:
+            raise NotFound(f"no thumbnail for image {digest[:16]}: {exc.reason}") from exc
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return data
+
+    def drop_thumbnails(self, digest: str) -> int:
+        """Delete the cached thumbnails of an image (its retention ended); how many files went."""
+        removed = 0
+        folder = self.root / THUMBS
+        if folder.is_dir():
+            for size in folder.iterdir():
+                target = size / self.relative_path(digest)
+                if target.is_file():
+                    target.unlink()
+                    removed += 1
+        return removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +165,7 @@ def _upsert_association(session: Session, *, listing_id: int, url: str, image_id
 
 
 def _add_image(session: Session, store: ImageStore, data: bytes, digest: str, facts: ImageFacts,
-               fetched_at: datetime) -> tuple[ImageRecord, int]:
+               fetched_at: datetime, index: ImageIndex | None) -> tuple[ImageRecord, int]:
     path = store.save(data, digest)
     record = ImageRecord(sha256=digest, path=path, size=len(data), mime=facts.mime, width=facts.width,
                          height=facts.height, frames=facts.frames, pdq=facts.pdq_hex, quality=facts.quality,
@@ -132,7 +173,10 @@ def _add_image(session: Session, store: ImageStore, data: bytes, digest: str, fa
     session.add(record)
     session.flush()
     rows = hash_rows(record.id, facts)
-    matches = find_matches(session, facts, exclude=record.id)
+    if index is not None:
+        matches = index.find_matches(session, facts, exclude=record.id)
+    else:
+        matches = find_matches(session, facts, exclude=record.id)
     if rows:
         session.execute(insert(ImageHash), rows)
     links = []
@@ -159,6 +203,7 @@ def record_listing_image(
     facts: ImageFacts | None = None,
     skip: ImageRejected | None = None,
     sha256: str | None = None,
+    index: ImageIndex | None = None,
 ) -> ImageOutcome:
     """Record one fetched image URL of a listing: the image, its hashes and its links, or why it was skipped.
 
@@ -167,7 +212,8 @@ def record_listing_image(
     another listing of the crawl (pass their ``sha256``).  ``facts`` may be computed beforehand with
     :func:`store.imaging.analyze_image` (off the database thread), or the ``skip`` it raised; the
     bytes are hashed here otherwise.  Bytes already stored (same SHA-256) are not hashed again.
-    Never raises for a bad image; does not commit.
+    Near-identical photos are found with ``index`` (in memory, ``store.memory_index``) when given,
+    else with the database query (``store.image_index``): the same answers.  Never raises for a bad image; does not commit.
     """
     fetched_at = fetched_at or utcnow()
     declared = (content_type or "").split(";")[0].strip().lower()[:100] or None
@@ -189,7 +235,7 @@ def record_listing_image(
         except ImageRejected as exc:
             skip = exc
         else:
-            record, links = _add_image(session, store, body, digest, facts, fetched_at)
+            record, links = _add_image(session, store, body, digest, facts, fetched_at, index)
             _upsert_association(session, listing_id=listing_id, url=url, image_id=record.id, position=position,
                                 content_type=declared, http_status=http_status, skip=None, fetched_at=fetched_at)
             return ImageOutcome(sha256=digest, image_id=record.id, new=True, links=links)
@@ -291,32 +337,50 @@ def listing_image_matches(session: Session, listing_id: int, *, limit: int = 200
     """Other listings (any seller, any marketplace) that carry one of this listing's photos, closest first."""
     if session.get(Listing, listing_id) is None:
         raise NotFound(f"no listing {listing_id}")
-    mine = _image_ids_of(session, [listing_id]).get(listing_id, set())
-    related = _related_images(session, mine)
-    reverse: dict[int, tuple[int, int]] = {}  # related image -> (distance, my image)
-    for my_image, pairs in related.items():
-        for other_image, distance in pairs:
-            if other_image not in reverse or distance < reverse[other_image][0]:
-                reverse[other_image] = (distance, my_image)
-    if not reverse:
-        return []
-    rows = session.execute(
-        select(ListingImage.listing_id, ListingImage.url, ListingImage.image_id, Listing.seller_id, Listing.marketplace,
-               ImageRecord.sha256)
-        .join(Listing, Listing.id == ListingImage.listing_id)
-        .join(ImageRecord, ImageRecord.id == ListingImage.image_id)
-        .where(ListingImage.image_id.in_(list(reverse)), ListingImage.listing_id != listing_id)
-    ).all()
-    shas = dict(session.execute(select(ImageRecord.id, ImageRecord.sha256).where(ImageRecord.id.in_(list(mine)))).all())
-    best: dict[int, ImageMatchView] = {}
-    for other_listing, url, image_id, seller_id, marketplace, sha in rows:
-        if image_id is None:  # excluded by the join; narrows the type
+    return image_matches_by_listing(session, [listing_id], limit=limit).get(listing_id, [])
+
+
+def image_matches_by_listing(session: Session, listing_ids: Sequence[int], *, limit: int = 200
+                             ) -> dict[int, list[ImageMatchView]]:
+    """:func:`listing_image_matches` for many listings at once (a page of the review queue): a few queries in all."""
+    out: dict[int, list[ImageMatchView]] = {}
+    for start in range(0, len(listing_ids), _CHUNK):
+        part = list(listing_ids[start:start + _CHUNK])
+        mine_by_listing = _image_ids_of(session, part)
+        every_mine = set().union(*mine_by_listing.values())
+        related = _related_images(session, every_mine)
+        reverse_by_listing: dict[int, dict[int, tuple[int, int]]] = {}  # listing -> related image -> (distance, mine)
+        for listing_id, mine in mine_by_listing.items():
+            reverse = reverse_by_listing.setdefault(listing_id, {})
+            for my_image in mine:
+                for other_image, distance in related[my_image]:
+                    if other_image not in reverse or (distance, my_image) < reverse[other_image]:
+                        reverse[other_image] = (distance, my_image)
+        wanted = set().union(*(set(reverse) for reverse in reverse_by_listing.values()))
+        if not wanted:
             continue
-        distance, my_image = reverse[image_id]
-        view = ImageMatchView(other_listing, url, seller_id, marketplace, distance, sha, shas[my_image])
-        if other_listing not in best or (distance, url) < (best[other_listing].distance, best[other_listing].url):
-            best[other_listing] = view
-    return sorted(best.values(), key=lambda view: (view.distance, view.listing_id))[:limit]
+        rows = session.execute(
+            select(ListingImage.listing_id, ListingImage.url, ListingImage.image_id, Listing.seller_id,
+                   Listing.marketplace, ImageRecord.sha256)
+            .join(Listing, Listing.id == ListingImage.listing_id)
+            .join(ImageRecord, ImageRecord.id == ListingImage.image_id)
+            .where(ListingImage.image_id.in_(list(wanted)))
+        ).all()
+        shas = dict(session.execute(select(ImageRecord.id, ImageRecord.sha256)
+                                    .where(ImageRecord.id.in_(list(every_mine)))).all())
+        for listing_id, reverse in reverse_by_listing.items():
+            best: dict[int, ImageMatchView] = {}
+            for other_listing, url, image_id, seller_id, marketplace, sha in rows:
+                if other_listing == listing_id or image_id not in reverse:
+                    continue
+                distance, my_image = reverse[image_id]
+                view = ImageMatchView(other_listing, url, seller_id, marketplace, distance, sha, shas[my_image])
+                if other_listing not in best or (distance, url) < (best[other_listing].distance,
+                                                                   best[other_listing].url):
+                    best[other_listing] = view
+            if best:
+                out[listing_id] = sorted(best.values(), key=lambda view: (view.distance, view.listing_id))[:limit]
+    return out
 
 
 def sellers_sharing_images(session: Session, seller_id: int, *, limit: int = 200) -> list[tuple[Seller, list[str]]]:
@@ -410,6 +474,8 @@ def prune_images(session: Session, store: ImageStore, *, older_than: timedelta, 
             result.bytes_freed += target.stat().st_size
             if not dry_run:
                 target.unlink()
+        if not dry_run:
+            store.drop_thumbnails(Path(row.path).name)  # files are named by their SHA-256
     known = {path for (path,) in session.execute(select(ImageRecord.path))} | {row.path for row in gone}
     result.orphan_files_deleted = _prune_orphans(store, known, cutoff, dry_run)
     logger.info("image prune: %d listing image records and %d images (%d files) deleted, %d old records kept as "
@@ -428,8 +494,11 @@ def _prune_orphans(store: ImageStore, known: set[str], cutoff: datetime, dry_run
         for name in files:
             full = os.path.join(directory, name)
             relative = os.path.relpath(full, store.root).replace(os.sep, "/")
+            thumbnail = relative.startswith(f"{THUMBS}/")
+            if thumbnail:  # <THUMBS>/<side>/<the image's own relative path>: kept while its image is
+                relative = relative.split("/", 2)[-1]
             if relative not in known and os.stat(full).st_mtime < limit:
-                removed += 1
+                removed += not thumbnail  # a thumbnail is a cache, not a file the crawl left behind
                 if not dry_run:
                     os.unlink(full)
     return removed

@@ -36,6 +36,7 @@ __all__ = [
     "ImageLimits",
     "ImageRejected",
     "analyze_image",
+    "make_thumbnail",
     "hamming",
     "sniff",
 ]
@@ -227,6 +228,40 @@ def _hash_frames(rgb: Image.Image, *, mime: str, width: int, height: int, frames
         crops.append((per_mille, value))
     return ImageFacts(mime=mime, width=width, height=height, frames=frames, pdq=pdq, quality=quality,
                       crops=tuple(crops))
+
+
+#: Longest side of a thumbnail, in pixels (the review pages show them at 96 CSS px: sharp at 2x).
+THUMB_SIDE = 192
+
+
+def make_thumbnail(data: bytes, side: int = THUMB_SIDE, limits: ImageLimits | None = None) -> bytes:
+    """A JPEG of at most ``side`` pixels a side of a stored photo's first frame (transparency on white).
+
+    The same checks as :func:`analyze_image` come first; JPEGs are decoded at a reduced scale."""
+    limits = limits or ImageLimits()
+    if not data or len(data) > limits.max_bytes or sniff(data) is None:
+        raise ImageRejected("not_an_image", "no thumbnail for these bytes")
+    image = _open(data, limits)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.draft("RGB", (side, side))
+            image.thumbnail((side, side), Image.Resampling.LANCZOS)
+            if image.mode in ("RGBA", "LA", "P", "PA"):
+                rgba = image.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, (255, 255, 255))
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+            else:
+                flat = image.convert("RGB")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected("decompression_bomb", str(exc)) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        raise _broken(exc) from exc
+    finally:
+        image.close()
+    out = io.BytesIO()
+    flat.save(out, "JPEG", quality=80, optimize=True)
+    return out.getvalue()
 
 
 def hamming(a: int, b: int) -> int:

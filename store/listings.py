@@ -68,6 +68,7 @@ class UpsertCounts:
     unchanged: int = 0
     new_ids: list[int] = field(default_factory=list)
     changed_ids: list[int] = field(default_factory=list)
+    photo_skips: dict[str, int] = field(default_factory=dict)  # the batch's photos not stored, by reason
 
     def add(self, other: UpsertCounts) -> None:
         self.new += other.new
@@ -75,6 +76,8 @@ class UpsertCounts:
         self.unchanged += other.unchanged
         self.new_ids += other.new_ids
         self.changed_ids += other.changed_ids
+        for reason, count in other.photo_skips.items():
+            self.photo_skips[reason] = self.photo_skips.get(reason, 0) + count
 
 
 #: Listing fields a new fetch overwrites when the listing's content changed (the rest of its content

@@ -95,6 +95,7 @@ def scrapy_defaults(settings: Settings) -> dict[str, object]:
         "WILDWATCH_IMAGE_MAX_BYTES": settings.images.max_bytes,
         "WILDWATCH_IMAGE_MAX_PIXELS": settings.images.max_pixels,
         "WILDWATCH_IMAGE_MAX_FRAMES": settings.images.max_frames,
+        "WILDWATCH_IMAGE_MATCH_INDEX": settings.images.match_index,
         # the address policy (crawler.resolver): what a crawl may fetch although it is not public
         "WILDWATCH_ALLOWED_NETWORKS": list(crawler.allowed_networks),
         "WILDWATCH_STATIC_HOSTS": dict(crawler.static_hosts),

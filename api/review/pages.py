@@ -19,12 +19,18 @@ from api.review.highlight import evidence_terms, highlight
 from api.review.i18n import LANGUAGES, evidence_parts, pick_language, species_name, translator
 from api.review.network import listing_network
 from api.routes.filters import MAX_ID
-from api.routes.images import image_response
+from api.routes.images import IMAGE_HEADERS, image_response
 from classifier import normalize_text
 from store.alerts import delivery_counts, list_deliveries
 from store.apikeys import authenticate, role_allows
 from store.errors import Conflict, NotFound
-from store.images import ImageStore, listing_image_matches, listing_images, listing_photo_shas
+from store.images import (
+    ImageMatchView,
+    ImageStore,
+    image_matches_by_listing,
+    listing_images,
+    listing_photo_shas,
+)
 from store.images import get_image as get_image_record
 from store.memory import prior_decisions
 from store.models import Listing, Review, Seller, Snapshot
@@ -51,6 +57,7 @@ HERE = Path(__file__).resolve().parent
 VIEWS = ("flagged", "uncertain", "escalated")
 #: Queue items per page (the flagged queue of the demo alone holds 165).
 PAGE_SIZE = 50
+QUEUE_SAME_PHOTO = 3  # "same photo as" links shown per queue row (the listing page shows them all)
 LANG_COOKIE = "ww_lang"
 STATIC_TYPES = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
 SECURITY_HEADERS = {
@@ -174,13 +181,16 @@ def get_queue(
     page = min(page, pages)
     items = review_queue(session, view=view, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     histories = {item.seller.id: seller_history(session, item.seller.id) for item in items if item.seller}
-    photos = listing_photo_shas(session, [item.listing.id for item in items], per_listing=3)
+    listing_ids = [item.listing.id for item in items]
+    photos = listing_photo_shas(session, listing_ids, per_listing=3)
+    same_photo = image_matches_by_listing(session, listing_ids, limit=QUEUE_SAME_PHOTO)
     rows = []
     for item in items:
         terms = evidence_terms(item.listing.reasons or [], item.listing.title)
         rows.append({"item": item, "title": highlight(item.listing.title, terms),
                      "history": histories.get(item.seller.id) if item.seller else None,
-                     "photos": photos.get(item.listing.id, [])})
+                     "photos": photos.get(item.listing.id, []),
+                     "same_photo": _with_sellers(session, same_photo.get(item.listing.id, []))})
     return render(request, "queue.html", user=user, view=view, rows=rows, done=done, bulk=bulk, undone=undone,
                   threshold=current_threshold(session), page=page, pages=pages, total=total)
 
@@ -226,7 +236,12 @@ def get_listing_page(
 
 def _same_photo(session: SessionDep, listing_id: int) -> list[dict[str, Any]]:
     """Other listings carrying one of this listing's photos, with their sellers' names, for "same photo as" links."""
-    matches = listing_image_matches(session, listing_id, limit=50)
+    return _with_sellers(session, image_matches_by_listing(session, [listing_id], limit=50).get(listing_id, []))
+
+
+def _with_sellers(session: SessionDep, matches: list[ImageMatchView]) -> list[dict[str, Any]]:
+    if not matches:
+        return []
     seller_ids = {m.seller_id for m in matches if m.seller_id is not None}
     names = {sid: name for sid, name in session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(seller_ids)))}
     return [{"match": m, "seller": names.get(m.seller_id) if m.seller_id is not None else None} for m in matches]
@@ -240,6 +255,19 @@ def get_image(
     """A listing photo for the review pages (the same bytes and headers as ``/v1/images/{sha256}``)."""
     record = get_image_record(session, sha256)
     return image_response(record.sha256, ImageStore(request.app.state.settings.images.dir).read(record.path))
+
+
+@router.get("/images/{sha256}/thumbnail")
+def get_thumbnail(
+    sha256: Annotated[str, PathParam(pattern="^[0-9a-fA-F]{64}$")], request: Request, session: SessionDep,
+    user: ReviewerDep,
+) -> Response:
+    """A small JPEG of a listing photo (made once, then cached beside the photos): what the queue and
+    listing pages show, so a page of 50 rows does not send 150 full-size photos."""
+    record = get_image_record(session, sha256)
+    data = ImageStore(request.app.state.settings.images.dir).thumbnail(record.path, record.sha256)
+    return Response(data, media_type="image/jpeg", headers=IMAGE_HEADERS | {
+        "Content-Disposition": f'inline; filename="thumbnail-{record.sha256[:16]}.jpg"'})
 
 
 @router.post("/listings/{listing_id}/decision")

@@ -10,6 +10,7 @@ a path robots.txt forbids and a photo on an internal address.  None may crash th
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,3 +156,13 @@ def test_the_crawl_completes_without_a_traceback(crawled: Crawled) -> None:
     assert len(listings) == 5
     assert run.pages_fetched == len([path for path in crawled.market.hits if not path.startswith(("/img/", "/x"))])
     assert "Traceback" not in crawled.stderr
+
+
+def test_photo_skips_are_counted_in_the_runs_errors(crawled: Crawled) -> None:
+    """Each image URL recorded as a skip counts once in the run's errors, as ``photo_<reason>``."""
+    with crawled.engine.connect() as conn:
+        errors = conn.execute(select(CrawlRun.errors)).scalar_one()
+        reasons = conn.execute(select(ListingImage.skip_reason).where(ListingImage.skip_reason.is_not(None))).scalars()
+        recorded = Counter(f"photo_{reason}" for reason in reasons)
+    assert {key: count for key, count in errors.items() if key.startswith("photo_")} == recorded
+    assert {f"photo_{reason}" for _, reason in TABLE.values() if reason} <= set(recorded)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from crawler.writer import BatchWriter, WriterConfig
 from store.images import ImageStore
 from store.imaging import ImageLimits
 from store.listings import upsert_listings
+from store.memory_index import LoadCancelled
 from store.models import ImageLink, ImageRecord, Listing, ListingImage
 from store.snapshots import sha256_hex
 
@@ -129,3 +131,64 @@ def test_no_photo_dir_means_no_photos(engine: Engine, tmp_path: Path) -> None:
         writer.close()
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(ListingImage)) == 0
+
+
+def _loaded(writer: BatchWriter) -> None:
+    """Start the writer's photo index loading and wait for it (a crawl does not wait: it matches in SQL meanwhile)."""
+    writer.start_photo_index()
+    if writer._loading is not None:
+        writer._loading.result(timeout=60)
+
+
+@pytest.mark.parametrize("match_index", ["memory", "database"])
+def test_the_writer_links_across_batches_with_either_index(engine: Engine, tmp_path: Path, match_index: str) -> None:
+    """The memory index loads in the background and takes in each batch's commit before the next."""
+    url = engine.url.render_as_string(hide_password=False)
+    config = WriterConfig(database_url=url, snapshot_dir=tmp_path / "snapshots", run_id=None, site_id=None,
+                          image_dir=tmp_path / "images", image_limits=LIMITS, match_index=match_index)
+    writer = BatchWriter(config)
+    try:
+        _loaded(writer)
+        writer.write([item(1, "a.test", "alice", fetch("http://a.test/1.jpg", original()))], [])
+        loaded = writer.photo_index
+        writer.write([item(2, "b.test", "bob", fetch("http://b.test/2.jpg", reposted()))], [])
+        if match_index == "memory":
+            # the first photo's 3 hash rows, taken in before the second batch (its own are read in its transaction)
+            assert loaded is not None and writer.photo_index is loaded and len(loaded) == 3
+        else:
+            assert writer.photo_index is None
+    finally:
+        writer.close()
+    restarted = BatchWriter(config)  # a new crawl's writer loads both photos from the store
+    try:
+        _loaded(restarted)
+        restarted.write([item(3, "c.test", "carol", fetch("http://c.test/3.jpg", reposted() + b"\0"))], [])
+        if match_index == "memory":
+            assert restarted.photo_index is not None and len(restarted.photo_index) == 6
+    finally:
+        restarted.close()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ImageLink)) == 6  # 3 images, all pairs, both ways
+
+
+def test_a_writer_closed_while_its_index_loads_stops_the_load(engine: Engine, tmp_path: Path) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    writer = BatchWriter(WriterConfig(database_url=url, snapshot_dir=tmp_path / "snapshots", run_id=None,
+                                      site_id=None, image_dir=tmp_path / "images", image_limits=LIMITS))
+    writer._stop_loading.set()  # as close() does, before the load's first batch of rows
+    writer.start_photo_index()
+    writer.close()
+    assert writer._loading is not None and isinstance(writer._loading.exception(timeout=60), LoadCancelled)
+
+
+def test_the_writer_reports_the_batchs_photo_skips(engine: Engine, tmp_path: Path) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    writer = BatchWriter(WriterConfig(database_url=url, snapshot_dir=tmp_path / "snapshots", run_id=None,
+                                      site_id=None, image_dir=tmp_path / "images", image_limits=LIMITS))
+    try:
+        counts = writer.write([item(1, "a.test", "alice", fetch("http://a.test/1.jpg", original()),
+                                    fetch("http://a.test/2.jpg", b"<html>no</html>"),
+                                    fetch("http://a.test/3.jpg", None, http_status=403))], [])
+    finally:
+        writer.close()
+    assert counts.photo_skips == {"not_an_image": 1, "http_403": 1}

@@ -27,6 +27,7 @@ from bench.gen_photos import jpeg_bytes, photo
 from core.settings import PROJECT_ROOT, Settings
 from store.apikeys import create_api_key
 from store.db import Store, session_scope
+from store.imaging import THUMB_SIDE
 from store.models import Listing, Seller
 from tests.crawler.sites.photo_site import PhotoFile, PhotoItem, PhotoMarket
 from tests.crawler.sites.runner import run_crawl_cli
@@ -139,14 +140,25 @@ def test_the_review_ui_shows_the_photo_and_the_same_photo_link(linked: Linked, c
     page = client.get(f"/review/listings/{linked.ids['alice']}").text
     assert f'href="/review/listings/{linked.ids["bob"]}?view=flagged"' in page
     assert "market-b.test" in page and "bob" in page
-    sha = page.split('src="/review/images/')[1].split('"')[0]
+    thumbnail_src = page.split('src="/review/images/')[1].split('"')[0]  # the thumbnail, not the photo
+    assert thumbnail_src.endswith("/thumbnail")
+    sha = thumbnail_src.removesuffix("/thumbnail")
     image = client.get(f"/review/images/{sha}")
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert f'<a class="lightbox" id="photo-{linked.ids["alice"]}-1" href="#_"><img src="/review/images/{sha}"' in page
+    thumbnail = client.get(f"/review/images/{thumbnail_src}")
+    assert thumbnail.status_code == 200 and thumbnail.headers["content-type"] == "image/jpeg"
+    assert thumbnail.headers["x-content-type-options"] == "nosniff"
+    assert max(Image.open(io.BytesIO(thumbnail.content)).size) <= THUMB_SIDE < max(Image.open(io.BytesIO(image.content)).size)
     queue = client.get("/review").text
     assert queue.count('class="thumb"') == 2  # alice's and bob's listings, one photo each
+    # each queue row links to the other listing carrying the same photo
+    assert queue.count('class="same-photo-link"') == 2
+    for me, other in (("alice", "bob"), ("bob", "alice")):
+        row = queue.split(f'data-id="{linked.ids[me]}"')[1].split("</li>")[0]
+        assert f'class="same-photo-link" href="/review/listings/{linked.ids[other]}?view=flagged"' in row
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (`make browser`)")
 def _wait_until(page: Any, expression: str, seconds: float = 15) -> None:
     """Poll ``expression`` from the test: ``wait_for_function``'s polling evaluates strings in the page,
     which the review UI's CSP (no 'unsafe-eval') refuses whenever the first check comes back false."""
@@ -156,6 +168,7 @@ def _wait_until(page: Any, expression: str, seconds: float = 15) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (`make browser`)")
 def test_a_moderator_sees_the_link_in_a_browser(linked: Linked) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (dev dependency)")
     with socket.socket() as sock:
@@ -185,6 +198,7 @@ def test_a_moderator_sees_the_link_in_a_browser(linked: Linked) -> None:
             page.wait_for_url(f"{base}/review")
             _wait_until(page, "Array.from(document.querySelectorAll('.thumb img')).every(i => i.naturalWidth > 0)")
             page.screenshot(path=str(ARTIFACTS / "review-queue-photos.png"), full_page=True)
+            assert page.locator(".same-photo-link").count() == 2
             page.goto(f"{base}/review/listings/{linked.ids['alice']}")
             link = page.locator(".same-photo a")
             assert link.inner_text() == f"#{linked.ids['bob']}"

@@ -3,6 +3,7 @@ listing and seller links across marketplaces, and retention under the evidence r
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from datetime import timedelta
@@ -10,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,7 @@ from bench.gen_photos import edit, jpeg_bytes, photo
 from store.errors import NotFound
 from store.image_index import find_matches
 from store.images import (
+    THUMBS,
     ImageStore,
     get_image,
     listing_image_matches,
@@ -25,7 +28,7 @@ from store.images import (
     record_listing_image,
     sellers_sharing_images,
 )
-from store.imaging import analyze_image
+from store.imaging import THUMB_SIDE, analyze_image
 from store.models import ImageHash, ImageLink, ImageRecord, Listing, ListingImage, Seller, utcnow
 from store.sellers import get_seller_detail
 
@@ -184,3 +187,54 @@ def test_prune_keeps_current_and_reviewed_evidence(session: Session, images: Ima
     assert (images.root / ImageStore.relative_path(kept.sha256)).exists()  # type: ignore[arg-type]
     assert session.scalar(select(func.count()).select_from(ImageHash).where(
         ImageHash.image_id == select(ImageRecord.id).where(ImageRecord.sha256 == kept.sha256).scalar_subquery())) == 3
+
+
+def _thumbnail_path(images: ImageStore, digest: str) -> Path:
+    return images.root / THUMBS / str(THUMB_SIDE) / ImageStore.relative_path(digest)
+
+
+def test_thumbnails_are_small_jpegs_made_once(session: Session, images: ImageStore) -> None:
+    listing = add_listing(session, 1, "a.example")
+    outcome = record_listing_image(session, images, listing_id=listing.id, url="https://a/1.jpg", body=original())
+    digest = str(outcome.sha256)
+    first = images.thumbnail(ImageStore.relative_path(digest), digest)
+    thumbnail = Image.open(io.BytesIO(first))
+    assert thumbnail.format == "JPEG" and max(thumbnail.size) == THUMB_SIDE and len(first) < len(original())
+    assert _thumbnail_path(images, digest).read_bytes() == first
+    (images.root / ImageStore.relative_path(digest)).write_bytes(b"changed on disk")
+    assert images.thumbnail(ImageStore.relative_path(digest), digest) == first  # from the cache
+
+
+def test_a_transparent_png_thumbnail_is_flattened_on_white(images: ImageStore) -> None:
+    out = io.BytesIO()
+    Image.new("RGBA", (400, 200), (255, 0, 0, 0)).save(out, "PNG")
+    digest = "cd" * 32
+    images.save(out.getvalue(), digest)
+    thumbnail = Image.open(io.BytesIO(images.thumbnail(ImageStore.relative_path(digest), digest)))
+    assert thumbnail.size == (THUMB_SIDE, THUMB_SIDE // 2)
+    assert thumbnail.convert("L").getextrema()[0] > 240  # white, not black
+
+
+def test_no_thumbnail_for_bytes_that_are_not_a_photo(images: ImageStore) -> None:
+    digest = "ef" * 32
+    images.save(b"<svg onload=alert(1)></svg>", digest)
+    with pytest.raises(NotFound):
+        images.thumbnail(ImageStore.relative_path(digest), digest)
+    assert not _thumbnail_path(images, digest).exists()
+
+
+def test_prune_deletes_an_images_thumbnails_with_it(session: Session, images: ImageStore) -> None:
+    old = utcnow() - timedelta(days=100)
+    gone = add_listing(session, 1, "c.example")
+    dropped = record_listing_image(session, images, listing_id=gone.id, url="https://c/old.jpg", body=original(5),
+                                   fetched_at=old)
+    digest = str(dropped.sha256)
+    images.thumbnail(ImageStore.relative_path(digest), digest)
+    stray = _thumbnail_path(images, "ab" * 32)  # a thumbnail whose image is long gone
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"jpeg")
+    os.utime(stray, (time.time() - 200 * 86400,) * 2)
+    session.flush()
+    result = prune_images(session, images, older_than=timedelta(days=90))
+    assert (result.images_deleted, result.orphan_files_deleted) == (1, 0)  # thumbnails are a cache, not orphans
+    assert not _thumbnail_path(images, digest).exists() and not stray.exists()

@@ -30,7 +30,7 @@ class NightlyMetrics:
         self.crawl_listings = Gauge(
             "wildwatch_crawl_listings", "Listings seen in the last run, by kind.", ["site", "kind"], registry=r
         )
-        self.crawl_errors = Gauge("wildwatch_crawl_errors", "Skipped pages in the last run.", ["site"], registry=r)
+        self.crawl_errors = Gauge("wildwatch_crawl_errors", "Skipped pages and photos in the last run.", ["site"], registry=r)
         self.crawl_budget_hit = Gauge(
             "wildwatch_crawl_budget_exceeded", "1 when a site's crawl was stopped by its budget.", ["site"], registry=r
         )
