@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _one_core() -> None:
+    """Pin this process (and so its children) to one core: only when run as the benchmark itself, since
+    importing ``make_listings`` must not pin another benchmark's whole-process runs."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
@@ -33,7 +35,8 @@ def _one_core() -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
 
-_one_core()
+if __name__ == "__main__":
+    _one_core()
 
 import jieba  # noqa: E402
 import opencc  # noqa: E402

@@ -124,7 +124,8 @@ def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     wildwatch = [python, "-m", "wildwatch.cli"]
-    result: dict[str, object] = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count()}
+    result: dict[str, object] = {"load_average_before": os.getloadavg(), "cpus": os.cpu_count(),
+                                 "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
     with tempfile.TemporaryDirectory(prefix="wildwatch-bench-score-cli-") as tmp_name:
         tmp = Path(tmp_name)
         (tmp / "naive.py").write_text(NAIVE, encoding="utf-8")
