@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from core.files import write_atomic
 from store.errors import NotFound
 from store.image_index import find_matches, hash_rows
 from store.imaging import THUMB_SIDE, ImageFacts, ImageLimits, ImageRejected, analyze_image, make_thumbnail
@@ -74,14 +74,7 @@ class ImageStore:
         target = self.root / relative
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(target, data)
         return relative
 
     def read(self, relative: str) -> bytes:
@@ -106,14 +99,7 @@ class ImageStore:
         except ImageRejected as exc:
             raise NotFound(f"no thumbnail for image {digest[:16]}: {exc.reason}") from exc
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, data)
         return data
 
     def drop_thumbnails(self, digest: str) -> int:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,6 +163,24 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
     return image
 
 
+@contextmanager
+def _decoding(image: Image.Image) -> Iterator[None]:
+    """Decode inside: bomb warnings are errors, every decoder failure an :class:`ImageRejected`, and
+    the image is closed afterwards."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected("decompression_bomb", str(exc)) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        raise _broken(exc) from exc
+    finally:
+        image.close()
+
+
 def _count_frames(image: Image.Image, limits: ImageLimits) -> int:
     """Frames up to ``max_frames`` + 1, without decoding more of an animation than that."""
     if not getattr(image, "is_animated", False):
@@ -196,20 +216,10 @@ def analyze_image(data: bytes, limits: ImageLimits | None = None) -> ImageFacts:
     if _MIME.get(image.format or "") != mime:
         raise ImageRejected("corrupt", f"{mime} bytes decode as {image.format}")
     width, height = image.size
-    try:
+    with _decoding(image):
         frames = _count_frames(image, limits)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.draft("RGB", (_HASH_SIDE, _HASH_SIDE))  # JPEG only: DCT-domain downscale while decoding
-            rgb = image.convert("RGB")
-    except ImageRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected("decompression_bomb", str(exc)) from exc
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise _broken(exc) from exc
-    finally:
-        image.close()
+        image.draft("RGB", (_HASH_SIDE, _HASH_SIDE))  # JPEG only: DCT-domain downscale while decoding
+        rgb = image.convert("RGB")
     return _hash_frames(rgb, mime=mime, width=width, height=height, frames=frames)
 
 
@@ -242,23 +252,15 @@ def make_thumbnail(data: bytes, side: int = THUMB_SIDE, limits: ImageLimits | No
     if not data or len(data) > limits.max_bytes or sniff(data) is None:
         raise ImageRejected("not_an_image", "no thumbnail for these bytes")
     image = _open(data, limits)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.draft("RGB", (side, side))
-            image.thumbnail((side, side), Image.Resampling.LANCZOS)
-            if image.mode in ("RGBA", "LA", "P", "PA"):
-                rgba = image.convert("RGBA")
-                flat = Image.new("RGB", rgba.size, (255, 255, 255))
-                flat.paste(rgba, mask=rgba.getchannel("A"))
-            else:
-                flat = image.convert("RGB")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected("decompression_bomb", str(exc)) from exc
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise _broken(exc) from exc
-    finally:
-        image.close()
+    with _decoding(image):
+        image.draft("RGB", (side, side))
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        if image.mode in ("RGBA", "LA", "P", "PA"):
+            rgba = image.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, (255, 255, 255))
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            flat = image.convert("RGB")
     out = io.BytesIO()
     flat.save(out, "JPEG", quality=80, optimize=True)
     return out.getvalue()

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.evidence.warc import Capture, capture_records, response_payload
+from core.files import write_atomic
 from store.errors import NotFound
 
 __all__ = ["SnapshotStore", "StoredBlob", "is_warc", "sha256_hex"]
@@ -64,14 +63,7 @@ class SnapshotStore:
         if target.exists():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as raw:
-                raw.write(content())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, content())
 
     def resolve(self, relative: str) -> Path:
         """The file for a stored relative path; refuses anything outside the root."""

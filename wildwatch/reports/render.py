@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from core.files import write_atomic
 
 __all__ = ["render_chart", "render_html", "write_report"]
 
@@ -76,18 +76,9 @@ def render_html(summary: dict[str, Any], chart_png: bytes | None) -> str:
     return _env.get_template("report.html.jinja").render(s=summary, chart=chart)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be read (and served)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+def _write_report_file(path: Path, data: bytes) -> None:
+    write_atomic(path, data, durable=True, mode=0o644)  # mkstemp makes 0600; reports are meant to be read (and served)
 
 
 def write_report(root: Path, summary: dict[str, Any]) -> Path:
@@ -97,8 +88,8 @@ def write_report(root: Path, summary: dict[str, Any]) -> Path:
     end = date.fromisoformat(str(summary["finished_at"])[:10]) if summary.get("finished_at") else None
     chart = render_chart(summary.get("flagged_history", {}), end=end)
     if chart:
-        _write_atomic(directory / "flagged_by_species.png", chart)
-    _write_atomic(directory / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False).encode())
+        _write_report_file(directory / "flagged_by_species.png", chart)
+    _write_report_file(directory / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False).encode())
     index = directory / "index.html"
-    _write_atomic(index, render_html(summary, chart).encode())
+    _write_report_file(index, render_html(summary, chart).encode())
     return index
