@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -51,9 +53,9 @@ def _healthy(port: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG")
-def test_forked_workers_are_replaced_and_die_with_their_parent(tmp_path: Path) -> None:
-    """A worker killed is replaced; the parent killed with -9 leaves no worker serving on its own."""
+@contextmanager
+def _serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`wildwatch serve` with two workers on a free loopback port, healthy; killed with its group at the end."""
     db_url = f"sqlite:///{tmp_path / 'serve.db'}"
     migrate(make_engine(db_url))
     with socket.socket() as sock:
@@ -66,6 +68,17 @@ def test_forked_workers_are_replaced_and_die_with_their_parent(tmp_path: Path) -
     )
     try:
         _wait_until(lambda: _healthy(port))
+        yield server, port
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(30)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG")
+def test_forked_workers_are_replaced_and_die_with_their_parent(tmp_path: Path) -> None:
+    """A worker killed is replaced; the parent killed with -9 leaves no worker serving on its own."""
+    with _serving(tmp_path) as (server, port):
         workers = _children(server.pid)
         assert len(workers) == 2
         os.kill(min(workers), signal.SIGKILL)
@@ -81,31 +94,12 @@ def test_forked_workers_are_replaced_and_die_with_their_parent(tmp_path: Path) -
 
         _wait_until(gone, 30)
         assert not _healthy(port)
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(30)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
 def test_sigterm_stops_every_worker(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
-    migrate(make_engine(db_url))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, WILDWATCH_VAR_DIR=str(tmp_path), WILDWATCH_API__WORKERS="2")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "wildwatch.cli", "serve", "--db", db_url, "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        _wait_until(lambda: _healthy(port))
+    with _serving(tmp_path) as (server, _port):
         workers = _children(server.pid)
         server.terminate()
         assert server.wait(40) == 0
         assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(30)
