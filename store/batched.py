@@ -47,7 +47,7 @@ def bind_timestamp(value: datetime | None, dialect: str) -> object:
 
 def bind_json(value: object) -> str:
     """A JSON column's value as SQLAlchemy's default serializer writes it."""
-    return json.dumps(value) if value else ("[]" if isinstance(value, list) else json.dumps(value))
+    return json.dumps(value)
 
 
 def execute_many(connection: Connection, statement: str, rows: Sequence[Sequence[object]]) -> None:
