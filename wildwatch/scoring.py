@@ -8,10 +8,10 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import InputError, ModelError
 from core.settings import get_settings
@@ -72,8 +72,7 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str]:
 #: (score, flagged, species, reasons) of one row as written to the output file.
 _Cells = tuple[float, str, str, str]
 
-#: The model a forked worker scores with (inherited from the parent, never pickled).
-_WORKER_MODEL: ScoringModel | None = None
+_T = TypeVar("_T")
 
 
 def _score_chunk(model: ScoringModel, titles: list[str], descriptions: list[str]) -> list[_Cells]:
@@ -83,9 +82,36 @@ def _score_chunk(model: ScoringModel, titles: list[str], descriptions: list[str]
     ]
 
 
-def _score_in_worker(chunk: tuple[list[str], list[str]]) -> list[_Cells]:
-    assert _WORKER_MODEL is not None
-    return _score_chunk(_WORKER_MODEL, *chunk)
+#: What a forked worker of :func:`_ordered_map` calls (inherited through the fork, never pickled).
+_WORKER_CALL: Callable[[Any], Any] | None = None
+
+
+def _call_in_worker(item: Any) -> Any:
+    assert _WORKER_CALL is not None
+    return _WORKER_CALL(item)
+
+
+def _ordered_map(call: Callable[[Any], _T], items: Sequence[Any], workers: int) -> Iterator[_T]:
+    """``call`` of each item, in order: in ``workers`` forked processes when that is worth it.
+
+    The workers inherit ``call`` and what it closes over (the loaded model, the input table) from
+    this process: only the items and the results cross between processes."""
+    if workers <= 1 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(call, items)
+        return
+    global _WORKER_CALL
+    _WORKER_CALL = call
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_call_in_worker, items)
+    finally:
+        _WORKER_CALL = None
+
+
+def _require_columns(columns: Collection[str]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
 
 
 def default_workers(rows: int, batch_size: int) -> int:
@@ -98,15 +124,7 @@ def default_workers(rows: int, batch_size: int) -> int:
 def _score_all(model: ScoringModel, titles: list[str], descriptions: list[str], *, batch_size: int,
                workers: int) -> list[_Cells]:
     chunks = [(titles[i : i + batch_size], descriptions[i : i + batch_size]) for i in range(0, len(titles), batch_size)]
-    if workers <= 1 or len(chunks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [cells for chunk in chunks for cells in _score_chunk(model, *chunk)]
-    global _WORKER_MODEL
-    _WORKER_MODEL = model  # forked workers inherit the loaded model: no second load, nothing pickled
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [cells for part in pool.imap(_score_in_worker, chunks) for cells in part]
-    finally:
-        _WORKER_MODEL = None
+    return [cells for part in _ordered_map(lambda chunk: _score_chunk(model, *chunk), chunks, workers) for cells in part]
 
 
 def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2000, workers: int = 1) -> pd.DataFrame:
@@ -115,9 +133,7 @@ def score_frame(frame: pd.DataFrame, model: ScoringModel, *, batch_size: int = 2
     A row that cannot be scored keeps its place with an empty score and the reason in ``error``.
     ``workers`` > 1 scores batches in that many forked processes (see :func:`default_workers`).
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
+    _require_columns(frame.columns)
     out = frame.copy()
     added = score_columns({c: _texts(out, c) for c in REQUIRED_COLUMNS}, model, batch_size=batch_size, workers=workers)
     for name, values in added.items():
@@ -129,9 +145,7 @@ def score_columns(columns: dict[str, list[Any]], model: ScoringModel, *, batch_s
                   workers: int = 1) -> dict[str, list[Any]]:
     """score, flagged, species, reasons and error for the rows of ``columns`` (column -> cells, the
     required ones at least), as :func:`score_frame` adds them, without pandas."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
+    _require_columns(columns)
     ids, titles, descriptions = ([v if isinstance(v, str) else str(v) for v in columns[c]] for c in REQUIRED_COLUMNS)
     problems = [_row_problem(*row) for row in zip(ids, titles, descriptions)]
     scores: list[Any] = [""] * len(ids)
@@ -162,10 +176,6 @@ class CsvScoring:
     problems: list[tuple[int, Any, str]] = field(default_factory=list)
 
 
-#: The table a forked worker formats rows of: (column names written, cells by name), never pickled.
-_WORKER_TABLE: tuple[list[str], dict[str, list[Any]]] | None = None
-
-
 def _csv_chunk(model: ScoringModel, columns: list[str], cells: dict[str, list[Any]], lo: int,
                hi: int) -> tuple[str, int, int, list[tuple[int, Any, str]]]:
     """Rows ``lo:hi`` scored and formatted as CSV text, as :func:`score_columns` + ``write_columns``
@@ -187,20 +197,13 @@ def _csv_chunk(model: ScoringModel, columns: list[str], cells: dict[str, list[An
     return buffer.getvalue(), scored, flagged, problems
 
 
-def _csv_chunk_in_worker(bounds: tuple[int, int]) -> tuple[str, int, int, list[tuple[int, Any, str]]]:
-    assert _WORKER_MODEL is not None and _WORKER_TABLE is not None
-    return _csv_chunk(_WORKER_MODEL, *_WORKER_TABLE, *bounds)
-
-
 def score_to_csv(names: list[str], cells: dict[str, list[Any]], model: ScoringModel, output: Path, *,
                  batch_size: int = 2000, workers: int = 1) -> CsvScoring:
     """Score a table (column lists) and write it with score, flagged, species, reasons and error to a
     CSV file: the bytes ``score_columns`` + ``core.tables.write_rows`` write, but each batch is
     scored *and* formatted by a forked worker while this process writes the finished ones in order
     (nothing but the row range and the CSV text crosses between processes)."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in cells]
-    if missing:
-        raise InputError(f"input lacks required column(s): {', '.join(missing)} (need {', '.join(REQUIRED_COLUMNS)})")
+    _require_columns(cells)
     n = len(cells[names[0]]) if names else 0
     columns = names + [c for c in OUTPUT_COLUMNS + ("error",) if c not in cells]
     bounds = [(lo, min(lo + batch_size, n)) for lo in range(0, n, batch_size)]
@@ -212,7 +215,8 @@ def score_to_csv(names: list[str], cells: dict[str, list[Any]], model: ScoringMo
     try:
         with partial.open("w", newline="", encoding="utf-8") as fh:
             csv.writer(fh).writerow(columns)
-            for text, scored, flagged, problems in _scored_chunks(model, columns, cells, bounds, workers):
+            chunks = _ordered_map(lambda b: _csv_chunk(model, columns, cells, *b), bounds, workers)
+            for text, scored, flagged, problems in chunks:
                 fh.write(text)
                 result.scored += scored
                 result.flagged += flagged
@@ -221,22 +225,6 @@ def score_to_csv(names: list[str], cells: dict[str, list[Any]], model: ScoringMo
     finally:
         partial.unlink(missing_ok=True)
     return result
-
-
-def _scored_chunks(model: ScoringModel, columns: list[str], cells: dict[str, list[Any]], bounds: list[tuple[int, int]],
-                   workers: int) -> Iterator[tuple[str, int, int, list[tuple[int, Any, str]]]]:
-    """:func:`_csv_chunk` of each row range, in order: in forked workers when ``workers`` > 1."""
-    if workers <= 1 or len(bounds) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for lo, hi in bounds:
-            yield _csv_chunk(model, columns, cells, lo, hi)
-        return
-    global _WORKER_MODEL, _WORKER_TABLE
-    _WORKER_MODEL, _WORKER_TABLE = model, (columns, cells)  # forked workers inherit both
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_csv_chunk_in_worker, bounds)
-    finally:
-        _WORKER_MODEL = _WORKER_TABLE = None
 
 
 @dataclass
@@ -251,10 +239,8 @@ class StoredScoring:
 _Verdict = tuple[float, bool, tuple[str, ...], tuple[str, ...]]
 
 
-def _verdicts_in_worker(chunk: tuple[list[str], list[str]]) -> list[_Verdict]:
-    assert _WORKER_MODEL is not None
-    return [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons))
-            for v in _WORKER_MODEL.score_batch(*chunk)]
+def _verdicts(model: ScoringModel, chunk: tuple[list[str], list[str]]) -> list[_Verdict]:
+    return [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons)) for v in model.score_batch(*chunk)]
 
 
 #: Listings read, written and committed together when scoring stored listings.  A commit writes
@@ -323,18 +309,16 @@ def score_stored(
 
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for page in pages():
-            verdicts = [(float(v.score), bool(v.flagged), tuple(v.species), tuple(v.reasons))
-                        for chunk in chunks(page) for v in model.score_batch(*chunk)]
-            write(page, verdicts)
+            write(page, [verdict for chunk in chunks(page) for verdict in _verdicts(model, chunk)])
         return result
-    global _WORKER_MODEL
-    _WORKER_MODEL = model
+    global _WORKER_CALL
+    _WORKER_CALL = lambda chunk: _verdicts(model, chunk)  # noqa: E731 - inherited by the forked workers
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             # One page scored by the workers while the page before it is written: never reads far ahead.
             in_flight: deque[tuple[list[ToScore], list[Any]]] = deque()
             for page in pages():
-                in_flight.append((page, [pool.apply_async(_verdicts_in_worker, (chunk,)) for chunk in chunks(page)]))
+                in_flight.append((page, [pool.apply_async(_call_in_worker, (chunk,)) for chunk in chunks(page)]))
                 if len(in_flight) > 1:
                     done, pending = in_flight.popleft()
                     write(done, [verdict for part in pending for verdict in part.get()])
@@ -342,5 +326,5 @@ def score_stored(
                 done, pending = in_flight.popleft()
                 write(done, [verdict for part in pending for verdict in part.get()])
     finally:
-        _WORKER_MODEL = None
+        _WORKER_CALL = None
     return result
