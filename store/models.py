@@ -178,7 +178,7 @@ class Seller(Base):
     __table_args__ = (UniqueConstraint("marketplace", "url", name="uq_sellers_marketplace_url"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    marketplace: Mapped[str] = mapped_column(String(255), index=True)
+    marketplace: Mapped[str] = mapped_column(String(255))  # indexed by the unique constraint above (0018)
     url: Mapped[str] = mapped_column(Text)  # canonical profile URL, or "name:<name>" when there is none
     name: Mapped[str | None] = mapped_column(Text)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
@@ -254,7 +254,7 @@ class ListingVersion(Base):
     __table_args__ = (UniqueConstraint("listing_id", "version", name="uq_listing_versions_listing_version"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))  # indexed by the unique constraint above (0018)
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -285,7 +285,7 @@ class Contact(Base):
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))  # indexed by the unique constraint above (0018)
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(128))
@@ -301,7 +301,7 @@ class Score(Base):
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))  # indexed by the unique constraint above (0018)
     model_version: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
@@ -404,7 +404,7 @@ class AlertDelivery(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     delivery_id: Mapped[str] = mapped_column(String(36), unique=True)  # stable across retries
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))  # indexed by the unique constraint above (0018)
     listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
     event: Mapped[str] = mapped_column(String(40), default="listing.flagged")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -146,3 +146,29 @@ def test_run_outcomes_added_and_removed(fresh_url: str) -> None:
         assert not {"stop_reason", "stop_detail"} & columns and "status" in columns
     finally:
         engine.dispose()
+
+
+def test_redundant_indexes_dropped_and_lookups_still_indexed(fresh_url: str) -> None:
+    """0018 drops single-column indexes a unique constraint already leads with; each column keeps an index."""
+    redundant = {
+        ("scores", "ix_scores_listing_id", "listing_id"),
+        ("listing_versions", "ix_listing_versions_listing_id", "listing_id"),
+        ("contacts", "ix_contacts_listing_id", "listing_id"),
+        ("sellers", "ix_sellers_marketplace", "marketplace"),
+        ("alert_deliveries", "ix_alert_deliveries_subscription_id", "subscription_id"),
+    }
+    engine = make_engine(fresh_url)
+    try:
+        migrate(engine)
+        inspector = inspect(engine)
+        for table, index, column in redundant:
+            leading = [i["column_names"][0] for i in inspector.get_indexes(table)]
+            leading += [u["column_names"][0] for u in inspector.get_unique_constraints(table)]
+            assert index not in {i["name"] for i in inspector.get_indexes(table)}
+            assert column in leading, f"{table}.{column} lost its index"
+        downgrade(engine, "0017_run_outcomes")
+        inspector = inspect(engine)
+        for table, index, _ in redundant:
+            assert index in {i["name"] for i in inspector.get_indexes(table)}
+    finally:
+        engine.dispose()
