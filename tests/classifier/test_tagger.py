@@ -59,7 +59,7 @@ import classifier
         # the other ivories, in three scripts: each its own species, not elephant ivory
         ("海象牙 手串", ["walrus ivory"]),
         ("walrus tusk carving", ["walrus ivory"]),
-        ("河马牙 原牙", ["hippo ivory"]),
+        ("河马牙 原料", ["hippo ivory"]),
         ("河馬牙 擺件", ["hippo ivory"]),
         ("hippopotamus ivory carving", ["hippo ivory"]),
         ("hippo teeth, pair", ["hippo ivory"]),
