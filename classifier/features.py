@@ -79,6 +79,14 @@ _DOMAIN_FREQ = 2_000_000
 _SPECIES_KINDS = ("species", "alias", "code", "pinyin", "initials", "weak")
 #: Clause breaks: scope of negation and of lowering cues.
 _CLAUSE_RE = re.compile(r"[\u3002,.;:!?，；：！？|/()（）【】\[\]\n]| - | but | 但")
+#: Sentence ends. A word-sense window (``senses``, ``confirms``) stays in its term's clause unless the term
+#: stands alone there: then the clause is an attribute of the item beside it ("Wool throw, ivory", "Sofa |
+#: 3 seater | ivory") and the window reaches across commas, slashes and bars to the end of the sentence.
+#: A clause with other words is a phrase of its own ("Picture frames, tortoiseshell hawksbill box": an
+#: item in a lot, whose neighbours say nothing about it).
+_SENTENCE_RE = re.compile(r"[\u3002.;!?；！？\n]")
+#: How far (characters) a word-sense window looks either side of a term, at most.
+_WINDOW_CHARS = 80
 #: Prices and quantities: a seller's voice even without a trade word.
 _PRICE_RE = re.compile(
     r"(?:[$¥€£]|hk\$|us\$|nt\$|rmb|hkd|usd|cny|twd|mop)\s?\d|\d\s?(?:元|块|蚊|刀|rmb|hkd|usd|mop|港币|港元|美金|dollars?)"
@@ -381,21 +389,28 @@ class TextAnalyzer:
         return any(w in self._negators_latin for w in _LATIN_WORD_RE.findall(clause)[-3:])
 
     def _harmless_sense(self, text: str, hit: Hit) -> bool:
-        """Whether a species hit is part of a sense term next to one of its harmless words (word sense)."""
+        """Whether a species hit is part of a sense term next to one of its harmless words (word sense).
+
+        "Next to" is within ``window`` words in the term's clause, or its sentence when the term stands alone
+        in its clause ("Wool throw, ivory": see ``_SENTENCE_RE``); a negated harmless word is a claim, not
+        the harmless sense ("old ivory, not plastic")."""
         for terms, window, harmless in self._senses.get(hit.species or "", ()):
             span = _covering(text, hit, terms)
             if span is None:
                 continue
             start, end = span
             if window <= 0:
-                if any(_contains(text, w) for w in harmless):
+                if any(not self._negated(text, at) for w in harmless for at in _occurrences(text, w, 0, len(text))):
                     return True
                 continue
-            left = _CLAUSE_RE.split(text[max(0, start - 80) : start])[-1]
-            right = _CLAUSE_RE.split(text[end : end + 80])[0]
-            near = _LATIN_WORD_RE.findall(left)[-window:] + _LATIN_WORD_RE.findall(right)[:window]
-            if any(w in harmless for w in near) or any(
-                _contains(left + " " + right, w) for w in harmless if " " in w or is_cjk_term(w)
+            lo, hi = _window_bounds(text, start, end)
+            near = _near_words(text, lo, start, end, hi, window)
+            if any(w in harmless and not self._negated(text, at) for at, w in near):
+                return True
+            phrases = [w for w in harmless if " " in w or is_cjk_term(w)]
+            if phrases and any(
+                not self._negated(text, at)
+                for a, b in ((lo, start), (end, hi)) for w in phrases for at in _occurrences(text, w, a, b)
             ):
                 return True
         return False
@@ -417,8 +432,8 @@ class TextAnalyzer:
         return words[0] not in self._modifiers[(hit.species or "", hit.term)]
 
     def _confirmed(self, text: str, hit: Hit) -> bool:
-        """Slang within ``window`` words (same clause) of one of the trade's own object words, or anywhere
-        in the listing for window 0."""
+        """Slang within ``window`` words (the same scope as for ``senses``) of one of the trade's own object
+        words, or anywhere in the listing for window 0."""
         for terms, window, words in self._confirms.get(hit.species or "", ()):
             if hit.term not in terms:
                 continue
@@ -426,9 +441,8 @@ class TextAnalyzer:
                 if any(_contains(text, w) for w in words):
                     return True
                 continue
-            left = _CLAUSE_RE.split(text[max(0, hit.start - 80) : hit.start])[-1]
-            right = _CLAUSE_RE.split(text[hit.end : hit.end + 80])[0]
-            near = _LATIN_WORD_RE.findall(left)[-window:] + _LATIN_WORD_RE.findall(right)[:window]
+            lo, hi = _window_bounds(text, hit.start, hit.end)
+            near = [w for _, w in _near_words(text, lo, hit.start, hit.end, hi, window)]
             if any(w in words for w in near):
                 return True
             near_text = " ".join(near)
@@ -467,16 +481,49 @@ def _covering(text: str, hit: Hit, terms: tuple[str, ...]) -> tuple[int, int] | 
 
 def _contains(text: str, word: str) -> bool:
     """Substring for CJK words, whole words for Latin ones."""
-    if is_cjk_term(word):
-        return word in text
-    at = text.find(word)
+    return next(_occurrences(text, word, 0, len(text)), None) is not None
+
+
+def _occurrences(text: str, word: str, lo: int, hi: int) -> Iterator[int]:
+    """Where ``word`` starts in ``text[lo:hi]`` (absolute offsets): anywhere for CJK words, whole words
+    for Latin ones."""
+    cjk = is_cjk_term(word)
+    at = text.find(word, lo, hi)
     while at >= 0:
-        before = text[at - 1] if at > 0 else " "
-        after = text[at + len(word)] if at + len(word) < len(text) else " "
-        if not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum()):
-            return True
-        at = text.find(word, at + 1)
-    return False
+        if cjk:
+            yield at
+        else:
+            before = text[at - 1] if at > 0 else " "
+            after = text[at + len(word)] if at + len(word) < len(text) else " "
+            if not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum()):
+                yield at
+        at = text.find(word, at + 1, hi)
+
+
+def _bounds(text: str, start: int, end: int, breaks: re.Pattern[str]) -> tuple[int, int]:
+    """The span between ``breaks`` around ``text[start:end]``, at most ``_WINDOW_CHARS`` either side."""
+    lo = max(0, start - _WINDOW_CHARS)
+    for match in breaks.finditer(text, lo, start):
+        lo = match.end()
+    stop = breaks.search(text, end, min(len(text), end + _WINDOW_CHARS))
+    return lo, stop.start() if stop else min(len(text), end + _WINDOW_CHARS)
+
+
+def _window_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The scope of a word-sense window around ``text[start:end]``: its clause, or its sentence when the
+    term is all its clause holds (an attribute: "Wool throw, ivory")."""
+    lo, hi = _bounds(text, start, end, _CLAUSE_RE)
+    if text[lo:start].strip() or text[end:hi].strip():
+        return lo, hi
+    return _bounds(text, start, end, _SENTENCE_RE)
+
+
+def _near_words(text: str, lo: int, start: int, end: int, hi: int, window: int) -> list[tuple[int, str]]:
+    """The ``window`` Latin words before ``start`` (from ``lo``) and after ``end`` (up to ``hi``), with
+    their offsets."""
+    left = [(m.start(), m.group()) for m in _LATIN_WORD_RE.finditer(text, lo, start)][-window:]
+    right = [(m.start(), m.group()) for m in _LATIN_WORD_RE.finditer(text, end, hi)][:window]
+    return left + right
 
 
 _NO_EVIDENCE = Evidence([0.0] * len(EVIDENCE_FEATURES), frozenset(), frozenset(), [], False, False)

@@ -44,13 +44,16 @@ REASONS: dict[str, tuple[str, ...]] = {
     "dismissed": ("not_wildlife", "legal_or_farmed", "replica_or_artwork", "news_or_education", "other"),
     "escalated": ("needs_expert", "legal_question", "large_operation", "other"),
 }
-#: CITES appendix by (part of) the English common name the classifier reports: I > II > others.
+#: CITES appendix by (part of) the English common name the classifier reports: I > II > others. The
+#: longest key a name contains decides ("walrus ivory" is Appendix III, whatever "ivory" alone says).
 SEVERITY_BY_NAME: dict[str, int] = {
     "pangolin": 3, "tiger": 3, "rhino": 3, "elephant": 3, "ivory": 3, "leopard": 3, "hawksbill": 3,
     "hornbill": 3, "totoaba": 3, "orangutan": 3, "gorilla": 3, "sea turtle": 3, "asiatic black bear": 3,
-    "sun bear": 3, "clouded leopard": 3, "snow leopard": 3,
+    "sun bear": 3, "clouded leopard": 3, "snow leopard": 3, "sperm whale": 3, "sperm whale ivory": 3,
     "bear": 2, "shark": 2, "seahorse": 2, "saiga": 2, "musk deer": 2, "coral": 2, "parrot": 2, "tortoise": 2,
     "turtle": 2, "monkey": 2, "python": 2, "lion": 2, "otter": 2, "eagle": 2, "owl": 2, "falcon": 2,
+    "hippo": 2, "hippo ivory": 2, "narwhal": 2, "narwhal ivory": 2,
+    "walrus": 1, "walrus ivory": 1,
 }
 DEFAULT_THRESHOLD = 0.5
 UNCERTAIN_MARGIN = 0.1
@@ -63,9 +66,9 @@ def species_severity(species: Sequence[str]) -> int:
     worst = 1
     for name in species:
         lowered = name.lower()
-        for key, level in SEVERITY_BY_NAME.items():
-            if key in lowered:
-                worst = max(worst, level)
+        keys = [key for key in SEVERITY_BY_NAME if key in lowered]
+        if keys:
+            worst = max(worst, SEVERITY_BY_NAME[max(keys, key=len)])
     return worst
 
 

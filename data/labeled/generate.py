@@ -509,7 +509,8 @@ LEET = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5", "t": "7", "b": "8", "g
 
 SPECIES_WORDS = {"ivory", "rhino", "rhinoceros", "pangolin", "tiger", "leopard", "hornbill", "hawksbill", "tortoiseshell",
                  "turtle", "totoaba", "bear", "saiga", "shark", "parrot", "macaw", "cockatoo", "tortoise", "loris",
-                 "monkey", "marmoset", "capuchin", "gibbon", "musk", "clam", "seahorses", "mammoth", "elephant", "tusk"}
+                 "monkey", "marmoset", "capuchin", "gibbon", "musk", "clam", "seahorses", "mammoth", "elephant", "tusk",
+                 "walrus", "hippo", "hippopotamus", "whale", "narwhal", "scrimshaw"}
 
 
 def disguise_en(title: str, rng: random.Random) -> str:
@@ -707,6 +708,101 @@ def _en_social_rows() -> list[dict]:
 HK_TAILS = ["有意請PM", "旺角交收", "可面交", "平讓", "全新未拆", "歡迎查詢", "WhatsApp聯絡", "順豐到付"]
 
 
+# The other ivories (issue 12): walrus, hippo, sperm whale and narwhal teeth and tusks, each its own
+# species, with look-alikes that name the animal (toys, books, replicas). Own random stream, appended
+# after every earlier row: earlier rows do not move.
+OTHER_IVORY_ZH: dict[str, list[tuple[str, str]]] = {
+    "walrus ivory": [("海象牙", "海象牙 雕件 老料"), ("海象牙", "海象牙手串 108颗"), ("海象牙", "阿拉斯加海象牙 原料"),
+                     ("海象牙", "海象牙吊坠 平安扣")],
+    "hippo ivory": [("河马牙", "河马牙 原牙 一根"), ("河马牙", "河马牙雕 摆件"), ("河马牙", "河马牙手串"), ("河马牙", "非洲河马牙 料")],
+    "sperm whale ivory": [("抹香鲸牙", "抹香鲸牙 整颗"), ("抹香鲸牙", "抹香鲸牙雕 吊坠"), ("抹香鲸牙", "抹香鲸牙齿 一对"),
+                          ("鲸牙", "鲸牙 老料 手把件")],
+    "narwhal ivory": [("独角鲸牙", "独角鲸牙 整支"), ("独角鲸长牙", "独角鲸长牙 一米二"), ("一角鲸牙", "一角鲸牙 原料"),
+                      ("独角鲸牙", "独角鲸牙雕 手杖")],
+}
+OTHER_IVORY_EN: dict[str, list[str]] = {
+    "walrus ivory": ["Walrus ivory carving, Inuit", "Fossil walrus tusk section", "Walrus tooth pendant",
+                     "Old walrus ivory cribbage board"],
+    "hippo ivory": ["Hippo tooth, large, polished", "Hippopotamus ivory carving", "Hippo tusk pair", "Hippo teeth for carving"],
+    "sperm whale ivory": ["Sperm whale tooth, 5 inch", "Scrimshaw sperm whale tooth, 19th century", "Sperm whale teeth lot",
+                          "Whale tooth scrimshaw, ship scene"],
+    "narwhal ivory": ["Narwhal tusk, 6 ft", "Narwhal tusk section", "Carved narwhal ivory walking stick"],
+}
+OTHER_IVORY_ZH_NEG: list[tuple[str, list[str]]] = [
+    ("海象 毛绒玩偶", ["海洋馆文创", "PP棉填充", "送孩子"]),
+    ("河马 陶瓷 摆件", ["手绘陶瓷", "不是动物制品", "客厅装饰"]),
+    ("河马牙刷 儿童", ["软毛牙刷", "卡通造型", "两支装"]),
+    ("抹香鲸 科普绘本", ["海洋动物百科", "儿童读物", "九成新"]),
+    ("仿鲸牙 树脂 吊坠", ["树脂材质", "仿制品", "做旧效果"]),
+    ("独角鲸 毛绒公仔", ["彩虹角", "可爱", "送女友"]),
+]
+OTHER_IVORY_EN_NEG: list[tuple[str, list[str]]] = [
+    ("Walrus plush toy", ["Soft toy, 40 cm.", "New with tags."]),
+    ("Hungry Hippos board game", ["Complete, all marbles.", "Family game."]),
+    ("Narwhal plush, rainbow horn", ["Kids' soft toy.", "Washable."]),
+    ("Resin whale tooth replica", ["Cast resin copy.", "Display piece."]),
+    ("Faux scrimshaw knife handle", ["Micarta with a printed design.", "Not real ivory."]),
+    ("Sperm whale documentary DVD", ["Ocean giants series.", "Region free."]),
+    ("Hippo teether for babies", ["Silicone, BPA free.", "Dishwasher safe."]),
+    ("Walrus Audio guitar pedal", ["Used, works.", "Box included."]),
+]
+
+
+def _other_ivory_rows(s2hk: opencc.OpenCC, s2tw: opencc.OpenCC) -> list[dict]:
+    """Offers and look-alikes of the other ivories in three scripts (variants 3 and 4 Traditional)."""
+    rng = random.Random(SEED + 13)
+    zh: list[dict] = []
+    for sp, items in OTHER_IVORY_ZH.items():
+        for term, item in items:
+            group = "zh-pos-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+            for v in range(5):
+                title = rng.choice(TITLE_PREFIX) + item + rng.choice(TITLE_SUFFIX)
+                pools = ["provenance", "quality", "trade", "contact", "ship"]
+                parts = [rng.choice(ZH_POS_DESC[p]) for p in rng.sample(pools, rng.randint(2, 4))]
+                desc = "，".join(parts).format(g=rng.randint(5, 500)) + "。"
+                if rng.random() < 0.3:
+                    fake = disguise(term, rng)
+                    title = title.replace(term, fake, 1)
+                    desc = desc.replace(term, fake)
+                zh.append({"group": group, "title": title, "description": desc, "label": 1, "hard_negative": 0,
+                           "species": sp, "variant": v})
+    for item, facts in OTHER_IVORY_ZH_NEG:
+        group = "zh-hneg-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+        for v in range(5):
+            parts = _pick(rng, facts, rng.randint(1, len(facts))) + _pick(rng, ZH_NEG_DESC, rng.randint(0, 2))
+            rng.shuffle(parts)
+            zh.append({"group": group, "title": rng.choice(["", "出", "闲置"]) + item, "description": "，".join(parts) + "。",
+                       "label": 0, "hard_negative": 1, "species": "", "variant": v})
+    rows = []
+    for row in zh:
+        if row["variant"] >= 3:
+            conv = s2hk if row["variant"] == 3 else s2tw
+            row = dict(row, title=conv.convert(row["title"]), description=conv.convert(row["description"]), lang="zh-Hant")
+            if row["variant"] == 3 and rng.random() < 0.6:
+                row["description"] += rng.choice(HK_TAILS)
+        else:
+            row = dict(row, lang="zh-Hans")
+        rows.append(row)
+    for sp, titles in OTHER_IVORY_EN.items():
+        for item in titles:
+            group = "en-pos-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+            for v in range(4):
+                desc = " ".join(_pick(rng, EN_POS_DESC, rng.randint(2, 4)))
+                title = item if rng.random() < 0.7 else item.lower()
+                if rng.random() < 0.3:
+                    title = disguise_en(title, rng)
+                rows.append({"group": group, "title": title, "description": desc, "label": 1, "hard_negative": 0,
+                             "species": sp, "variant": v, "lang": "en"})
+    for item, facts in OTHER_IVORY_EN_NEG:
+        group = "en-hneg-" + hashlib.sha1(item.encode()).hexdigest()[:10]
+        for v in range(4):
+            parts = _pick(rng, facts, rng.randint(1, len(facts))) + _pick(rng, EN_NEG_DESC, rng.randint(0, 2))
+            rng.shuffle(parts)
+            rows.append({"group": group, "title": item, "description": " ".join(parts), "label": 0, "hard_negative": 1,
+                         "species": "", "variant": v, "lang": "en"})
+    return rows
+
+
 def generate() -> list[dict]:
     """All synthetic rows, deterministic."""
     rng = random.Random(SEED)
@@ -728,6 +824,7 @@ def generate() -> list[dict]:
     en = _en_rows(rng) + _en_animal_talk_rows(rng) + _en_lot_rows(rng) + _fact_rows(rng, EN_FACTS, ANIMALS_EN, PRODUCTS_EN, "en", 4)
     en += _en_social_rows()
     rows += [dict(r, lang="en") for r in en]
+    rows += _other_ivory_rows(s2hk, s2tw)
     for i, row in enumerate(rows):
         row["id"] = f"gen-{i:05d}"
         row["source"] = "generated"

@@ -270,6 +270,45 @@ def test_english_ivory_tweets(shipped_model: classifier.Model, title: str, descr
     assert result.flagged is flagged, result
 
 
+# A comma does not end the word-sense window when the term is all its clause holds: that clause is an
+# attribute of the item beside it ("Wool throw, ivory"). A clause with other words is its own phrase.
+@pytest.mark.parametrize(
+    ("title", "description", "flagged"),
+    [
+        ("Wool throw, ivory", "DM to buy, $40", False),
+        ("Ivory, wool throw", "$30, collection only", False),
+        ("Cotton cushion cover | ivory", "DM to order, £12", False),
+        ("Carved ivory, elephant, antique, $500", "", True),
+        ("Ivory, Meiji period, signed", "DM for price", True),
+        ("Old ivory, not plastic", "DM for price", True),
+        ("Estate job lot", "Picture frames, tortoiseshell hawksbill box, brass lock, two lamps. Buyer collects.", True),
+    ],
+)
+def test_word_sense_window_crosses_commas(
+    shipped_model: classifier.Model, title: str, description: str, flagged: bool
+) -> None:
+    (result,) = shipped_model.score_batch([title], [description])
+    assert result.flagged is flagged, result
+
+
+@pytest.mark.parametrize(
+    ("text", "harmless"),
+    [
+        ("Wool throw, ivory", True),  # the colour's clause holds only "ivory": the window reaches "throw"
+        ("Sofa cushion / ivory", True),
+        ("Natural musk, perfume oil", True),
+        ("Wool throw. Ivory", False),  # a sentence end still ends it
+        ("Picture frames, tortoiseshell hawksbill box", False),  # an item in a lot: "frames" is another item's
+        ("Old ivory, not plastic", False),  # a negated harmless word is a claim, not the harmless sense
+    ],
+)
+def test_word_sense_window_scope(shipped_model: classifier.Model, text: str, harmless: bool) -> None:
+    """The evidence stage itself: the harmless-sense feature fires exactly when the window reaches a harmless word."""
+    names = [name for name, _ in classifier.features.EVIDENCE_FEATURES]
+    (analysis,) = shipped_model.analyzer.analyze_batch([text])
+    assert (analysis.evidence.vector[names.index("harmless sense or exclusion")] > 0) is harmless, analysis.evidence
+
+
 def test_threshold_stays_above_evidence_free_scores() -> None:
     """Training passes the best score a listing without evidence can reach: the threshold stays above it."""
     y = [1, 1, 0, 1, 0]

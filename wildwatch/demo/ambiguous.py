@@ -65,5 +65,10 @@ AMBIGUOUS: dict[str, list[Ambiguous]] = {
         Ambiguous("antiques", "Tortoiseshell snuff box antique", "See photos.", 900, 1, HAWKSBILL),
         Ambiguous("crafts", "Mammoth carving", "estate find", 700, 0, ()),
         Ambiguous("jewelry", "Carved mammoth bead bracelet", "Measurements in photos.", 500, 0, ()),
+        # Added with model 2026.12.06-4, which scores Chinese slang with an item word (白料 吊坠) far above
+        # its threshold: old tortoiseshell with only a contact word sits in its band (0.37-0.45).
+        Ambiguous("antiques", "Tortoiseshell comb", "DM me", 280, 1, HAWKSBILL),
+        Ambiguous("antiques", "Tortoiseshell comb vintage", "DM for price", 320, 1, HAWKSBILL),
+        Ambiguous("antiques", "Vintage tortoiseshell box", "message me", 650, 1, HAWKSBILL),
     ],
 }
