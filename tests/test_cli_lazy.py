@@ -31,8 +31,24 @@ def test_starting_the_cli_imports_no_command_module() -> None:
     code = (
         "import sys, wildwatch.cli\n"
         "loaded = [m for m in sys.modules if m.startswith(('wildwatch.commands.', 'store', 'api', 'crawler', "
-        "'classifier', 'sqlalchemy', 'scrapy', 'fastapi', 'pandas', 'sklearn'))]\n"
+        "'classifier', 'sqlalchemy', 'scrapy', 'fastapi', 'pandas', 'sklearn', 'core.settings', 'pydantic'))]\n"
         "print(loaded)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_version_loads_no_settings_and_no_command() -> None:
+    code = (
+        "import sys\n"
+        "from wildwatch.cli import main\n"
+        "try:\n"
+        "    sys.argv = ['wildwatch', '--version']\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('wildwatch.commands.', 'core.settings', 'pydantic'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "[]"
+    assert out.stdout.splitlines()[0].startswith("wildwatch ")
