@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import typer
 
@@ -52,3 +53,25 @@ def test_version_loads_no_settings_and_no_command() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "[]"
     assert out.stdout.splitlines()[0].startswith("wildwatch ")
+
+
+def test_scoring_a_small_file_imports_only_what_scoring_needs(tmp_path: Path) -> None:
+    """Start-up time of `wildwatch score` (bench/score_cli.py, "ready"): training, secrets sealing,
+    the store, pandas and scikit-learn stay out of it."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,title,description\n1,象牙手镯,私聊\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from wildwatch.cli import main\n"
+        f"sys.argv = ['wildwatch', 'score', '--input', {str(source)!r}, '--output', {str(tmp_path / 'out.csv')!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "heavy = ('classifier.train', 'classifier.feedback', 'cryptography', 'multiprocessing', 'pandas', 'sklearn',\n"
+        "         'scipy', 'skops', 'sqlalchemy', 'store.')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy) or m == 'rjieba'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "[]"
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -91,18 +90,31 @@ def _call_in_worker(item: Any) -> Any:
     return _WORKER_CALL(item)
 
 
+def _fork_context(workers: int) -> Any | None:
+    """multiprocessing's "fork" context when ``workers`` > 1 and the platform forks, else None.
+
+    multiprocessing is imported here, when there are workers to start: not before the model is
+    loaded, and not at all by a one-worker run."""
+    if workers <= 1:
+        return None
+    import multiprocessing
+
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+
+
 def _ordered_map(call: Callable[[Any], _T], items: Sequence[Any], workers: int) -> Iterator[_T]:
     """``call`` of each item, in order: in ``workers`` forked processes when that is worth it.
 
     The workers inherit ``call`` and what it closes over (the loaded model, the input table) from
     this process: only the items and the results cross between processes."""
-    if workers <= 1 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    context = _fork_context(workers) if len(items) >= 2 else None
+    if context is None:
         yield from map(call, items)
         return
     global _WORKER_CALL
     _WORKER_CALL = call
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with context.Pool(workers) as pool:
             yield from pool.imap(_call_in_worker, items)
     finally:
         _WORKER_CALL = None
@@ -307,14 +319,15 @@ def score_stored(
             part = page[i : i + batch_size]
             yield [b.title for b in part], [b.description for b in part]
 
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    context = _fork_context(workers)
+    if context is None:
         for page in pages():
             write(page, [verdict for chunk in chunks(page) for verdict in _verdicts(model, chunk)])
         return result
     global _WORKER_CALL
     _WORKER_CALL = lambda chunk: _verdicts(model, chunk)  # noqa: E731 - inherited by the forked workers
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with context.Pool(workers) as pool:
             # One page scored by the workers while the page before it is written: never reads far ahead.
             in_flight: deque[tuple[list[ToScore], list[Any]]] = deque()
             for page in pages():
