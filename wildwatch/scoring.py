@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import InputError, ModelError
+from core.process import become_helper  # imported before any fork: it loads libc
 from core.settings import get_settings
 
 if TYPE_CHECKING:  # the classifier loads only when a model does, the store only to score stored listings
@@ -102,6 +104,14 @@ def _fork_context(workers: int) -> Any | None:
     return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
+def _become_scoring_worker() -> None:
+    """Initializer of a forked scoring worker: SIGTERM ends it (the pool's terminate), whatever handler
+    the parent had (the nightly's stop flag only sets a flag); Ctrl-C is left to the parent, which
+    stops the pool; and it dies with the parent, so a ``kill -9`` of the nightly leaves none behind."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    become_helper()
+
+
 def _ordered_map(call: Callable[[Any], _T], items: Sequence[Any], workers: int) -> Iterator[_T]:
     """``call`` of each item, in order: in ``workers`` forked processes when that is worth it.
 
@@ -114,7 +124,7 @@ def _ordered_map(call: Callable[[Any], _T], items: Sequence[Any], workers: int) 
     global _WORKER_CALL
     _WORKER_CALL = call
     try:
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=_become_scoring_worker) as pool:
             yield from pool.imap(_call_in_worker, items)
     finally:
         _WORKER_CALL = None
@@ -327,7 +337,7 @@ def score_stored(
     global _WORKER_CALL
     _WORKER_CALL = lambda chunk: _verdicts(model, chunk)  # noqa: E731 - inherited by the forked workers
     try:
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=_become_scoring_worker) as pool:
             # One page scored by the workers while the page before it is written: never reads far ahead.
             in_flight: deque[tuple[list[ToScore], list[Any]]] = deque()
             for page in pages():
