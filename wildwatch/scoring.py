@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import logging
 import os
@@ -26,7 +28,7 @@ if TYPE_CHECKING:  # the classifier loads only when a model does, the store only
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["load_classifier", "score_columns", "score_to_csv", "CsvScoring", "score_frame", "score_stored", "StoredScoring", "REQUIRED_COLUMNS", "OUTPUT_COLUMNS"]
+__all__ = ["load_classifier", "kept_for_life", "score_columns", "score_to_csv", "CsvScoring", "score_frame", "score_stored", "StoredScoring", "REQUIRED_COLUMNS", "OUTPUT_COLUMNS"]
 
 REQUIRED_COLUMNS = ("id", "title", "description")
 OUTPUT_COLUMNS = ("score", "flagged", "species", "reasons")
@@ -46,6 +48,22 @@ def load_classifier(path: Path | None, models_dir: Path, *, flag_mammoth_ivory: 
         return load_model(path, models_dir=models_dir, flag_mammoth_ivory=flag_mammoth_ivory)
     except Exception as exc:  # the classifier's own errors: missing, untrusted or corrupt files
         raise ModelError(f"cannot load a classifier model ({path or models_dir}): {exc}") from exc
+
+
+@contextlib.contextmanager
+def kept_for_life() -> Iterator[None]:
+    """Build objects this process keeps until it exits (the model `wildwatch score` loads) without the
+    garbage collector: a collection while they are built walks every object in the process to find
+    no garbage (~15 ms of start-up), and afterwards ``gc.freeze`` keeps later collections, in this
+    process and in the forked workers (whose memory pages then stay shared), off all of them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _row_problem(id_: str, title: str, description: str) -> str:

@@ -12,7 +12,7 @@ from core.errors import InputError
 from core.settings import get_settings
 from core.tables import read_columns, table_format, write_rows
 from wildwatch.commands.options import DbOption
-from wildwatch.scoring import default_workers, load_classifier, score_columns, score_to_csv
+from wildwatch.scoring import default_workers, kept_for_life, load_classifier, score_columns, score_to_csv
 
 
 def score(
@@ -28,7 +28,8 @@ def score(
     if output is not None and input is None:
         raise InputError("--output needs --input (without --input, score scores the stored listings)")
     settings = get_settings()
-    classifier = load_classifier(model or settings.classifier.model_path, settings.classifier.models_dir)
+    with kept_for_life():
+        classifier = load_classifier(model or settings.classifier.model_path, settings.classifier.models_dir)
     typer.echo(f"model {classifier.version} (threshold {classifier.threshold:.3f})", err=True)
     if input is not None:
         if output is None:
