@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import subprocess
 import sys
@@ -71,11 +72,16 @@ def test_scoring_a_small_file_imports_only_what_scoring_needs(tmp_path: Path) ->
         "heavy = ('classifier.train', 'classifier.feedback', 'cryptography', 'multiprocessing', 'pandas', 'sklearn',\n"
         "         'scipy', 'skops', 'sqlalchemy', 'store.')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy) or m == 'rjieba'))\n"
-        "import gc\n"
-        "print(gc.isenabled(), gc.get_freeze_count() > 10_000)"
+        "import gc, os, threading\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
+        "tasks = f'/proc/{os.getpid()}/task'\n"
+        "print(len(os.listdir(tasks)) if os.path.isdir(tasks) else threading.active_count())"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines()[-2] == "[]"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.splitlines()[-3] == "[]"
     # The loaded model is frozen out of garbage collection (kept_for_life), and collection is back on.
-    assert out.stdout.splitlines()[-1] == "True True"
+    assert out.stdout.splitlines()[-2] == "True True"
+    # No OpenBLAS thread pool: the process scored a small file in its one thread.
+    assert out.stdout.splitlines()[-1] == "1"
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,11 @@ def score(
     if output is not None and input is None:
         raise InputError("--output needs --input (without --input, score scores the stored listings)")
     settings = get_settings()
+    # One OpenBLAS thread (unless the operator chose otherwise): scoring's linear algebra is a product
+    # with twenty evidence weights per batch, and its parallelism is worker processes. Set before numpy
+    # loads, it spares the thread per core OpenBLAS starts and spins at import (~0.1 CPU-s before the
+    # model is ready, and again in each forked worker).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with kept_for_life():
         classifier = load_classifier(model or settings.classifier.model_path, settings.classifier.models_dir)
     typer.echo(f"model {classifier.version} (threshold {classifier.threshold:.3f})", err=True)
