@@ -5,12 +5,13 @@ Pure: imports nothing else of WildWatch, so it is usable from a notebook.
 
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from . import features
 from .evaluate import binary_metrics, evaluate, write_pr_curve
 from .features import TextAnalyzer, join_listing
-from .feedback import reviews_to_labeled
 from .lexicon import DEFAULT_LEXICON_DIR, load_lexicon
 from .model import Model, ModelLoadError, ScoreResult
 from .normalize import MAX_CHARS
@@ -23,7 +24,23 @@ from .persist import (
     save_model,
 )
 from .protocol import ScoringModel, Verdict
-from .train import DEFAULT_SOURCE_WEIGHTS, assign_split, train_model
+
+if TYPE_CHECKING:
+    from .feedback import reviews_to_labeled
+    from .train import DEFAULT_SOURCE_WEIGHTS, assign_split, train_model
+
+#: Training's names, imported on first use: a process that only scores never compiles or runs them.
+_LAZY = {"DEFAULT_SOURCE_WEIGHTS": "train", "assign_split": "train", "train_model": "train",
+         "reviews_to_labeled": "feedback"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "DEFAULT_LEXICON_DIR",

@@ -1,4 +1,7 @@
-"""Rewrite format-2 models (``model.skops``) as format 3 (``model.json`` + ``model.npz``); scores unchanged.
+"""Bring model directories up to date (format 3, current prepared tables); scores unchanged.
+
+A format-2 model (``model.skops``) is rewritten as ``model.json`` + ``model.npz``; in a format-3 model,
+``model.json`` is rewritten if the tables it prepares from the lexicon are not those this code builds.
 
     python -m classifier.convert models/2026.11.25-3 [more model directories ...]
 """

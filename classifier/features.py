@@ -28,7 +28,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
@@ -171,12 +171,15 @@ def _jieba_class() -> type[Jieba]:
 class TextAnalyzer:
     """Normaliser + lexicon matcher + pinyin channel + jieba tokenizer loaded with the domain dictionary."""
 
-    def __init__(self, lexicon: dict[str, Any], *, pinyin: bool = True) -> None:
+    def __init__(self, lexicon: dict[str, Any], *, pinyin: bool = True, prepared: Mapping[str, Any] | None = None) -> None:
+        """``prepared``: tables :meth:`prepared_tables` made for this lexicon (a model file carries them),
+        so that loading a model does not build them again; anything else is built here."""
         self.lexicon = lexicon
         # pinyin=False only to measure what the channel costs (bench/real_text.py --pinyin-ablation).
         self.pinyin = PinyinChannel(lexicon if pinyin else {**lexicon, "tables": {}})
         # Latin pinyin of lexicon terms (shexiang, csj) is never read as a misspelling of an English word.
-        self.normalizer = Normalizer(lexicon, keep=set(self.pinyin.latin))
+        self.normalizer = Normalizer(lexicon, keep=set(self.pinyin.latin),
+                                     misspellings=(prepared or {}).get("misspellings"))
         norm = self.normalizer.normalizing(_strings({k: v for k, v in lexicon.items() if k != "tables"}))
         self.matcher = TermMatcher(lexicon, normalize=norm, extra=self.pinyin.latin)
         self._jieba = _jieba_class()()
@@ -227,6 +230,10 @@ class TextAnalyzer:
                     after = frozenset(norm(w) for w in modifier.get("after", []) if norm(w))
                     if after:
                         self._modifier_after[(entry["name"], norm(term))] = after
+
+    def prepared_tables(self) -> dict[str, Any]:
+        """What a model file stores beside the lexicon so that loading it is quicker (plain data)."""
+        return {"misspellings": self.normalizer.misspelling_table()}
 
     def tokenize(self, normalized: str) -> list[str]:
         """jieba (jieba-rs) tokens of normalised text, white space and bare punctuation dropped."""

@@ -97,9 +97,11 @@ class Model:
     path: Path | None = None
     #: Flag listings whose only species is mammoth ivory (the deployment's policy; see docs/classifier.md).
     flag_mammoth_ivory: bool = True
+    #: Tables derived from the lexicon that the model file carries (``TextAnalyzer.prepared_tables``).
+    prepared: dict[str, Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._analyzer = TextAnalyzer(self.lexicon)
+        self._analyzer = TextAnalyzer(self.lexicon, prepared=self.prepared)
         self._species_names = [entry["name"] for entry in self.lexicon["species"]]
         self._term_columns: dict[str, int] = {}
         self.evidence_weights = np.asarray(self.evidence_weights, dtype=np.float64)

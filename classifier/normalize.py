@@ -27,10 +27,12 @@ the span of the original it came from, so evidence can be shown in the listing's
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 import ahocorasick
@@ -89,7 +91,10 @@ def clean_text(value: Any) -> str:
 class Normalizer:
     """Normalises listing text with a given evasion lexicon (emoji, separators, rewrites)."""
 
-    def __init__(self, lexicon: dict[str, Any], keep: set[str] | None = None) -> None:
+    def __init__(self, lexicon: dict[str, Any], keep: set[str] | None = None, *,
+                 misspellings: Mapping[str, Any] | None = None) -> None:
+        """``misspellings`` is a table :meth:`misspelling_table` made for the same lexicon (a model file
+        carries one): used when it was made from the same words by the same rules, else rebuilt."""
         self._hk = opencc.OpenCC("hk2s")
         self._tw = opencc.OpenCC("tw2s")
         # Characters handled before NFKC, one regex pass: full-width ASCII -> ASCII, every kind of
@@ -105,8 +110,9 @@ class Normalizer:
         special.update(zip(tables.get("radical_from", ""), tables.get("radical_to", "")))
         self._emoji = {str(k): str(v) for k, v in lexicon.get("emoji", {}).items()}
         special.update({k: v for k, v in self._emoji.items() if len(k) == 1 and ord(k) < _TABLE_SIZE})
-        self._special = special
-        self._special_re = re.compile("[" + "".join(re.escape(c) for c in sorted(special)) + "]")
+        # Every key is one character: str.translate replaces them as a one-class regex would, and the
+        # table costs nothing to build (the regex took ~5 ms to compile at every start).
+        self._special_table = str.maketrans(special)
         # The numpy table covers the one-to-one replacements; deletions become _DROP, removed after.
         table = np.arange(_TABLE_SIZE, dtype=np.uint32)
         for ch, repl in special.items():
@@ -145,16 +151,39 @@ class Normalizer:
         self._leet_seed_re = re.compile(rf"[{leet_chars}](?:(?<=[a-z][{leet_chars}])|(?=[a-z]))")
         self._leet_run_re = re.compile(rf"[a-z{leet_chars}]*")
         self._leet_cache: dict[str, str] = {}
-        rewrites = _misspellings(self._vocabulary, set(lexicon.get("real_words", [])) | (keep or set()))
-        rewrites.update({self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()})
-        self._rewrites = {k: v for k, v in rewrites.items() if k and k != v}
-        self._latin_rewrites = {k for k in self._rewrites if not is_cjk_term(k)}
+        self._protected = set(lexicon.get("real_words", [])) | (keep or set())
+        rewrites = _stored_misspellings(misspellings, self._vocabulary, self._protected)
+        if rewrites is None:
+            rewrites = _misspellings(self._vocabulary, self._protected)
+        # Every misspelling is a Latin word of ASCII letters; of the lexicon's rewrites (a few dozen), a
+        # folded key equal to its value (or empty) is no rewrite and also drops a misspelling it overrides.
+        latin = set(rewrites)
+        folded = {self._fold(k): self._fold(v) for k, v in lexicon.get("rewrites", {}).items()}
+        rewrites.update(folded)
+        for key, value in folded.items():
+            if not key or key == value:
+                del rewrites[key]
+                latin.discard(key)
+            elif not is_cjk_term(key):
+                latin.add(key)
+        self._rewrites = rewrites
+        self._latin_rewrites = latin
         automaton = ahocorasick.Automaton()
         for key in self._rewrites:
             automaton.add_word(key, key)
         if self._rewrites:
             automaton.make_automaton()
         self._rewrite_automaton = automaton if self._rewrites else None
+
+    def misspelling_table(self) -> dict[str, Any]:
+        """The misspellings as plain data for a model file, so loading it skips building them (~50k
+        strings, a tenth of start-up): ``{"key": <what they were built from>, "words": {word: "variant
+        variant ..."}}``."""
+        by_word: dict[str, list[str]] = {}
+        for variant, word in _misspellings(self._vocabulary, self._protected).items():
+            by_word.setdefault(word, []).append(variant)
+        return {"key": _misspelling_key(self._vocabulary, self._protected),
+                "words": {word: " ".join(sorted(variants)) for word, variants in sorted(by_word.items())}}
 
     def _fold(self, text: str) -> str:
         """Steps 2-4 only (used for lexicon keys, which carry no evasion)."""
@@ -190,8 +219,7 @@ class Normalizer:
                 piece = self._emoji_re.sub(lambda m: self._emoji[m.group()], piece)
             if not unicodedata.is_normalized("NFKC", piece):
                 piece = unicodedata.normalize("NFKC", piece)
-                if self._special_re.search(piece):
-                    piece = self._special_re.sub(lambda m: self._special[m.group()], piece)
+                piece = piece.translate(self._special_table)
             out.append(piece)
         return out
 
@@ -389,6 +417,37 @@ def _latin_vocabulary(lexicon: dict[str, Any]) -> set[str]:
 
 #: Words shorter than this are never read as misspellings (too many real words are one edit apart).
 MISSPELLING_MIN_LENGTH = 5
+
+
+#: Version of the rules of :func:`_misspellings`: bump it when they change, so that the tables stored
+#: in model files (:meth:`Normalizer.misspelling_table`) are rebuilt instead of used.
+MISSPELLING_RULES = 1
+
+
+def _misspelling_key(vocabulary: set[str], real_words: set[str]) -> str:
+    """A digest of what :func:`_misspellings` reads: its rules, the lexicon's words and the protected words."""
+    digest = hashlib.sha256(f"misspellings/{MISSPELLING_RULES}/{MISSPELLING_MIN_LENGTH}".encode())
+    for words in (vocabulary, real_words):
+        digest.update(b"\x00" + "\n".join(sorted(words)).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _stored_misspellings(table: Mapping[str, Any] | None, vocabulary: set[str],
+                         real_words: set[str]) -> dict[str, str] | None:
+    """The misspellings of a stored table, or None when it was built from other words or rules (or is
+    not such a table): then they are built again."""
+    if not isinstance(table, Mapping) or table.get("key") != _misspelling_key(vocabulary, real_words):
+        return None
+    words = table.get("words")
+    if not isinstance(words, Mapping):
+        return None
+    for word, variants in words.items():
+        # Each variant is a Latin word of lower-case ASCII letters (what _misspellings makes).
+        if not (isinstance(word, str) and isinstance(variants, str) and variants.isascii()
+                and variants.replace(" ", "").isalpha() and variants.islower()):
+            return None
+    out = {variant: word for word, variants in words.items() for variant in variants.split(" ")}
+    return out if "" not in out else None
 
 
 def _misspellings(vocabulary: set[str], real_words: set[str]) -> dict[str, str]:

@@ -36,8 +36,9 @@ def _vectorizer_params(vectorizer: NgramHasher) -> dict[str, Any]:
             "sublinear_tf": bool(vectorizer.sublinear_tf)}
 
 
-def _write_files(model: Model, target: Path) -> None:
-    """``model.json`` (plain data) and ``model.npz`` (numpy arrays, no pickles): nothing in them can run."""
+def _write_files(model: Model, target: Path, *, arrays: bool = True) -> None:
+    """``model.json`` (plain data) and, unless not ``arrays``, ``model.npz`` (numpy arrays, no pickles):
+    nothing in them can run."""
     lexicon = dict(model.lexicon)
     tables = dict(lexicon.get("tables") or {})
     pinyin_ids = np.asarray(tables.pop("pinyin_ids", np.zeros(0)), dtype=np.uint16)
@@ -55,8 +56,13 @@ def _write_files(model: Model, target: Path) -> None:
         "calibration": [float(x) for x in model.calibration],
         "word_name_grams": [str(g) for g in model.word_names.values()],
         "card": json.loads(json.dumps(model.card, default=str)),
+        # Derived from the lexicon, stored so that loading skips deriving them (checked when read).
+        "prepared": model.analyzer.prepared_tables(),
     }
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    if not arrays:
+        (target / MODEL_FILE).write_text(text + "\n", encoding="utf-8")
+        return
     with open(target / ARRAYS_FILE, "wb") as fh:
         np.savez_compressed(
             fh,
@@ -105,7 +111,9 @@ def save_model(model: Model, models_dir: Path, *, version: str | None = None) ->
 
 
 def convert_model(path: Path) -> Path:
-    """Rewrite a format-2 model (``model.skops``) in its directory as ``model.json`` + ``model.npz``.
+    """Rewrite a format-2 model (``model.skops``) in its directory as ``model.json`` + ``model.npz``;
+    in a format-3 model, rewrite ``model.json`` if the tables it carries are not those this code
+    prepares (``TextAnalyzer.prepared_tables``: they only make loading quicker).
 
     The scores do not change (the same arrays, the same lexicon); the skops file is removed so the
     directory holds one model. Run it after a retrain on older code: ``python -m classifier.convert DIR``.
@@ -113,6 +121,11 @@ def convert_model(path: Path) -> Path:
     path = Path(path)
     target = path if path.is_dir() else path.parent
     if (target / MODEL_FILE).is_file():
+        model = load_model(target)
+        stored = json.loads((target / MODEL_FILE).read_text(encoding="utf-8")).get("prepared")
+        if stored != model.analyzer.prepared_tables():
+            _write_files(model, target, arrays=False)
+            logger.info("rewrote the prepared tables of model %s in %s", model.version, target)
         return target
     model = load_model(target)
     model.card["format"] = FORMAT
@@ -240,6 +253,7 @@ def load_model(path: Path | None = None, *, models_dir: Path | None = None, flag
             word_names=dict(zip((int(c) for c in payload.get("word_name_columns", [])),
                                 payload.get("word_name_grams", []))),
             path=file.parent,
+            prepared=payload.get("prepared") if isinstance(payload.get("prepared"), dict) else None,
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ModelLoadError(f"{file} is missing parts of a WildWatch model: {exc}") from exc

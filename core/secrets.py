@@ -23,13 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from core.errors import ConfigError
 
+# cryptography loads when a secret is sealed or opened: the settings import this module, and most
+# commands (score, crawl, export) never seal anything.
 if TYPE_CHECKING:
+    from cryptography.fernet import Fernet, MultiFernet
+
     from core.settings import Settings
 
 __all__ = [
@@ -119,6 +119,9 @@ class SealedSecretError(ConfigError):
 
 
 def _fernet_key(secret_key: str) -> bytes:
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     derived = HKDF(algorithm=SHA256(), length=32, salt=b"wildwatch", info=b"stored secrets v1").derive(
         secret_key.encode("utf-8")
     )
@@ -136,8 +139,11 @@ class SecretBox:
     PREFIX = "enc1:"
 
     def __init__(self, secret_key: str, previous: Sequence[str] = ()) -> None:
-        self._current = Fernet(_fernet_key(secret_key))
-        self._fernet = MultiFernet([self._current, *(Fernet(_fernet_key(key)) for key in previous)])
+        from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+        self._invalid_token = InvalidToken
+        self._current: Fernet = Fernet(_fernet_key(secret_key))
+        self._fernet: MultiFernet = MultiFernet([self._current, *(Fernet(_fernet_key(key)) for key in previous)])
 
     def seal(self, plaintext: str) -> str:
         """The stored form of ``plaintext``."""
@@ -149,7 +155,7 @@ class SecretBox:
             return stored
         try:
             return self._fernet.decrypt(stored[len(self.PREFIX):].encode("ascii")).decode("utf-8")
-        except (InvalidToken, UnicodeError) as exc:
+        except (self._invalid_token, UnicodeError) as exc:
             raise SealedSecretError(
                 "a stored secret was sealed with another WILDWATCH_SECRET_KEY; set the old one as "
                 "WILDWATCH_PREVIOUS_SECRET_KEY and run `wildwatch alerts rotate-secrets`"
@@ -161,7 +167,7 @@ class SecretBox:
             return True
         try:
             self._current.decrypt(stored[len(self.PREFIX):].encode("ascii"))
-        except InvalidToken:
+        except self._invalid_token:
             return True
         return False
 

@@ -23,8 +23,6 @@ except ImportError:  # pragma: no cover - older typer
 
 from core import __version__
 from core.errors import WildwatchError
-from core.logs import configure_logging
-from core.settings import get_settings
 
 #: Each command name -> the module under ``wildwatch/commands/`` whose ``register(app)`` adds it.
 #: A command's module (and what it imports: the store, Scrapy, FastAPI, the classifier) is imported
@@ -113,6 +111,10 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """Find illegal wildlife trade in online marketplace listings: crawl, score, serve."""
+    # Settings (pydantic, ~0.1 s to import) load when a command runs, not for --version or --help.
+    from core.logs import configure_logging
+    from core.settings import get_settings
+
     settings = get_settings()
     configure_logging("DEBUG" if verbose else settings.log_level, json_lines=settings.log_json)
 

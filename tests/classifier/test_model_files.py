@@ -114,3 +114,42 @@ def test_missing_arrays_are_refused(copied: Path) -> None:
     (copied / ARRAYS_FILE).unlink()
     with pytest.raises(classifier.ModelLoadError, match="arrays"):
         classifier.load_model(copied)
+
+
+def test_the_shipped_model_carries_the_tables_this_code_prepares(shipped_model: classifier.Model) -> None:
+    """A change to how misspellings are built must regenerate the shipped model's table
+    (``python -m classifier.convert models/<version>``) and bump ``MISSPELLING_RULES``."""
+    document = json.loads((classifier.find_latest_model() / MODEL_FILE).read_text(encoding="utf-8"))
+    assert document["prepared"] == shipped_model.analyzer.prepared_tables()
+    assert len(document["prepared"]["misspellings"]["words"]) > 50
+
+
+def test_loading_uses_the_stored_misspellings(copied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def built_again(*args: object) -> dict[str, str]:
+        raise AssertionError("the stored misspellings were built again")
+
+    monkeypatch.setattr(classifier.normalize, "_misspellings", built_again)
+    assert classifier.load_model(copied).analyzer.normalizer.normalize("a pangolian scale") == "a pangolin scale"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.pop("prepared"),  # a model saved before the tables were stored
+        lambda d: d["prepared"]["misspellings"].update(key="0" * 64),  # built from other words or rules
+        lambda d: d["prepared"]["misspellings"]["words"].update(pangolin="象牙 pangolian"),  # not what we build
+        lambda d: d["prepared"].update(misspellings=["not", "a", "table"]),
+    ],
+)
+def test_a_model_without_usable_tables_builds_them_and_scores_the_same(
+        copied: Path, shipped_model: classifier.Model, change) -> None:  # type: ignore[no-untyped-def]
+    document = json.loads((copied / MODEL_FILE).read_text(encoding="utf-8"))
+    change(document)
+    (copied / MODEL_FILE).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    model = classifier.load_model(copied)
+    assert model.analyzer.normalizer._rewrites == shipped_model.analyzer.normalizer._rewrites  # noqa: SLF001
+    assert model.analyzer.normalizer._latin_rewrites == shipped_model.analyzer.normalizer._latin_rewrites  # noqa: SLF001
+    assert _scores(model) == _scores(shipped_model)
+    classifier.convert_model(copied)  # brings the stored tables up to date, arrays untouched
+    refreshed = json.loads((copied / MODEL_FILE).read_text(encoding="utf-8"))
+    assert refreshed["prepared"] == shipped_model.analyzer.prepared_tables()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +13,7 @@ from core.errors import InputError
 from core.settings import get_settings
 from core.tables import read_columns, table_format, write_rows
 from wildwatch.commands.options import DbOption
-from wildwatch.scoring import default_workers, load_classifier, score_columns, score_to_csv
+from wildwatch.scoring import default_workers, kept_for_life, load_classifier, score_columns, score_to_csv
 
 
 def score(
@@ -28,7 +29,13 @@ def score(
     if output is not None and input is None:
         raise InputError("--output needs --input (without --input, score scores the stored listings)")
     settings = get_settings()
-    classifier = load_classifier(model or settings.classifier.model_path, settings.classifier.models_dir)
+    # One OpenBLAS thread (unless the operator chose otherwise): scoring's linear algebra is a product
+    # with twenty evidence weights per batch, and its parallelism is worker processes. Set before numpy
+    # loads, it spares the thread per core OpenBLAS starts and spins at import (~0.1 CPU-s before the
+    # model is ready, and again in each forked worker).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    with kept_for_life():
+        classifier = load_classifier(model or settings.classifier.model_path, settings.classifier.models_dir)
     typer.echo(f"model {classifier.version} (threshold {classifier.threshold:.3f})", err=True)
     if input is not None:
         if output is None:

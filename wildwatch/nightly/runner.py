@@ -7,8 +7,9 @@ run stopped:
 - crawl: one child process per crawl target (a killed crawl resumes from what the store already holds);
 - retrain: ``wildwatch train --with-reviews`` once ``moderation.retrain_after_reviews`` new decisions
   have accumulated (same gate; a promoted model scores tonight), see ``wildwatch.nightly.retrain``;
-- score: ``score_stored`` only scores content the model has not scored (resumable by design);
-  the run's newly flagged listings are derived from the score history, not kept in memory;
+- score: ``score_stored`` only scores content the model has not scored (resumable by design), with
+  the workers ``wildwatch score`` uses; the run's newly flagged listings are derived from the score
+  history, not kept in memory;
 - alert: enqueue (idempotent outbox, marked done in the same transaction) → send → digest;
 - retention: prune old snapshots/skips by policy, merge the SQLite search index into one segment;
   report: HTML + JSON written atomically.
@@ -350,7 +351,9 @@ class Nightly:
         def progress(done: int, total: int) -> None:
             self.stop.check()  # each batch is committed before this runs: a safe point
 
-        result = score_stored(self.store, model, batch_size=self.settings.classifier.batch_size, progress=progress)
+        # As many worker processes as `wildwatch score` starts (one per usable core for enough listings).
+        result = score_stored(self.store, model, batch_size=self.settings.classifier.batch_size, progress=progress,
+                              workers=None)
         _, state, started_at = self._state(run_id)
         with session_scope(self.store.sessions) as session:
             newly = newly_flagged_since(session, started_at)
