@@ -20,13 +20,13 @@ install: $(STAMP)
 
 ## run: set up, crawl the bundled demo marketplace, score it, and serve the API on http://127.0.0.1:8000
 ##      (other ports: make run PORT=8001 MARKET_PORT=8089)
-run: $(STAMP)
+run: install
 	$(BIN)/wildwatch demo $(if $(PORT),--port $(PORT)) $(if $(MARKET_PORT),--market-port $(MARKET_PORT))
 
 ## test: the whole test suite (unit, store on SQLite and PostgreSQL, end to end over loopback),
 ## one pytest worker per core (TEST_WORKERS=0 runs it in one process); a test file stays on one worker
 TEST_WORKERS ?= auto
-test: $(STAMP)
+test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## browser: Debian's Chromium and a CJK font for the review UI's browser test (root + apt-get; CI runs it)
@@ -47,11 +47,11 @@ wrk:
 	  echo "wrk: not installed (needs root and apt-get); the API benchmark will say so" >&2
 
 ## bench: crawl, score and API benchmarks, each figure beside its same-run baseline (JSON: var/bench/summary.json)
-bench: $(STAMP) wrk
+bench: install wrk
 	$(BIN)/python bench/run_all.py
 
 ## soak: the API at steady load for 10 minutes: p50/p99 and memory over time; fails if memory grows
-soak: $(STAMP)
+soak: install
 	$(BIN)/python -m pip install --quiet 'atheris>=2.3' || echo 'soak: atheris not installable; its run is skipped' >&2
 	$(BIN)/python bench/soak.py --minutes 10
 	WILDWATCH_FAULT_SEEDS=20 WILDWATCH_FUZZ_EXAMPLES=2000 WILDWATCH_ATHERIS_RUNS=50000 $(BIN)/python -m pytest tests/faults tests/fuzz tests/security
