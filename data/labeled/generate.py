@@ -773,16 +773,7 @@ def _other_ivory_rows(s2hk: opencc.OpenCC, s2tw: opencc.OpenCC) -> list[dict]:
             rng.shuffle(parts)
             zh.append({"group": group, "title": rng.choice(["", "出", "闲置"]) + item, "description": "，".join(parts) + "。",
                        "label": 0, "hard_negative": 1, "species": "", "variant": v})
-    rows = []
-    for row in zh:
-        if row["variant"] >= 3:
-            conv = s2hk if row["variant"] == 3 else s2tw
-            row = dict(row, title=conv.convert(row["title"]), description=conv.convert(row["description"]), lang="zh-Hant")
-            if row["variant"] == 3 and rng.random() < 0.6:
-                row["description"] += rng.choice(HK_TAILS)
-        else:
-            row = dict(row, lang="zh-Hans")
-        rows.append(row)
+    rows = _in_scripts(zh, rng, s2hk, s2tw)
     for sp, titles in OTHER_IVORY_EN.items():
         for item in titles:
             group = "en-pos-" + hashlib.sha1(item.encode()).hexdigest()[:10]
@@ -803,16 +794,11 @@ def _other_ivory_rows(s2hk: opencc.OpenCC, s2tw: opencc.OpenCC) -> list[dict]:
     return rows
 
 
-def generate() -> list[dict]:
-    """All synthetic rows, deterministic."""
-    rng = random.Random(SEED)
-    s2hk = opencc.OpenCC("s2hk")
-    s2tw = opencc.OpenCC("s2tw")
-    zh = _zh_pos_rows(rng) + _zh_neg_rows(rng) + _animal_talk_rows(rng) + _lot_rows(rng)
-    zh += _fact_rows(rng, ZH_FACTS, ANIMALS_ZH, PRODUCTS_ZH, "zh", 5)
+def _in_scripts(zh: list[dict], rng: random.Random, s2hk: opencc.OpenCC, s2tw: opencc.OpenCC) -> list[dict]:
+    """Chinese rows in their variant's script: 0-2 stay Simplified; 3 becomes Hong Kong Traditional
+    (often with a Cantonese tail), 4 Taiwan Traditional."""
     rows = []
     for row in zh:
-        # Variants 0-2 stay Simplified; 3 becomes Hong Kong Traditional, 4 Taiwan Traditional.
         if row["variant"] >= 3:
             conv = s2hk if row["variant"] == 3 else s2tw
             row = dict(row, title=conv.convert(row["title"]), description=conv.convert(row["description"]), lang="zh-Hant")
@@ -821,6 +807,17 @@ def generate() -> list[dict]:
         else:
             row = dict(row, lang="zh-Hans")
         rows.append(row)
+    return rows
+
+
+def generate() -> list[dict]:
+    """All synthetic rows, deterministic."""
+    rng = random.Random(SEED)
+    s2hk = opencc.OpenCC("s2hk")
+    s2tw = opencc.OpenCC("s2tw")
+    zh = _zh_pos_rows(rng) + _zh_neg_rows(rng) + _animal_talk_rows(rng) + _lot_rows(rng)
+    zh += _fact_rows(rng, ZH_FACTS, ANIMALS_ZH, PRODUCTS_ZH, "zh", 5)
+    rows = _in_scripts(zh, rng, s2hk, s2tw)
     en = _en_rows(rng) + _en_animal_talk_rows(rng) + _en_lot_rows(rng) + _fact_rows(rng, EN_FACTS, ANIMALS_EN, PRODUCTS_EN, "en", 4)
     en += _en_social_rows()
     rows += [dict(r, lang="en") for r in en]
