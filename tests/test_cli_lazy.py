@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import pkgutil
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import typer
 
 import wildwatch.commands
-from wildwatch.cli import COMMANDS, build_app
+from wildwatch.cli import COMMANDS, SUMMARIES, build_app, command_module
 
 
 def _top_level_names(app: typer.Typer) -> list[str]:
@@ -27,6 +28,32 @@ def test_the_table_names_exactly_what_each_module_registers() -> None:
             continue
         registered = _top_level_names(build_app([module]))
         assert sorted(registered) == sorted(name for name, mod in COMMANDS.items() if mod == info.name), info.name
+
+
+def test_each_summary_is_the_first_paragraph_of_its_commands_help() -> None:
+    """`wildwatch --help` lists SUMMARIES; each must say what the command's own help says."""
+    assert list(SUMMARIES) == list(COMMANDS)
+    for name in COMMANDS:
+        command = typer.main.get_group(build_app([command_module(name)])).commands[name]
+        assert SUMMARIES[name] == inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0], name
+
+
+def test_root_help_lists_every_command_and_imports_none() -> None:
+    code = (
+        "import sys\n"
+        "from wildwatch.cli import main\n"
+        "try:\n"
+        "    sys.argv = ['wildwatch', '--help']\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('wildwatch.commands.', 'core.settings'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=os.environ | {"COLUMNS": "200"})
+    assert out.stdout.splitlines()[-1] == "[]"
+    for name in COMMANDS:
+        assert f" {name} " in out.stdout, name
 
 
 def test_starting_the_cli_imports_no_command_module() -> None:

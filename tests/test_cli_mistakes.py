@@ -73,3 +73,11 @@ def test_read_only_commands_create_no_database(tmp_path: Path) -> None:
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 4, result.stderr
     assert not target.parent.exists()
+
+
+def test_no_command_prints_the_help_and_no_error_line() -> None:
+    """`wildwatch` alone is a request for help (exit 2, as click has it), not a mistake to report."""
+    done = subprocess.run([WILDWATCH], capture_output=True, text=True, timeout=60, env=os.environ | {"COLUMNS": "200"})
+    assert done.returncode == 2
+    assert "Usage: wildwatch" in done.stdout and " score " in done.stdout
+    assert "error" not in done.stderr.lower()

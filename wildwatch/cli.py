@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 # Usage errors: typer >= 0.20 raises those of its own vendored click, older typer click's.
 CLICK_ERRORS: tuple[type[Exception], ...]
@@ -49,6 +49,31 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: Each command's summary as the root help lists it: the first paragraph of its help text, kept here so
+#: `wildwatch --help` imports no command module (as pip's command table does).
+#: ``tests/test_cli_lazy.py`` checks each against the command's own help.
+SUMMARIES: dict[str, str] = {
+    "init": "Create the database or migrate it to the latest schema (safe to rerun).",
+    "crawl": "Crawl a marketplace starting at URL and store every listing found (with evidence).",
+    "score": "Score listings.  With --input: a file, written to --output.  Without: the stored\n"
+             "listings that the current model has not scored yet (new or changed ones).",
+    "train": "Train a classifier on the seed data (+ extra rows and reviews), evaluate it, and save it.",
+    "evaluate": "Print precision, recall, F1, FP rate on hard negatives and per language for labeled rows.",
+    "serve": "Serve the API (docs at /docs) until Ctrl-C; the database must exist (`wildwatch init`).",
+    "export": "Export stored listings (streamed: safe for millions of rows).",
+    "apikey": "Create, list and revoke API keys.",
+    "demo": "Serve the demo marketplace, crawl it, score it, summarise, then serve the API.",
+    "subscribe": "Subscribe to alerts for flagged listings; prints only the new subscription's id.",
+    "alerts": "Deliver queued alerts and inspect deliveries.",
+    "sites": "Marketplaces registered for the nightly crawl.",
+    "nightly": "Crawl every enabled site, score new and changed listings, send alerts, write the run report.",
+    "status": "Show the last nightly runs and the queue sizes (to score, alerts, review backlog).",
+    "schedule": "Run `wildwatch nightly` on a schedule until stopped (SIGTERM/Ctrl-C).",
+    "snapshots": "Raw page snapshots and listing photos kept as evidence.",
+    "evidence": "Signed evidence packages (WACZ) for a case, and their verification.",
+}
+
+
 def command_module(name: str) -> Any:
     """The module that defines command ``name`` (imported on first use)."""
     return importlib.import_module(f"wildwatch.commands.{COMMANDS[name]}")
@@ -65,12 +90,24 @@ def build_app(modules: list[Any]) -> typer.Typer:
 class LazyGroup(TyperGroup):
     """The root command group: lists every command, imports a command's module only when it is used."""
 
+    _listing_only = False
+
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The root help from ``SUMMARIES``: listing the commands imports none of their modules (3 s to 0.1 s)."""
+        self._listing_only = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing_only = False
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return None
+        if self._listing_only and cmd_name not in self.commands:
+            return TyperCommand(cmd_name, help=SUMMARIES[cmd_name])
         if cmd_name not in self.commands:
             group = typer.main.get_group(build_app([command_module(cmd_name)]))
             self.commands.update(group.commands)
@@ -141,7 +178,8 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except CLICK_ERRORS as exc:
-        typer.secho(_usage_line(exc), err=True, fg=typer.colors.RED)
+        if type(exc).__name__ != "NoArgsIsHelpError":  # `wildwatch` alone: the help is printed, nothing to add
+            typer.secho(_usage_line(exc), err=True, fg=typer.colors.RED)
         sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         sys.exit(130)
