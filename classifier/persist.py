@@ -122,8 +122,7 @@ def convert_model(path: Path) -> Path:
     target = path if path.is_dir() else path.parent
     if (target / MODEL_FILE).is_file():
         model = load_model(target)
-        stored = json.loads((target / MODEL_FILE).read_text(encoding="utf-8")).get("prepared")
-        if stored != model.analyzer.prepared_tables():
+        if model.prepared != model.analyzer.prepared_tables():
             _write_files(model, target, arrays=False)
             logger.info("rewrote the prepared tables of model %s in %s", model.version, target)
         return target

@@ -139,9 +139,8 @@ class SecretBox:
     PREFIX = "enc1:"
 
     def __init__(self, secret_key: str, previous: Sequence[str] = ()) -> None:
-        from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+        from cryptography.fernet import Fernet, MultiFernet
 
-        self._invalid_token = InvalidToken
         self._current: Fernet = Fernet(_fernet_key(secret_key))
         self._fernet: MultiFernet = MultiFernet([self._current, *(Fernet(_fernet_key(key)) for key in previous)])
 
@@ -153,9 +152,11 @@ class SecretBox:
         """The plaintext of a stored value (SealedSecretError when no known key opens it)."""
         if not stored.startswith(self.PREFIX):
             return stored
+        from cryptography.fernet import InvalidToken  # loaded already: a SecretBox imported cryptography
+
         try:
             return self._fernet.decrypt(stored[len(self.PREFIX):].encode("ascii")).decode("utf-8")
-        except (self._invalid_token, UnicodeError) as exc:
+        except (InvalidToken, UnicodeError) as exc:
             raise SealedSecretError(
                 "a stored secret was sealed with another WILDWATCH_SECRET_KEY; set the old one as "
                 "WILDWATCH_PREVIOUS_SECRET_KEY and run `wildwatch alerts rotate-secrets`"
@@ -165,9 +166,11 @@ class SecretBox:
         """True for a plaintext value, or one sealed under a previous key."""
         if not stored.startswith(self.PREFIX):
             return True
+        from cryptography.fernet import InvalidToken
+
         try:
             self._current.decrypt(stored[len(self.PREFIX):].encode("ascii"))
-        except self._invalid_token:
+        except InvalidToken:
             return True
         return False
 
