@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.species import severity
 from store.errors import Conflict, NotFound
 from store.memory import AUTO_REVIEWER, text_fingerprint
 from store.models import AuditLog, Listing, Review, Score, Seller, utcnow
@@ -44,17 +45,6 @@ REASONS: dict[str, tuple[str, ...]] = {
     "dismissed": ("not_wildlife", "legal_or_farmed", "replica_or_artwork", "news_or_education", "other"),
     "escalated": ("needs_expert", "legal_question", "large_operation", "other"),
 }
-#: CITES appendix by (part of) the English common name the classifier reports: I > II > others. The
-#: longest key a name contains decides ("walrus ivory" is Appendix III, whatever "ivory" alone says).
-SEVERITY_BY_NAME: dict[str, int] = {
-    "pangolin": 3, "tiger": 3, "rhino": 3, "elephant": 3, "ivory": 3, "leopard": 3, "hawksbill": 3,
-    "hornbill": 3, "totoaba": 3, "orangutan": 3, "gorilla": 3, "sea turtle": 3, "asiatic black bear": 3,
-    "sun bear": 3, "clouded leopard": 3, "snow leopard": 3, "sperm whale": 3, "sperm whale ivory": 3,
-    "bear": 2, "shark": 2, "seahorse": 2, "saiga": 2, "musk deer": 2, "coral": 2, "parrot": 2, "tortoise": 2,
-    "turtle": 2, "monkey": 2, "python": 2, "lion": 2, "otter": 2, "eagle": 2, "owl": 2, "falcon": 2,
-    "hippo": 2, "hippo ivory": 2, "narwhal": 2, "narwhal ivory": 2,
-    "walrus": 1, "walrus ivory": 1,
-}
 DEFAULT_THRESHOLD = 0.5
 UNCERTAIN_MARGIN = 0.1
 #: How long a moderator may take their last decision back.
@@ -62,14 +52,12 @@ UNDO_SECONDS = 60
 
 
 def species_severity(species: Sequence[str]) -> int:
-    """3 for a CITES Appendix I species, 2 for Appendix II, 1 otherwise (the worst species counts)."""
-    worst = 1
-    for name in species:
-        lowered = name.lower()
-        keys = [key for key in SEVERITY_BY_NAME if key in lowered]
-        if keys:
-            worst = max(worst, SEVERITY_BY_NAME[max(keys, key=len)])
-    return worst
+    """3 for a CITES Appendix I species, 2 for Appendix II, 1 otherwise (the worst species counts).
+
+    The appendix is the species catalogue's (``cites`` in the lexicon's species.yaml); a name the
+    catalogue does not know counts as 1.
+    """
+    return severity(species)
 
 
 def priority(score: float | None, species: Sequence[str]) -> float:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.schemas import SafeStr, UtcDatetime
-from classifier.species import UnknownSpecies, resolve_species, species_catalog
+from core.species import UnknownSpecies, resolve_species, species_catalog
 from core.errors import InputError
 from core.langs import LANG_ALIASES, LANGS, canonical_lang
 from store.models import ListingSpecies

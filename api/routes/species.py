@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import CurrentKey, SessionDep
 from api.errors import ERROR_RESPONSES
 from api.schemas import SpeciesOut
-from classifier.species import species_catalog
+from core.species import species_catalog
 from store.stats import species_counts
 
 router = APIRouter(prefix="/v1", tags=["stats"], responses=ERROR_RESPONSES)

@@ -35,9 +35,9 @@ def build_world(store: Store) -> World:
         other = add_seller(session, "tea_shop")
         ids = {
             "ivory": add_listing(session, title="象牙手镯 ivory bangle 保真", description="老象牙，加微信 ivory88",
-                                 score=0.82, species="elephant", reasons=["lexicon: 象牙", 'code word "保真"'],
+                                 score=0.82, species="elephant ivory", reasons=["lexicon: 象牙", 'code word "保真"'],
                                  seller=repeat).id,
-            "ivory2": add_listing(session, title="猛犸象牙 吊坠", score=0.75, species="elephant",
+            "ivory2": add_listing(session, title="猛犸象牙 吊坠", score=0.75, species="elephant ivory",
                                   reasons=["lexicon: 象牙"], seller=repeat).id,
             "seahorse": add_listing(session, title="干海马 药材", score=0.95, species="seahorse",
                                     reasons=["lexicon: 海马"], seller=other).id,

@@ -22,9 +22,10 @@ from tests.review.conftest import World
 
 @pytest.mark.parametrize(
     ("species", "severity"),
-    [(["pangolin"], 3), (["Asian elephant"], 3), (["seahorse"], 2), (["sun bear"], 3), (["bear"], 2),
+    [(["pangolin"], 3), (["elephant ivory"], 3), (["seahorse"], 2), (["bear bile"], 3), (["musk deer"], 2),
      (["gecko"], 1), ([], 1), (["seahorse", "tiger"], 3), (["walrus ivory"], 1), (["hippo ivory"], 2),
-     (["narwhal ivory"], 2), (["sperm whale ivory"], 3), (["walrus ivory", "elephant ivory"], 3)],
+     (["narwhal ivory"], 2), (["sperm whale ivory"], 3), (["walrus ivory", "elephant ivory"], 3),
+     (["mammoth ivory"], 1), (["slow loris"], 3), (["african grey parrot"], 3), (["primate"], 3)],
 )
 def test_species_severity_follows_cites_appendices(species: list[str], severity: int) -> None:
     assert species_severity(species) == severity

@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifier.species import UnknownSpecies, resolve_species, species_catalog
+from core.species import UnknownSpecies, resolve_species, species_catalog
 from core.secrets import secret_box
 from core.settings import get_settings
 from store.alerts import (

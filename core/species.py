@@ -1,23 +1,32 @@
-"""Species names an analyst may type: the lexicon's English name and its names in three scripts.
+"""The species catalogue: each species' English name, its names in three scripts and its CITES appendix.
 
 Filters (`/v1/listings?species=`, `wildwatch subscribe --species`) take any of them, in any case,
 and store or match the English common name the classifier emits.  An unknown name is an error that
-names the closest known ones, never a filter that silently matches nothing.
+names the closest known ones, never a filter that silently matches nothing.  The review queue ranks listings by the species'
+CITES appendix, read from the same entries.
+
+The catalogue is the lexicon's ``species.yaml`` (``data/lexicon``), read here on the floor so the
+store, the API and the CLI share it; the classifier reads its own copy of the lexicon.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from .lexicon import DEFAULT_LEXICON_DIR
+__all__ = ["LEXICON_DIR", "SpeciesName", "UnknownSpecies", "species_catalog", "resolve_species", "severity"]
 
-__all__ = ["SpeciesName", "UnknownSpecies", "species_catalog", "resolve_species"]
+#: The lexicon the shipped classifier is trained with (``classifier.lexicon.DEFAULT_LEXICON_DIR``).
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
+#: A ``cites`` field starts with the appendix that covers most of the species' trade ("I (…); others II").
+_APPENDIX = re.compile(r"(III|II|I)\b")
+_SEVERITY = {"I": 3, "II": 2, "III": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +38,13 @@ class SpeciesName:
     zh_hans: str | None = None
     zh_hant: str | None = None
     scientific: tuple[str, ...] = ()
+    cites: str | None = None
+
+    @property
+    def severity(self) -> int:
+        """3 for CITES Appendix I, 2 for Appendix II, 1 for III, unlisted or unknown."""
+        found = _APPENDIX.match(self.cites or "")
+        return _SEVERITY[found.group(1)] if found else 1
 
     def spellings(self) -> set[str]:
         """Every accepted spelling, folded for case-insensitive matching."""
@@ -50,12 +66,13 @@ def _lexicon_species(directory: Path) -> tuple[SpeciesName, ...]:
     data = yaml.safe_load((directory / "species.yaml").read_text(encoding="utf-8"))
     return tuple(
         SpeciesName(name=entry["name"], en=entry.get("en") or entry["name"], zh_hans=entry.get("zh_hans"),
-                    zh_hant=entry.get("zh_hant"), scientific=tuple(entry.get("scientific") or ()))
+                    zh_hant=entry.get("zh_hant"), scientific=tuple(entry.get("scientific") or ()),
+                    cites=entry.get("cites"))
         for entry in data["species"]
     )
 
 
-def species_catalog(extra: Iterable[str] = (), *, lexicon_dir: Path = DEFAULT_LEXICON_DIR) -> list[SpeciesName]:
+def species_catalog(extra: Iterable[str] = (), *, lexicon_dir: Path = LEXICON_DIR) -> list[SpeciesName]:
     """The lexicon's species, then any ``extra`` names (species stored by an older lexicon) it lacks."""
     known = list(_lexicon_species(lexicon_dir))
     names = {entry.name for entry in known}
@@ -80,3 +97,14 @@ def close_species(wanted: str, entries: list[SpeciesName], limit: int = 3) -> li
     for spelling in difflib.get_close_matches(wanted, list(spelling_to_name), n=limit * 2, cutoff=0.6):
         found.append(spelling_to_name[spelling])
     return list(dict.fromkeys(found))[:limit]
+
+
+@lru_cache(maxsize=4)
+def _severities(directory: Path) -> dict[str, int]:
+    return {entry.name: entry.severity for entry in _lexicon_species(directory)}
+
+
+def severity(species: Sequence[str], *, lexicon_dir: Path = LEXICON_DIR) -> int:
+    """The worst CITES appendix among ``species`` as 3 (I), 2 (II) or 1 (anything else, unknown names too)."""
+    table = _severities(lexicon_dir)
+    return max((table.get(name, 1) for name in species), default=1)
