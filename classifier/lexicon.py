@@ -122,6 +122,10 @@ def load_lexicon(directory: Path | None = None, *, tables: bool = True) -> dict[
         **{kind: _strings(trade.get(kind)) for kind in CONTEXT_KINDS},
         "negators": _strings(trade.get("negators")),
         "everyday": _strings(trade.get("everyday")),
+        # Offer evidence, for the non-offer context cues (nonsale): see trade_terms.yaml.
+        "describes": _strings(trade.get("describes")),
+        "offers": _strings(trade.get("offers")),
+        "valuations": _strings(trade.get("valuations")),
         "emoji": {str(k): str(v) for k, v in (evasion.get("emoji") or {}).items()},
         "separators": "".join(str(c) for c in evasion.get("separators", [])),
         "rewrites": {str(k): str(v) for k, v in (evasion.get("rewrites") or {}).items()},
