@@ -10,9 +10,10 @@ The evidence stage reads the lexicon hits of a listing with their scope:
 - **scope of lowering cues**: an imitation or merchandise cue in the same clause as the species (or both
   in the title) counts as "in scope"; elsewhere in a lot listing ("carved ivory elephants, lamps,
   books") it counts for much less;
-- **non-offer context** (display, news, advocacy, heirlooms and questions: ``nonsale``) lowers a listing
-  only when it carries no offer evidence (a price that is not a valuation, a contact word, a sale word):
-  "my grandmother's ivory brooch" is a memory, "my grandmother's ivory brooch, $50, DM" an offer;
+- **non-offer context** lowers a listing only when it offers nothing: news, enforcement, advocacy and
+  questions (``nonsale``, which talk *about* selling) unless it has a contact word or a seller's price;
+  display and heirlooms (``keeping``: museum, "my grandmother's") unless it has any offer evidence, a sale
+  word too. "my grandmother's ivory brooch" is a memory, "my grandmother's ivory brooch, $50, DM" an offer;
 - **weak words** (white plastic, jelly, elephant) and two-letter pinyin initials only add to a species
   that something else already named.
 
@@ -279,7 +280,7 @@ class TextAnalyzer:
         """The evidence vector of one listing from its hits (see the module docstring)."""
         named: list[Hit] = []
         context: dict[str, list[Hit]] = {"trade": [], "contact": [], "authenticity": [], "imitation": [], "merch": [],
-                                         "nonsale": []}
+                                         "nonsale": [], "keeping": []}
         excluded = denied = 0
         for hit in hits:
             kind = hit.kind
@@ -343,7 +344,11 @@ class TextAnalyzer:
             # nothing from weak words without a seller's voice; "white plastic, African material" still does.
             weak = 0
         # Non-offer context counts only against a listing that offers nothing (and only with evidence).
-        nonsale = len(context["nonsale"]) if any_evidence and context["nonsale"] and not self._offered(text, context) else 0
+        nonsale = 0
+        if any_evidence and (context["nonsale"] or context["keeping"]) and not self._asks_directly(text, context):
+            nonsale = len(context["nonsale"])
+            if context["keeping"] and not self._offered(text, context):
+                nonsale += len(context["keeping"])
         e = 1.0 if any_evidence else 0.0
         vector = [
             math.log1p(len(strong)),
@@ -375,19 +380,25 @@ class TextAnalyzer:
         shown += [h for kind in ("trade", "contact", "authenticity") for h in context[kind]]
         return Evidence(vector, species, slang, shown, bool((strong or alias) and engaged), blocked)
 
-    def _offered(self, text: str, context: dict[str, list[Hit]]) -> bool:
-        """Offer evidence: a contact word, a trade or authenticity word that is more than a description
-        (``describes``, ``everyday``), a price that no valuation word precedes, or an ``offers`` word."""
+    def _asks_directly(self, text: str, context: dict[str, list[Hit]]) -> bool:
+        """A seller addressing a buyer: a contact word, or a price that no valuation word precedes. News
+        and advocacy talk about selling; only this makes them an offer."""
         if context["contact"]:
-            return True
-        not_offers = self._not_offers
-        if any(h.term not in not_offers for kind in ("trade", "authenticity") for h in context[kind]):
             return True
         for match in _PRICE_RE.finditer(text):
             # A valuation word shortly before the price, in its clause ("fines a dealer £18,000").
             before = _CLAUSE_RE.split(text[max(0, match.start() - _VALUATION_CHARS) : match.start()])[-1]
             if self._valuation_words is None or not self._valuation_words.search(before):
                 return True
+        return False
+
+    def _offered(self, text: str, context: dict[str, list[Hit]]) -> bool:
+        """Any offer evidence (after :meth:`_asks_directly` said no): a trade or authenticity word that is
+        more than a description (``describes``, ``everyday``), an ``offers`` word, or a title that opens
+        with 出."""
+        not_offers = self._not_offers
+        if any(h.term not in not_offers for kind in ("trade", "authenticity") for h in context[kind]):
+            return True
         if _OFFER_OPENING_RE.search(text):
             return True
         return self._offer_words is not None and self._offer_words.search(text) is not None

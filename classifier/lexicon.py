@@ -42,11 +42,11 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: ``exclusion`` hides the species term inside it; the rest are context (see trade_terms.yaml).
 KINDS = (
     "species", "alias", "code", "weak", "exclusion",
-    "trade", "contact", "authenticity", "imitation", "merch", "nonsale",
+    "trade", "contact", "authenticity", "imitation", "merch", "nonsale", "keeping",
     "pinyin", "initials",
 )
 #: Context kinds read from trade_terms.yaml.
-CONTEXT_KINDS = ("trade", "contact", "authenticity", "imitation", "merch", "nonsale")
+CONTEXT_KINDS = ("trade", "contact", "authenticity", "imitation", "merch", "nonsale", "keeping")
 #: Code points of the Kangxi Radicals and CJK Radicals Supplement blocks (mapped to unified ideographs).
 _RADICAL_BLOCKS = (0x2E80, 0x2FDF)
 
