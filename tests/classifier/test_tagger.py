@@ -171,6 +171,8 @@ NON_OFFER = "non-offer context without an offer"
         ("inherited carved ivory elephants, offers over £200", NON_OFFER, False),
         ("奶奶留下的象牙手镯 价格私聊", NON_OFFER, False),
         ("出 奶奶留下的象牙手镯", NON_OFFER, False),
+        ("inherited my grandmother's carved ivory fan, selling to a good home", NON_OFFER, False),
+        ("selling carved ivory is illegal, report it to the police", NON_OFFER, True),  # news talks about selling
         ("博物馆展出过的象牙雕件 包邮", NON_OFFER, False),
         # "museum quality" is a seller's grade, not a museum
         ("museum quality carved ivory figure", NON_OFFER, False),
