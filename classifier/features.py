@@ -10,6 +10,10 @@ The evidence stage reads the lexicon hits of a listing with their scope:
 - **scope of lowering cues**: an imitation or merchandise cue in the same clause as the species (or both
   in the title) counts as "in scope"; elsewhere in a lot listing ("carved ivory elephants, lamps,
   books") it counts for much less;
+- **non-offer context** lowers a listing only when it offers nothing: news, enforcement, advocacy and
+  questions (``nonsale``, which talk *about* selling) unless it has a contact word or a seller's price;
+  display and heirlooms (``keeping``: museum, "my grandmother's") unless it has any offer evidence, a sale
+  word too. "my grandmother's ivory brooch" is a memory, "my grandmother's ivory brooch, $50, DM" an offer;
 - **weak words** (white plastic, jelly, elephant) and two-letter pinyin initials only add to a species
   that something else already named.
 
@@ -63,7 +67,7 @@ EVIDENCE_FEATURES: tuple[tuple[str, int], ...] = (
     ("imitation cue elsewhere", -1),
     ("merchandise cue in scope", -1),
     ("merchandise cue elsewhere", -1),
-    ("news, question or conservation", -1),
+    ("non-offer context without an offer", -1),
     ("species denied", -1),
     ("harmless sense or exclusion", -1),
 )
@@ -195,6 +199,11 @@ class TextAnalyzer:
         # Everyday words among the trade and authenticity terms: they engage slang only with a stronger
         # name beside it ("a warm pure ivory" is a colour; models trained before it have none).
         self._everyday = frozenset(norm(w) for w in lexicon.get("everyday", []) if norm(w))
+        # Offer evidence (trade_terms.yaml): trade and authenticity words that only describe the item or
+        # are news's topic do not count; extra sale words and valuations (before a price) are patterns.
+        self._not_offers = self._everyday | {norm(w) for w in lexicon.get("describes", []) if norm(w)}
+        self._offer_words = _word_pattern(norm(w) for w in lexicon.get("offers", []))
+        self._valuation_words = _word_pattern(norm(w) for w in lexicon.get("valuations", []))
         self._negators_latin = frozenset(n for n in lexicon.get("negators", []) if not is_cjk_term(n) and " " not in n)
         # species -> [(sense terms, window, harmless words)]; a sense term may be longer than the hit
         # it explains (象牙球 around the hit 象牙).
@@ -271,7 +280,7 @@ class TextAnalyzer:
         """The evidence vector of one listing from its hits (see the module docstring)."""
         named: list[Hit] = []
         context: dict[str, list[Hit]] = {"trade": [], "contact": [], "authenticity": [], "imitation": [], "merch": [],
-                                         "nonsale": []}
+                                         "nonsale": [], "keeping": []}
         excluded = denied = 0
         for hit in hits:
             kind = hit.kind
@@ -334,6 +343,12 @@ class TextAnalyzer:
             # "elephants die for ivory": slang that is also an everyday word (bare English "ivory") gains
             # nothing from weak words without a seller's voice; "white plastic, African material" still does.
             weak = 0
+        # Non-offer context counts only against a listing that offers nothing (and only with evidence).
+        nonsale = 0
+        if any_evidence and (context["nonsale"] or context["keeping"]) and not self._asks_directly(text, context):
+            nonsale = len(context["nonsale"])
+            if context["keeping"] and not self._offered(text, context):
+                nonsale += len(context["keeping"])
         e = 1.0 if any_evidence else 0.0
         vector = [
             math.log1p(len(strong)),
@@ -354,16 +369,39 @@ class TextAnalyzer:
             e * math.log1p(elsewhere_imitation),
             e * math.log1p(in_scope_merch),
             e * math.log1p(elsewhere_merch),
-            e * math.log1p(len(context["nonsale"])),
+            math.log1p(nonsale),
             # A denial or a harmless sense is evidence against on its own ("legal, not totoaba").
             math.log1p(denied),
             math.log1p(excluded),
         ]
         # Cues elsewhere in a lot listing ("ivory elephants, lamps, books") do not block the floor.
-        blocked = bool(in_scope_imitation or in_scope_merch or context["nonsale"] or denied or excluded)
+        blocked = bool(in_scope_imitation or in_scope_merch or nonsale or denied or excluded)
         shown = [h for h in named if h.kind != "weak" or h.species in by_species]
         shown += [h for kind in ("trade", "contact", "authenticity") for h in context[kind]]
         return Evidence(vector, species, slang, shown, bool((strong or alias) and engaged), blocked)
+
+    def _asks_directly(self, text: str, context: dict[str, list[Hit]]) -> bool:
+        """A seller addressing a buyer: a contact word, or a price that no valuation word precedes. News
+        and advocacy talk about selling; only this makes them an offer."""
+        if context["contact"]:
+            return True
+        for match in _PRICE_RE.finditer(text):
+            # A valuation word shortly before the price, in its clause ("fines a dealer £18,000").
+            before = _CLAUSE_RE.split(text[max(0, match.start() - _VALUATION_CHARS) : match.start()])[-1]
+            if self._valuation_words is None or not self._valuation_words.search(before):
+                return True
+        return False
+
+    def _offered(self, text: str, context: dict[str, list[Hit]]) -> bool:
+        """Any offer evidence (after :meth:`_asks_directly` said no): a trade or authenticity word that is
+        more than a description (``describes``, ``everyday``), an ``offers`` word, or a title that opens
+        with 出."""
+        not_offers = self._not_offers
+        if any(h.term not in not_offers for kind in ("trade", "authenticity") for h in context[kind]):
+            return True
+        if _OFFER_OPENING_RE.search(text):
+            return True
+        return self._offer_words is not None and self._offer_words.search(text) is not None
 
     @staticmethod
     def _scoped_homophones(text: str, named: list[Hit], context: dict[str, list[Hit]]) -> list[Hit]:
@@ -473,6 +511,23 @@ class TextAnalyzer:
             1 for c in cues if bisect.bisect(breaks, c.start) in clauses or (named_in_title and c.start < title_end)
         )
         return inside, len(cues) - inside
+
+
+#: A title or sentence that opens with 出 ("offering …", Xianyu's commonest title) is an offer; 展出 is not.
+_OFFER_OPENING_RE = re.compile(r"(?:^|[\s\u3002，,:：】|])出\s?(?=[\u3400-\u9fff])")
+
+
+#: How far (characters) before a price a valuation word is looked for.
+_VALUATION_CHARS = 30
+
+
+def _word_pattern(words: Iterator[str]) -> re.Pattern[str] | None:
+    """One regex for a word list: CJK words anywhere, Latin ones on word boundaries."""
+    parts = sorted({w for w in words if w}, key=len, reverse=True)
+    if not parts:
+        return None
+    alternatives = [re.escape(w) if is_cjk_term(w) else rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" for w in parts]
+    return re.compile("|".join(alternatives))
 
 
 def _covering(text: str, hit: Hit, terms: tuple[str, ...]) -> tuple[int, int] | None:

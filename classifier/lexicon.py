@@ -42,11 +42,11 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: ``exclusion`` hides the species term inside it; the rest are context (see trade_terms.yaml).
 KINDS = (
     "species", "alias", "code", "weak", "exclusion",
-    "trade", "contact", "authenticity", "imitation", "merch", "nonsale",
+    "trade", "contact", "authenticity", "imitation", "merch", "nonsale", "keeping",
     "pinyin", "initials",
 )
 #: Context kinds read from trade_terms.yaml.
-CONTEXT_KINDS = ("trade", "contact", "authenticity", "imitation", "merch", "nonsale")
+CONTEXT_KINDS = ("trade", "contact", "authenticity", "imitation", "merch", "nonsale", "keeping")
 #: Code points of the Kangxi Radicals and CJK Radicals Supplement blocks (mapped to unified ideographs).
 _RADICAL_BLOCKS = (0x2E80, 0x2FDF)
 
@@ -122,6 +122,10 @@ def load_lexicon(directory: Path | None = None, *, tables: bool = True) -> dict[
         **{kind: _strings(trade.get(kind)) for kind in CONTEXT_KINDS},
         "negators": _strings(trade.get("negators")),
         "everyday": _strings(trade.get("everyday")),
+        # Offer evidence, for the non-offer context cues (nonsale): see trade_terms.yaml.
+        "describes": _strings(trade.get("describes")),
+        "offers": _strings(trade.get("offers")),
+        "valuations": _strings(trade.get("valuations")),
         "emoji": {str(k): str(v) for k, v in (evasion.get("emoji") or {}).items()},
         "separators": "".join(str(c) for c in evasion.get("separators", [])),
         "rewrites": {str(k): str(v) for k, v in (evasion.get("rewrites") or {}).items()},

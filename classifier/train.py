@@ -372,7 +372,7 @@ def train_model(
             "no_evidence_margin": round(fit.b, 4),
             "no_evidence_stays_below_threshold": bool(fit.b + model.ngram_bound < threshold_margin),
             "evidence_floor": "a species term or description with trade, contact or an authenticity claim and no "
-                              "imitation or merchandise cue in its clause, no news cue, no denial and no harmless "
+                              "imitation or merchandise cue in its clause, no non-offer context cue in a listing that offers nothing, no denial and no harmless "
                               "sense scores at least the threshold",
             "development_rows_on_the_floor": int(floor.sum()),
             "of_which_negative": int((floor & (y == 0)).sum()),

@@ -794,6 +794,81 @@ def _other_ivory_rows(s2hk: opencc.OpenCC, s2tw: opencc.OpenCC) -> list[dict]:
     return rows
 
 
+# Non-offer context (issue 12, 2026-12-07): posts that name a species product in a museum, the news, a
+# campaign or a family memory and offer nothing (label 0), and offers that use the same words beside a
+# price, contact or sale word (label 1: "inherited … $, DM" is still an offer). Own random stream and own
+# vocabulary, appended after every earlier row: earlier rows do not move.
+CONTEXT_ITEMS_ZH = ["象牙观音像", "犀角杯", "玳瑁发梳", "鹤顶红牌子", "象牙笔筒", "穿山甲标本", "虎骨酒", "象牙手镯",
+                    "犀牛角雕件", "象牙套球"]
+CONTEXT_ITEMS_EN = ["ivory Buddha", "rhino horn cup", "ivory brush pot", "carved ivory tusk", "tortoiseshell box",
+                    "ivory netsuke", "hornbill casque carving", "ivory puzzle ball", "ivory okimono", "rhino horn bowl"]
+CONTEXT_ZH_NEG = [
+    ("参观博物馆 看到{i}", "展柜里陈列着一件{i}，讲解说是清代的，拍照留念。"),
+    ("{i}特展 周末去了", "展览里还有好多牙雕，馆藏真丰富，推荐。"),
+    ("海关截获{n}件{i}", "走私人员已被刑拘，案件正在侦办中。"),
+    ("转发：缉私部门查获{i}", "嫌疑人被捕，共{n}十公斤，请勿购买。"),
+    ("拒绝{i} 保护野生动物", "没有买卖就没有杀害，一起抵制吧。"),
+    ("外婆留下的{i}", "是她唯一的遗物，舍不得，留作纪念。"),
+    ("请问爷爷留下的{i}合法吗", "不打算卖，只想知道放家里有没有问题。"),
+    ("朋友圈分享：故宫里的{i}", "陈列在玻璃柜里，雕工太细了。"),
+]
+CONTEXT_EN_NEG = [
+    ("The {i} on display at the city museum", "Stunning detail, worth a visit if you are nearby."),
+    ("Exhibition at the Asian art gallery", "A whole room of {i}s from the Qing court. Photos below."),
+    ("Smuggled {i}s found in a shipping crate", "Customs officers detained two people, officials said."),
+    ("Border officers seize a {i} haul", "{n}0 pieces were found in luggage; the courier was charged."),
+    ("Stop the trade: no more {i}s", "Say no to ivory and rhino horn. Share this."),
+    ("My grandmother's {i}", "Inherited it last year. It's a keepsake, not selling."),
+    ("Is it legal to own a {i} I inherited?", "Just want to know whether I can keep it at home."),
+    ("My late father's {i}", "Does anyone know how old it is? Family heirloom, staying with us."),
+]
+CONTEXT_ZH_POS = [
+    ("博物馆级 {i} 出", "奶奶留下的，价格私聊，顺丰包邮。"),
+    ("外婆留下的{i} 转让", "品相好，{n}800元，可面交。"),
+    ("馆藏级{i}", "老物件，有意加微信，不议价。"),
+    ("{i} 展会同款", "现货，{n}千元，私聊。"),
+]
+CONTEXT_EN_POS = [
+    ("Museum quality {i}", "From an old collection. ${n}50, DM me."),
+    ("Inherited {i} for sale", "Was my grandmother's. Offers over £{n}00, can post."),
+    ("{i}, as exhibited", "Estate piece. ${n}00 or best offer, message me."),
+    ("Selling my late father's {i}", "Family heirloom, £{n}50, collection or shipping."),
+]
+
+
+def _context_rows(s2hk: opencc.OpenCC, s2tw: opencc.OpenCC) -> list[dict]:
+    """Non-offer context posts and offers with the same words, three scripts and English."""
+    rng = random.Random(SEED + 14)
+    zh: list[dict] = []
+    for templates, label, kind in ((CONTEXT_ZH_NEG, 0, "neg"), (CONTEXT_ZH_POS, 1, "pos")):
+        for k, (title, desc) in enumerate(templates):
+            for v in range(5):
+                fill = {"i": rng.choice(CONTEXT_ITEMS_ZH), "n": rng.randint(2, 9)}
+                zh.append({"group": f"zh-context-{kind}-{k}", "title": title.format(**fill),
+                           "description": desc.format(**fill), "label": label, "hard_negative": 1 - label,
+                           "species": _context_species(fill["i"]) if label else "", "variant": v})
+    rows = _in_scripts(zh, rng, s2hk, s2tw)
+    for templates, label, kind in ((CONTEXT_EN_NEG, 0, "neg"), (CONTEXT_EN_POS, 1, "pos")):
+        for k, (title, desc) in enumerate(templates):
+            for v in range(4):
+                fill = {"i": rng.choice(CONTEXT_ITEMS_EN), "n": rng.randint(2, 9)}
+                title_text = title.format(**fill)
+                rows.append({"group": f"en-context-{kind}-{k}", "title": title_text[0].upper() + title_text[1:],
+                             "description": desc.format(**fill), "label": label, "hard_negative": 1 - label,
+                             "species": _context_species(fill["i"]) if label else "", "variant": v, "lang": "en"})
+    return rows
+
+
+def _context_species(item: str) -> str:
+    """The species a context item names (its first matching word)."""
+    for word, species in (("犀", "rhino horn"), ("rhino", "rhino horn"), ("玳瑁", "hawksbill turtle"),
+                          ("tortoiseshell", "hawksbill turtle"), ("鹤顶红", "helmeted hornbill"),
+                          ("hornbill", "helmeted hornbill"), ("穿山甲", "pangolin"), ("虎", "tiger")):
+        if word in item:
+            return species
+    return "elephant ivory"
+
+
 def _in_scripts(zh: list[dict], rng: random.Random, s2hk: opencc.OpenCC, s2tw: opencc.OpenCC) -> list[dict]:
     """Chinese rows in their variant's script: 0-2 stay Simplified; 3 becomes Hong Kong Traditional
     (often with a Cantonese tail), 4 Taiwan Traditional."""
@@ -822,6 +897,7 @@ def generate() -> list[dict]:
     en += _en_social_rows()
     rows += [dict(r, lang="en") for r in en]
     rows += _other_ivory_rows(s2hk, s2tw)
+    rows += _context_rows(s2hk, s2tw)
     for i, row in enumerate(rows):
         row["id"] = f"gen-{i:05d}"
         row["source"] = "generated"

@@ -8,7 +8,11 @@ other item nouns, other sentences, other perturbations. Three kinds of test:
 - INV (invariance): neutral words or sentences, a lot of ordinary items around the offer, prices,
   contact handles, emoji, title and description swapped, Simplified <-> Traditional: the verdict of a
   flagged offer or an ordinary listing must not change;
-- DIR (direction): an imitation cue or a denial lowers the score; an authenticity claim does not.
+- DIR (direction): an imitation cue or a denial lowers the score; an authenticity claim does not; non-offer
+  context (a museum, the news, a campaign, an heirloom) lowers a post that offers nothing.
+
+Non-offer context both ways (issue 12): it lowers a post with no offer evidence (DIR) and may not move an
+offer below the threshold (INV), including the seller's boast "museum quality".
 """
 
 from __future__ import annotations
@@ -149,6 +153,21 @@ EMOJI = " 🔥✨👍"
 IMITATION = {"zh": "树脂仿制品", "en": "resin replica"}
 CLAIMS = {"zh": "包真，不是仿品", "en": "genuine, not a replica"}
 DENIALS = {"zh-Hans": "不是{word}", "zh-Hant": "唔係{word}", "en": "not {word}"}
+# A post that names the item and offers nothing, and the non-offer context added to it (display, news,
+# advocacy, heirloom or question), one per base in turn.
+NO_OFFER = {"zh-Hans": "随手拍的照片", "zh-Hant": "隨手影嘅相", "en": "Just a photo I took."}
+CONTEXT_CUES = {
+    "zh-Hans": ["在市博物馆展厅里看到的", "新闻：机场海关查获，两人被捕", "呼吁大家拒绝购买", "奶奶留下的，想问问合法吗"],
+    "zh-Hant": ["喺博物館展覽見到", "新聞：機場海關截獲，兩人被捕", "呼籲大家拒絕購買", "嫲嫲留低嘅，留個紀念"],
+    "en": ["seen on display at the national museum", "customs officials seized it, two men arrested",
+           "say no to the wildlife trade", "my grandmother's, a keepsake I inherited"],
+}
+# The same kind of words beside an offer: the offer stays flagged.
+OFFER_CONTEXT = {
+    "zh-Hans": ["奶奶留下的", "曾在展览上展出", "博物馆级品相"],
+    "zh-Hant": ["嫲嫲留低嘅", "以前喺展覽展出過", "博物館級"],
+    "en": ["inherited from my grandmother", "once on display in a museum", "museum quality"],
+}
 
 
 def _lang_group(lang: str) -> str:
@@ -191,6 +210,10 @@ def inv_cases() -> list[Case]:
             "emoji": (title + EMOJI, description),
             "title and description swapped": (description, title),
         }
+        if expect == "flag":
+            sep = "，" if g == "zh" else ", "
+            for k, words in enumerate(OFFER_CONTEXT[lang]):
+                variants[f"non-offer words beside an offer ({k + 1})"] = (title, description + sep + words)
         if lang == "zh-Hans":
             variants["Simplified to Traditional"] = (_S2HK.convert(title), _S2HK.convert(description))
         for name, (t, d) in variants.items():
@@ -207,6 +230,13 @@ def dir_cases() -> list[Case]:
         cases.append(Case("DIR", "imitation cue lowers", f"{title} {IMITATION[g]}", description, "lower", base=base))
         cases.append(Case("DIR", "authenticity claim does not lower", title, description + sep + CLAIMS[g], "not_lower",
                           base=base))
+    items = {(species, lang): item for species, triple in OFFERS.items() for lang, item in zip(("zh-Hans", "zh-Hant", "en"), triple)}
+    for k, ((species, lang), item) in enumerate(sorted(items.items())):
+        base = (item, NO_OFFER[lang])
+        sep = "，" if lang != "en" else " "
+        cue = CONTEXT_CUES[lang][k % len(CONTEXT_CUES[lang])]
+        described = f"{NO_OFFER[lang]}{sep}{cue[0].upper() + cue[1:] if lang == 'en' else cue}"
+        cases.append(Case("DIR", "non-offer context lowers a no-offer post", item, described, "lower", base=base))
     for lang, word, title, description in [
         ("zh-Hans", "象牙", "牛骨手串", "像象牙一样白，便宜出"),
         ("zh-Hant", "犀角", "牛角杯 舊嘢", "好似犀角，平讓"),

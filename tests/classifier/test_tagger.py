@@ -132,6 +132,7 @@ def test_tag_species(text: str, species: list[str]) -> None:
 
 
 FEATURES = [name for name, _ in classifier.features.EVIDENCE_FEATURES]
+NON_OFFER = "non-offer context without an offer"
 
 
 @pytest.mark.parametrize(
@@ -159,6 +160,23 @@ FEATURES = [name for name, _ in classifier.features.EVIDENCE_FEATURES]
         # weak words only add to a species already named
         ("white plastic chair", "weak words with other evidence", False),
         ("old bangle, white plastic, african material", "weak words with other evidence", True),
+        # non-offer context lowers only a listing that offers nothing (no price, contact or sale word)
+        ("my grandmother's ivory brooch, the only thing i have left of her", NON_OFFER, True),
+        ("elephant ivory carvings from the qing dynasty on display at the met", NON_OFFER, True),
+        ("奶奶留下的象牙手镯 请问合法吗", NON_OFFER, True),
+        ("故宫展出的犀角杯", NON_OFFER, True),
+        ("海关截获犀牛角 嫌疑人被捕", NON_OFFER, True),
+        ("court fines dealer £18,000 for selling carved ivory", NON_OFFER, True),  # a fine is no asking price
+        ("my grandmother's ivory brooch, $50, dm me", NON_OFFER, False),
+        ("inherited carved ivory elephants, offers over £200", NON_OFFER, False),
+        ("奶奶留下的象牙手镯 价格私聊", NON_OFFER, False),
+        ("出 奶奶留下的象牙手镯", NON_OFFER, False),
+        ("inherited my grandmother's carved ivory fan, selling to a good home", NON_OFFER, False),
+        ("selling carved ivory is illegal, report it to the police", NON_OFFER, True),  # news talks about selling
+        ("博物馆展出过的象牙雕件 包邮", NON_OFFER, False),
+        # "museum quality" is a seller's grade, not a museum
+        ("museum quality carved ivory figure", NON_OFFER, False),
+        ("馆藏级 象牙雕件", NON_OFFER, False),
     ],
 )
 def test_evidence(shipped_model: classifier.Model, text: str, feature: str, present: bool) -> None:

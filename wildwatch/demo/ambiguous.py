@@ -58,13 +58,16 @@ AMBIGUOUS: dict[str, list[Ambiguous]] = {
         Ambiguous("jewelry", "猛獁 手串", "旺角交收", 800, 0, ()),
     ],
     "en": [
-        Ambiguous("antiques", "Tortoiseshell comb vintage", "See photos.", 300, 1, HAWKSBILL),
+        # Replaced with model 2026.12.07-1, whose scores leave a thinner band around its threshold: mammoth
+        # pieces the seller is unsure of (celluloid, resin, bone) sit in it (0.50-0.59); four tortoiseshell
+        # and mammoth listings that scored 0.06-0.08 or 0.99 made way, so the demo keeps its 364 listings.
+        Ambiguous("jewelry", "Mammoth pendant", "could be celluloid", 300, 0, ()),
         Ambiguous("antiques", "Tortoiseshell comb vintage", "no returns, ask for more photos", 350, 1, HAWKSBILL),
         Ambiguous("antiques", "Tortoiseshell comb vintage", "from my grandmother's estate", 420, 1, HAWKSBILL),
-        Ambiguous("antiques", "Vintage tortoiseshell box", "As pictured.", 600, 1, HAWKSBILL),
-        Ambiguous("antiques", "Tortoiseshell snuff box antique", "See photos.", 900, 1, HAWKSBILL),
-        Ambiguous("crafts", "Mammoth carving", "estate find", 700, 0, ()),
-        Ambiguous("jewelry", "Carved mammoth bead bracelet", "Measurements in photos.", 500, 0, ()),
+        Ambiguous("jewelry", "Mammoth pendant", "or celluloid", 600, 0, ()),
+        Ambiguous("crafts", "Mammoth netsuke", "might be bone", 900, 0, ()),
+        Ambiguous("crafts", "Mammoth netsuke", "could be celluloid", 700, 0, ()),
+        Ambiguous("jewelry", "Carved mammoth pendant", "bone or resin?", 500, 0, ()),
         # Added with model 2026.12.06-4, which scores Chinese slang with an item word (白料 吊坠) far above
         # its threshold: old tortoiseshell with only a contact word sits in its band (0.37-0.45).
         Ambiguous("antiques", "Tortoiseshell comb", "DM me", 280, 1, HAWKSBILL),
