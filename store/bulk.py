@@ -158,17 +158,15 @@ def load_listings(
     if engine.dialect.name == "sqlite":
         return _load_sqlite(engine, batches, threshold)
     total = 0
-    with engine.connect() as conn:
-        types = _column_types(conn, "listings", _LISTING_COLUMNS)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-copy") as writer:
         pending: Future[None] | None = None
         for batch in batches:
             if not batch:
                 continue
-            copy = _CopyBatch([_listing_row(row) for row in batch], types, _copy_payloads(batch))
+            payloads = _copy_payloads(batch)
             if pending is not None:
                 pending.result()  # one batch in flight: memory stays bounded, errors surface early
-            pending = writer.submit(_copy_batch, engine, copy, [row.id for row in batch], threshold)
+            pending = writer.submit(_copy_batch, engine, payloads, [row.id for row in batch], threshold)
             total += len(batch)
         if pending is not None:
             pending.result()
@@ -235,46 +233,11 @@ _FTS_COLUMNS = ("listing_id", "tsv", "last_seen", "first_seen", "score")
 _CopyPayload = tuple[str, Sequence[str], bytes]
 
 
-@dataclass(slots=True)
-class _CopyBatch:
-    """One batch for PostgreSQL: ``listings`` rows for a binary COPY, the other tables as COPY text."""
-
-    listings: list[tuple[object, ...]]
-    listing_types: Sequence[str]
-    payloads: list[_CopyPayload]
-
-
-def _column_types(conn: Connection, table: str, columns: Sequence[str]) -> list[str]:
-    """The columns' PostgreSQL types, in order, for a binary COPY (which sends values, not text)."""
-    found: dict[str, str] = {
-        name: kind
-        for name, kind in conn.exec_driver_sql(
-            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = %s::regclass "
-            "AND attnum > 0 AND NOT attisdropped",
-            (table,),
-        )
-    }
-    return [found[name] for name in columns]
-
-
-def _listing_row(row: BulkListing) -> tuple[object, ...]:
-    """One ``listings`` row of Python values, columns as ``_LISTING_COLUMNS``: psycopg encodes them in C."""
-    digest = content_hash(row.title, row.description, row.price, row.currency)
-    scored = row.score is not None
-    return (
-        row.id, row.url, row.marketplace, row.seller_id, row.title, row.description, row.price, row.currency,
-        _NO_IMAGES, _canonical_lang(row.lang), digest, 1, row.first_seen, row.last_seen, row.last_seen, row.score,
-        row.flagged, ";".join(row.species), list(row.reasons), row.model_version,
-        digest if scored else None, row.last_seen if scored else None, row.review_status, row.source, row.extra,
-    )
-
-
-_NO_IMAGES: list[str] = []
-
-
 def _copy_payloads(batch: Sequence[BulkListing]) -> list[_CopyPayload]:
-    """The batch as COPY text-format payloads for listing_species and listing_fts."""
-    payloads: list[_CopyPayload] = []
+    """The batch as COPY text-format payloads for listings, listing_species and listing_fts."""
+    payloads: list[_CopyPayload] = [
+        ("listings", _LISTING_COLUMNS, "".join([_listing_line(row) for row in batch]).encode()),
+    ]
     species = "".join([f"{row.id}\t{_text(name)}\n" for row in batch for name in dict.fromkeys(row.species)])
     if species:
         payloads.append(("listing_species", ("listing_id", "species"), species.encode()))
@@ -290,21 +253,12 @@ def _copy_payloads(batch: Sequence[BulkListing]) -> list[_CopyPayload]:
     return payloads
 
 
-def copy_listings(cursor: Any, rows: Sequence[tuple[object, ...]], types: Sequence[str]) -> None:
-    """``listings`` rows (as :func:`_listing_row` makes them) by binary COPY."""
-    with cursor.copy(f"COPY listings ({', '.join(_LISTING_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
-
-
-def _copy_batch(engine: Engine, batch: _CopyBatch, ids: list[int], threshold: float) -> None:
+def _copy_batch(engine: Engine, payloads: Sequence[_CopyPayload], ids: list[int], threshold: float) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
         checked_here = _skip_row_triggers(conn)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        copy_listings(cursor, batch.listings, batch.listing_types)
-        for table, columns, payload in batch.payloads:
+        for table, columns, payload in payloads:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 copy.write(payload)
         _write_derived(conn, ids, threshold)
@@ -392,6 +346,33 @@ def _text(value: str) -> str:
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         return value.translate(_COPY_ESCAPES)
     return value
+
+
+def _optional_text(value: str | None) -> str:
+    return _NULL if value is None else _text(value)
+
+
+def _optional(value: object) -> str:
+    return _NULL if value is None else str(value)
+
+
+def _listing_line(row: BulkListing) -> str:
+    """One ``listings`` row in COPY text format, columns as ``_LISTING_COLUMNS``."""
+    digest = content_hash(row.title, row.description, row.price, row.currency)
+    last = row.last_seen.isoformat()
+    scored = row.score is not None
+    reasons = _text(json.dumps(list(row.reasons))) if row.reasons else "[]"
+    return "\t".join(
+        (
+            str(row.id), _text(row.url), _text(row.marketplace), _optional(row.seller_id), _text(row.title),
+            _text(row.description), _optional(row.price), _optional_text(row.currency), "[]",
+            _optional_text(_canonical_lang(row.lang)), digest, "1", row.first_seen.isoformat(), last, last,
+            _optional(row.score),
+            _NULL if row.flagged is None else ("t" if row.flagged else "f"), _text(";".join(row.species)), reasons,
+            _optional_text(row.model_version), digest if scored else _NULL, last if scored else _NULL,
+            _optional_text(row.review_status), _optional_text(row.source), _optional_text(_extra(row.extra)),
+        )
+    ) + "\n"
 
 
 def _tsvector_field(doc: str) -> str:
