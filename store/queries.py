@@ -418,17 +418,29 @@ STATISTICS_TTL = 60.0
 _STATISTICS_MAX = 4096
 _statistics: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
 _statistics_lock = threading.Lock()
+_statistics_counting: set[tuple[Any, ...]] = set()
 
 
 def _statistic(session: Session, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """``compute()`` for this database and ``key``, reused for ``STATISTICS_TTL`` seconds."""
-    full_key = (str(session.get_bind().engine.url), *key)
+    """``compute()`` for this database and ``key``, reused for ``STATISTICS_TTL`` seconds.
+
+    An expired value is counted again by one caller while the others go on with it (stale
+    while revalidating): a count can cost more than many pages, and a stale one only costs speed.
+    """
+    url = session.get_bind().engine.url  # its parts: rendering the URL as text cost 0.1 ms a page
+    full_key = (url.drivername, url.host, url.port, url.database, *key)
     now = time.monotonic()
     with _statistics_lock:
         hit = _statistics.get(full_key)
-        if hit is not None and now - hit[0] < STATISTICS_TTL:
-            return hit[1]
-    value = compute()
+        if hit is not None:
+            if now - hit[0] < STATISTICS_TTL or full_key in _statistics_counting:
+                return hit[1]
+            _statistics_counting.add(full_key)
+    try:
+        value = compute()
+    finally:
+        with _statistics_lock:
+            _statistics_counting.discard(full_key)
     with _statistics_lock:
         _statistics[full_key] = (now, value)
         _statistics.move_to_end(full_key)
