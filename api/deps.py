@@ -145,8 +145,9 @@ class KeyCache:
     For the event loop's use only (``check`` is a coroutine).
     """
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self._clock = clock
         self._rows: dict[str, tuple[float, ApiKey]] = {}
         self._lookups: dict[str, asyncio.Future[ApiKey | None]] = {}
         self._lock = threading.Lock()
@@ -154,7 +155,7 @@ class KeyCache:
     async def check(self, key: str, lookup: Callable[[], Awaitable[ApiKey | None]]) -> ApiKey | None:
         """The active key row for ``key`` (None: unknown or revoked), cached, else from ``lookup()``."""
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             hit = self._rows.get(digest)
         if hit is not None and hit[0] > now:
@@ -178,7 +179,7 @@ class KeyCache:
             elif self.ttl > 0:
                 if len(self._rows) > 10_000:
                     self._rows.clear()
-                self._rows[digest] = (time.monotonic() + self.ttl, row)
+                self._rows[digest] = (self._clock() + self.ttl, row)
         return row
 
     def _looked_up(self, digest: str, done: asyncio.Future[ApiKey | None]) -> None:
