@@ -6,11 +6,12 @@ request body is read, so a request without a valid key never gets its body read 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -136,30 +137,55 @@ def api_key_from_request(request: Request) -> str | None:
 class KeyCache:
     """Remembers checked keys for a few seconds so a request costs no key lookup or write.
 
-    Keyed by the key's SHA-256; a revoked key stops working within ``ttl`` seconds.
+    Keyed by the key's SHA-256; a revoked key stops working within ``ttl`` seconds.  A key is
+    looked up once however many requests wait for it, and a busy key is looked up again in the
+    background once half its time is gone, so its requests never wait for the lookup: a lookup
+    writes ``last_used_at``, and at 32 connections every request of an expired key made its own,
+    each a thread hop and a write transaction queued on SQLite's write lock.
+    For the event loop's use only (``check`` is a coroutine).
     """
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self._clock = clock
         self._rows: dict[str, tuple[float, ApiKey]] = {}
+        self._lookups: dict[str, asyncio.Future[ApiKey | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> ApiKey | None:
+    async def check(self, key: str, lookup: Callable[[], Awaitable[ApiKey | None]]) -> ApiKey | None:
+        """The active key row for ``key`` (None: unknown or revoked), cached, else from ``lookup()``."""
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        now = self._clock()
         with self._lock:
             hit = self._rows.get(digest)
-        if hit is not None and hit[0] > time.monotonic():
+        if hit is not None and hit[0] > now:
+            if hit[0] - now < self.ttl / 2:
+                self._lookup(digest, lookup)  # refreshed in the background; this request goes on
             return hit[1]
-        return None
+        return await asyncio.shield(self._lookup(digest, lookup))
 
-    def put(self, key: str, row: ApiKey) -> None:
-        if self.ttl <= 0:
-            return
-        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    def _lookup(self, digest: str, lookup: Callable[[], Awaitable[ApiKey | None]]) -> asyncio.Future[ApiKey | None]:
+        future = self._lookups.get(digest)
+        if future is None:
+            future = self._lookups[digest] = asyncio.ensure_future(self._remember(digest, lookup))
+            future.add_done_callback(lambda done: self._looked_up(digest, done))
+        return future
+
+    async def _remember(self, digest: str, lookup: Callable[[], Awaitable[ApiKey | None]]) -> ApiKey | None:
+        row = await lookup()
         with self._lock:
-            if len(self._rows) > 10_000:
-                self._rows.clear()
-            self._rows[digest] = (time.monotonic() + self.ttl, row)
+            if row is None:
+                self._rows.pop(digest, None)  # revoked: a background lookup ends the cached row at once
+            elif self.ttl > 0:
+                if len(self._rows) > 10_000:
+                    self._rows.clear()
+                self._rows[digest] = (self._clock() + self.ttl, row)
+        return row
+
+    def _looked_up(self, digest: str, done: asyncio.Future[ApiKey | None]) -> None:
+        self._lookups.pop(digest, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: a background lookup's error is the next request's to raise
 
     def clear(self) -> None:
         with self._lock:
@@ -172,7 +198,6 @@ def _authenticated(request: Request, key: str) -> ApiKey | None:
         if row is not None:
             session.commit()  # records last_used_at
             session.expunge(row)
-            request.app.state.key_cache.put(key, row)
     return row
 
 
@@ -189,9 +214,7 @@ async def _identify(request: Request, key: str | None, role: str) -> ApiKey:
     # async: a cached key (nearly every request) is checked without a hop to the threadpool
     if key is None:
         raise ApiError(401, "unauthenticated", "an API key is required (Authorization: Bearer <key>)")
-    row = request.app.state.key_cache.get(key)
-    if row is None:
-        row = await run_in_threadpool(_authenticated, request, key)
+    row = await request.app.state.key_cache.check(key, lambda: run_in_threadpool(_authenticated, request, key))
     if row is None:
         raise ApiError(401, "unauthenticated", "invalid or revoked API key")
     if not role_allows(row.role, role):

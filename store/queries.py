@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import math
+import operator
 import threading
 import time
 from collections import OrderedDict
@@ -15,12 +16,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Row, Select, String, and_, false, func, or_, select, type_coerce
+from sqlalchemy import (
+    BindParameter, ColumnElement, Float, Integer, Row, Select, String, and_, bindparam, false, func, or_, select, type_coerce,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 
 from store.errors import NotFound
 from store.models import Listing, ListingSpecies, ListingVersion, Review, Seller, Snapshot
-from store.search import count_matches, document_counts, estimate_matches, fts_match, listing_fts, match_clause, query_tokens
+from store.search import (
+    count_matches, document_counts, estimate_matches, fts_match, fts_query, listing_fts, match_clause, query_tokens,
+)
 
 __all__ = [
     "ListingFilter",
@@ -43,6 +49,24 @@ __all__ = [
 #: Review statuses an analyst can filter on; ``unreviewed`` means no decision yet.
 REVIEW_STATUSES = ("confirmed", "dismissed", "escalated", "unreviewed")
 _MAX_ID = 2**63 - 1
+
+
+def _named(name: str, value: Any, column: Any) -> BindParameter[Any]:
+    """``value`` as the parameter ``name``, typed like ``column`` (as a plain value compared to it would be)."""
+    return bindparam(name, value, type_=column.type)
+
+
+#: The range filters: field, column, comparison (each field is also its parameter's name).
+_RANGES: tuple[tuple[str, Any, Callable[[Any, Any], ColumnElement[bool]]], ...] = (
+    ("min_score", Listing.score, operator.ge),
+    ("max_score", Listing.score, operator.le),
+    ("first_seen_from", Listing.first_seen, operator.ge),
+    ("first_seen_to", Listing.first_seen, operator.le),
+    ("last_seen_from", Listing.last_seen, operator.ge),
+    ("last_seen_to", Listing.last_seen, operator.le),
+    ("min_price", Listing.price, operator.ge),
+    ("max_price", Listing.price, operator.le),
+)
 
 
 class InvalidCursor(ValueError):
@@ -79,52 +103,76 @@ class ListingFilter:
         it then walks the sort index and stops at the page size, which beats sorting a large
         candidate set (text: SQLite only).  ``probe_text`` (with ``scan_in_order``) looks each walked listing up in
         the search index instead of collecting the text matches first.
+
+        Every value is a parameter named as in ``parameters``, so conditions written for one filter
+        run for another of the same ``shape`` with that filter's ``parameters``.
         """
         where: list[ColumnElement[bool]] = []
         if self.flagged is not None:
             where.append(Listing.flagged.is_(self.flagged))
         if self.species and scan_in_order:
             probe = select(ListingSpecies.listing_id).where(
-                ListingSpecies.listing_id == Listing.id, ListingSpecies.species == self.species
+                ListingSpecies.listing_id == Listing.id,
+                ListingSpecies.species == _named("species", self.species, ListingSpecies.species),
             )
             # PostgreSQL turns EXISTS into a semi-join and, taking the species and the flag for
             # independent, hashes every flagged listing (55 ms against 1.8 ms, 200k listings): a
             # scalar subquery stays a per-row probe of the walk.
             where.append(probe.scalar_subquery().is_not(None) if dialect == "postgresql" else probe.exists())
         elif self.species:
-            where.append(
-                Listing.id.in_(select(ListingSpecies.listing_id).where(ListingSpecies.species == self.species))
-            )
+            where.append(Listing.id.in_(select(ListingSpecies.listing_id).where(
+                ListingSpecies.species == _named("species", self.species, ListingSpecies.species))))
         if self.marketplace:
-            where.append(Listing.marketplace == self.marketplace)
+            where.append(Listing.marketplace == _named("marketplace", self.marketplace, Listing.marketplace))
         if self.seller_id is not None:
-            where.append(Listing.seller_id == self.seller_id)
+            where.append(Listing.seller_id == _named("seller_id", self.seller_id, Listing.seller_id))
         if self.lang:
-            where.append(Listing.lang == self.lang)
+            where.append(Listing.lang == _named("lang", self.lang, Listing.lang))
         if self.review_status == "unreviewed":
             where.append(Listing.review_status.is_(None))
         elif self.review_status:
-            where.append(Listing.review_status == self.review_status)
-        if self.min_score is not None:
-            where.append(Listing.score >= self.min_score)
-        if self.max_score is not None:
-            where.append(Listing.score <= self.max_score)
-        if self.first_seen_from is not None:
-            where.append(Listing.first_seen >= self.first_seen_from)
-        if self.first_seen_to is not None:
-            where.append(Listing.first_seen <= self.first_seen_to)
-        if self.last_seen_from is not None:
-            where.append(Listing.last_seen >= self.last_seen_from)
-        if self.last_seen_to is not None:
-            where.append(Listing.last_seen <= self.last_seen_to)
-        if self.min_price is not None:
-            where.append(Listing.price >= self.min_price)
-        if self.max_price is not None:
-            where.append(Listing.price <= self.max_price)
+            where.append(Listing.review_status == _named("review_status", self.review_status, Listing.review_status))
+        for name, column, operator in _RANGES:
+            value = getattr(self, name)
+            if value is not None:
+                where.append(operator(column, _named(name, value, column)))
         if self.q is not None and self.q.strip():
             clause = match_clause(dialect, self.q, in_order=scan_in_order, probe=scan_in_order and probe_text)
             where.append(false() if clause is None else clause)
         return where
+
+    def shape(self, dialect: str) -> tuple[Any, ...]:
+        """What ``conditions`` writes for these filters, without the values: equal shapes, equal SQL."""
+        q = self.q is not None and self.q.strip()
+        return (
+            self.flagged, bool(self.species), bool(self.marketplace), self.seller_id is not None, bool(self.lang),
+            "unreviewed" if self.review_status == "unreviewed" else bool(self.review_status),
+            *(getattr(self, name) is not None for name, _, _ in _RANGES),
+            None if not q else fts_query(dialect, self.q or "") is not None,
+        )
+
+    def parameters(self, dialect: str) -> dict[str, Any]:
+        """The values of the parameters ``conditions`` names, by name."""
+        values: dict[str, Any] = {}
+        if self.species:
+            values["species"] = self.species
+        if self.marketplace:
+            values["marketplace"] = self.marketplace
+        if self.seller_id is not None:
+            values["seller_id"] = self.seller_id
+        if self.lang:
+            values["lang"] = self.lang
+        if self.review_status and self.review_status != "unreviewed":
+            values["review_status"] = self.review_status
+        for name, _, _ in _RANGES:
+            value = getattr(self, name)
+            if value is not None:
+                values[name] = value
+        if self.q is not None and self.q.strip():
+            query = fts_query(dialect, self.q)
+            if query is not None:
+                values["fts_query"] = query
+        return values
 
     def apply(
         self, query: Select[Any], dialect: str = "sqlite", *, scan_in_order: bool = False, probe_text: bool = False
@@ -210,41 +258,87 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 
 
 def _keyset(query: Select[Any], key: Any, id_key: Any, descending: bool, after: tuple[Any, int] | None) -> Select[Any]:
-    """``query`` ordered by (key, id) and started after the cursor position ``after``."""
+    """``query`` ordered by (key, id) and started after the cursor position ``after``.
+
+    The position is the parameters ``after_key`` and ``after_id`` (see ``_cursor_parameters``).
+    """
     if after is not None:
         value, listing_id = after
+        after_key, after_id = _named("after_key", value, key), _named("after_id", listing_id, id_key)
         if descending:
-            query = query.where(or_(key < value, and_(key == value, id_key < listing_id)))
+            query = query.where(or_(key < after_key, and_(key == after_key, id_key < after_id)))
         else:
-            query = query.where(or_(key > value, and_(key == value, id_key > listing_id)))
+            query = query.where(or_(key > after_key, and_(key == after_key, id_key > after_id)))
     if descending:
         return query.order_by(key.desc(), id_key.desc())
     return query.order_by(key.asc(), id_key.asc())
 
 
+def _cursor_parameters(after: tuple[Any, int] | None) -> dict[str, Any]:
+    return {} if after is None else {"after_key": after[0], "after_id": after[1]}
+
+
+#: Page statements by shape (see ``_page_query``): building one and computing SQLAlchemy's cache key
+#: for it cost a third as much as SQLite running it (flagged pangolins, 1M listings, 2026-12-07); a
+#: statement kept here is run again as is, its cache key memoised, with each request's parameters.
+_PAGE_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+_PAGE_STATEMENTS_MAX = 1024
+_page_statements_lock = threading.Lock()
+
+
 def _page_query(
     session: Session, filters: ListingFilter, *, limit: int, cursor: str | None, sort: str, columns: Select[Any]
-) -> Select[Any]:
-    """The query of one page: ``columns`` narrowed by ``filters``, after ``cursor``, ``limit + 1`` rows."""
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The query of one page and its parameters: ``columns`` narrowed by ``filters``, after ``cursor``, ``limit + 1`` rows.
+
+    The plan (which conditions, written how) depends on the filters' shape and the store's
+    statistics, never on the values themselves, so the statement is built once per plan and
+    reused; only the parameters are this request's.
+    """
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     column, descending = SORTS[sort]
-    key = _score_key() if column is None else column
     after = _decode_cursor(cursor, sort) if cursor else None
     dialect = session.get_bind().dialect.name
-    page_ids = _text_page_ids(session, filters, sort, after, limit + 1) if dialect == "postgresql" else None
-    if page_ids is not None:
-        query = _keyset(columns.where(Listing.id.in_(page_ids)), key, Listing.id, descending, None)
-    else:
+    text_ids = dialect == "postgresql" and _ranks_text_matches(session, filters)
+    scan = probe = False
+    if not text_ids:
         if dialect == "sqlite":
             scan = column is not None and _large_candidate_sets(session, filters, limit + 1)
         else:  # a common word is walked by PostgreSQL's own plan; a species is not (see conditions)
             scan = column is not None and not (filters.q and filters.q.strip()) and bool(filters.species) \
                 and _large_candidate_sets(session, filters, limit + 1)
         probe = scan and dialect == "sqlite" and _very_common_text(session, filters, limit + 1)
-        query = filters.apply(columns, dialect, scan_in_order=scan, probe_text=probe)
-        query = _keyset(query, key, Listing.id, descending, after)
-    return query.limit(limit + 1)
+    parameters = {**filters.parameters(dialect), **_cursor_parameters(after), "page_limit": limit + 1}
+    shape = (id(columns), dialect, sort, after is not None, text_ids, scan, probe, filters.shape(dialect))
+    statement = _PAGE_STATEMENTS.get(shape)
+    if statement is None:
+        key = _score_key() if column is None else column
+        if text_ids:
+            page_ids = _text_page_ids(filters, sort, after)
+            query = _keyset(columns.where(Listing.id.in_(page_ids)), key, Listing.id, descending, None)
+        else:
+            query = filters.apply(columns, dialect, scan_in_order=scan, probe_text=probe)
+            query = _keyset(query, key, Listing.id, descending, after)
+        statement = query.limit(_PAGE_LIMIT)
+        _check_parameters(statement, parameters)
+        with _page_statements_lock:
+            if len(_PAGE_STATEMENTS) >= _PAGE_STATEMENTS_MAX:
+                _PAGE_STATEMENTS.clear()
+            _PAGE_STATEMENTS[shape] = statement
+    return statement, parameters
+
+
+#: The page size plus one (the row that says whether there is a next page), a parameter of every page.
+_PAGE_LIMIT = bindparam("page_limit", type_=Integer())
+
+
+def _check_parameters(statement: Select[Any], parameters: dict[str, Any]) -> None:
+    """Every named parameter of ``statement`` gets its value from ``parameters`` (no value of the request
+    the statement was built for may stay in it), and ``parameters`` names nothing else."""
+    named = {bind.key for bind in visitors.iterate(statement) if isinstance(bind, BindParameter) and not bind.unique}
+    if named != set(parameters):
+        raise AssertionError(f"page statement parameters {sorted(named)} != {sorted(parameters)}")
 
 
 def list_listings(
@@ -256,8 +350,8 @@ def list_listings(
     sort: str = "-last_seen",
 ) -> ListingPage:
     """Listings sorted by ``sort`` then id, keyset-paginated so deep pages stay fast."""
-    query = _page_query(session, filters, limit=limit, cursor=cursor, sort=sort, columns=_PAGE_SELECT)
-    rows = list(session.execute(query))
+    query, parameters = _page_query(session, filters, limit=limit, cursor=cursor, sort=sort, columns=_PAGE_SELECT)
+    rows = list(session.execute(query, parameters))
     next_cursor = _encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
     return ListingPage(items=rows[:limit], next_cursor=next_cursor)
 
@@ -292,8 +386,8 @@ def list_listing_values(
     sort: str = "-last_seen",
 ) -> RawListingPage:
     """The rows of ``list_listings`` (same query, same order, same cursor) without type conversion."""
-    query = _page_query(session, filters, limit=limit, cursor=cursor, sort=sort, columns=_RAW_PAGE_SELECT)
-    rows = session.connection().execute(query).all()  # Core execution: the ORM's row loading adds nothing here
+    query, parameters = _page_query(session, filters, limit=limit, cursor=cursor, sort=sort, columns=_RAW_PAGE_SELECT)
+    rows = session.connection().execute(query, parameters).all()  # Core execution: the ORM's row loading adds nothing here
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -324,17 +418,29 @@ STATISTICS_TTL = 60.0
 _STATISTICS_MAX = 4096
 _statistics: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
 _statistics_lock = threading.Lock()
+_statistics_counting: set[tuple[Any, ...]] = set()
 
 
 def _statistic(session: Session, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """``compute()`` for this database and ``key``, reused for ``STATISTICS_TTL`` seconds."""
-    full_key = (str(session.get_bind().engine.url), *key)
+    """``compute()`` for this database and ``key``, reused for ``STATISTICS_TTL`` seconds.
+
+    An expired value is counted again by one caller while the others go on with it (stale
+    while revalidating): a count can cost more than many pages, and a stale one only costs speed.
+    """
+    url = session.get_bind().engine.url  # its parts: rendering the URL as text cost 0.1 ms a page
+    full_key = (url.drivername, url.host, url.port, url.database, *key)
     now = time.monotonic()
     with _statistics_lock:
         hit = _statistics.get(full_key)
-        if hit is not None and now - hit[0] < STATISTICS_TTL:
-            return hit[1]
-    value = compute()
+        if hit is not None:
+            if now - hit[0] < STATISTICS_TTL or full_key in _statistics_counting:
+                return hit[1]
+            _statistics_counting.add(full_key)
+    try:
+        value = compute()
+    finally:
+        with _statistics_lock:
+            _statistics_counting.discard(full_key)
     with _statistics_lock:
         _statistics[full_key] = (now, value)
         _statistics.move_to_end(full_key)
@@ -418,29 +524,31 @@ def _very_common_text(session: Session, filters: ListingFilter, page_size: int) 
 PG_TEXT_CANDIDATES = 20_000
 
 
-def _text_page_ids(
-    session: Session, filters: ListingFilter, sort: str, after: tuple[Any, int] | None, limit: int
-) -> Select[Any] | None:
-    """For a selective text query on PostgreSQL: the page's listing ids, ranked in ``listing_fts``.
+def _ranks_text_matches(session: Session, filters: ListingFilter) -> bool:
+    """PostgreSQL: True for a selective text query, whose page ids are ranked in ``listing_fts``.
 
     ``listing_fts`` keeps each listing's sort keys beside its tsvector (0005_fts_sort_keys), so
     the top of the GIN matches is found without a probe into ``listings`` per match.  A common
     word instead walks the sort index of ``listings`` (the planner's own choice), which finds a
-    page quickly.  None: use the plain plan.
+    page quickly.
     """
-    if filters.q is None or not filters.q.strip():
-        return None
-    match = fts_match(filters.q)
+    if filters.q is None or not filters.q.strip() or fts_query("postgresql", filters.q) is None:
+        return False
     q = filters.q
-    if match is None or _statistic(session, ("estimate", q), lambda: estimate_matches(session, q)) > PG_TEXT_CANDIDATES:
-        return None
+    return bool(_statistic(session, ("estimate", q), lambda: estimate_matches(session, q)) <= PG_TEXT_CANDIDATES)
+
+
+def _text_page_ids(filters: ListingFilter, sort: str, after: tuple[Any, int] | None) -> Select[Any]:
+    """PostgreSQL, for ``_ranks_text_matches``: the page's listing ids (``page_limit`` of them), ranked in ``listing_fts``."""
+    match = fts_match(filters.q or "")
+    assert match is not None
     column, descending = SORTS[sort]
     key = func.coalesce(listing_fts.c.score, -1.0) if column is None else listing_fts.c[column.key]
     query = select(listing_fts.c.listing_id).where(match)
     rest = replace(filters, q=None).conditions("postgresql")
     if rest:
         query = query.join(Listing, Listing.id == listing_fts.c.listing_id).where(*rest)
-    return _keyset(query, key, listing_fts.c.listing_id, descending, after).limit(limit)
+    return _keyset(query, key, listing_fts.c.listing_id, descending, after).limit(_PAGE_LIMIT)
 
 
 def get_listing(session: Session, listing_id: int) -> Listing:

@@ -56,6 +56,7 @@ __all__ = [
     "optimize_index",
     "listing_fts",
     "fts_match",
+    "fts_query",
 ]
 
 Tokenizer = Callable[[str], list[str]]
@@ -208,6 +209,18 @@ def _fts5_query(tokens: Sequence[str]) -> str:
 
 def _tsquery(tokens: Sequence[str]) -> str:
     return " & ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens)
+
+
+def fts_query(dialect: str, q: str) -> str | None:
+    """The search-index query text for ``q`` (FTS5 on SQLite, tsquery on PostgreSQL), None when nothing is searchable.
+
+    The value of the ``fts_query`` parameter of ``match_clause`` and ``fts_match``: a statement built
+    for one query runs for another with this value (see ``store.queries``).
+    """
+    tokens = query_tokens(q)
+    if not tokens:
+        return None
+    return _fts5_query(tokens) if dialect == "sqlite" else _tsquery(tokens)
 
 
 def _matches(dialect: str, tokens: Sequence[str]) -> Any:
