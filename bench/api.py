@@ -228,6 +228,9 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         else:
             raise RuntimeError("the API did not come up")
         results: dict[str, Any] = {"backend": backend, "rows": args.rows, "load": loaded, "scenarios": []}
+        # /healthz answers as soon as one worker is up: load every worker before the first measured
+        # scenario (the bare endpoint), or it carries the others' start-up CPU and half the workers
+        run_wrk(base + SCENARIOS[0][1], key, duration=3, connections=args.connections, threads=args.threads)
         for label, path, params in SCENARIOS:
             url = base + path + ("?" + urlencode(params, quote_via=quote) if params else "")
             httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).raise_for_status()  # warm
