@@ -26,7 +26,7 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
-from core.charsets import MAX_BAD_SHARE, SAMPLE_CHARS, bad_share, lenient_decode, plausibility
+from core.charsets import MAX_BAD_SHARE, SAMPLE_CHARS, bad_share, lenient_decode, non_ascii_bytes, plausibility
 
 __all__ = ["DecodedBody", "decode_body", "normalize_encoding_name"]
 
@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 _SAMPLE_BYTES = 256 * 1024
 # Minimum share of "common" characters for a decoding to count as plausible.
 _PLAUSIBLE = 0.85
+# Fewer non-ASCII bytes than this are too little text to judge a declaration by: a page whose only
+# non-ASCII is one accented letter or one rare character keeps the charset it declares, if it decodes.
+_MIN_EVIDENCE_BYTES = 16
 
 _SUPERSETS = {
     "gb2312": "gb18030",
@@ -195,7 +198,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> DecodedBody:
             else:
                 damaged.append(tolerable)
             continue
-        if _acceptable(text, encoding):
+        if _acceptable(text, encoding) or non_ascii_bytes(body) < _MIN_EVIDENCE_BYTES:
             return DecodedBody(text, encoding, True)
         doubtful.append(DecodedBody(text, encoding, True))
     if damaged:  # declared, and only a few bytes fail: the declaration wins over detection
