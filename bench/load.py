@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, insert, text
 from bench.gen_listings import generate_listings, generate_sellers
 from store.bulk import (
     _LISTING_COLUMNS,
+    _SQLITE_LOAD_PRAGMAS,
     _copy_payloads,
     _listing_tuple,
     deferred_indexes,
@@ -132,9 +133,9 @@ def driver_floor(url: str, batches: list[list[Any]], sellers: int) -> tuple[floa
             with engine.begin() as conn:
                 driver = conn.connection.driver_connection
                 cursor = driver.cursor()  # type: ignore[union-attr]
-                if sqlite:  # the loader's own settings (store.bulk._SQLITE_LOAD_PRAGMAS)
-                    for pragma in ("cache_size = -262144", "synchronous = OFF", "temp_store = MEMORY"):
-                        conn.exec_driver_sql(f"PRAGMA {pragma}")
+                if sqlite:  # the loader's own settings
+                    for name, value in _SQLITE_LOAD_PRAGMAS.items():
+                        conn.exec_driver_sql(f"PRAGMA {name} = {value}")
                     cursor.executemany(insert_sql, payload)
                 else:
                     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
