@@ -2,8 +2,8 @@
 
 Filters (`/v1/listings?species=`, `wildwatch subscribe --species`) take any of them, in any case,
 and store or match the English common name the classifier emits.  An unknown name is an error that
-names the closest known ones, never a filter that silently matches nothing.  The review queue ranks listings by the species'
-CITES appendix, read from the same entries.
+names the closest known ones, never a filter that silently matches nothing.  The review queue ranks
+listings by the species' CITES appendix, read from the same entries.
 
 The catalogue is the lexicon's ``species.yaml`` (``data/lexicon``), read here on the floor so the
 store, the API and the CLI share it; the classifier reads its own copy of the lexicon.
