@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 from .lexicon import Hit, TermMatcher, is_cjk_term
 from .normalize import Normalizer, clean_text
-from .pinyin import PinyinChannel
+from .pinyin import PinyinChannel, on_word_boundaries
 
 __all__ = ["EVIDENCE_FEATURES", "EVIDENCE_SIGNS", "Analysis", "Evidence", "TextAnalyzer", "join_listing"]
 
@@ -204,6 +204,12 @@ class TextAnalyzer:
         self._not_offers = self._everyday | {norm(w) for w in lexicon.get("describes", []) if norm(w)}
         self._offer_words = _word_pattern(norm(w) for w in lexicon.get("offers", []))
         self._valuation_words = _word_pattern(norm(w) for w in lexicon.get("valuations", []))
+        shapes = sorted({norm(w) for w in lexicon.get("shapes", []) if norm(w)}, key=len, reverse=True)
+        self._shapes = re.compile(
+            r"[ \-]?(?:" + "|".join(re.escape(w) if is_cjk_term(w) else re.escape(w) + r"(?![a-z0-9])" for w in shapes) + ")"
+        ) if shapes else None
+        # Claims of realness that, written into a term before an exclusion it overlaps, keep the term.
+        self._real_claims = frozenset(norm(w) for w in lexicon.get("authenticity", []) if norm(w)) | {"真"}
         self._negators_latin = frozenset(n for n in lexicon.get("negators", []) if not is_cjk_term(n) and " " not in n)
         # species -> [(sense terms, window, harmless words)]; a sense term may be longer than the hit
         # it explains (象牙球 around the hit 象牙).
@@ -261,11 +267,14 @@ class TextAnalyzer:
             sound = sounds.get(i)
             # Most listings name no species at all: their evidence is empty whatever else they say.
             if any(term in naming for _, term in matches):
-                hits = expand(matches)
+                hits = expand(self._veto_exclusions(norm, matches))
                 if sound is not None:
                     hits += self.pinyin.find(norm, sound, [(h.start, h.end) for h in hits], self._cut_words)
                 evidence = self.evidence(norm, hits)
-            elif sound is not None and (found := self.pinyin.find(norm, sound, [], self._cut_words)):
+            elif sound is not None and (
+                found := self.pinyin.find(norm, sound, [(e - len(t) + 1, e + 1) for e, t in matches], self._cut_words)
+            ):
+                # A homophone inside a context phrase (係膠 in 唔係膠 "not plastic") is that phrase, not a species.
                 evidence = self.evidence(norm, expand(matches) + found)
             else:
                 evidence = _NO_EVIDENCE
@@ -275,13 +284,45 @@ class TextAnalyzer:
     def _cut_words(self, text: str) -> list[str]:
         return self._jieba.cut(text, False)
 
+    def _veto_exclusions(self, text: str, matches: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        """An exclusion vetoes a naming term it overlaps, also when the longest match preferred the term
+        because it starts earlier: "antique ivory coloured" is a colour although "antique ivory" is a term.
+        A term that contains the whole exclusion is more specific and stays (大象的牙齿 holds 牙齿), so does a
+        term that claims realness before the overlap (真玳瑁 in 真玳瑁框, "real tortoiseshell frames": the
+        claim answers the look-alike reading), and a Chinese exclusion counts only on word boundaries
+        (象牙白 is not in 老象牙白菜, 老 象牙 白菜)."""
+        spans = self.matcher.exclusion_spans(text)
+        if not spans:
+            return matches
+        naming, species_kinds = self.matcher.table, _SPECIES_KINDS
+        out: list[tuple[int, str]] = []
+        vetoed: list[tuple[int, str]] = []
+        for end, term in matches:
+            start, stop = end - len(term) + 1, end + 1
+            veto = None
+            if any(kind in species_kinds for kind, _ in naming[term]):
+                for a, b, exclusion in spans:
+                    if a < stop and start < b and not (start <= a and b <= stop) and (
+                        text[start:a].strip() not in self._real_claims
+                    ) and (not is_cjk_term(exclusion) or on_word_boundaries(text, a, b, self._cut_words)):
+                        veto = (b - 1, exclusion)
+                        break
+            if veto is None:
+                out.append((end, term))
+            elif veto not in vetoed:
+                vetoed.append(veto)
+        if not vetoed:
+            return matches
+        return sorted(out + [v for v in vetoed if v not in out])
+
     # -- evidence ---------------------------------------------------------------------------
     def evidence(self, text: str, hits: list[Hit]) -> Evidence:
         """The evidence vector of one listing from its hits (see the module docstring)."""
         named: list[Hit] = []
         context: dict[str, list[Hit]] = {"trade": [], "contact": [], "authenticity": [], "imitation": [], "merch": [],
                                          "nonsale": [], "keeping": []}
-        excluded = denied = 0
+        harmless = denied = 0
+        excluded_species: list[str | None] = []
         for hit in hits:
             kind = hit.kind
             if kind in context:
@@ -290,10 +331,10 @@ class TextAnalyzer:
                 else:
                     context[kind].append(hit)
             elif kind == "exclusion":
-                excluded += 1
+                excluded_species.append(hit.species)
             elif kind in _SPECIES_KINDS:
-                if self._harmless_sense(text, hit):
-                    excluded += 1
+                if self._harmless_sense(text, hit) or self._shaped(text, hit):
+                    harmless += 1
                 elif kind != "weak" and self._negated(text, hit.start):
                     denied += 1
                 elif kind == "code" and hit.species in self._confirms and self._confirmed(text, hit):
@@ -326,6 +367,9 @@ class TextAnalyzer:
         weak = sum(1 for h in named if h.kind == "weak" and h.species in by_species)
         species = frozenset(s for s, kinds in by_species.items() if kinds & {"species", "alias", "pinyin"})
         slang = frozenset(s for s in by_species if s not in species)
+        # An exclusion says its own species' term is harmless, nothing about another species the listing
+        # names ("mammoth ivory scrimshaw knife handles": "scrimshaw knife" is no sperm whale tooth).
+        excluded = harmless + sum(1 for s in excluded_species if not by_species or s in by_species)
         for name, words in self._cover.items():
             if name in by_species and any(_contains(text, w) for w in words):
                 species = species | {"elephant ivory"}
@@ -459,6 +503,11 @@ class TextAnalyzer:
             ):
                 return True
         return False
+
+    def _shaped(self, text: str, hit: Hit) -> bool:
+        """A term directly followed by a shape word (``shapes`` in trade_terms.yaml: "rhino horn shaped
+        bottle opener", 犀牛角形状, 象牙造型) names the object's shape, not its material."""
+        return self._shapes is not None and self._shapes.match(text, hit.end) is not None
 
     def _modifies(self, text: str, hit: Hit) -> bool:
         """Slang used as an English adjective: directly followed, in its clause, by a word not kept, or

@@ -126,6 +126,8 @@ def load_lexicon(directory: Path | None = None, *, tables: bool = True) -> dict[
         "describes": _strings(trade.get("describes")),
         "offers": _strings(trade.get("offers")),
         "valuations": _strings(trade.get("valuations")),
+        # Words that, right after a species term, make it the object's shape ("rhino horn shaped").
+        "shapes": _strings(trade.get("shapes")),
         "emoji": {str(k): str(v) for k, v in (evasion.get("emoji") or {}).items()},
         "separators": "".join(str(c) for c in evasion.get("separators", [])),
         "rewrites": {str(k): str(v) for k, v in (evasion.get("rewrites") or {}).items()},
@@ -353,6 +355,15 @@ class TermMatcher:
             named = frozenset(str(sp) for kind, sp in entries if kind in ("species", "alias") and sp)
             self.term_counts[term] = (counts, named)
         self._latin = {t for t in table if not is_cjk_term(t)}
+        # Exclusions on their own, found with overlaps: one that overlaps a naming term the longest match
+        # preferred ("antique ivory" in "antique ivory coloured") still vetoes it (TextAnalyzer).
+        exclusions = [t for t, entries in table.items() if any(kind == "exclusion" for kind, _ in entries)]
+        self._exclusions: Any = None
+        if exclusions:
+            self._exclusions = ahocorasick.Automaton()
+            for term in exclusions:
+                self._exclusions.add_word(term, term)
+            self._exclusions.make_automaton()
         automaton = ahocorasick.Automaton()
         for term in table:
             automaton.add_word(term, term)
@@ -394,6 +405,22 @@ class TermMatcher:
                 )
             ]
         return matches
+
+    def exclusion_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) of every exclusion in ``text``, overlapping ones too (Latin ones on word
+        boundaries)."""
+        if self._exclusions is None or not text:
+            return []
+        n = len(text)
+        spans = []
+        for end, term in self._exclusions.iter(text):
+            start = end - len(term) + 1
+            if term in self._latin and (
+                (start > 0 and _is_word_char(text[start - 1])) or (end + 1 < n and _is_word_char(text[end + 1]))
+            ):
+                continue
+            spans.append((start, end + 1, term))
+        return spans
 
     def expand(self, matches: Sequence[tuple[int, str]]) -> list[Hit]:
         """Hits (one per kind and species of each matched term) from :meth:`find_matches` output."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from .lexicon import Hit, pinyin_terms
 
-__all__ = ["PinyinChannel"]
+__all__ = ["PinyinChannel", "on_word_boundaries"]
 
 logger = logging.getLogger(__name__)
 
@@ -115,14 +115,14 @@ class PinyinChannel:
                 continue
             if any(p in taken for p in range(start, end + 1)):
                 continue
-            if not _on_word_boundaries(normalized, start, end + 1, cut):
+            if not on_word_boundaries(normalized, start, end + 1, cut):
                 continue
             for term, name in entries:
                 hits.append(_new_hit(Hit, (start, end + 1, f"{written} = {term}", "pinyin", name)))
         return hits
 
 
-def _on_word_boundaries(text: str, start: int, end: int, cut: Any) -> bool:
+def on_word_boundaries(text: str, start: int, end: int, cut: Any) -> bool:
     """Whether ``text[start:end]`` starts and ends on word boundaries of the clause around it."""
     left = start
     while left > 0 and text[left - 1] not in _CLAUSE_BREAKS:
