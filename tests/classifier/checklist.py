@@ -32,7 +32,7 @@ class Case:
     name: str
     title: str
     description: str
-    expect: str  # "flag", "pass" (not flagged), "lower", "not_lower", "same"
+    expect: str  # "flag", "only" (flagged, that species alone), "pass", "none" (not flagged, no species), "lower", "not_lower"
     species: str = ""
     base: tuple[str, str] | None = field(default=None)  # for INV/DIR: the listing it was derived from
 
@@ -130,7 +130,21 @@ LOOKALIKES: dict[str, tuple[str, str]] = {
     "news (en)": ("Police seize rhino horn at airport", "Two arrested, officials said."),
     "question (zh)": ("穿山甲为什么被走私？", "想了解一下，求科普"),
     "conservation (en)": ("Adopt a pangolin kit", "Supports conservation, includes plush."),
+    # Issue 12, round 5: shapes, colour phrases that overlap a term, finds, other materials.
+    "shaped like a horn (zh)": ("犀角形状 保温杯", "不锈钢，全新，包邮"),
+    "shaped like a tusk (en)": ("elephant tusk shaped door handles, pair", "Solid brass, $35"),
+    "ivory colour overlapping a term (en)": ("antique ivory colored linen tablecloth", "Hand embroidered, $40"),
+    "a find (en)": ("Farmers dig up mammoth tusk by the river", "Photos from the local paper."),
+    "a find (zh)": ("工地挖出猛犸象牙", "考古队已经到场"),
+    "stone carving (en)": ("elephant ivory look carving, soapstone", "From a market in Kenya, $20"),
 }
+
+# Chinese "not plastic" claims (issue 12, round 5): 係膠 in 唔係膠 sounds like 犀角 (rhino horn), so the pinyin
+# channel read the claim as a species. An offer with the claim names only its own species; a listing that
+# names none names none.
+NOT_PLASTIC = {"zh-Hans": ["不是塑料", "不是塑胶"], "zh-Hant": ["唔係膠", "唔係塑膠", "不是塑膠"]}
+NOT_PLASTIC_PLAIN = [("zh-Hant", "手鈪 一隻", "唔係膠，有意PM"), ("zh-Hant", "髮簪", "唔係塑膠，旺角交收"),
+                     ("zh-Hans", "发簪 一支", "不是塑料，价格私聊"), ("zh-Hans", "手串", "不是塑胶，同城面交")]
 
 ORDINARY: list[tuple[str, str, str]] = [
     ("zh-Hans", "二手 电饭煲", "用了一年，功能正常，自提"),
@@ -188,6 +202,19 @@ def mft_cases() -> list[Case]:
     cases = [Case("MFT", f"offer {lang}", t, d, "flag", species) for lang, species, t, d in offers()]
     cases += [Case("MFT", "look-alike", t, d, "pass", "") for t, d in LOOKALIKES.values()]
     cases += [Case("MFT", "ordinary", t, d, "pass") for _, t, d in ORDINARY]
+    return cases + not_plastic_cases()
+
+
+def not_plastic_cases() -> list[Case]:
+    """Each Chinese plain offer with a "not plastic" claim ("only": flagged with its species and no other),
+    and listings that name no species with the claim ("none": not flagged, no species)."""
+    cases = []
+    for k, (lang, species, title, description) in enumerate(o for o in offers() if o[0] != "en"):
+        claims = NOT_PLASTIC[lang]
+        sep = "，"
+        cases.append(Case("MFT", "not-plastic claim names no species", title, description + sep + claims[k % len(claims)],
+                          "only", species))
+    cases += [Case("MFT", "not-plastic claim names no species", t, d, "none") for _, t, d in NOT_PLASTIC_PLAIN]
     return cases
 
 
