@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_session_factory
-from tests.databases import BACKENDS, Databases, engine_for
+from tests.databases import BACKENDS, Databases, drop_test_databases, engine_for
 from wildwatch.runtime import Store, open_store
 
 #: One strong secret key for the whole run, inherited by child processes, so every process signs
@@ -32,11 +32,13 @@ os.environ.setdefault("WILDWATCH_IMAGES__DIR", tempfile.mkdtemp(prefix="wildwatc
 os.environ.setdefault("WILDWATCH_IMAGES__PER_LISTING", "0")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_test_databases()
+
+
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    dbs = Databases(tmp_path_factory.mktemp("db-templates"))
-    yield dbs
-    dbs.close()
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    return Databases(tmp_path_factory.mktemp("db-templates"))
 
 
 @pytest.fixture(scope="session")

@@ -40,11 +40,9 @@ def make_settings(tmp_path: Path, url: str, **api: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def seeded_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+def seeded_databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
     """Databases of their own: the tests using ``engine`` empty theirs between tests."""
-    dbs = Databases(tmp_path_factory.mktemp("api-seeded-template"))
-    yield dbs
-    dbs.close()
+    return Databases(tmp_path_factory.mktemp("api-seeded-template"))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
