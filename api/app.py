@@ -19,6 +19,7 @@ from api.deps import READ_THREADS, KeyCache
 from api.errors import install_error_handlers
 from api.guard import RequestGuard
 from api.model_holder import ModelHolder
+from api.param_cache import cache_param_introspection
 from api.ratelimit import RateLimiter
 from api.review import evidence as review_evidence
 from api.review import pages as review_pages
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     current schema (StoreUnavailable otherwise: run ``wildwatch init``); it is never created here.
     """
     settings = settings or get_settings()
+    cache_param_introspection()
     if engine is None:
         engine = make_engine(settings.database_url, create=False)
         require_current_schema(engine)
