@@ -9,7 +9,9 @@ every other request of the process while it runs, so it must be short and must n
   ``query_only``: a lock answers "database is locked" at once instead of blocking the loop;
 - a progress handler interrupts it once it has run ``budget`` seconds of this thread's CPU time
   (not wall time: on a busy machine a read descheduled for a few ms is not a long read);
-- a read of a kind (``key``) that overran is not tried inline again for ``SLOW_SECONDS``.
+- a read of a kind (``key``) that overran is not tried inline again for ``SLOW_SECONDS``;
+- it never counts a plan statistic (store.queries): one not counted yet, or due for a recount,
+  sends the read to the thread, which counts it.
 
 Whenever it does not answer (interrupted, locked, the file replaced, any database error) it
 raises :class:`NotAnswered` and the caller runs the same read the usual way, which answers
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from store.db import sqlite_file
+from store.queries import StatisticNotCounted, cached_statistics_only
 
 __all__ = ["InlineReader", "NotAnswered", "INLINE_BUDGET", "SLOW_SECONDS"]
 
@@ -144,8 +147,10 @@ class InlineReader:
             raise NotAnswered("file replaced")
         self._deadline = self._clock() + self.budget
         try:
-            with Session(bind=connection, expire_on_commit=False) as session:
+            with cached_statistics_only(), Session(bind=connection, expire_on_commit=False) as session:
                 return read(session)
+        except StatisticNotCounted as exc:
+            raise NotAnswered("a plan statistic is due: counted in the thread") from exc
         except DBAPIError as exc:
             error = getattr(exc.orig, "sqlite_errorname", "")
             if error == "SQLITE_INTERRUPT":
