@@ -32,7 +32,9 @@ def _by_identity(function: Callable[..., Any]) -> Callable[..., Any]:
     answers: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
     @functools.wraps(function)
-    def cached(obj: Any, **options: Any) -> Any:
+    def cached(obj: Any, *args: Any, **options: Any) -> Any:
+        if args:  # a call this cache was not written for (another FastAPI): answered uncached
+            return function(obj, *args, **options)
         key = (id(obj), *sorted(options.items())) if options else id(obj)
         hit = answers.get(key)
         if hit is not None and hit[0] is obj:
