@@ -19,6 +19,7 @@ from api.deps import READ_THREADS, KeyCache
 from api.errors import install_error_handlers
 from api.guard import RequestGuard
 from api.model_holder import ModelHolder
+from api.param_cache import cache_param_introspection
 from api.ratelimit import RateLimiter
 from api.review import evidence as review_evidence
 from api.review import pages as review_pages
@@ -29,6 +30,7 @@ from api.routes import (
     evidence, export, health, images, keys, listings, metrics, reports, score, sellers, species, stats,
 )
 from classifier.protocol import ScoringModel
+from store.inline_reads import InlineReader
 from store.db import make_engine, make_session_factory, require_current_schema
 from store.search import get_tokenizer
 from core import __version__
@@ -71,7 +73,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     get_tokenizer()("象牙")
     gc.collect()
     gc.freeze()
-    yield
+    try:
+        yield
+    finally:
+        if app.state.inline_reader is not None:
+            app.state.inline_reader.close()
 
 
 def public_base_url(settings: Settings) -> str:
@@ -115,6 +121,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     current schema (StoreUnavailable otherwise: run ``wildwatch init``); it is never created here.
     """
     settings = settings or get_settings()
+    cache_param_introspection()
     if engine is None:
         engine = make_engine(settings.database_url, create=False)
         require_current_schema(engine)
@@ -133,6 +140,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         flag_mammoth_ivory=settings.classifier.flag_mammoth_ivory,
     )
     app.state.read_limiter = anyio.CapacityLimiter(READ_THREADS)
+    app.state.inline_reader = InlineReader.for_engine(engine)  # SQLite files: short reads on the event loop
+    app.state.inline_opening = None
+    app.state.inline_open_after = 0.0
     app.state.key_cache = KeyCache(settings.api.key_cache_seconds)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute, settings.api.rate_limit_burst)
     install_error_handlers(app)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Hashable
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from api.errors import ApiError, api_error_response
 from classifier.protocol import ScoringModel
 from store.apikeys import authenticate, role_allows
+from store.inline_reads import InlineReader, NotAnswered
 from store.models import ApiKey
 from core.settings import Settings
 
@@ -45,6 +47,8 @@ __all__ = [
     "READ_THREADS",
     "run_read",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Requests with these methods get a session whose transaction takes SQLite's write lock up front.
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -87,18 +91,53 @@ READ_THREADS = 4
 _T = TypeVar("_T")
 
 
-async def run_read(request: Request, read: Callable[[Session], _T]) -> _T:
-    """``read(session)`` in one hop to a worker thread, with a session closed before returning.
+async def run_read(request: Request, read: Callable[[Session], _T], *, key: Hashable = None) -> _T:
+    """``read(session)``, on the event loop when it is short (SQLite), else in one hop to a worker thread.
 
-    For read-only hot paths: the connection is checked out only while ``read`` runs, instead of
-    across the two or three thread hops of a SessionDep request.
+    For read-only hot paths whose ``read`` has no side effects: the connection is checked out
+    only while ``read`` runs, instead of across the two or three thread hops of a SessionDep
+    request.  On a SQLite file the read first runs on the loop itself (store.inline_reads: its
+    own connection, a time limit, no waiting for locks); one that does not answer there runs in
+    the thread as before.  ``key`` names the kind of read: a kind that overran goes to the
+    thread for a while without being tried on the loop.
     """
+    state = request.app.state
+    inline: InlineReader | None = state.inline_reader
+    if inline is not None:
+        if inline.ready:
+            try:
+                return inline.read(read, key=key)
+            except NotAnswered:
+                pass
+        else:
+            _open_soon(state)
 
     def work() -> _T:
-        with request.app.state.session_factory() as session:
+        with state.session_factory() as session:
             return read(session)
 
-    return await anyio.to_thread.run_sync(work, limiter=request.app.state.read_limiter)
+    return await anyio.to_thread.run_sync(work, limiter=state.read_limiter)
+
+
+#: Seconds between two attempts to open a process's inline reader when one failed.
+INLINE_OPEN_RETRY = 5.0
+
+
+def _open_soon(state: Any) -> None:
+    """Open ``state.inline_reader`` in a worker thread (once at a time; after a failure, not again for a while)."""
+    if state.inline_opening is not None or time.monotonic() < state.inline_open_after:
+        return
+
+    async def open_reader() -> None:
+        try:
+            await anyio.to_thread.run_sync(state.inline_reader.open, limiter=state.read_limiter)
+        except Exception:  # noqa: BLE001 - the thread path keeps answering; the next attempt may work
+            logger.warning("could not open the inline reader; reads go to threads", exc_info=True)
+            state.inline_open_after = time.monotonic() + INLINE_OPEN_RETRY
+        finally:
+            state.inline_opening = None
+
+    state.inline_opening = asyncio.ensure_future(open_reader())
 
 
 async def get_settings_dep(request: Request) -> Settings:

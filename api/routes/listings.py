@@ -206,7 +206,8 @@ async def get_listings(
             raise ApiError(422, "invalid_cursor", str(exc)) from exc
         return listing_page_json(page, base)
 
-    return Response(await run_read(request, page_json), media_type="application/json")
+    page = await run_read(request, page_json, key=(filters, sort, limit, cursor is None))
+    return Response(page, media_type="application/json")
 
 
 @router.get(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -250,3 +252,37 @@ def test_flagged_species_walks_when_sorting_its_listings_costs_more(
     finally:
         queries.clear_statistics()
         engine.dispose()
+
+
+def test_a_statistic_never_counted_is_counted_once_however_many_ask(session: Session) -> None:
+    """A fresh worker at 32 connections: the first requests wait for one count instead of each counting."""
+    counted: list[int] = []
+    start = threading.Barrier(8)
+
+    def compute() -> int:
+        counted.append(1)
+        time.sleep(0.2)  # long enough for the others to ask meanwhile
+        return 42
+
+    answers: list[int] = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(queries._statistic(session, ("herd",), compute))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [42] * 8
+    assert len(counted) == 1
+
+
+def test_a_failed_count_is_counted_again_by_the_next_caller(session: Session) -> None:
+    def failing() -> int:
+        raise RuntimeError("count failed")
+
+    with pytest.raises(RuntimeError):
+        queries._statistic(session, ("flaky",), failing)
+    assert queries._statistic(session, ("flaky",), lambda: 7) == 7
