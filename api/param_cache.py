@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from fastapi.dependencies import utils
@@ -29,13 +29,13 @@ _lock = threading.Lock()
 
 def _by_identity(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function(obj, **options)`` remembered per ``(id(obj), options)``; ``obj`` is kept alive with its answer."""
-    answers: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+    answers: dict[Hashable, tuple[Any, Any]] = {}
 
     @functools.wraps(function)
     def cached(obj: Any, *args: Any, **options: Any) -> Any:
         if args:  # a call this cache was not written for (another FastAPI): answered uncached
             return function(obj, *args, **options)
-        key = (id(obj), *sorted(options.items())) if options else id(obj)
+        key: Hashable = (id(obj), *sorted(options.items())) if options else id(obj)
         hit = answers.get(key)
         if hit is not None and hit[0] is obj:
             return hit[1]
