@@ -131,7 +131,7 @@ def listing_values_dict(values: tuple[Any, ...], base: str) -> dict[str, Any]:
         "marketplace": marketplace,
         "title": title,
         "description": description,
-        "price": None if price is None else _json_price(price),
+        "price": _json_price(price),
         "currency": currency,
         "lang": lang,
         "seller_id": seller_id,
@@ -180,10 +180,11 @@ def seller_brief(seller: Seller, request: Request) -> SellerBriefOut:
 # checks every page against) but returns the bytes itself: ``listing_page_json`` writes the plain
 # dicts of ``listing_values_dict`` without validating 50-500 ListingOut models again, which would
 # more than double the serialisation time of a page (2.9 ms -> 6.6 ms for 500 items, measured 2026-12-06).
-# It is async and makes one hop to a worker thread (see api.deps.run_read) that opens a session,
-# reads the page, writes the JSON and gives the connection back: with SessionDep a request made
-# three hops and held its pooled connection across them, so at 32 connections most of a request's time was spent queued for a thread or for
-# one of the pool's connections (profiled 2026-12-06).
+# It is async and reads the page through api.deps.run_read: on a SQLite file on the event loop when
+# the read is short, else in one hop to a worker thread that opens a session, reads the page, writes
+# the JSON and gives the connection back. With SessionDep a request made three hops and held its
+# pooled connection across them, so at 32 connections most of a request's time was spent queued for
+# a thread or for one of the pool's connections (profiled 2026-12-06).
 @router.get("/listings", response_model=ListingPageOut)
 async def get_listings(
     request: Request,
