@@ -207,6 +207,10 @@ def measure_export(base: str, key: str, pid: int, fmt: str) -> dict[str, Any]:
     }
 
 
+def _scenario_url(base: str, path: str, params: dict[str, str]) -> str:
+    return base + path + ("?" + urlencode(params, quote_via=quote) if params else "")
+
+
 def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     db_url, loaded = prepare_store(backend, args.rows, fresh=args.fresh, pg_database=args.pg_database)
     key = _new_key(db_url)
@@ -240,12 +244,12 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         # put 150-300 ms on the p99 of whichever scenario came first (2026-12-07). Every scenario after it
         # is measured at steady state, after WARM_SECONDS of its own traffic.
         label, path, params = SCENARIOS[1]
-        url = base + path + ("?" + urlencode(params, quote_via=quote) if params else "")
-        cold = run_wrk(url, key, duration=args.duration, connections=args.connections, threads=args.threads)
+        cold = run_wrk(_scenario_url(base, path, params), key, duration=args.duration, connections=args.connections,
+                       threads=args.threads)
         results["cold_start"] = {"name": f"{label} (first {args.duration} s of a fresh server)", **cold}
         logger.info("%s cold start, %s: %s", backend, label, cold)
         for label, path, params in SCENARIOS:
-            url = base + path + ("?" + urlencode(params, quote_via=quote) if params else "")
+            url = _scenario_url(base, path, params)
             httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).raise_for_status()
             run_wrk(url, key, duration=WARM_SECONDS, connections=args.connections, threads=args.threads)
             cpu = server_cpu_seconds(server.pid)
