@@ -9,7 +9,8 @@ every other request of the process while it runs, so it must be short and must n
   ``query_only``: a lock answers "database is locked" at once instead of blocking the loop;
 - a progress handler interrupts it once it has run ``budget`` seconds of this thread's CPU time
   (not wall time: on a busy machine a read descheduled for a few ms is not a long read);
-- a read of a kind (``key``) that overran is not tried inline again for ``SLOW_SECONDS``;
+- a read of a kind (``key``) that overran is not tried inline again for a while: ``FIRST_SLOW_SECONDS``,
+  doubled at each overrun in a row up to ``SLOW_SECONDS``;
 - it never counts a plan statistic (store.queries): one not counted yet, or due for a recount,
   sends the read to the thread, which counts it.
 
@@ -39,7 +40,7 @@ from sqlalchemy.pool import StaticPool
 from store.db import sqlite_file
 from store.queries import StatisticNotCounted, cached_statistics_only
 
-__all__ = ["InlineReader", "NotAnswered", "INLINE_BUDGET", "SLOW_SECONDS"]
+__all__ = ["InlineReader", "NotAnswered", "INLINE_BUDGET", "FIRST_SLOW_SECONDS", "SLOW_SECONDS"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,14 @@ logger = logging.getLogger(__name__)
 #: takes about 1 ms of SQL at 1M listings, a text page 5-9 ms (2026-12-07).
 INLINE_BUDGET = 0.005
 
-#: Seconds a kind of read that overran goes straight to the thread before it is tried inline again.
+#: Seconds a kind of read that overran once goes straight to the thread before it is tried inline again.
+#: Short, because the thread path is the slow one under load: a page of 1.7 ms on the loop answered 600
+#: requests/s with p99 0.97 s in threads, against 870/s inline, and a kind that overran once (a cold page)
+#: spent 10 s there (q=象牙, 1M listings, 32 connections, 2026-12-07).  Trying it again costs one budget.
+FIRST_SLOW_SECONDS = 0.25
+
+#: The longest such while: each overrun in a row doubles it, so a kind that is always slow costs one
+#: interrupted budget every ``SLOW_SECONDS`` (0.05 % of the loop).
 SLOW_SECONDS = 10.0
 
 #: SQLite virtual-machine steps between two looks at the clock (a look costs a GIL round trip; at
@@ -70,11 +78,13 @@ class InlineReader:
     """
 
     def __init__(self, engine: Engine, path: Path, *, budget: float = INLINE_BUDGET,
-                 slow_seconds: float = SLOW_SECONDS, steps: int = PROGRESS_STEPS,
+                 first_slow_seconds: float = FIRST_SLOW_SECONDS, slow_seconds: float = SLOW_SECONDS,
+                 steps: int = PROGRESS_STEPS,
                  clock: Callable[[], float] = time.thread_time) -> None:
         self.engine = engine
         self.path = path
         self.budget = budget
+        self.first_slow_seconds = first_slow_seconds
         self.slow_seconds = slow_seconds
         self.steps = steps
         self._clock = clock
@@ -82,7 +92,7 @@ class InlineReader:
         self._inode: tuple[int, int] | None = None
         self._pid = 0
         self._deadline = float("inf")
-        self._slow: dict[Hashable, float] = {}
+        self._slow: dict[Hashable, tuple[float, int]] = {}  # kind -> (tried inline again after, overruns in a row)
         self._open_lock = threading.Lock()
 
     @classmethod
@@ -133,11 +143,9 @@ class InlineReader:
         connection = self._connection
         if connection is None or self._pid != os.getpid():
             raise NotAnswered("not open")
-        slow_until = self._slow.get(key)
-        if slow_until is not None:
-            if time.monotonic() < slow_until:
-                raise NotAnswered("slow")
-            del self._slow[key]
+        slow = self._slow.get(key)
+        if slow is not None and time.monotonic() < slow[0]:
+            raise NotAnswered("slow")
         try:
             stat = os.stat(self.path)
         except OSError:
@@ -148,7 +156,10 @@ class InlineReader:
         self._deadline = self._clock() + self.budget
         try:
             with cached_statistics_only(), Session(bind=connection, expire_on_commit=False) as session:
-                return read(session)
+                answer = read(session)
+            if slow is not None:
+                self._slow.pop(key, None)  # answered in time again: its next overrun starts the while afresh
+            return answer
         except StatisticNotCounted as exc:
             raise NotAnswered("a plan statistic is due: counted in the thread") from exc
         except DBAPIError as exc:
@@ -156,7 +167,10 @@ class InlineReader:
             if error == "SQLITE_INTERRUPT":
                 if len(self._slow) >= _SLOW_MAX:
                     self._slow.clear()
-                self._slow[key] = time.monotonic() + self.slow_seconds
+                overruns = 1 if slow is None else slow[1] + 1
+                wait = min(self.slow_seconds, self.first_slow_seconds * 2 ** min(overruns - 1, 30))
+                self._slow[key] = (time.monotonic() + wait, overruns)
+                logger.debug("inline read %r overran %d time(s) in a row: to the thread for %.2f s", key, overruns, wait)
                 raise NotAnswered("over the time limit") from exc
             if not error.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
                 logger.info("inline read failed, connection dropped: %s", exc.orig)
