@@ -31,7 +31,7 @@ from api.routes import (
 )
 from classifier.protocol import ScoringModel
 from store.inline_reads import InlineReader
-from store.db import make_engine, make_session_factory, require_current_schema
+from store.db import make_engine, make_read_session_factory, make_session_factory, require_current_schema
 from store.search import get_tokenizer
 from core import __version__
 from core.secrets import secret_key
@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.write_sessions = make_session_factory(engine, writes=True)
+    app.state.read_sessions = make_read_session_factory(engine)  # api.deps.run_read
     app.state.model_holder = ModelHolder(
         model, path=settings.classifier.model_path, models_dir=settings.classifier.models_dir,
         flag_mammoth_ivory=settings.classifier.flag_mammoth_ivory,

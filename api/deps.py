@@ -98,8 +98,9 @@ async def run_read(request: Request, read: Callable[[Session], _T], *, key: Hash
     only while ``read`` runs, instead of across the two or three thread hops of a SessionDep
     request.  On a SQLite file the read first runs on the loop itself (store.inline_reads: its
     own connection, a time limit, no waiting for locks); one that does not answer there runs in
-    the thread as before.  ``key`` names the kind of read: a kind that overran goes to the
-    thread for a while without being tried on the loop.
+    the thread as before, in a read session (on PostgreSQL in autocommit: no BEGIN and ROLLBACK
+    around the page's one statement).  ``key`` names the kind of read: a kind that overran goes
+    to the thread for a while without being tried on the loop.
     """
     state = request.app.state
     inline: InlineReader | None = state.inline_reader
@@ -113,7 +114,7 @@ async def run_read(request: Request, read: Callable[[Session], _T], *, key: Hash
             _open_soon(state)
 
     def work() -> _T:
-        with state.session_factory() as session:
+        with state.read_sessions() as session:
             return read(session)
 
     return await anyio.to_thread.run_sync(work, limiter=state.read_limiter)

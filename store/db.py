@@ -28,6 +28,7 @@ __all__ = [
     "database_url",
     "make_engine",
     "make_session_factory",
+    "make_read_session_factory",
     "session_scope",
     "migrate",
     "current_revision",
@@ -173,6 +174,20 @@ def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmake
     """
     bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
     return sessionmaker(bind, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reads that change nothing: on PostgreSQL in autocommit, so a one-statement read
+    is one statement to the server, not BEGIN, the read and ROLLBACK.
+
+    Those two took 18 % of PostgreSQL's CPU for an API list page (0.66 against 0.55 ms a page,
+    1M listings, 2026-12-07).  A read of several statements sees each at its own snapshot: fine
+    for counts that only steer a plan, wrong for anything that must agree with itself.  SQLite's
+    sessions are ``make_session_factory``'s.
+    """
+    if engine.dialect.name == "postgresql":
+        return sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    return make_session_factory(engine)
 
 
 @dataclass
