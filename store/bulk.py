@@ -166,7 +166,8 @@ def load_listings(
             payloads = _copy_payloads(batch)
             if pending is not None:
                 pending.result()  # one batch in flight: memory stays bounded, errors surface early
-            pending = writer.submit(_copy_batch, engine, payloads, [row.id for row in batch], threshold)
+            sellers = {row.seller_id: row.id for row in reversed(batch) if row.seller_id is not None}
+            pending = writer.submit(_copy_batch, engine, payloads, [row.id for row in batch], sellers, threshold)
             total += len(batch)
         if pending is not None:
             pending.result()
@@ -253,7 +254,10 @@ def _copy_payloads(batch: Sequence[BulkListing]) -> list[_CopyPayload]:
     return payloads
 
 
-def _copy_batch(engine: Engine, payloads: Sequence[_CopyPayload], ids: list[int], threshold: float) -> None:
+def _copy_batch(
+    engine: Engine, payloads: Sequence[_CopyPayload], ids: list[int], sellers: dict[int, int], threshold: float
+) -> None:
+    """One batch in one transaction; ``sellers`` maps each seller the batch names to its first listing."""
     with engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
         checked_here = _skip_row_triggers(conn)
@@ -263,7 +267,7 @@ def _copy_batch(engine: Engine, payloads: Sequence[_CopyPayload], ids: list[int]
                 copy.write(payload)
         _write_derived(conn, ids, threshold)
         if checked_here:
-            _check_sellers(conn, ids)
+            _check_sellers(conn, sellers)
 
 
 def _skip_row_triggers(conn: Connection) -> bool:
@@ -281,17 +285,24 @@ def _skip_row_triggers(conn: Connection) -> bool:
     return True
 
 
-def _check_sellers(conn: Connection, ids: list[int]) -> None:
-    """The foreign key ``listings.seller_id -> sellers.id`` for a batch, in one query."""
+def _check_sellers(conn: Connection, sellers: dict[int, int]) -> None:
+    """The foreign key ``listings.seller_id -> sellers.id`` for a batch, in one query.
+
+    Asks for the batch's distinct sellers by primary key, not for its listings again: reading
+    the 5,000 listings just written back was 6 % of a PostgreSQL load (200,000 rows, 2026-12-07).
+    """
+    if not sellers:
+        return
     missing = conn.exec_driver_sql(
-        "SELECT l.id, l.seller_id FROM listings l WHERE l.id = ANY(%s) AND l.seller_id IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM sellers s WHERE s.id = l.seller_id) LIMIT 1",
-        (ids,),
-    ).first()
+        "SELECT s.id FROM unnest(%s::bigint[]) AS s(id) WHERE NOT EXISTS (SELECT 1 FROM sellers WHERE sellers.id = s.id) "
+        "LIMIT 1",
+        (list(sellers),),
+    ).scalar()
     if missing is not None:
+        listing = sellers[missing]
         raise IntegrityError(
-            "bulk load", {"listing_id": missing[0], "seller_id": missing[1]},
-            ValueError(f"listing {missing[0]} refers to seller {missing[1]}, which does not exist"),
+            "bulk load", {"listing_id": listing, "seller_id": missing},
+            ValueError(f"listing {listing} refers to seller {missing}, which does not exist"),
         )
 
 
