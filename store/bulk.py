@@ -14,6 +14,7 @@ exist already.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -80,6 +81,10 @@ _LISTING_COLUMNS = (
 )
 #: The loaded tables whose secondary indexes ``deferred_indexes`` drops and rebuilds.
 LOADED_TABLES = ("listings", "listing_species", "listing_fts", "listing_versions", "scores")
+#: PostgreSQL: batches streamed at once, each on its own connection and in its own transaction.
+COPY_WRITERS = 2
+#: PostgreSQL: connections that rebuild the deferred indexes at once.
+INDEX_BUILDERS = 2
 #: The score threshold recorded in the history rows of loaded scores when the caller names none.
 DEFAULT_THRESHOLD = 0.5
 _SELLER_COLUMNS = ("id", "marketplace", "url", "name", "first_seen", "last_seen")
@@ -153,24 +158,27 @@ def load_listings(
     """Insert listings batch by batch, one transaction per batch; returns the row count.
 
     ``threshold`` is recorded with each loaded score in the score history.  On PostgreSQL the
-    next batch's COPY payload is formatted while a writer thread streams the previous one.
+    next batch's COPY payload is formatted while ``COPY_WRITERS`` writer threads stream earlier ones,
+    each on its own connection, so the server works on two cores (200,000 rows: 41,000-43,000 rows/s
+    with one writer, 42,000-55,000 with two, 2026-12-07).  A batch that fails stops the load with its
+    error and leaves none of its rows; the batches before it, and one written beside it, may be in.
     """
     if engine.dialect.name == "sqlite":
         return _load_sqlite(engine, batches, threshold)
     total = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-copy") as writer:
-        pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=COPY_WRITERS, thread_name_prefix="bulk-copy") as writer:
+        pending: deque[Future[None]] = deque()
         for batch in batches:
             if not batch:
                 continue
             payloads = _copy_payloads(batch)
-            if pending is not None:
-                pending.result()  # one batch in flight: memory stays bounded, errors surface early
+            if len(pending) >= COPY_WRITERS:
+                pending.popleft().result()  # a bounded number in flight: memory stays bounded, errors surface early
             sellers = {row.seller_id: row.id for row in reversed(batch) if row.seller_id is not None}
-            pending = writer.submit(_copy_batch, engine, payloads, [row.id for row in batch], sellers, threshold)
+            pending.append(writer.submit(_copy_batch, engine, payloads, [row.id for row in batch], sellers, threshold))
             total += len(batch)
-        if pending is not None:
-            pending.result()
+        for future in pending:
+            future.result()
     if total:
         with engine.begin() as conn:
             conn.execute(
@@ -336,16 +344,31 @@ def deferred_indexes(engine: Engine, tables: Sequence[str] = LOADED_TABLES) -> I
     try:
         yield
     finally:
-        with engine.begin() as conn:
-            if sqlite:
+        if sqlite:
+            with engine.begin() as conn:
                 # the sorter of CREATE INDEX may use a helper thread and keeps its runs in memory
                 for pragma in ("cache_size = -262144", "temp_store = MEMORY", "threads = 2"):
                     conn.exec_driver_sql(f"PRAGMA {pragma}")
-            else:
-                conn.exec_driver_sql("SET maintenance_work_mem = '256MB'")
-            for _, definition in indexes:
-                conn.exec_driver_sql(definition)
-            optimize_index(conn)
+                for _, definition in indexes:
+                    conn.exec_driver_sql(definition)
+                optimize_index(conn)
+        else:
+            definitions = [definition for _, definition in indexes]
+            with ThreadPoolExecutor(max_workers=INDEX_BUILDERS, thread_name_prefix="bulk-index") as builders:
+                for done in [builders.submit(_build_indexes, engine, definitions[i::INDEX_BUILDERS])
+                             for i in range(INDEX_BUILDERS)]:
+                    done.result()
+
+
+def _build_indexes(engine: Engine, definitions: Sequence[str]) -> None:
+    """PostgreSQL: ``CREATE INDEX`` statements on one connection (others may build beside it: each
+    takes a SHARE lock, which does not block another)."""
+    if not definitions:
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+        for definition in definitions:
+            conn.exec_driver_sql(definition)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

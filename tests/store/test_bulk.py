@@ -148,3 +148,17 @@ def test_bulk_load_refuses_a_listing_of_an_unknown_seller(engine: Engine, sessio
     if engine.dialect.name == "postgresql":  # the loader's own check names the listing
         assert f"listing {batch[1].id} refers to seller 999" in str(raised.value)
     assert session.scalar(select(func.count()).select_from(Listing)) == 0
+
+
+def test_a_failing_batch_among_several_leaves_none_of_its_rows(engine: Engine, session: Session) -> None:
+    """PostgreSQL streams several batches at once: the failing one still raises and leaves nothing."""
+    load_sellers(engine, generate_sellers(5))
+    batches = list(generate_listings(40, 5, batch=10))
+    bad = batches[1]
+    bad[-1].seller_id = 999
+    with pytest.raises(IntegrityError, match="999"):
+        load_listings(engine, batches)
+    loaded = set(session.scalars(select(Listing.id)))
+    assert not loaded & {row.id for row in bad}
+    assert {row.id for row in batches[0]} <= loaded
+
