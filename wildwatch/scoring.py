@@ -11,6 +11,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -287,6 +288,8 @@ def _verdicts(model: ScoringModel, chunk: tuple[list[str], list[str]]) -> list[_
 #: every index page the batch touched (the score index is touched all over), so larger pages cost
 #: less per listing; the model still scores ``batch_size`` at a time.
 WRITE_BATCH = 10_000
+#: PostgreSQL: pages of stored scores written at once, each on its own connection.
+STORED_WRITERS = 2
 
 
 def score_stored(
@@ -316,21 +319,32 @@ def score_stored(
     if workers is None:
         workers = default_workers(total, batch_size)
 
-    def write(page: list[ToScore], verdicts: Sequence[_Verdict]) -> None:
+    def store_page(page: list[ToScore], verdicts: Sequence[_Verdict]) -> tuple[int, int, list[int], int]:
+        """Write one page in its own transaction: (scored, flagged, newly flagged, queued).  Touches only
+        the page's listings, so pages may be written side by side (see ``STORED_WRITERS``)."""
+        queued = 0
         with session_scope(store.sessions) as session:
             rows = [ScoreIn(b.listing_id, b.content_hash, *v) for b, v in zip(page, verdicts, strict=True)]
             newly = record_scores(session, rows, model_version=model.version, threshold=model.threshold,
                                   auto_dismiss_relists=auto_dismiss_relists)
             if on_flagged is not None and newly:
-                result.queued += on_flagged(session, newly)
+                queued = on_flagged(session, newly)
             # after decision memory: a dismissed, unchanged listing the model flags again does not count
             flagged_now = count_flagged(session, [b.listing_id for b in page])
-        result.scored += len(page)
+        return len(page), flagged_now, newly, queued
+
+    def tally(written: tuple[int, int, list[int], int]) -> None:
+        scored, flagged_now, newly, queued = written
+        result.scored += scored
         result.flagged += flagged_now
         result.newly_flagged += newly
+        result.queued += queued
         if progress:
             progress(result.scored, total)
         logger.debug("scored %d/%d listings", result.scored, total)
+
+    def write(page: list[ToScore], verdicts: Sequence[_Verdict]) -> None:
+        tally(store_page(page, verdicts))
 
     def pages() -> Iterator[list[ToScore]]:
         after = 0
@@ -354,18 +368,33 @@ def score_stored(
         return result
     global _WORKER_CALL
     _WORKER_CALL = lambda chunk: _verdicts(model, chunk)  # noqa: E731 - inherited by the forked workers
+    # PostgreSQL: pages are written by STORED_WRITERS threads side by side (the server's writes use a
+    # core each); SQLite has one writer, so its pages are written here, in order.
+    writers = STORED_WRITERS if store.engine.dialect.name == "postgresql" else 0
     try:
-        with context.Pool(workers, initializer=_become_scoring_worker) as pool:
+        with context.Pool(workers, initializer=_become_scoring_worker) as pool, \
+                ThreadPoolExecutor(max(writers, 1), thread_name_prefix="score-write") as writing:
             # One page scored by the workers while the page before it is written: never reads far ahead.
             in_flight: deque[tuple[list[ToScore], list[Any]]] = deque()
+            written: deque[Future[tuple[int, int, list[int], int]]] = deque()
+
+            def finish(done: list[ToScore], pending: list[Any]) -> None:
+                verdicts = [verdict for part in pending for verdict in part.get()]
+                if not writers:
+                    write(done, verdicts)
+                    return
+                written.append(writing.submit(store_page, done, verdicts))
+                while len(written) > writers:
+                    tally(written.popleft().result())
+
             for page in pages():
                 in_flight.append((page, [pool.apply_async(_call_in_worker, (chunk,)) for chunk in chunks(page)]))
                 if len(in_flight) > 1:
-                    done, pending = in_flight.popleft()
-                    write(done, [verdict for part in pending for verdict in part.get()])
+                    finish(*in_flight.popleft())
             while in_flight:
-                done, pending = in_flight.popleft()
-                write(done, [verdict for part in pending for verdict in part.get()])
+                finish(*in_flight.popleft())
+            while written:
+                tally(written.popleft().result())
     finally:
         _WORKER_CALL = None
     return result
