@@ -304,7 +304,8 @@ def score_stored(
     the page's transaction: a kill between scoring and queueing cannot leave a flagged listing
     without its alert.  ``workers`` > 1 scores ``batch_size`` chunks in forked processes while
     this one reads the next page and writes finished ones (all database work stays in this
-    process, in page order); ``None`` picks :func:`default_workers`.  ``auto_dismiss_relists``
+    process: in page order on SQLite, up to ``STORED_WRITERS`` pages at once on PostgreSQL);
+    ``None`` picks :func:`default_workers`.  ``auto_dismiss_relists``
     defaults to the ``moderation.auto_dismiss_relists`` setting (see ``store.scores.record_scores``).
     """
     from store.db import session_scope
