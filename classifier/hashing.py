@@ -132,10 +132,20 @@ class NgramHasher:
 
     def counts(self, docs: Sequence[str]) -> Rows:
         """N-gram counts per document, rows in order and columns sorted within a row (CSR arrays)."""
+        return self._counts(docs)[0]
+
+    def _counts(self, docs: Sequence[str], columns: np.ndarray | None = None) -> tuple[Rows, np.ndarray]:
+        """:meth:`counts` and the row of each entry; with ``columns`` (a mask over the columns), only the
+        n-grams of the columns it keeps are counted."""
         docs = [d if isinstance(d, str) else "" for d in docs]
         units = self._units(docs)
         row_of_unit = np.concatenate([[0], np.cumsum(units == _BOUNDARY)])[:-1]
-        blocks = [(row_of_unit[starts], cols) for _, starts, cols in self._hash_blocks(units)]
+        blocks = []
+        for _, starts, cols in self._hash_blocks(units):
+            if columns is not None:
+                kept = columns[cols]
+                starts, cols = starts[kept], cols[kept]
+            blocks.append((row_of_unit[starts], cols))
         keys = _sorted_keys(blocks, len(docs), self.n_features)
         first = np.empty(len(keys), dtype=bool)
         first[:1] = True
@@ -146,25 +156,21 @@ class NgramHasher:
         rows = unique // self.n_features
         indptr = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(docs)), out=indptr[1:])
-        return Rows(indptr, (unique % self.n_features).astype(np.int32), counts.astype(np.float32), len(docs))
+        counted = Rows(indptr, (unique % self.n_features).astype(np.int32), counts.astype(np.float32), len(docs))
+        return counted, rows
 
     def tfidf(self, docs: Sequence[str]) -> Rows:
-        """Sublinear TF x IDF, L2-normalised rows, in float32 as scikit-learn's ``normalize`` computes them."""
-        rows = self.counts(docs)
+        """Sublinear TF x IDF, L2-normalised rows, in float32 as scikit-learn's ``normalize`` computes them.
+
+        Columns below min_df (IDF 0) are dropped, as ``eliminate_zeros()`` does: before counting, since
+        a TF is never 0 (a third of the character n-grams of a batch need no sorting then)."""
+        rows, row_of = self._counts(docs, self.idf_ != 0)
         data = rows.data
         if self.sublinear_tf:
             np.log(data, out=data)
             data += np.float32(1.0)
         data *= self.idf_[rows.indices]
-        keep = data != 0
-        if not keep.all():  # columns below min_df (IDF 0) are dropped, as eliminate_zeros() does
-            row_of = np.repeat(np.arange(rows.n_rows), np.diff(rows.indptr))[keep]
-            indptr = np.zeros(rows.n_rows + 1, dtype=np.int64)
-            np.cumsum(np.bincount(row_of, minlength=rows.n_rows), out=indptr[1:])
-            rows = Rows(indptr, rows.indices[keep], data[keep], rows.n_rows)
-            data = rows.data
         # Squares in float32, sums in float64 row by row, division in float64 stored as float32.
-        row_of = np.repeat(np.arange(rows.n_rows), np.diff(rows.indptr))
         norms = np.sqrt(np.bincount(row_of, weights=(data * data).astype(np.float64), minlength=rows.n_rows))
         norms[norms == 0.0] = 1.0
         return Rows(rows.indptr, rows.indices, (data / norms[row_of]).astype(np.float32), rows.n_rows)
