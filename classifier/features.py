@@ -258,7 +258,7 @@ class TextAnalyzer:
         """Normalise, tokenise, match and weigh the evidence of many texts."""
         normalized = self.normalizer.normalize_batch(list(texts))
         wide = [i for i, t in enumerate(normalized) if not t.isascii()]
-        sounds = dict(zip(wide, self.pinyin.sounds([normalized[i] for i in wide])))
+        sounds = dict(zip(wide, self.pinyin.sounds_to_search([normalized[i] for i in wide])))
         out = []
         cut, find, punct, expand = self._jieba.cut, self.matcher.find_matches, _PUNCT_RE.sub, self.matcher.expand
         naming = self._naming
