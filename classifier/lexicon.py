@@ -51,6 +51,7 @@ CONTEXT_KINDS = ("trade", "contact", "authenticity", "imitation", "merch", "nons
 _RADICAL_BLOCKS = (0x2E80, 0x2FDF)
 
 
+@lru_cache(maxsize=1 << 14)  # asked about the same lexicon words for every listing
 def is_cjk_term(term: str) -> bool:
     """Terms with a CJK character are matched anywhere; pure Latin ones only on word boundaries."""
     return not term.isascii() and bool(_CJK_RE.search(term))
