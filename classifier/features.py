@@ -263,10 +263,9 @@ class TextAnalyzer:
         wide = [i for i, t in enumerate(normalized) if not t.isascii()]
         sounds = dict(zip(wide, self.pinyin.sounds_to_search([normalized[i] for i in wide])))
         out = []
-        cut, find, punct, expand = self._jieba.cut, self.matcher.find_matches, _PUNCT_RE.sub, self.matcher.expand
+        cut, punct, expand = self._jieba.cut, _PUNCT_RE.sub, self.matcher.expand
         naming = self._naming
-        for i, norm in enumerate(normalized):
-            matches = find(norm)
+        for i, (norm, matches) in enumerate(zip(normalized, self.matcher.find_matches_batch(normalized))):
             sound = sounds.get(i)
             # Most listings name no species at all: their evidence is empty whatever else they say.
             if any(term in naming for _, term in matches):
