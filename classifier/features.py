@@ -29,6 +29,7 @@ import importlib.machinery
 import importlib.util
 import logging
 import math
+import operator
 import os
 import re
 import sys
@@ -132,6 +133,8 @@ class Analysis(NamedTuple):
     evidence: Evidence
 
 
+#: The term of a (end, term) match, for set operations in C.
+_term_of = operator.itemgetter(1)
 #: Punctuation and symbols: token boundaries for jieba, never tokens themselves.
 _PUNCT_RE = re.compile(r"[\W_]+")
 
@@ -268,7 +271,7 @@ class TextAnalyzer:
         for i, (norm, matches) in enumerate(zip(normalized, self.matcher.find_matches_batch(normalized))):
             sound = sounds.get(i)
             # Most listings name no species at all: their evidence is empty whatever else they say.
-            if any(term in naming for _, term in matches):
+            if not naming.isdisjoint(map(_term_of, matches)):
                 hits = expand(self._veto_exclusions(norm, matches))
                 if sound is not None:
                     hits += self.pinyin.find(norm, sound, [(h.start, h.end) for h in hits], self._cut_words)

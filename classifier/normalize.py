@@ -286,8 +286,8 @@ class Normalizer:
         if not dropped.any():
             return text
         depth = np.zeros(len(codes) + 1, dtype=np.int32)
-        np.add.at(depth, starts[dropped], 1)
-        np.add.at(depth, ends[dropped], -1)
+        depth[starts[dropped]] = 1  # a run starts on a separator and ends before a CJK character:
+        depth[ends[dropped]] = -1  # no position is both
         keep = np.cumsum(depth[:-1]) == 0
         return str(codes[keep].tobytes().decode("utf-32-le", "surrogatepass"))
 
