@@ -29,6 +29,7 @@ import importlib.machinery
 import importlib.util
 import logging
 import math
+import operator
 import os
 import re
 import sys
@@ -132,6 +133,8 @@ class Analysis(NamedTuple):
     evidence: Evidence
 
 
+#: The term of a (end, term) match, for set operations in C.
+_term_of = operator.itemgetter(1)
 #: Punctuation and symbols: token boundaries for jieba, never tokens themselves.
 _PUNCT_RE = re.compile(r"[\W_]+")
 
@@ -195,7 +198,8 @@ class TextAnalyzer:
             term for term, entries in self.matcher.table.items()
             if any(kind in _SPECIES_KINDS or kind == "exclusion" for kind, _ in entries)
         )
-        self._negators_cjk = sorted((n for n in lexicon.get("negators", []) if is_cjk_term(n)), key=len, reverse=True)
+        # A tuple: str.endswith tries them all in one call.
+        self._negators_cjk = tuple(sorted((n for n in lexicon.get("negators", []) if is_cjk_term(n)), key=len, reverse=True))
         # Everyday words among the trade and authenticity terms: they engage slang only with a stronger
         # name beside it ("a warm pure ivory" is a colour; models trained before it have none).
         self._everyday = frozenset(norm(w) for w in lexicon.get("everyday", []) if norm(w))
@@ -213,7 +217,8 @@ class TextAnalyzer:
         self._negators_latin = frozenset(n for n in lexicon.get("negators", []) if not is_cjk_term(n) and " " not in n)
         # species -> [(sense terms, window, harmless words)]; a sense term may be longer than the hit
         # it explains (象牙球 around the hit 象牙).
-        self._senses: dict[str, list[tuple[tuple[str, ...], int, frozenset[str]]]] = {}
+        # species -> [(sense terms, window, harmless words, those of them that are phrases or CJK)]
+        self._senses: dict[str, list[tuple[tuple[str, ...], int, frozenset[str], tuple[str, ...]]]] = {}
         self._cover: dict[str, list[str]] = {}
         # Word sense the other way: slang next to a word of the trade's own objects is a species term
         # ("Meiji ivory okimono"); slang directly before any other word is an adjective ("ivory jumper").
@@ -225,7 +230,8 @@ class TextAnalyzer:
             for sense in entry.get("senses", []):
                 harmless = frozenset(norm(h) for h in sense["harmless"] if norm(h))
                 terms = tuple(norm(t) for t in sense["terms"] if norm(t))
-                self._senses.setdefault(entry["name"], []).append((terms, int(sense["window"]), harmless))
+                phrases = tuple(w for w in harmless if " " in w or is_cjk_term(w))
+                self._senses.setdefault(entry["name"], []).append((terms, int(sense["window"]), harmless, phrases))
             if entry.get("cover"):
                 self._cover[entry["name"]] = [norm(c) for c in entry["cover"] if norm(c)]
             for confirm in entry.get("confirms", []):
@@ -258,15 +264,14 @@ class TextAnalyzer:
         """Normalise, tokenise, match and weigh the evidence of many texts."""
         normalized = self.normalizer.normalize_batch(list(texts))
         wide = [i for i, t in enumerate(normalized) if not t.isascii()]
-        sounds = dict(zip(wide, self.pinyin.sounds([normalized[i] for i in wide])))
+        sounds = dict(zip(wide, self.pinyin.sounds_to_search([normalized[i] for i in wide])))
         out = []
-        cut, find, punct, expand = self._jieba.cut, self.matcher.find_matches, _PUNCT_RE.sub, self.matcher.expand
+        cut, punct, expand = self._jieba.cut, _PUNCT_RE.sub, self.matcher.expand
         naming = self._naming
-        for i, norm in enumerate(normalized):
-            matches = find(norm)
+        for i, (norm, matches) in enumerate(zip(normalized, self.matcher.find_matches_batch(normalized))):
             sound = sounds.get(i)
             # Most listings name no species at all: their evidence is empty whatever else they say.
-            if any(term in naming for _, term in matches):
+            if not naming.isdisjoint(map(_term_of, matches)):
                 hits = expand(self._veto_exclusions(norm, matches))
                 if sound is not None:
                     hits += self.pinyin.find(norm, sound, [(h.start, h.end) for h in hits], self._cut_words)
@@ -473,7 +478,7 @@ class TextAnalyzer:
             if k and (k > len(clause) or clause[-k] not in _CJK_FILLERS):
                 break
             head = clause[: len(clause) - k]
-            if any(head.endswith(n) for n in self._negators_cjk):
+            if head.endswith(self._negators_cjk):
                 return True
         return any(w in self._negators_latin for w in _LATIN_WORD_RE.findall(clause)[-3:])
 
@@ -483,23 +488,24 @@ class TextAnalyzer:
         "Next to" is within ``window`` words in the term's clause, or its sentence when the term stands alone
         in its clause ("Wool throw, ivory": see ``_SENTENCE_RE``); a negated harmless word is a claim, not
         the harmless sense ("old ivory, not plastic")."""
-        for terms, window, harmless in self._senses.get(hit.species or "", ()):
+        for terms, window, harmless, phrases in self._senses.get(hit.species or "", ()):
             span = _covering(text, hit, terms)
             if span is None:
                 continue
             start, end = span
             if window <= 0:
-                if any(not self._negated(text, at) for w in harmless for at in _occurrences(text, w, 0, len(text))):
+                if any(not self._negated(text, at)
+                       for w in harmless if w in text for at in _occurrences(text, w, 0, len(text))):
                     return True
                 continue
             lo, hi = _window_bounds(text, start, end)
             near = _near_words(text, lo, start, end, hi, window)
             if any(w in harmless and not self._negated(text, at) for at, w in near):
                 return True
-            phrases = [w for w in harmless if " " in w or is_cjk_term(w)]
-            if phrases and any(
+            present = [w for w in phrases if w in text]
+            if present and any(
                 not self._negated(text, at)
-                for a, b in ((lo, start), (end, hi)) for w in phrases for at in _occurrences(text, w, a, b)
+                for a, b in ((lo, start), (end, hi)) for w in present for at in _occurrences(text, w, a, b)
             ):
                 return True
         return False
@@ -592,7 +598,7 @@ def _covering(text: str, hit: Hit, terms: tuple[str, ...]) -> tuple[int, int] | 
 
 def _contains(text: str, word: str) -> bool:
     """Substring for CJK words, whole words for Latin ones."""
-    return next(_occurrences(text, word, 0, len(text)), None) is not None
+    return word in text and next(_occurrences(text, word, 0, len(text)), None) is not None
 
 
 def _occurrences(text: str, word: str, lo: int, hi: int) -> Iterator[int]:

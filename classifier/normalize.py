@@ -125,7 +125,14 @@ class Normalizer:
         seps = re.escape(lexicon.get("separators", " ").replace("\t", "").replace("\n", ""))
         # Up to three separator characters between two CJK characters are dropped: the lexicon's list
         # plus any other symbol or punctuation mark (犀/牛/角, 犀~角, 象♪牙), except sentence ends.
-        self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}])(?:[{seps} ]|{_SYMBOL}){{1,3}}(?=[{_CJK}])")
+        separator = rf"(?:[{seps} ]|{_SYMBOL})"
+        self._cjk_sep_re = re.compile(rf"(?<=[{_CJK}]){separator}{{1,3}}(?=[{_CJK}])")
+        # The same rule over a batch with numpy (:meth:`_drop_cjk_separators`): which characters of the
+        # Basic Multilingual Plane are separators (one regex pass over all of them, ~4 ms).
+        self._separator_re = re.compile(separator)
+        every_char = np.arange(_TABLE_SIZE, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+        self._separator_np = np.zeros(_TABLE_SIZE, dtype=bool)
+        self._separator_np[[m.start() for m in self._separator_re.finditer(every_char)]] = True
         # Single Latin letters joined by spaces ("i v o r y") or by one repeated symbol ("i.v.o.r.y",
         # "i~v~o~r~y", "r.h.i.n.oceros": the last run may be longer).
         # Written as "a letter not after a letter or digit, then ...": a pattern that starts with a
@@ -242,7 +249,7 @@ class Normalizer:
 
     def _post_raw(self, text: str) -> str:
         """Steps 5-7 on converted, lower-cased text (may hold several NUL-separated texts)."""
-        text = self._cjk_sep_re.sub("", text)
+        text = self._drop_cjk_separators(text)
         text = self._spaced_latin_re.sub(lambda m: re.sub(r"[^a-z]", "", m.group()), text)
         if self._leet_re is not None:
             text = self._leet_sub(text)
@@ -256,6 +263,33 @@ class Normalizer:
             pieces.append(text[last:])
             text = "".join(pieces)
         return _SPACES_RE.sub(" ", text)
+
+    def _drop_cjk_separators(self, text: str) -> str:
+        """``self._cjk_sep_re.sub("", text)`` with numpy: the regex tries its look-behind at every
+        character of a batch (a tenth of scoring's time). What it removes is each whole run of one to
+        three separators with a CJK character on both sides, as long as no separator is CJK: the
+        unassigned code points of the CJK blocks are both, and a text with one is left to the regex."""
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        separator = self._separator_np[np.minimum(codes, _TABLE_SIZE - 1)]
+        astral = codes >= _TABLE_SIZE
+        if astral.any():  # emoji and other symbols beyond the table, by the regex itself
+            for code in np.unique(codes[astral]).tolist():
+                separator[codes == code] = self._separator_re.fullmatch(chr(code)) is not None
+        cjk = ((codes >= 0x3400) & (codes <= 0x9FFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF))
+        if (cjk & separator).any():
+            return self._cjk_sep_re.sub("", text)
+        edges = np.diff(np.concatenate(([0], separator.view(np.int8), [0])))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # runs [start, end)
+        inside = (starts > 0) & (ends < len(codes)) & (ends - starts <= 3)
+        starts, ends = starts[inside], ends[inside]
+        dropped = cjk[starts - 1] & cjk[ends]
+        if not dropped.any():
+            return text
+        depth = np.zeros(len(codes) + 1, dtype=np.int32)
+        depth[starts[dropped]] = 1  # a run starts on a separator and ends before a CJK character:
+        depth[ends[dropped]] = -1  # no position is both
+        keep = np.cumsum(depth[:-1]) == 0
+        return str(codes[keep].tobytes().decode("utf-32-le", "surrogatepass"))
 
     def _leet_sub(self, text: str) -> str:
         """``self._leet_re.sub(self._unleet, text)``, searching only the runs of letters and leet

@@ -116,6 +116,31 @@ def test_empty_and_uneven_batches(shipped_model: classifier.Model) -> None:
     assert len(shipped_model.score_batch(["a", "b"], ["c"])) == 2
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_scoring_leaves_the_garbage_collector_as_it_found_it(
+    shipped_model: classifier.Model, enabled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """score_batch pauses the cyclic collector while it scores; afterwards it is on again only if it was."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        shipped_model.score_batch(["象牙手镯"], ["包真，私聊"])
+        assert gc.isenabled() is enabled
+
+        def fail(texts: object) -> None:
+            assert not gc.isenabled()
+            raise RuntimeError("half way")
+
+        monkeypatch.setattr(shipped_model.analyzer, "analyze_batch", fail)
+        with pytest.raises(RuntimeError):
+            shipped_model.score_batch(["象牙手镯"], ["包真，私聊"])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
 def test_junk_scores_like_empty(shipped_model: classifier.Model) -> None:
     empty, junk = shipped_model.score_batch(["", None], ["", None])  # type: ignore[list-item]
     assert empty.score == junk.score

@@ -129,3 +129,16 @@ def test_leetspeak_and_spaced_letters_match_the_plain_patterns(shipped_model: cl
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         assert normalizer._leet_sub(text) == normalizer._leet_re.sub(normalizer._unleet, text), text
         assert normalizer._spaced_latin_re.sub(letters_only, text) == plain_spaced.sub(letters_only, text), text
+
+
+def test_separators_between_cjk_characters_match_the_plain_pattern(shipped_model: classifier.Model) -> None:
+    """The numpy pass drops exactly what the separator pattern drops, on random strings of CJK characters,
+    separators, sentence ends, emoji and the unassigned CJK code points (both CJK and separators)."""
+    import random
+
+    normalizer = shipped_model.analyzer.normalizer
+    rng = random.Random(16)
+    alphabet = list("象牙犀角ab1 *-_.·|/~,、。!?\x00\u3400\u9fff\uf900\u33ff\ua000♪🐘\U00020000")
+    for k in range(20_000):
+        text = "".join(rng.choice(alphabet + (["\ufaff"] if k % 2 else [])) for _ in range(rng.randint(0, 24)))
+        assert normalizer._drop_cjk_separators(text) == normalizer._cjk_sep_re.sub("", text), text
