@@ -208,6 +208,8 @@ class TextAnalyzer:
         self._not_offers = self._everyday | {norm(w) for w in lexicon.get("describes", []) if norm(w)}
         self._offer_words = _word_pattern(norm(w) for w in lexicon.get("offers", []))
         self._valuation_words = _word_pattern(norm(w) for w in lexicon.get("valuations", []))
+        self._keeping_suffixes = _suffix_pattern(lexicon.get("keeping_suffixes", []))
+        self._suffix_chars = tuple(entry["suffix"] for entry in lexicon.get("keeping_suffixes", []))
         shapes = sorted({norm(w) for w in lexicon.get("shapes", []) if norm(w)}, key=len, reverse=True)
         self._shapes = re.compile(
             r"[ \-]?(?:" + "|".join(re.escape(w) if is_cjk_term(w) else re.escape(w) + r"(?![a-z0-9])" for w in shapes) + ")"
@@ -348,6 +350,8 @@ class TextAnalyzer:
                     continue  # "ivory jumper": a colour or material, not evidence either way
                 else:
                     named.append(hit)
+        if self._keeping_suffixes is not None:
+            context["keeping"] += self._suffix_hits(text, context["keeping"])
         if context["merch"] and self._objects:
             # An ivory *figure* is what the carver made, not merchandise about the animal.
             objects = self._objects
@@ -428,6 +432,16 @@ class TextAnalyzer:
         shown = [h for h in named if h.kind != "weak" or h.species in by_species]
         shown += [h for kind in ("trade", "contact", "authenticity") for h in context[kind]]
         return Evidence(vector, species, slang, shown, bool((strong or alias) and engaged), blocked)
+
+    def _suffix_hits(self, text: str, keeping: list[Hit]) -> list[Hit]:
+        """Display cues from a word's last character (回顾展, 巡展): the words are too many to list, and
+        the suffix alone is not enough (发展, 展示), hence the characters around it.  One a word: a
+        listed cue that already covers the character counts instead."""
+        pattern = self._keeping_suffixes
+        if pattern is None or not any(c in text for c in self._suffix_chars):
+            return []
+        return [Hit(m.start(), m.end(), m.group(), "keeping", None) for m in pattern.finditer(text)
+                if not any(h.start <= m.start() < h.end for h in keeping)]
 
     def _asks_directly(self, text: str, context: dict[str, list[Hit]]) -> bool:
         """A seller addressing a buyer: a contact word, or a price that no valuation word precedes. News
@@ -574,6 +588,18 @@ _OFFER_OPENING_RE = re.compile(r"(?:^|[\s\u3002，,:：】|])出\s?(?=[\u3400-\u
 
 #: How far (characters) before a price a valuation word is looked for.
 _VALUATION_CHARS = 30
+
+
+def _suffix_pattern(entries: Sequence[dict[str, str]]) -> re.Pattern[str] | None:
+    """One pattern for the ``keeping_suffixes`` entries: the suffix after a CJK character not in its
+    ``not_after`` and not followed by one in its ``not_before``."""
+    parts = []
+    for entry in entries:
+        after = "".join(re.escape(c) for c in entry["not_after"])
+        before = "".join(re.escape(c) for c in entry["not_before"])
+        parts.append(r"(?<=[\u4e00-\u9fff])" + (f"(?<![{after}])" if after else "") + re.escape(entry["suffix"])
+                     + (f"(?![{before}])" if before else ""))
+    return re.compile("|".join(parts)) if parts else None
 
 
 def _word_pattern(words: Iterator[str]) -> re.Pattern[str] | None:

@@ -127,6 +127,12 @@ def load_lexicon(directory: Path | None = None, *, tables: bool = True) -> dict[
         "describes": _strings(trade.get("describes")),
         "offers": _strings(trade.get("offers")),
         "valuations": _strings(trade.get("valuations")),
+        # Chinese words that end in a character naming a display (回顾展, 巡展, 个展): see trade_terms.yaml.
+        "keeping_suffixes": [
+            {"suffix": str(entry.get("suffix", "")), "not_after": str(entry.get("not_after", "")),
+             "not_before": str(entry.get("not_before", ""))}
+            for entry in trade.get("keeping_suffixes") or [] if entry.get("suffix")
+        ],
         # Words that, right after a species term, make it the object's shape ("rhino horn shaped").
         "shapes": _strings(trade.get("shapes")),
         "emoji": {str(k): str(v) for k, v in (evasion.get("emoji") or {}).items()},
