@@ -435,8 +435,8 @@ class TextAnalyzer:
 
     def _suffix_hits(self, text: str, keeping: list[Hit]) -> list[Hit]:
         """Display cues from a word's last character (回顾展, 巡展): the words are too many to list, and
-        the suffix alone is not enough (发展, 展示), hence the characters around it.  One a word: a
-        listed cue that already covers the character counts instead."""
+        the suffix alone is not enough (发展, 展示), hence the characters around it.  A suffix inside a
+        listed cue (艺术展) is not counted again."""
         pattern = self._keeping_suffixes
         if pattern is None or not any(c in text for c in self._suffix_chars):
             return []
