@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.langs import canonical_lang
 from store.batched import sqlite_timestamp
@@ -271,8 +271,14 @@ def _copy_batch(
         checked_here = _skip_row_triggers(conn)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         for table, columns, payload in payloads:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                copy.write(payload)
+            statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            try:
+                with cursor.copy(statement) as copy:
+                    copy.write(payload)
+            except engine.dialect.loaded_dbapi.Error as exc:
+                # the driver's own cursor: its errors as SQLAlchemy would raise them (a foreign key
+                # refused under row triggers is an IntegrityError, as the loader's own check raises)
+                raise DBAPIError.instance(statement, None, exc, engine.dialect.loaded_dbapi.Error) from exc
         _write_derived(conn, ids, threshold)
         if checked_here:
             _check_sellers(conn, sellers)

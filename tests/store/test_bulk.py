@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,32 @@ def test_a_failing_batch_among_several_leaves_none_of_its_rows(engine: Engine, s
     assert not loaded & {row.id for row in bad}
     assert {row.id for row in batches[0]} <= loaded
 
+
+
+def test_a_loader_that_is_not_superuser_has_the_database_check_sellers(engine: Engine, session: Session) -> None:
+    """Without superuser rights the row triggers stay on: several batches streamed at once still load,
+    and a listing of an unknown seller is refused by the foreign key itself."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no roles")
+    role = f"ww_loader_{uuid.uuid4().hex[:10]}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        conn.exec_driver_sql(f'GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO "{role}"')
+        conn.exec_driver_sql(f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+    loader = make_engine(engine.url.set(username=role).render_as_string(hide_password=False))
+    try:
+        with loader.connect() as conn:
+            assert conn.exec_driver_sql("SHOW is_superuser").scalar() == "off"
+        load_sellers(engine, generate_sellers(5))
+        batches = list(generate_listings(40, 5, batch=10))
+        assert load_listings(loader, batches[:3]) == 30
+        bad = batches[3]
+        bad[0].seller_id = 999
+        with pytest.raises(IntegrityError, match="foreign key"):
+            load_listings(loader, [bad])
+        assert session.scalar(select(func.count()).select_from(Listing)) == 30
+    finally:
+        loader.dispose()
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
