@@ -92,20 +92,10 @@ class PinyinChannel:
             out.append(chr(_SYLLABLE_BASE + k))
         return "".join(out)
 
-    def sounds(self, texts: list[str]) -> list[str]:
-        """Each text with every known CJK character replaced by its syllable (same length, one batch)."""
-        if not texts:
-            return []
-        joined = "\x00".join(texts)
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
-        small = codes < _TABLE_SIZE
-        codes[small] = self._table[codes[small]]
-        return codes.tobytes().decode("utf-32-le", "surrogatepass").split("\x00")
-
     def sounds_to_search(self, texts: list[str]) -> list[str | None]:
-        """:meth:`sounds`, None for a text in which no homophone can be found: none of its pairs of
-        syllables in a row opens a term (most texts; one numpy pass over the batch instead of a search
-        of each)."""
+        """Each text with every known CJK character replaced by its syllable (same length, one batch), or
+        None for a text in which no homophone can be found: none of its pairs of syllables in a row opens
+        a term (most texts; one numpy pass over the batch instead of a search of each)."""
         if not texts or self._automaton is None:
             return [None] * len(texts)
         joined = "\x00".join(texts)
