@@ -41,7 +41,7 @@ import numpy as np
 if TYPE_CHECKING:
     from rjieba import Jieba
 
-from .lexicon import Hit, TermMatcher, is_cjk_term
+from .lexicon import CJK_CHARS, Hit, TermMatcher, is_cjk_term
 from .normalize import Normalizer, clean_text
 from .pinyin import PinyinChannel, on_word_boundaries
 
@@ -597,7 +597,7 @@ def _suffix_pattern(entries: Sequence[dict[str, str]]) -> re.Pattern[str] | None
     for entry in entries:
         after = "".join(re.escape(c) for c in entry["not_after"])
         before = "".join(re.escape(c) for c in entry["not_before"])
-        parts.append(r"(?<=[\u4e00-\u9fff])" + (f"(?<![{after}])" if after else "") + re.escape(entry["suffix"])
+        parts.append(f"(?<=[{CJK_CHARS}])" + (f"(?<![{after}])" if after else "") + re.escape(entry["suffix"])
                      + (f"(?![{before}])" if before else ""))
     return re.compile("|".join(parts)) if parts else None
 

@@ -22,6 +22,7 @@ import ahocorasick
 import numpy as np
 
 __all__ = [
+    "CJK_CHARS",
     "DEFAULT_LEXICON_DIR",
     "KINDS",
     "Hit",
@@ -36,7 +37,9 @@ logger = logging.getLogger(__name__)
 #: ``<repo>/data/lexicon`` — the package's parent directory is the repository root.
 DEFAULT_LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: The CJK ideographs that terms and text are matched as (a regex character class's inside).
+CJK_CHARS = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{CJK_CHARS}]")
 
 #: Kinds a term can have. ``species``/``alias``/``code``/``weak`` name a species (strongest first);
 #: ``exclusion`` hides the species term inside it; the rest are context (see trade_terms.yaml).

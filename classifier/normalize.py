@@ -39,7 +39,7 @@ import ahocorasick
 import numpy as np
 import opencc
 
-from .lexicon import is_cjk_term
+from .lexicon import CJK_CHARS, is_cjk_term
 
 __all__ = ["MAX_CHARS", "Normalizer", "clean_text"]
 
@@ -52,7 +52,7 @@ MAX_CHARS = 20_000
 # embeddings and isolates, the Mongolian vowel separator, invisible operators, the grapheme joiner.
 _ZERO_WIDTH = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0xFE0F, 0x034F, 0x061C, 0x180E, 0x200E, 0x200F,
                *range(0x202A, 0x202F), *range(0x2061, 0x2065), *range(0x2066, 0x206A))
-_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK = CJK_CHARS
 _SPACES_RE = re.compile(" {2,}")
 #: The one-to-one lookup table covers the Basic Multilingual Plane.
 _TABLE_SIZE = 0x10000
