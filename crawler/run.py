@@ -112,7 +112,10 @@ def _run(spec: CrawlSpec, profile: SiteProfile | None, store: Store) -> CrawlSum
     outcome = Outcome("failed", "error", "the crawl process raised an error (see the log)")
     stats: dict[str, Any] = {}
     try:
-        process.crawl(crawler, start_url=spec.start_url, max_pages=spec.max_pages, profile=profile,
+        # the cap from any source (--max-pages, the environment, --set CLOSESPIDER_PAGECOUNT) also stops
+        # the spider following links, so fewer requests are in flight when the extension closes it
+        max_pages = settings.getint("CLOSESPIDER_PAGECOUNT")
+        process.crawl(crawler, start_url=spec.start_url, max_pages=max_pages, profile=profile,
                       search_terms=list(spec.search_terms), skip_urls=skip, categories=spec.categories)
         process.start()
         stats = crawler.stats.get_stats() if crawler.stats else {}
