@@ -239,6 +239,7 @@ def _load_sqlite(engine: Engine, batches: Iterable[Sequence[BulkListing]], thres
 
 
 _FTS_COLUMNS = ("listing_id", "tsv", "last_seen", "first_seen", "score")
+_SPECIES_COLUMNS = ("listing_id", "species", "flagged", "last_seen")
 _CopyPayload = tuple[str, Sequence[str], bytes]
 
 
@@ -247,10 +248,14 @@ def _copy_payloads(batch: Sequence[BulkListing]) -> list[_CopyPayload]:
     payloads: list[_CopyPayload] = [
         ("listings", _LISTING_COLUMNS, "".join([_listing_line(row) for row in batch]).encode()),
     ]
-    species = "".join([f"{row.id}\t{_text(name)}\n" for row in batch for name in dict.fromkeys(row.species)])
+    # the sort keys are given, so the triggers that would copy them from listings do not run
+    species = "".join([
+        f"{row.id}\t{_text(name)}\t{_NULL if row.flagged is None else ('t' if row.flagged else 'f')}"
+        f"\t{row.last_seen.isoformat()}\n"
+        for row in batch for name in dict.fromkeys(row.species)
+    ])
     if species:
-        payloads.append(("listing_species", ("listing_id", "species"), species.encode()))
-    # the sort keys are given, so the trigger that would copy them from listings does not run
+        payloads.append(("listing_species", _SPECIES_COLUMNS, species.encode()))
     documents = "".join(
         [
             f"{row.id}\t{_tsvector_field(_document(row))}\t{row.last_seen.isoformat()}\t{row.first_seen.isoformat()}"
@@ -290,8 +295,8 @@ def _skip_row_triggers(conn: Connection) -> bool:
     They are most of a COPY's server time: every loaded row of five tables looks its parent up
     one by one.  Every row the loader writes refers to a listing of the same batch, except
     ``listings.seller_id``, which :func:`_check_sellers` then checks for the batch in one query.
-    The only other row trigger (filling ``listing_fts`` sort keys) does nothing for the loader's
-    rows, which carry their keys.  Returns whether the triggers are skipped.
+    The only other row triggers (filling the sort keys of ``listing_fts`` and ``listing_species``)
+    do nothing for the loader's rows, which carry their keys.  Returns whether the triggers are skipped.
     """
     if conn.exec_driver_sql("SHOW is_superuser").scalar() != "on":
         return False

@@ -18,8 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter, ColumnElement, Float, Integer, Row, Select, String, and_, bindparam, false, func, or_, select, type_coerce,
+    BigInteger, BindParameter, Boolean, ColumnElement, DateTime, Float, Integer, Row, Select, String, and_, bindparam, false,
+    func, or_, select, type_coerce,
 )
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 
@@ -289,6 +292,24 @@ _PAGE_STATEMENTS_MAX = 1024
 _page_statements_lock = threading.Lock()
 
 
+#: PostgreSQL's copies of each listing's flag and ``last_seen`` beside its species (migration 0019),
+#: kept exact by triggers; not in the ORM model because SQLite's table has no such columns.
+_SPECIES_KEYS = sql_table(
+    "listing_species",
+    sql_column("listing_id", BigInteger), sql_column("species", String), sql_column("flagged", Boolean),
+    sql_column("last_seen", DateTime(timezone=True)),
+)
+
+
+def _species_and_flag_only(filters: ListingFilter) -> bool:
+    """Whether ``filters`` name a species and at most the flag: such a page, newest first, is its
+    species rows' newest index entries on PostgreSQL (one primary-key lookup a row) instead of a
+    walk of every flagged listing that probes each for the species."""
+    if not filters.species or (filters.q is not None and filters.q.strip()):
+        return False
+    return all(getattr(filters, f.name) is None for f in fields(filters) if f.name not in ("species", "flagged", "q"))
+
+
 def _page_query(
     session: Session, filters: ListingFilter, *, limit: int, cursor: str | None, sort: str, columns: Select[Any]
 ) -> tuple[Select[Any], dict[str, Any]]:
@@ -303,9 +324,10 @@ def _page_query(
     column, descending = SORTS[sort]
     after = _decode_cursor(cursor, sort) if cursor else None
     dialect = session.get_bind().dialect.name
-    text_ids = dialect == "postgresql" and _ranks_text_matches(session, filters)
+    species_keys = dialect == "postgresql" and column is Listing.last_seen and _species_and_flag_only(filters)
+    text_ids = not species_keys and dialect == "postgresql" and _ranks_text_matches(session, filters)
     scan = probe = False
-    if not text_ids:
+    if not text_ids and not species_keys:
         if dialect == "sqlite":
             scan = column is not None and _large_candidate_sets(session, filters, limit + 1)
         else:  # a common word is walked by PostgreSQL's own plan; a species is not (see conditions)
@@ -313,11 +335,18 @@ def _page_query(
                 and _large_candidate_sets(session, filters, limit + 1)
         probe = scan and dialect == "sqlite" and _very_common_text(session, filters, limit + 1)
     parameters = {**filters.parameters(dialect), **_cursor_parameters(after), "page_limit": limit + 1}
-    shape = (id(columns), dialect, sort, after is not None, text_ids, scan, probe, filters.shape(dialect))
+    shape = (id(columns), dialect, sort, after is not None, species_keys, text_ids, scan, probe, filters.shape(dialect))
     statement = _PAGE_STATEMENTS.get(shape)
     if statement is None:
         key = _score_key() if column is None else column
-        if text_ids:
+        if species_keys:
+            keys = _SPECIES_KEYS
+            query = columns.join(keys, keys.c.listing_id == Listing.id).where(
+                keys.c.species == _named("species", filters.species, keys.c.species))
+            if filters.flagged is not None:
+                query = query.where(keys.c.flagged.is_(filters.flagged))
+            query = _keyset(query, keys.c.last_seen, keys.c.listing_id, descending, after)
+        elif text_ids:
             page_ids = _text_page_ids(filters, sort, after)
             query = _keyset(columns.where(Listing.id.in_(page_ids)), key, Listing.id, descending, None)
         else:

@@ -113,7 +113,10 @@ def _write_arrays(connection: Connection, new_scores: Sequence[tuple[object, ...
         )
     if species_rows:
         connection.exec_driver_sql(
-            "INSERT INTO listing_species (listing_id, species) SELECT * FROM unnest(%b::bigint[], %b::text[])",
+            # the listing's flag and last_seen set-based here, not by the per-row trigger (0019)
+            "INSERT INTO listing_species (listing_id, species, flagged, last_seen) SELECT v.listing_id, v.species, "
+            "l.flagged, l.last_seen FROM unnest(%b::bigint[], %b::text[]) AS v(listing_id, species) "
+            "JOIN listings l ON l.id = v.listing_id",
             tuple(_columns(species_rows, 2)),
         )
 

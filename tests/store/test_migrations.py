@@ -172,3 +172,29 @@ def test_redundant_indexes_dropped_and_lookups_still_indexed(fresh_url: str) -> 
             assert index in {i["name"] for i in inspector.get_indexes(table)}
     finally:
         engine.dispose()
+
+
+def test_species_sort_keys_filled_for_existing_rows_and_removed(fresh_url: str) -> None:
+    """0019 (PostgreSQL) copies each listing's flag and last_seen beside its species, old rows too; SQLite: no-op."""
+    engine = make_engine(fresh_url)
+    try:
+        migrate(engine, "0018_redundant_indexes")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO listings (url, marketplace, title, description, images, content_hash, version, first_seen, "
+                "last_seen, fetched_at, flagged, species, reasons) VALUES ('https://x.example/1', 'x.example', 't', 'd', "
+                "'[]', 'h', 1, '2026-12-01T00:00:00+00:00', '2026-12-02T00:00:00+00:00', '2026-12-02T00:00:00+00:00', "
+                "true, 'pangolin', '[]')"))
+            conn.execute(text("INSERT INTO listing_species (listing_id, species) SELECT id, 'pangolin' FROM listings"))
+        migrate(engine, "0019_species_sort_keys")
+        columns = {c["name"] for c in inspect(engine).get_columns("listing_species")}
+        if engine.dialect.name != "postgresql":
+            assert columns == {"listing_id", "species"}
+            return
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT s.flagged, s.last_seen = l.last_seen FROM listing_species s "
+                                     "JOIN listings l ON l.id = s.listing_id")).one() == (True, True)
+        downgrade(engine, "0018_redundant_indexes")
+        assert {c["name"] for c in inspect(engine).get_columns("listing_species")} == {"listing_id", "species"}
+    finally:
+        engine.dispose()
