@@ -250,8 +250,7 @@ def _copy_payloads(batch: Sequence[BulkListing]) -> list[_CopyPayload]:
     ]
     # the sort keys are given, so the triggers that would copy them from listings do not run
     species = "".join([
-        f"{row.id}\t{_text(name)}\t{_NULL if row.flagged is None else ('t' if row.flagged else 'f')}"
-        f"\t{row.last_seen.isoformat()}\n"
+        f"{row.id}\t{_text(name)}\t{_optional_bool(row.flagged)}\t{row.last_seen.isoformat()}\n"
         for row in batch for name in dict.fromkeys(row.species)
     ])
     if species:
@@ -401,6 +400,10 @@ def _optional(value: object) -> str:
     return _NULL if value is None else str(value)
 
 
+def _optional_bool(value: bool | None) -> str:
+    return _NULL if value is None else ("t" if value else "f")
+
+
 def _listing_line(row: BulkListing) -> str:
     """One ``listings`` row in COPY text format, columns as ``_LISTING_COLUMNS``."""
     digest = content_hash(row.title, row.description, row.price, row.currency)
@@ -413,7 +416,7 @@ def _listing_line(row: BulkListing) -> str:
             _text(row.description), _optional(row.price), _optional_text(row.currency), "[]",
             _optional_text(_canonical_lang(row.lang)), digest, "1", row.first_seen.isoformat(), last, last,
             _optional(row.score),
-            _NULL if row.flagged is None else ("t" if row.flagged else "f"), _text(";".join(row.species)), reasons,
+            _optional_bool(row.flagged), _text(";".join(row.species)), reasons,
             _optional_text(row.model_version), digest if scored else _NULL, last if scored else _NULL,
             _optional_text(row.review_status), _optional_text(row.source), _optional_text(_extra(row.extra)),
         )

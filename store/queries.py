@@ -302,9 +302,9 @@ _SPECIES_KEYS = sql_table(
 
 
 def _species_and_flag_only(filters: ListingFilter) -> bool:
-    """Whether ``filters`` name a species and at most the flag: such a page, newest first, is its
-    species rows' newest index entries on PostgreSQL (one primary-key lookup a row) instead of a
-    walk of every flagged listing that probes each for the species."""
+    """Whether ``filters`` name a species and at most the flag: on PostgreSQL such a page by
+    ``last_seen`` is the species rows' next entries of one index (a primary-key lookup a row)
+    instead of a walk of every flagged listing that probes each for the species."""
     if not filters.species or (filters.q is not None and filters.q.strip()):
         return False
     return all(getattr(filters, f.name) is None for f in fields(filters) if f.name not in ("species", "flagged", "q"))
