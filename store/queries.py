@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, BindParameter, Boolean, ColumnElement, DateTime, Float, Integer, Row, Select, String, and_, bindparam, false,
-    func, or_, select, type_coerce,
+    BigInteger, BindParameter, Boolean, ColumnElement, DateTime, Float, Integer, Row, Select, String, Text, and_, bindparam,
+    cast, false, func, or_, select, type_coerce,
 )
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
@@ -221,7 +221,7 @@ _PAGE_SELECT = select(*PAGE_COLUMNS)
 
 #: Column types whose result conversion the raw page skips (see ``_RAW_PAGE_SELECT``).
 _RAW_TYPES: dict[str, Any] = {
-    "first_seen": String(), "last_seen": String(), "reasons": String(), "flagged": Integer(), "price": Float(),
+    "first_seen": String(), "last_seen": String(), "flagged": Integer(), "price": Float(),
 }
 
 
@@ -391,8 +391,13 @@ def list_listings(
 #: ``PAGE_COLUMNS`` typed so that SQLAlchemy converts nothing: each value is what the driver
 #: returns.  Converting 18 columns of 50 rows (times parsed from SQLite's text, reasons decoded
 #: from JSON, booleans, decimals) cost more than the query itself (py-spy, 1M listings, 2026-12-06).
+#: ``reasons`` is read as its JSON text on both backends: psycopg would decode PostgreSQL's JSON
+#: row by row (a third of the driver's time for a page, 2026-12-07), and pages repeat a small
+#: vocabulary of reasons that the API decodes once per text.
 _RAW_PAGE_SELECT = select(*(
-    type_coerce(column, _RAW_TYPES.get(column.key, column.type)).label(column.key) for column in PAGE_COLUMNS
+    cast(column, Text).label(column.key) if column.key == "reasons"
+    else type_coerce(column, _RAW_TYPES.get(column.key, column.type)).label(column.key)
+    for column in PAGE_COLUMNS
 ))
 
 
@@ -400,9 +405,8 @@ _RAW_PAGE_SELECT = select(*(
 class RawListingPage:
     """One page of listings as tuples in ``PAGE_COLUMNS`` order, with the driver's own values.
 
-    SQLite gives times as UTC text (``2026-02-04 13:49:59.738029``), ``reasons`` as JSON text,
-    ``flagged`` as 0/1 and ``price`` as a number; PostgreSQL gives datetimes, a list and a
-    Decimal.  For callers that convert only what they write out (the API's list page).
+    Both give ``reasons`` as JSON text.  SQLite gives times as UTC text (``2026-02-04 13:49:59.738029``),
+    ``flagged`` as 0/1 and ``price`` as a number; PostgreSQL gives datetimes and a Decimal.  For callers that convert only what they write out (the API's list page).
     """
 
     items: list[tuple[Any, ...]]

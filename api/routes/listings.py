@@ -80,11 +80,10 @@ _REASONS: dict[str, list[str]] = {}
 _REASONS_MAX = 4096
 
 
-def _reasons(value: str | list[Any] | None) -> list[str]:
+def _reasons(value: str | None) -> list[str]:
+    """A page's ``reasons`` (JSON text on both backends, see ``store.queries.RawListingPage``) as strings."""
     if not value:
         return []
-    if not isinstance(value, str):  # PostgreSQL's driver decodes JSON itself
-        return [str(reason) for reason in value]
     reasons = _REASONS.get(value)
     if reasons is None:
         reasons = [str(reason) for reason in json.loads(value) or []]
