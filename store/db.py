@@ -9,12 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
@@ -22,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigError
 from store.errors import StoreUnavailable
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "Store",
@@ -239,6 +239,8 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
@@ -246,7 +248,18 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (``head`` by default); safe to run on every start."""
+    """Bring the schema to ``revision`` (``head`` by default); safe to run on every start.
+
+    A schema already at the head is left without starting alembic: importing it and reading the
+    migration scripts was a fifth of every command's start-up (0.2 of 1.1 s, 2026-12-07).
+    """
+    try:
+        if revision == "head" and current_revision(engine) == head_revision():
+            return
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(f"cannot migrate {engine.url.render_as_string()}: {exc}") from exc
+    from alembic import command
+
     config = _alembic_config(engine)
     try:
         with engine.begin() as connection:
@@ -258,6 +271,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Take the schema back to ``revision`` (``base`` removes everything)."""
+    from alembic import command
+
     config = _alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -273,10 +288,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision() -> str:
-    """The newest schema revision this version of WildWatch knows."""
-    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    assert head is not None
-    return head
+    """The newest schema revision this version of WildWatch knows.
+
+    Migrations are numbered and linear, each file named as its revision (``0019_species_sort_keys.py``),
+    so the head is the last name; tests/store/test_migrations.py checks that alembic agrees.
+    """
+    return max(path.stem for path in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def require_current_schema(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from alembic.script import ScriptDirectory
 
-from store.db import MIGRATIONS_DIR, current_revision, downgrade, make_engine, migrate
+from store.db import MIGRATIONS_DIR, current_revision, downgrade, head_revision, make_engine, migrate
 from store.models import Listing
 from store.queries import ListingFilter, list_listings
 from tests.databases import BACKENDS, postgres_database
@@ -27,6 +27,28 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def test_head_revision_is_alembics_head() -> None:
+    # store.db names the head by the newest migration's file name, without reading the scripts
+    assert head_revision() == HEAD
+
+
+def test_a_schema_at_head_is_not_handed_to_alembic(fresh_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic import command
+
+    engine = make_engine(fresh_url)
+    try:
+        migrate(engine)
+        calls: list[str] = []
+        monkeypatch.setattr(command, "upgrade", lambda config, revision: calls.append(revision))
+        migrate(engine)
+        assert calls == []
+        downgrade(engine, "0018_redundant_indexes")
+        migrate(engine)  # one revision behind: alembic is asked to upgrade
+        assert calls == ["head"]
+    finally:
+        engine.dispose()
 
 
 def test_upgrade_downgrade_upgrade(fresh_url: str) -> None:
