@@ -251,7 +251,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (``head`` by default); safe to run on every start.
 
     A schema already at the head is left without starting alembic: importing it and reading the
-    migration scripts was a fifth of every command's start-up (0.2 of 1.1 s, 2026-12-07).
+    migration scripts took 0.1 s of the 0.66 s a command that opens the store needed to start
+    (`wildwatch apikey list`, 2026-12-07).
     """
     try:
         if revision == "head" and current_revision(engine) == head_revision():

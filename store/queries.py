@@ -406,7 +406,8 @@ class RawListingPage:
     """One page of listings as tuples in ``PAGE_COLUMNS`` order, with the driver's own values.
 
     Both give ``reasons`` as JSON text.  SQLite gives times as UTC text (``2026-02-04 13:49:59.738029``),
-    ``flagged`` as 0/1 and ``price`` as a number; PostgreSQL gives datetimes and a Decimal.  For callers that convert only what they write out (the API's list page).
+    ``flagged`` as 0/1 and ``price`` as a number; PostgreSQL gives datetimes and a Decimal.  For
+    callers that convert only what they write out (the API's list page).
     """
 
     items: list[tuple[Any, ...]]
