@@ -257,12 +257,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     try:
         if revision == "head" and current_revision(engine) == head_revision():
             return
-    except SQLAlchemyError as exc:
-        raise StoreUnavailable(f"cannot migrate {engine.url.render_as_string()}: {exc}") from exc
-    from alembic import command
+        from alembic import command
 
-    config = _alembic_config(engine)
-    try:
+        config = _alembic_config(engine)
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
