@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from core.langs import canonical_lang
 from store.batched import sqlite_timestamp
 from store.listings import content_hash
-from store.search import optimize_index, search_document
+from store.search import fts_rowid, optimize_index, search_document
 
 __all__ = ["BulkListing", "BulkSeller", "load_sellers", "load_listings", "deferred_indexes"]
 
@@ -194,7 +194,8 @@ def _sqlite_rows(batch: Sequence[BulkListing]) -> _SqliteRows:
     return (
         [_listing_tuple(row) for row in batch],
         [(row.id, name) for row in batch for name in dict.fromkeys(row.species)],
-        [(row.id, _document(row)) for row in batch],
+        # in rowid order: FTS5 writes out its pending index whenever a rowid is not above the last one
+        sorted((fts_rowid(row.id, row.last_seen), _document(row)) for row in batch),
         [row.id for row in batch],
     )
 

@@ -1,6 +1,7 @@
 """Chinese full-text search: jieba tokens of Simplified-normalised text in an index table.
 
-SQLite keeps the tokens in an FTS5 table (``listings_fts``, rowid = listing id); PostgreSQL in
+SQLite keeps the tokens in an FTS5 table (``listings_fts``, rowid = ``fts_rowid``: the listing's
+``last_seen`` second and id, so a word's matches come newest first); PostgreSQL in
 ``listing_fts`` as a ``tsvector`` with a GIN index.  Both hold *pre-tokenised* lexemes, so the
 database never segments Chinese itself: Traditional text is converted to Simplified (OpenCC
 ``t2s``) and segmented with jieba before it is stored or queried, which is what makes a
@@ -14,6 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -57,9 +59,46 @@ __all__ = [
     "listing_fts",
     "fts_match",
     "fts_query",
+    "FTS_ID_BITS",
+    "FTS_ID_MASK",
+    "fts_rowid",
+    "fts_rowid_sql",
 ]
 
 Tokenizer = Callable[[str], list[str]]
+
+#: SQLite: a listing's FTS5 rowid is ``(whole seconds of last_seen << FTS_ID_BITS) + id`` (0020_fts_recency).
+#: A word's matches then come from FTS5 in ``last_seen`` order (to the second), so the newest page of
+#: a rare word is a few dozen lookups instead of a sort of every match; the id is the low bits.
+FTS_ID_BITS = 30
+FTS_ID_MASK = (1 << FTS_ID_BITS) - 1
+
+
+def fts_rowid_sql(table: str) -> str:
+    """SQL of the FTS5 rowid of ``table``'s listing row (``listings``, or a trigger's ``old``/``new``).
+
+    The second is the stored text's own (its first 19 characters): SQLite's date functions round a
+    fraction to milliseconds, which would put 13:59:59.9999 in the next second, unlike ``fts_rowid``.
+    """
+    return f"((CAST(strftime('%s', substr({table}.last_seen, 1, 19)) AS INTEGER) << {FTS_ID_BITS}) + {table}.id)"
+
+
+def _check_fits(listing_id: int) -> None:
+    if not 0 < listing_id <= FTS_ID_MASK:
+        raise ValueError(f"listing id {listing_id} does not fit the SQLite search index (ids up to 2**{FTS_ID_BITS} - 1)")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_ONE_SECOND = timedelta(seconds=1)
+
+
+def fts_rowid(listing_id: int, last_seen: datetime) -> int:
+    """``fts_rowid_sql`` computed in Python, for a ``last_seen`` stored as UTC."""
+    _check_fits(listing_id)
+    seconds = (last_seen - (_EPOCH if last_seen.tzinfo else _NAIVE_EPOCH)) // _ONE_SECOND  # exact, unlike a float
+    return (seconds << FTS_ID_BITS) + listing_id
+
 
 _WORD = re.compile(r"[^\W_]+")  # words without "_": a handle like yl_laoliao888 is found by its parts
 _MAX_QUERY_TOKENS = 16
@@ -138,18 +177,27 @@ def query_tokens(q: str) -> list[str]:
     return list(dict.fromkeys(tokenize(q)))[:_MAX_QUERY_TOKENS]
 
 
+_LISTING_ROWID = fts_rowid_sql("listings")
+
+
 def index_rows(connection: Connection, rows: Iterable[tuple[int, str]]) -> int:
-    """Write pre-tokenised documents ``(listing_id, "tok tok ...")``, replacing earlier ones."""
-    batch = [{"id": listing_id, "doc": doc} for listing_id, doc in rows]
-    if not batch:
+    """Write pre-tokenised documents ``(listing_id, "tok tok ...")`` of stored listings, replacing earlier ones."""
+    pairs = list(rows)
+    if not pairs:
         return 0
-    ids = [row["id"] for row in batch]
+    ids = [listing_id for listing_id, _ in pairs]
+    batch = [{"id": listing_id, "doc": doc} for listing_id, doc in pairs]
     if connection.dialect.name == "sqlite":
+        _check_fits(max(ids))
         connection.execute(
-            text("DELETE FROM listings_fts WHERE rowid IN :ids").bindparams(bindparam("ids", expanding=True)),
+            text(f"DELETE FROM listings_fts WHERE rowid IN (SELECT {_LISTING_ROWID} FROM listings WHERE id IN :ids)")
+            .bindparams(bindparam("ids", expanding=True)),
             {"ids": ids},
         )
-        connection.execute(text("INSERT INTO listings_fts (rowid, tokens) VALUES (:id, :doc)"), batch)
+        connection.execute(
+            text(f"INSERT INTO listings_fts (rowid, tokens) SELECT {_LISTING_ROWID}, :doc FROM listings WHERE id = :id"),
+            batch,
+        )
     else:
         connection.execute(
             text(
@@ -225,7 +273,7 @@ def fts_query(dialect: str, q: str) -> str | None:
 
 def _matches(dialect: str, tokens: Sequence[str]) -> Any:
     if dialect == "sqlite":
-        return text("SELECT rowid AS id FROM listings_fts WHERE listings_fts MATCH :fts_query").bindparams(
+        return text(f"SELECT rowid & {FTS_ID_MASK} AS id FROM listings_fts WHERE listings_fts MATCH :fts_query").bindparams(
             fts_query=_fts5_query(tokens)
         )
     return text("SELECT listing_id AS id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)").bindparams(
@@ -320,7 +368,8 @@ def match_clause(dialect: str, q: str, *, in_order: bool = False, probe: bool = 
         return None
     if probe and dialect == "sqlite":
         return text(
-            "EXISTS (SELECT 1 FROM listings_fts WHERE listings_fts MATCH :fts_query AND listings_fts.rowid = listings.id)"
+            "EXISTS (SELECT 1 FROM listings_fts WHERE listings_fts MATCH :fts_query "
+            f"AND listings_fts.rowid = {_LISTING_ROWID})"
         ).bindparams(fts_query=_fts5_query(tokens))  # type: ignore[return-value]
     key = (Listing.id + 0) if in_order else Listing.id
     return key.in_(_matches(dialect, tokens).columns(column("id", Integer)))

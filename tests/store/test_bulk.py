@@ -20,6 +20,7 @@ from store.listings import ListingIn, upsert_listings
 from store.models import Listing, ListingSpecies, ListingVersion, Score
 from store.scores import ScoreIn, record_scores
 from store.queries import ListingFilter, get_listing_detail, list_listings
+from store.search import fts_rowid_sql
 
 
 def test_bulk_load_round_trip(engine: Engine, session: Session) -> None:
@@ -71,7 +72,8 @@ _SCORE_FIELDS = ("model_version", "content_hash", "score", "threshold", "flagged
 
 def _search_row(session: Session, listing_id: int) -> tuple[object, ...]:
     if session.get_bind().dialect.name == "sqlite":
-        return tuple(session.execute(text("SELECT tokens FROM listings_fts WHERE rowid = :id"), {"id": listing_id}).one())
+        key = f"(SELECT {fts_rowid_sql('listings')} FROM listings WHERE id = :id)"
+        return tuple(session.execute(text(f"SELECT tokens FROM listings_fts WHERE rowid = {key}"), {"id": listing_id}).one())
     return tuple(session.execute(
         text("SELECT tsv::text, last_seen, first_seen, score FROM listing_fts WHERE listing_id = :id"), {"id": listing_id}
     ).one())

@@ -126,7 +126,12 @@ def test_export_rows_stream_in_id_order(session: Session) -> None:
 
 
 #: SQLite's three text plans: (DRIVING_SET_LIMIT, PROBE_COST)
-TEXT_PLANS = {"match-first": (10**9, 10**9), "collect-then-walk": (0, 10**9), "walk-and-probe": (0, 0)}
+#: plan -> (DRIVING_SET_LIMIT, PROBE_COST, RECENT_TEXT_MAX_ROWS); a text query alone by -last_seen takes the
+#: search index's rowid order unless the last is 0 (tests/store/test_recent_text_pages.py).
+TEXT_PLANS = {
+    "match-first": (10**9, 10**9, 0), "collect-then-walk": (0, 10**9, 0), "walk-and-probe": (0, 0, 0),
+    "rowid-order": (0, 0, 500),
+}
 
 
 def _all_pages(session: Session, filters: ListingFilter, sort: str) -> list[int]:
@@ -158,21 +163,24 @@ def test_text_plans_return_the_same_pages(tmp_path: Path, monkeypatch: pytest.Mo
             assert counts[common] >= 40 and counts[rare] < 40
             for filters in (ListingFilter(q=common), ListingFilter(q=rare), ListingFilter(q=common, flagged=False)):
                 results = {}
-                for plan, (driving_set_limit, probe_cost) in TEXT_PLANS.items():
+                for plan, (driving_set_limit, probe_cost, recent_rows) in TEXT_PLANS.items():
                     monkeypatch.setattr(queries, "DRIVING_SET_LIMIT", driving_set_limit)
                     monkeypatch.setattr(queries, "PROBE_COST", probe_cost)
+                    monkeypatch.setattr(queries, "RECENT_TEXT_MAX_ROWS", recent_rows)
                     statements.clear()
                     results[plan] = _all_pages(session, filters, sort)
                     probed = any("EXISTS (SELECT 1 FROM listings_fts" in statement for statement in statements)
-                    assert probed == (plan == "walk-and-probe"), plan
+                    in_rowid_order = plan == "rowid-order" and sort == "-last_seen" and filters.flagged is None
+                    assert probed == (plan == "walk-and-probe" or (plan == "rowid-order" and not in_rowid_order)), plan
+                    assert any("ORDER BY rowid DESC" in statement for statement in statements) == in_rowid_order, plan
                 expected = results["match-first"]
                 assert len(expected) == len(set(expected)) > 7
-                assert results["collect-then-walk"] == expected and results["walk-and-probe"] == expected
+                assert all(pages == expected for pages in results.values())
     finally:
         engine.dispose()
 
 
-def test_text_plan_follows_word_frequency(tmp_path: Path) -> None:
+def test_text_plan_follows_word_frequency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the real thresholds, a word in most listings is probed and a word in few is collected."""
     engine = make_engine(f"sqlite:///{tmp_path / 'freq.db'}")
     statements: list[str] = []
@@ -187,6 +195,7 @@ def test_text_plan_follows_word_frequency(tmp_path: Path) -> None:
                 for number in range(6000)
             ])
             index_listings(session, list(session.scalars(select(Listing))))
+        monkeypatch.setattr(queries, "RECENT_TEXT_MAX_ROWS", 0)  # the plans before the search index's rowid order
         with Session(engine) as session:
             for word, probed in (("手镯", True), ("象牙", False)):
                 statements.clear()
