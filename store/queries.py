@@ -648,6 +648,11 @@ RECENT_TEXT_MAX_ROWS = 500
 
 _SECOND = 1 << FTS_ID_BITS
 
+#: Whether every listing of the second [start, end) was seen at the very same instant (two index seeks on
+#: ``last_seen``): then ids alone order that second, as rowids do.  A bulk import stamps thousands alike.
+_ONE_INSTANT = ("(SELECT min(last_seen) FROM listings WHERE last_seen >= {start} AND last_seen < {end}) "
+                "= (SELECT max(last_seen) FROM listings WHERE last_seen >= {start} AND last_seen < {end})")
+
 #: The matches in the cursor's second, then the newest ``page_limit`` matches before that second,
 #: completed to the whole second of the last of them unless all of that second's listings were seen
 #: at one instant (then ids alone order it, as rowids do: a bulk import stamps thousands alike).
@@ -660,8 +665,7 @@ _RECENT_TEXT_SQL = text(
     "SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts_query AND rowid >= :second_low AND rowid < :second_high "
     "UNION ALL "
     "SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts_query AND rowid < :second_low AND rowid >= ("
-    "SELECT CASE WHEN (SELECT min(last_seen) FROM listings WHERE last_seen >= s0 AND last_seen < s1) "
-    "= (SELECT max(last_seen) FROM listings WHERE last_seen >= s0 AND last_seen < s1) "
+    f"SELECT CASE WHEN {_ONE_INSTANT.format(start='s0', end='s1')} "
     f"THEN r ELSE (r >> {FTS_ID_BITS}) << {FTS_ID_BITS} END FROM edge) "
     "LIMIT :max_rows"
 )
@@ -669,18 +673,13 @@ _NEWEST_MATCHES_SQL = text(
     "SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts_query AND rowid < :below ORDER BY rowid DESC LIMIT :n")
 _SECOND_MATCHES_SQL = text(
     "SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts_query AND rowid >= :low AND rowid < :below LIMIT :n")
-#: Whether every listing of a second was seen at the very same instant (two index seeks): then ids
-#: alone order that second, as rowids do.  A bulk import stamps thousands of listings alike.
-_ONE_INSTANT_SQL = text(
-    "SELECT (SELECT min(last_seen) FROM listings WHERE last_seen >= :start AND last_seen < :end) "
-    "= (SELECT max(last_seen) FROM listings WHERE last_seen >= :start AND last_seen < :end)")
+_ONE_INSTANT_SQL = text("SELECT " + _ONE_INSTANT.format(
+    start=f"datetime(:rowid >> {FTS_ID_BITS}, 'unixepoch')", end=f"datetime((:rowid >> {FTS_ID_BITS}) + 1, 'unixepoch')"))
 
 
 def _one_instant(session: Session, rowid: int) -> bool:
-    start = datetime.fromtimestamp(rowid >> FTS_ID_BITS, UTC)
-    end = datetime.fromtimestamp((rowid >> FTS_ID_BITS) + 1, UTC)
-    return bool(session.scalar(_ONE_INSTANT_SQL, {"start": start.strftime("%Y-%m-%d %H:%M:%S"),
-                                                  "end": end.strftime("%Y-%m-%d %H:%M:%S")}))
+    """Whether the listings of ``rowid``'s second were all seen at one instant."""
+    return bool(session.scalar(_ONE_INSTANT_SQL, {"rowid": rowid}))
 
 
 def _recent_text_ids(session: Session, q: str, page_limit: int, after: tuple[Any, int] | None) -> list[int] | None:
