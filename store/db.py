@@ -255,8 +255,12 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     (`wildwatch apikey list`, 2026-12-07).
     """
     try:
-        if revision == "head" and current_revision(engine) == head_revision():
+        current = current_revision(engine)
+        if revision == "head" and current == head_revision():
             return
+        # some migrations rewrite every listing (0020: about 10 s per million on SQLite): say so first
+        logger.info("migrating the schema of %s from %s to %s", engine.url.render_as_string(),
+                    current or "an empty database", revision)
         from alembic import command
 
         config = _alembic_config(engine)
