@@ -258,9 +258,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         current = current_revision(engine)
         if revision == "head" and current == head_revision():
             return
-        # some migrations rewrite every listing (0020: about 10 s per million on SQLite): say so first
-        logger.info("migrating the schema of %s from %s to %s", engine.url.render_as_string(),
-                    current or "an empty database", revision)
+        if current is not None:  # some rewrite every listing (0020: about 10 s per million on SQLite): say so first
+            logger.info("migrating the schema of %s from %s to %s", engine.url.render_as_string(), current, revision)
         from alembic import command
 
         config = _alembic_config(engine)

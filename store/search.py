@@ -11,6 +11,7 @@ Simplified query find a Traditional listing and vice versa.  The tokenizer is in
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -178,6 +179,14 @@ def query_tokens(q: str) -> list[str]:
 
 
 _LISTING_ROWID = fts_rowid_sql("listings")
+_SQLITE_UNINDEX = text(
+    f"DELETE FROM listings_fts WHERE rowid IN (SELECT {_LISTING_ROWID} FROM listings "
+    "WHERE id IN (SELECT value FROM json_each(:ids)))")
+#: One statement, in rowid order: FTS5 writes out its pending index whenever a rowid is not above the last
+#: one, and a batch in id order is not in rowid order (rebuilding 100,000 listings took 8.2 s against 2.8).
+_SQLITE_INDEX = text(
+    f"INSERT INTO listings_fts (rowid, tokens) SELECT {_LISTING_ROWID}, json_extract(doc.value, '$[1]') "
+    "FROM json_each(:docs) AS doc JOIN listings ON listings.id = json_extract(doc.value, '$[0]') ORDER BY 1")
 
 
 def index_rows(connection: Connection, rows: Iterable[tuple[int, str]]) -> int:
@@ -185,19 +194,11 @@ def index_rows(connection: Connection, rows: Iterable[tuple[int, str]]) -> int:
     pairs = list(rows)
     if not pairs:
         return 0
-    ids = [listing_id for listing_id, _ in pairs]
-    batch = [{"id": listing_id, "doc": doc} for listing_id, doc in pairs]
     if connection.dialect.name == "sqlite":
+        ids = [listing_id for listing_id, _ in pairs]
         _check_fits(max(ids))
-        connection.execute(
-            text(f"DELETE FROM listings_fts WHERE rowid IN (SELECT {_LISTING_ROWID} FROM listings WHERE id IN :ids)")
-            .bindparams(bindparam("ids", expanding=True)),
-            {"ids": ids},
-        )
-        connection.execute(
-            text(f"INSERT INTO listings_fts (rowid, tokens) SELECT {_LISTING_ROWID}, :doc FROM listings WHERE id = :id"),
-            batch,
-        )
+        connection.execute(_SQLITE_UNINDEX, {"ids": json.dumps(ids)})
+        connection.execute(_SQLITE_INDEX, {"docs": json.dumps(pairs, ensure_ascii=False)})
     else:
         connection.execute(
             text(
@@ -205,9 +206,9 @@ def index_rows(connection: Connection, rows: Iterable[tuple[int, str]]) -> int:
                 "VALUES (:id, array_to_tsvector(string_to_array(:doc, ' '))) "
                 "ON CONFLICT (listing_id) DO UPDATE SET tsv = EXCLUDED.tsv"
             ),
-            [row if row["doc"] else {**row, "doc": None} for row in batch],
+            [{"id": listing_id, "doc": doc or None} for listing_id, doc in pairs],
         )
-    return len(batch)
+    return len(pairs)
 
 
 def index_listings(session: Session, listings: Sequence[Listing]) -> int:
