@@ -30,7 +30,7 @@ from store.batched import id_in
 from store.errors import NotFound
 from store.models import Listing, ListingSpecies, ListingVersion, Review, Seller, Snapshot
 from store.search import (
-    FTS_ID_BITS, FTS_ID_MASK, count_matches, document_counts, estimate_matches, fts_match, fts_query, fts_rowid,
+    FTS_ID_BITS, FTS_ID_MASK, count_matches, document_counts, estimate_matches, fts_match, fts_query, fts_second,
     listing_fts, match_clause, query_tokens,
 )
 
@@ -692,29 +692,40 @@ def _recent_text_ids(session: Session, q: str, page_limit: int, after: tuple[Any
     query = fts_query("sqlite", q)
     if query is None:
         return None
-    cursor_key = None if after is None else fts_rowid(after[1], after[0])
-    low = _MAX_ID if cursor_key is None else cursor_key & ~FTS_ID_MASK
+    low = high = _MAX_ID
+    cursor_bound = None
+    if after is not None:  # a cursor is the client's: a time or an id no listing has still pages, never overflows
+        second = fts_second(after[0])
+        low, high = _clamp(second), _clamp(second + _SECOND)
+        cursor_bound = _clamp(second + min(after[1], _SECOND))  # the listings after it in its second, by rowid
     rows = session.execute(_RECENT_TEXT_SQL, {
-        "fts_query": query, "second_low": low, "second_high": low if cursor_key is None else low + _SECOND,
-        "page_limit": page_limit, "max_rows": RECENT_TEXT_MAX_ROWS + 1,
+        "fts_query": query, "second_low": low, "second_high": high, "page_limit": page_limit,
+        "max_rows": RECENT_TEXT_MAX_ROWS + 1,
     }).scalars().all()
     if len(rows) <= RECENT_TEXT_MAX_ROWS:
         return [rowid & FTS_ID_MASK for rowid in rows]
-    return _crowded_text_ids(session, query, page_limit, cursor_key)
+    return _crowded_text_ids(session, query, page_limit, low, high, cursor_bound)
 
 
-def _crowded_text_ids(session: Session, query: str, page_limit: int, cursor_key: int | None) -> list[int] | None:
+def _clamp(rowid: int) -> int:
+    return max(-_MAX_ID, min(rowid, _MAX_ID))
+
+
+def _crowded_text_ids(
+    session: Session, query: str, page_limit: int, low: int, high: int, cursor_bound: int | None
+) -> list[int] | None:
     """``_recent_text_ids`` where a second holds too many matches to sort: exact still when that second's
-    listings share one instant (ids order them, as rowids do), None otherwise."""
+    listings share one instant (ids order them, as rowids do), None otherwise.  ``low`` and ``high`` bound
+    the cursor's second, ``cursor_bound`` (None: no cursor) the rowids after the cursor within it."""
     candidates: list[int] = []
     below = _MAX_ID
-    if cursor_key is not None:
-        below = cursor_key & ~FTS_ID_MASK
-        if _one_instant(session, cursor_key):
-            below = cursor_key  # the rest of the cursor's second comes in rowid order
+    if cursor_bound is not None:
+        below = low
+        if _one_instant(session, low):
+            below = cursor_bound  # the rest of the cursor's second comes in rowid order
         else:
             candidates = list(session.execute(_SECOND_MATCHES_SQL, {
-                "fts_query": query, "low": below, "below": below + _SECOND, "n": RECENT_TEXT_MAX_ROWS + 1,
+                "fts_query": query, "low": low, "below": high, "n": RECENT_TEXT_MAX_ROWS + 1,
             }).scalars())
     newest = session.execute(_NEWEST_MATCHES_SQL, {"fts_query": query, "below": below, "n": page_limit}).scalars().all()
     candidates += newest

@@ -64,6 +64,7 @@ __all__ = [
     "FTS_ID_MASK",
     "fts_rowid",
     "fts_rowid_sql",
+    "fts_second",
 ]
 
 Tokenizer = Callable[[str], list[str]]
@@ -94,11 +95,16 @@ _NAIVE_EPOCH = datetime(1970, 1, 1)
 _ONE_SECOND = timedelta(seconds=1)
 
 
+def fts_second(moment: datetime) -> int:
+    """The lowest FTS5 rowid of ``moment``'s second (a naive ``moment`` is UTC, as stored)."""
+    seconds = (moment - (_EPOCH if moment.tzinfo else _NAIVE_EPOCH)) // _ONE_SECOND  # exact, unlike a float
+    return seconds << FTS_ID_BITS
+
+
 def fts_rowid(listing_id: int, last_seen: datetime) -> int:
     """``fts_rowid_sql`` computed in Python, for a ``last_seen`` stored as UTC."""
     _check_fits(listing_id)
-    seconds = (last_seen - (_EPOCH if last_seen.tzinfo else _NAIVE_EPOCH)) // _ONE_SECOND  # exact, unlike a float
-    return (seconds << FTS_ID_BITS) + listing_id
+    return fts_second(last_seen) + listing_id
 
 
 _WORD = re.compile(r"[^\W_]+")  # words without "_": a handle like yl_laoliao888 is found by its parts

@@ -10,6 +10,8 @@ a bulk load, and across the migration down and up.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -196,3 +198,29 @@ def test_the_rowid_computed_in_python_is_the_one_sql_computes(sqlite_engine_at_h
 def test_ids_past_the_rowid_bits_are_refused() -> None:
     with pytest.raises(ValueError, match="does not fit"):
         fts_rowid(1 << FTS_ID_BITS, T0)
+
+
+def _cursor(moment: datetime, listing_id: int) -> str:
+    raw = json.dumps(["-last_seen", moment.isoformat(), listing_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("most", [500, 4], ids=["rowid-order", "crowded"])
+@pytest.mark.parametrize(("moment", "listing_id"), [
+    (T0 + timedelta(seconds=3), 2**40), (T0 + timedelta(seconds=3), 0), (T0 + timedelta(seconds=3, microseconds=5), 30),
+    (datetime(9999, 12, 31, tzinfo=UTC), 5), (datetime(1, 1, 2, tzinfo=UTC), 5), (T0 + timedelta(seconds=20), 2**62),
+])
+def test_any_cursor_a_client_sends_pages_exactly(
+    engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch, moment: datetime, listing_id: int, most: int
+) -> None:
+    """A cursor is the client's: ids past the index's bits and times past its seconds page like any other."""
+    upsert_listings(session, [*_items(160, 0, at=T0), *_one_instant(60, 1000, at=T0 + timedelta(seconds=20))])
+    session.commit()
+    monkeypatch.setattr(queries, "RECENT_TEXT_MAX_ROWS", most)
+    rows = session.execute(select(Listing.id, Listing.last_seen)).all()
+    for q in WORDS[:3]:
+        matching = set(_expected(session, q))
+        expected = [row.id for row in sorted(rows, key=lambda row: (row.last_seen, row.id), reverse=True)
+                    if row.id in matching and (row.last_seen, row.id) < (moment, listing_id)][:7]
+        page = list_listing_values(session, ListingFilter(q=q), limit=7, cursor=_cursor(moment, listing_id))
+        assert [row[0] for row in page.items] == expected, q
