@@ -41,7 +41,8 @@ import opencc
 
 from .lexicon import CJK_CHARS, is_cjk_term
 
-__all__ = ["MAX_CHARS", "Normalizer", "clean_text"]
+__all__ = ["MAX_CHARS", "Normalizer", "char_mask", "char_table", "clean_text", "code_points",
+           "from_code_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,38 @@ _TABLE_SIZE = 0x10000
 _SYMBOL = r"[^\w\s\x00。！？；!?;…]"
 #: Placeholder for deleted characters (a control character, so it cannot survive the table itself).
 _DROP = "\x01"
+
+
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as a uint32 array, for work on a whole batch in numpy."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def from_code_points(codes: np.ndarray) -> str:
+    """The text of uint32 code points (the inverse of :func:`code_points`)."""
+    return str(codes.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass"))
+
+
+def char_table(pattern: re.Pattern[str]) -> np.ndarray:
+    """Which characters of the Basic Multilingual Plane ``pattern`` (one character class, repeated or
+    not) matches (~5 ms), for :func:`char_mask`: a pass of numpy over a batch instead of the regex over
+    each text."""
+    every_char = from_code_points(np.arange(_TABLE_SIZE, dtype=np.uint32))
+    table = np.zeros(_TABLE_SIZE, dtype=bool)
+    for match in pattern.finditer(every_char):
+        table[match.start() : match.end()] = True
+    return table
+
+
+def char_mask(codes: np.ndarray, table: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
+    """Which of ``codes`` ``pattern`` matches as one character: the table made by :func:`char_table`,
+    and the regex itself for the rare characters beyond it (emoji)."""
+    mask = table[np.minimum(codes, _TABLE_SIZE - 1)]
+    astral = codes >= _TABLE_SIZE
+    if astral.any():
+        for code in np.unique(codes[astral]).tolist():
+            mask[codes == code] = pattern.fullmatch(chr(code)) is not None
+    return np.asarray(mask)
 
 
 def clean_text(value: Any) -> str:
@@ -130,9 +163,7 @@ class Normalizer:
         # The same rule over a batch with numpy (:meth:`_drop_cjk_separators`): which characters of the
         # Basic Multilingual Plane are separators (one regex pass over all of them, ~4 ms).
         self._separator_re = re.compile(separator)
-        every_char = np.arange(_TABLE_SIZE, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
-        self._separator_np = np.zeros(_TABLE_SIZE, dtype=bool)
-        self._separator_np[[m.start() for m in self._separator_re.finditer(every_char)]] = True
+        self._separator_np = char_table(self._separator_re)
         # Single Latin letters joined by spaces ("i v o r y") or by one repeated symbol ("i.v.o.r.y",
         # "i~v~o~r~y", "r.h.i.n.oceros": the last run may be longer).
         # Written as "a letter not after a letter or digit, then ...": a pattern that starts with a
@@ -209,12 +240,12 @@ class Normalizer:
         if not texts:
             return []
         joined = "\n".join(texts)
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = code_points(joined)
         astral = bool((codes >= _TABLE_SIZE).any())
         mapped = codes.copy()
         in_table = codes < _TABLE_SIZE
         mapped[in_table] = self._table_np[codes[in_table]]
-        converted = mapped.tobytes().decode("utf-32-le", "surrogatepass")
+        converted = from_code_points(mapped)
         out = []
         start = 0
         for text in texts:
@@ -269,12 +300,8 @@ class Normalizer:
         character of a batch (a tenth of scoring's time). What it removes is each whole run of one to
         three separators with a CJK character on both sides, as long as no separator is CJK: the
         unassigned code points of the CJK blocks are both, and a text with one is left to the regex."""
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        separator = self._separator_np[np.minimum(codes, _TABLE_SIZE - 1)]
-        astral = codes >= _TABLE_SIZE
-        if astral.any():  # emoji and other symbols beyond the table, by the regex itself
-            for code in np.unique(codes[astral]).tolist():
-                separator[codes == code] = self._separator_re.fullmatch(chr(code)) is not None
+        codes = code_points(text)
+        separator = char_mask(codes, self._separator_np, self._separator_re)
         cjk = ((codes >= 0x3400) & (codes <= 0x9FFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF))
         if (cjk & separator).any():
             return self._cjk_sep_re.sub("", text)
@@ -289,7 +316,7 @@ class Normalizer:
         depth[starts[dropped]] = 1  # a run starts on a separator and ends before a CJK character:
         depth[ends[dropped]] = -1  # no position is both
         keep = np.cumsum(depth[:-1]) == 0
-        return str(codes[keep].tobytes().decode("utf-32-le", "surrogatepass"))
+        return from_code_points(codes[keep])
 
     def _leet_sub(self, text: str) -> str:
         """``self._leet_re.sub(self._unleet, text)``, searching only the runs of letters and leet

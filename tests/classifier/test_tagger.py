@@ -182,3 +182,22 @@ NON_OFFER = "non-offer context without an offer"
 def test_evidence(shipped_model: classifier.Model, text: str, feature: str, present: bool) -> None:
     vector = shipped_model.analyzer.analyze_batch([text])[0].evidence.vector
     assert (vector[FEATURES.index(feature)] > 0) is present, dict(zip(FEATURES, vector))
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [],
+        [""],
+        ["", ""],
+        ["象牙手镯,包真!!", "ivory_bangle -- pre-ban...", "___", "a", "。 。", "🐘🐘 象牙 🦏", "—…·~※"],
+        ["no punctuation", "无标点"],
+        ["nul\x00inside", "x"],  # not normalised text, but the batch still splits where the regex does
+    ],
+)
+def test_punctuation_to_spaces_is_the_regex_text_by_text(shipped_model: classifier.Model, texts: list[str]) -> None:
+    """The tokenizer's input: each run of punctuation, symbols or underscores is one space, as the
+    regex made it text by text (the batch is done in numpy)."""
+    from classifier.features import _PUNCT_RE
+
+    assert shipped_model.analyzer._punctuation_to_spaces(texts) == [_PUNCT_RE.sub(" ", t) for t in texts]
