@@ -291,8 +291,9 @@ class TextAnalyzer:
         return out
 
     def _punctuation_to_spaces(self, texts: list[str]) -> list[str]:
-        """``_PUNCT_RE.sub(" ", text)`` of each text, in a few numpy passes over the batch (the regex text
-        by text took a twentieth of scoring). NUL separates the texts: it is in no normalised text."""
+        """``_PUNCT_RE.sub(" ", text)`` of each text, in a few numpy passes over the batch: half the time of
+        the regex text by text, which was ~4 % of scoring. NUL separates the texts (no normalised text
+        holds one)."""
         joined = "\x00".join(texts)
         if joined.count("\x00") != len(texts) - 1:  # defensive: a text holds a NUL
             return [_PUNCT_RE.sub(" ", text) for text in texts]
