@@ -8,8 +8,9 @@ with ``--listings`` listings more; the difference, divided by the listings, is t
 one listing. ``--by-library`` splits it by where the instructions ran (numpy, OpenCC, jieba-rs,
 the regex engine, Python's interpreter, ...).
 
-Instructions are not time (numpy's gathers wait on memory more than the interpreter does), and
-callgrind runs a process ~50x slower: a tree takes 2-4 minutes. Not part of ``make bench``.
+Instructions are not time (numpy's gathers wait on memory more than the interpreter does); the same
+code counts up to ~0.5 % apart between runs; and callgrind runs a process ~50x slower: a tree takes
+2-4 minutes. Not part of ``make bench``.
 
     .venv/bin/python -m bench.score_instructions --base /path/to/other/tree [--listings 4000] [--by-library]
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -71,8 +73,11 @@ def _count(tree: Path, listings: int, workdir: Path, python: str) -> tuple[int, 
     totals, libraries = [], []
     for n in (0, listings):
         out = workdir / f"{tree.name}-{n}.callgrind"
+        # One hash seed for every run (str hashes order sets and dicts); the same code still counts up to
+        # ~0.5 % apart from run to run (allocation, the collector), so smaller differences mean nothing.
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, str(script),
-                        str(tree), str(n)], check=True, cwd=tree, capture_output=True)
+                        str(tree), str(n)], check=True, cwd=tree, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": "0"})
         annotated = subprocess.run(["callgrind_annotate", "--threshold=100", "--show-percs=no", str(out)],
                                    check=True, capture_output=True, text=True).stdout
         by_library: collections.Counter[str] = collections.Counter()
