@@ -108,6 +108,7 @@ _TIMESTAMP_VALUE = re.compile(r"\d{10}(?:\d{3})?")
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
 _INDEX_PAGE = re.compile(r"/(?:index|default)\.s?html?$", re.IGNORECASE)
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
 
@@ -200,11 +201,18 @@ def canonicalize_url(url: str) -> str:
 
 @lru_cache(maxsize=4096)
 def site_key(url: str) -> str:
-    """Host used to decide "same site": canonical host without mobile labels or ``www.``."""
+    """Host used to decide "same site": canonical host without mobile labels or ``www.``.
+
+    An IPv4 address counts only as the URL spells it. w3lib 2.6 reads ``2130706433``, ``0x7f000001``
+    and ``127.1`` as ``127.0.0.1``; a crawl of one address still takes none of the other spellings
+    for its site, whichever w3lib is installed."""
     try:
         host = urlsplit(canonicalize_url(url)).hostname or ""
+        spelled = urlsplit(url.translate(_ZERO_WIDTH).strip()).hostname or ""
     except ValueError:
         return ""
+    if host != spelled and _IPV4.fullmatch(host):
+        return spelled
     return host[4:] if host.startswith("www.") else host
 
 

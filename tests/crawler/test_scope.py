@@ -21,6 +21,9 @@ NAMED = "https://shop.example.com/"
         (START, "http://127.0.0.2:8088/item/1", "offsite"),
         (START, "http://localhost:8088/item/1", "offsite"),
         (START, "http://2130706433:8088/item/1", "offsite"),  # 127.0.0.1 spelled as a number
+        (START, "http://0x7f000001:8088/item/1", "offsite"),  # ... in hex (w3lib 2.6 reads these as 127.0.0.1)
+        (START, "http://127.1:8088/item/1", "offsite"),
+        (START, "http://017700000001:8088/item/1", "offsite"),
         (START, "http://[::ffff:127.0.0.1]:8088/item/1", "offsite"),
         (START, "http://user:pw@127.0.0.1:8088/item/1", "credentials_in_url"),
         (START, "http://127.0.0.1:8088@127.0.0.2:8088/", "credentials_in_url"),
