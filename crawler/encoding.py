@@ -19,12 +19,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from charset_normalizer import from_bytes
-from w3lib.encoding import (
-    html_body_declared_encoding,
-    http_content_type_encoding,
-    read_bom,
-    resolve_encoding,
-)
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 
 from core.charsets import MAX_BAD_SHARE, SAMPLE_CHARS, bad_share, lenient_decode, non_ascii_bytes, plausibility
 
@@ -56,6 +51,17 @@ _SUPERSETS = {
 _DETECTABLE = ("utf_8", "gb18030", "big5hkscs", "cp1252", "shift_jis", "euc_jp", "euc_kr", "cp1251", "utf_16")
 
 _SINGLE_BYTE = {"cp1252", "iso8859_15", "cp1250", "cp1251", "koi8_r", "mac_roman"}
+
+#: Byte-order marks, UTF-32's before UTF-16's: UTF-32's little-endian mark begins with UTF-16's. Not
+#: w3lib's ``read_bom``: since 2.6 it follows the WHATWG standard, which has no UTF-32, and reads that
+#: mark as UTF-16.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf_32_le"),
+    (codecs.BOM_UTF32_BE, "utf_32_be"),
+    (codecs.BOM_UTF8, "utf_8"),
+    (codecs.BOM_UTF16_LE, "utf_16_le"),
+    (codecs.BOM_UTF16_BE, "utf_16_be"),
+)
 
 
 @dataclass(frozen=True)
@@ -174,12 +180,11 @@ def decode_body(body: bytes, content_type: str | None = None) -> DecodedBody:
     """Decode an HTTP body to text; never raises, and says whether the encoding was verified."""
     if not body:
         return DecodedBody("", "utf_8", True)
-    bom_encoding, bom = read_bom(body)
-    if bom_encoding and bom:
-        encoding = normalize_encoding_name(bom_encoding) or "utf_8"
-        text = _strict(body[len(bom) :], encoding)
-        if text is not None:
-            return DecodedBody(text, encoding, True)
+    for bom, encoding in _BOMS:  # a UTF-16 page that starts with U+0000 has UTF-32's mark: both are tried
+        if body.startswith(bom):
+            text = _strict(body[len(bom) :], encoding)
+            if text is not None:
+                return DecodedBody(text, encoding, True)
 
     declared: list[str] = []
     header = normalize_encoding_name(http_content_type_encoding(content_type)) if content_type else None

@@ -53,6 +53,13 @@ def page(text: str, head: str = "") -> str:
         # as 辰 in Big5, a common character, which used to override the header)
         (page("ò").encode("gb18030"), "text/html; charset=gb18030", "gb18030", "ò"),
         (page("naïve").encode("gb18030"), "text/html; charset=gbk", "gb18030", "naïve"),
+        # byte-order marks, UTF-32's included (it begins with UTF-16's little-endian mark)
+        (page(SIMPLIFIED).encode("utf-32"), None, "utf_32_le", SIMPLIFIED),
+        (page("00").encode("utf-32"), "text/html; charset=utf-32", "utf_32_le", "00"),
+        (b"\x00\x00\xfe\xff" + page(SIMPLIFIED).encode("utf-32-be"), None, "utf_32_be", SIMPLIFIED),
+        (page(TRADITIONAL).encode("utf-16"), None, "utf_16_le", TRADITIONAL),
+        (b"\xfe\xff" + page(TRADITIONAL).encode("utf-16-be"), "text/html; charset=gbk", "utf_16_be", TRADITIONAL),
+        (b"\xff\xfe" + ("\x00" + page("x")).encode("utf-16-le"), None, "utf_16_le", "\x00<html>"),
         # short texts still resolve
         (page(TRADITIONAL[:8]).encode("big5"), None, "big5hkscs", TRADITIONAL[:8]),
         (page(SIMPLIFIED[:8]).encode("gbk"), None, "gb18030", SIMPLIFIED[:8]),
