@@ -41,8 +41,9 @@ import numpy as np
 if TYPE_CHECKING:
     from rjieba import Jieba
 
+from .chars import char_mask, char_table, code_points, from_code_points
 from .lexicon import CJK_CHARS, Hit, TermMatcher, is_cjk_term
-from .normalize import Normalizer, char_mask, char_table, clean_text, code_points, from_code_points
+from .normalize import Normalizer, clean_text
 from .pinyin import PinyinChannel, on_word_boundaries
 
 __all__ = ["EVIDENCE_FEATURES", "EVIDENCE_SIGNS", "Analysis", "Evidence", "TextAnalyzer", "join_listing"]

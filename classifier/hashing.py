@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .chars import code_points
+
 __all__ = ["NgramHasher", "Rows"]
 
 _MULT = np.uint64(0x100000001B3)  # FNV-64 prime: combines n-gram parts
@@ -88,7 +90,7 @@ class NgramHasher:
         """One uint64 array: each document's units (code points or token ids) then a boundary."""
         if self.analyzer == "char":
             joined = "\x00".join(docs) + "\x00"
-            return np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+            return code_points(joined).astype(np.uint64)
         if self.analyzer == "word":
             ids: list[int] = []
             cache = _TOKEN_IDS

@@ -21,6 +21,8 @@ from typing import Any, NamedTuple
 import ahocorasick
 import numpy as np
 
+from .chars import TABLE_SIZE, code_points, from_code_points
+
 __all__ = [
     "CJK_CHARS",
     "DEFAULT_LEXICON_DIR",
@@ -383,13 +385,13 @@ class TermMatcher:
         # For batches (find_matches_batch): every character the terms use, by code point; any other
         # character is read as _OTHER. None when a term uses a character beyond the table.
         alphabet = sorted({c for term in table for c in term})
-        self._alphabet = alphabet if all(ord(c) < _TABLE_SIZE for c in alphabet) and not {
+        self._alphabet = alphabet if all(ord(c) < TABLE_SIZE for c in alphabet) and not {
             _OTHER, _NEVER, _SEPARATOR} & set(alphabet) else None
-        self._letters = np.full(_TABLE_SIZE, ord(_OTHER), dtype=np.uint32)
+        self._letters = np.full(TABLE_SIZE, ord(_OTHER), dtype=np.uint32)
         self._letters[[ord(c) for c in self._alphabet or ()]] = [ord(c) for c in self._alphabet or ()]
         self._letters[ord(_SEPARATOR)] = ord(_SEPARATOR)
         self._ordered: Any = None  # built once _ORDER_AFTER characters have been seen in batches
-        self._seen = np.zeros(_TABLE_SIZE, dtype=np.int64)  # how often each character was seen until then
+        self._seen = np.zeros(TABLE_SIZE, dtype=np.int64)  # how often each character was seen until then
 
     @property
     def cjk_terms(self) -> list[str]:
@@ -432,18 +434,18 @@ class TermMatcher:
         if self._automaton is None or self._alphabet is None or len(texts) < 2:
             return [self.find_matches(text) for text in texts]
         joined = _SEPARATOR.join(texts)
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = code_points(joined)
         letters = np.full(len(codes), ord(_OTHER), dtype=np.uint32)
-        small = codes < _TABLE_SIZE
+        small = codes < TABLE_SIZE
         letters[small] = self._letters[codes[small]]
         if int(np.count_nonzero(letters == ord(_SEPARATOR))) != len(texts) - 1:  # a text holds the separator
             return [self.find_matches(text) for text in texts]
         if self._ordered is None:
-            self._seen += np.bincount(letters, minlength=_TABLE_SIZE)
+            self._seen += np.bincount(letters, minlength=TABLE_SIZE)
             if self._seen.sum() < _ORDER_AFTER:  # too little text yet to tell which characters are common
                 return [self.find_matches(text) for text in texts]
             self._ordered = self._ordered_automaton(self._seen)
-        read = letters.tobytes().decode("utf-32-le", "surrogatepass").split(_SEPARATOR)
+        read = from_code_points(letters).split(_SEPARATOR)
         iter_long = self._ordered.iter_long
         return [self._on_word_boundaries(text, list(iter_long(as_read))) if text else []
                 for text, as_read in zip(texts, read)]
@@ -511,7 +513,6 @@ class TermMatcher:
 _LATIN_RE = re.compile("[a-z0-9]")
 #: find_matches_batch reads every BMP character through a table; a character no term uses is _OTHER,
 #: _NEVER is never read, texts are separated by _SEPARATOR (none of them is in normalised text).
-_TABLE_SIZE = 0x10000
 _OTHER, _NEVER, _SEPARATOR = "\x01", "\x02", "\x00"
 #: Characters find_matches_batch counts before it orders its automaton (a batch of 2,000 listings
 #: holds ~300,000).

@@ -39,10 +39,10 @@ import ahocorasick
 import numpy as np
 import opencc
 
+from .chars import TABLE_SIZE, char_mask, char_table, code_points, from_code_points
 from .lexicon import CJK_CHARS, is_cjk_term
 
-__all__ = ["MAX_CHARS", "Normalizer", "char_mask", "char_table", "clean_text", "code_points",
-           "from_code_points"]
+__all__ = ["MAX_CHARS", "Normalizer", "clean_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,45 +55,11 @@ _ZERO_WIDTH = (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0xFE0F, 0x034F, 0
                *range(0x202A, 0x202F), *range(0x2061, 0x2065), *range(0x2066, 0x206A))
 _CJK = CJK_CHARS
 _SPACES_RE = re.compile(" {2,}")
-#: The one-to-one lookup table covers the Basic Multilingual Plane.
-_TABLE_SIZE = 0x10000
 #: One symbol or punctuation mark that may sit inside an evaded word: anything but word characters,
 #: white space, NUL (separates texts in a batch) and sentence ends (the title/description break is "。").
 _SYMBOL = r"[^\w\s\x00。！？；!?;…]"
 #: Placeholder for deleted characters (a control character, so it cannot survive the table itself).
 _DROP = "\x01"
-
-
-def code_points(text: str) -> np.ndarray:
-    """The code points of ``text`` as a uint32 array, for work on a whole batch in numpy."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def from_code_points(codes: np.ndarray) -> str:
-    """The text of uint32 code points (the inverse of :func:`code_points`)."""
-    return str(codes.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass"))
-
-
-def char_table(pattern: re.Pattern[str]) -> np.ndarray:
-    """Which characters of the Basic Multilingual Plane ``pattern`` (one character class, repeated or
-    not) matches (~5 ms), for :func:`char_mask`: a pass of numpy over a batch instead of the regex over
-    each text."""
-    every_char = from_code_points(np.arange(_TABLE_SIZE, dtype=np.uint32))
-    table = np.zeros(_TABLE_SIZE, dtype=bool)
-    for match in pattern.finditer(every_char):
-        table[match.start() : match.end()] = True
-    return table
-
-
-def char_mask(codes: np.ndarray, table: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
-    """Which of ``codes`` ``pattern`` matches as one character: the table made by :func:`char_table`,
-    and the regex itself for the rare characters beyond it (emoji)."""
-    mask = table[np.minimum(codes, _TABLE_SIZE - 1)]
-    astral = codes >= _TABLE_SIZE
-    if astral.any():
-        for code in np.unique(codes[astral]).tolist():
-            mask[codes == code] = pattern.fullmatch(chr(code)) is not None
-    return np.asarray(mask)
 
 
 def clean_text(value: Any) -> str:
@@ -142,14 +108,14 @@ class Normalizer:
         special.update(zip(tables.get("confusable_from", ""), tables.get("confusable_to", "")))
         special.update(zip(tables.get("radical_from", ""), tables.get("radical_to", "")))
         self._emoji = {str(k): str(v) for k, v in lexicon.get("emoji", {}).items()}
-        special.update({k: v for k, v in self._emoji.items() if len(k) == 1 and ord(k) < _TABLE_SIZE})
+        special.update({k: v for k, v in self._emoji.items() if len(k) == 1 and ord(k) < TABLE_SIZE})
         # Every key is one character: str.translate replaces them as a one-class regex would, and the
         # table costs nothing to build (the regex took ~5 ms to compile at every start).
         self._special_table = str.maketrans(special)
         # The numpy table covers the one-to-one replacements; deletions become _DROP, removed after.
-        table = np.arange(_TABLE_SIZE, dtype=np.uint32)
+        table = np.arange(TABLE_SIZE, dtype=np.uint32)
         for ch, repl in special.items():
-            if ord(ch) < _TABLE_SIZE and len(repl) <= 1:
+            if ord(ch) < TABLE_SIZE and len(repl) <= 1:
                 table[ord(ch)] = ord(repl) if repl else ord(_DROP)
         self._table_np = table
         self._emoji_re = re.compile(
@@ -241,9 +207,9 @@ class Normalizer:
             return []
         joined = "\n".join(texts)
         codes = code_points(joined)
-        astral = bool((codes >= _TABLE_SIZE).any())
+        astral = bool((codes >= TABLE_SIZE).any())
         mapped = codes.copy()
-        in_table = codes < _TABLE_SIZE
+        in_table = codes < TABLE_SIZE
         mapped[in_table] = self._table_np[codes[in_table]]
         converted = from_code_points(mapped)
         out = []

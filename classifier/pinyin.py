@@ -26,6 +26,7 @@ from typing import Any
 import ahocorasick
 import numpy as np
 
+from .chars import TABLE_SIZE, code_points, from_code_points
 from .lexicon import Hit, pinyin_terms
 
 __all__ = ["PinyinChannel", "on_word_boundaries"]
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 #: Syllable k is written as this private-use character + k, so a syllable sequence is a short string.
 _SYLLABLE_BASE = 0xE000
-_TABLE_SIZE = 0x10000
 #: Latin pinyin shorter than this is too close to other words to count.
 MIN_LATIN_PINYIN = 5
 _new_hit = tuple.__new__
@@ -49,7 +49,7 @@ class PinyinChannel:
         ids = np.asarray(tables.get("pinyin_ids", np.zeros(0)), dtype=np.uint32)
         self.syllables = str(tables.get("pinyin_syllables", "")).split()
         self.common = frozenset(str(w) for w in tables.get("pinyin_common", []))
-        table = np.arange(_TABLE_SIZE, dtype=np.uint32)
+        table = np.arange(TABLE_SIZE, dtype=np.uint32)
         if chars:
             codes = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32)
             table[codes] = _SYLLABLE_BASE + ids
@@ -99,8 +99,8 @@ class PinyinChannel:
         if not texts or self._automaton is None:
             return [None] * len(texts)
         joined = "\x00".join(texts)
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
-        small = codes < _TABLE_SIZE
+        codes = code_points(joined).copy()
+        small = codes < TABLE_SIZE
         codes[small] = self._table[codes[small]]
         # Syllable index of each character (a character that is no syllable: n, whose row is empty).
         n = len(self.syllables)
@@ -110,7 +110,7 @@ class PinyinChannel:
         if not len(at):
             return [None] * len(texts)
         searched = set(np.searchsorted(np.flatnonzero(codes == 0), at).tolist())
-        sounds = codes.tobytes().decode("utf-32-le", "surrogatepass").split("\x00")
+        sounds = from_code_points(codes).split("\x00")
         return [sound if k in searched else None for k, sound in enumerate(sounds)]
 
     def find(self, normalized: str, sound: str, covered: list[tuple[int, int]], cut: Any) -> list[Hit]:
