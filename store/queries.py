@@ -654,8 +654,7 @@ _ONE_INSTANT = ("(SELECT min(last_seen) FROM listings WHERE last_seen >= {start}
                 "= (SELECT max(last_seen) FROM listings WHERE last_seen >= {start} AND last_seen < {end})")
 
 #: The matches in the cursor's second, then the newest ``page_limit`` matches before that second,
-#: completed to the whole second of the last of them unless all of that second's listings were seen
-#: at one instant (then ids alone order it, as rowids do: a bulk import stamps thousands alike).
+#: completed to the whole second of the last of them unless that second is ``_ONE_INSTANT``.
 #: Rowids order by (second, id), pages by (last_seen, id): the page's rows are among these.
 _RECENT_TEXT_SQL = text(
     "WITH top AS (SELECT rowid AS r FROM listings_fts WHERE listings_fts MATCH :fts_query AND rowid < :second_low "
