@@ -60,6 +60,7 @@ __all__ = [
     "listing_fts",
     "fts_match",
     "fts_query",
+    "fts5_query",
     "FTS_ID_BITS",
     "FTS_ID_MASK",
     "fts_rowid",
@@ -258,7 +259,8 @@ def rebuild_index(session: Session, *, batch_size: int = 2000) -> int:
     return total
 
 
-def _fts5_query(tokens: Sequence[str]) -> str:
+def fts5_query(tokens: Sequence[str]) -> str:
+    """SQLite: the FTS5 query text matching listings that hold every one of ``tokens``."""
     return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
 
 
@@ -275,13 +277,13 @@ def fts_query(dialect: str, q: str) -> str | None:
     tokens = query_tokens(q)
     if not tokens:
         return None
-    return _fts5_query(tokens) if dialect == "sqlite" else _tsquery(tokens)
+    return fts5_query(tokens) if dialect == "sqlite" else _tsquery(tokens)
 
 
 def _matches(dialect: str, tokens: Sequence[str]) -> Any:
     if dialect == "sqlite":
         return text(f"SELECT rowid & {FTS_ID_MASK} AS id FROM listings_fts WHERE listings_fts MATCH :fts_query").bindparams(
-            fts_query=_fts5_query(tokens)
+            fts_query=fts5_query(tokens)
         )
     return text("SELECT listing_id AS id FROM listing_fts WHERE tsv @@ CAST(:fts_query AS tsquery)").bindparams(
         fts_query=_tsquery(tokens)
@@ -377,6 +379,6 @@ def match_clause(dialect: str, q: str, *, in_order: bool = False, probe: bool = 
         return text(
             "EXISTS (SELECT 1 FROM listings_fts WHERE listings_fts MATCH :fts_query "
             f"AND listings_fts.rowid = {_LISTING_ROWID})"
-        ).bindparams(fts_query=_fts5_query(tokens))  # type: ignore[return-value]
+        ).bindparams(fts_query=fts5_query(tokens))  # type: ignore[return-value]
     key = (Listing.id + 0) if in_order else Listing.id
     return key.in_(_matches(dialect, tokens).columns(column("id", Integer)))
