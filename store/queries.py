@@ -7,6 +7,7 @@ import binascii
 import json
 import math
 import operator
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -673,8 +674,10 @@ _RECENT_TEXT_SQL = text(_RECENT_TEXT.format(materialized="", top="", below=":sec
 #: Several words: FTS5 intersects their doclists, walking the commoner word's postings (15,415 of
 #: ``bangle`` for the newest 51 ``ivory bangle`` at 1M): 0.5 ms, ten times one word's read.  So
 #: ``top`` is read once and kept, and only the rest of the edge's second is read again (0.72 -> 0.52 ms).
+#: Before SQLite 3.35 (no MATERIALIZED) it may be read twice: slower, same rows.
 _RECENT_WORDS_SQL = text(_RECENT_TEXT.format(
-    materialized="MATERIALIZED ", top="SELECT r FROM top UNION ALL ", below="(SELECT r FROM edge)"))
+    materialized="MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else "",
+    top="SELECT r FROM top UNION ALL ", below="(SELECT r FROM edge)"))
 _NEWEST_MATCHES_SQL = text(
     "SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts_query AND rowid < :below ORDER BY rowid DESC LIMIT :n")
 _SECOND_MATCHES_SQL = text(
