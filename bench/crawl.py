@@ -35,12 +35,12 @@ SETTINGS: dict[str, Any] = {
 }
 TARGET_RATIO = 0.85
 #: Our spider three ways (WILDWATCH_STORE_WRITER, WILDWATCH_EXTRACT_WORKERS): "ours" as
-#: `wildwatch crawl` runs by default on this machine (on two cores: pages read in the crawl
-#: process, batches written by a writer process); "ours-pool" reads pages in one extraction
-#: worker; "ours-1proc" does everything in the crawl process (writer thread, no worker).
+#: `wildwatch crawl` runs by default on this machine (on two cores: pages read in one extraction
+#: worker, batches written by a writer process); "ours-inline" reads pages in the crawl process;
+#: "ours-1proc" does everything in the crawl process (writer thread, no worker).
 VARIANTS: dict[str, dict[str, str]] = {
     "ours": {},
-    "ours-pool": {"WILDWATCH_EXTRACT_WORKERS": "1"},
+    "ours-inline": {"WILDWATCH_EXTRACT_WORKERS": "0"},
     "ours-1proc": {"WILDWATCH_STORE_WRITER": "thread", "WILDWATCH_EXTRACT_WORKERS": "0"},
 }
 #: The bare spider as Scrapy ships (the target's baseline), and with our CONCURRENT_ITEMS

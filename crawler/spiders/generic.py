@@ -444,12 +444,15 @@ class GenericSpider(scrapy.Spider):
 def extract_workers(value: Any) -> int:
     """Extraction worker processes for a WILDWATCH_EXTRACT_WORKERS value.
 
-    "auto": one per core beyond two, at most 4.  The crawl process and the store writer process
-    (see crawler.pipelines) take two cores; on a two-core machine a worker only competes with them,
-    and shipping pages to it costs ~2 ms of CPU a page (measured with bench/crawl.py).
+    "auto": one per core beyond two, at most 4, and one on two cores; none on one core.  The crawl
+    process and the store writer process (see crawler.pipelines) take two cores, yet on two cores a
+    worker still paces the crawl: the crawl process reading pages itself is the bottleneck.  One
+    worker costs ~0.7 ms more CPU a page (shipping pages) and crawled 1.08-1.25x the bare spider
+    where the crawl process reading them managed 0.83-0.93x (bench/crawl.py, 2026-11-25 to 12-07).
     """
     if str(value).strip().lower() == "auto":
-        return min(4, max(0, (os.cpu_count() or 1) - 2))
+        cpus = os.cpu_count() or 1
+        return 0 if cpus < 2 else min(4, max(1, cpus - 2))
     return max(0, int(value or 0))
 
 

@@ -254,7 +254,7 @@ def test_search_terms_from_the_shipped_lexicon() -> None:
 
 @pytest.mark.parametrize(
     ("value", "cpus", "workers"),
-    [("auto", 2, 0), ("auto", 1, 0), ("auto", 4, 2), ("auto", 32, 4), ("3", 2, 3), (0, 8, 0), ("", 8, 0)],
+    [("auto", 2, 1), ("auto", 1, 0), ("auto", 3, 1), ("auto", 4, 2), ("auto", 32, 4), ("3", 2, 3), (0, 8, 0), ("", 8, 0)],
 )
 def test_extract_workers(monkeypatch: pytest.MonkeyPatch, value: object, cpus: int, workers: int) -> None:
     monkeypatch.setattr("crawler.spiders.generic.os.cpu_count", lambda: cpus)
