@@ -446,9 +446,9 @@ def extract_workers(value: Any) -> int:
 
     "auto": one per core beyond two, at most 4, and one on two cores; none on one core.  The crawl
     process and the store writer process (see crawler.pipelines) take two cores, yet on two cores a
-    worker still paces the crawl: the crawl process reading pages itself is the bottleneck.  One
-    worker costs ~0.7 ms more CPU a page (shipping pages) and crawled 1.08-1.25x the bare spider
-    where the crawl process reading them managed 0.83-0.93x (bench/crawl.py, 2026-11-25 to 12-07).
+    worker still paces the crawl: the crawl process reading pages itself is the bottleneck.  In four
+    runs of bench/crawl.py (2026-11-25 to 12-07) one worker crawled 1.08-1.25x the bare spider's
+    pages/s against 0.83-1.09x, for 0.5-3 ms more CPU a page (shipping pages to it).
     """
     if str(value).strip().lower() == "auto":
         cpus = os.cpu_count() or 1
