@@ -34,6 +34,8 @@ DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is skipped with reason "tru
 TELNETCONSOLE_ENABLED = False
 LOGSTATS_INTERVAL = 0
 
+# Holds CLOSESPIDER_PAGECOUNT (--max-pages) to the requests in flight when it is reached (crawler.limits).
+EXTENSIONS = {"crawler.limits.PageCap": 0}
 # Listing photos are fetched (crawler.images) before the listing goes to the store writer.
 ITEM_PIPELINES = {"crawler.images.ListingImagesPipeline": 200, "crawler.pipelines.StorePipeline": 300}
 # Photo redirects are followed like page redirects (kept on the site by the middlewares below).

@@ -6,6 +6,7 @@ Plus the table of ``crawler.outcome.crawl_outcome`` decisions the end-to-end cas
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -18,9 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, func, select
 
+from crawler.limits import PageCap
 from crawler.outcome import Outcome, crawl_outcome, unreachable_cause
+from crawler.spiders.generic import GenericSpider
 from store.models import CrawlRun, Listing
 from tests.crawler.sites.runner import crawl_command, crawl_env, run_crawl_cli
 from tests.crawler.sites.synthetic import SyntheticSite
@@ -196,6 +200,40 @@ def big_site() -> Iterator[SyntheticSite]:
 
 CAP = 20
 CONCURRENCY = 4
+
+
+class _Engine:
+    """The two engine calls ``PageCap`` makes, recorded (Scrapy's engine exists only mid-crawl)."""
+
+    def __init__(self) -> None:
+        self.paused = False
+        self.closes: list[str] = []
+
+    def pause(self) -> None:
+        self.paused = True
+
+    async def close_spider_async(self, *, reason: str) -> None:
+        self.closes.append(reason)
+
+
+def test_the_page_cap_stops_pulling_requests_at_the_nth_response() -> None:
+    """CloseSpider closes a loop turn after the Nth response, and freed download slots pull queued
+    requests meanwhile (25 pages for a cap of 20 were seen); PageCap pauses the engine at once."""
+    crawler = get_crawler(GenericSpider, {"CLOSESPIDER_PAGECOUNT": 3})
+    engine = _Engine()
+    crawler.engine = engine  # type: ignore[assignment]
+    cap = PageCap.from_crawler(crawler)
+
+    async def receive(responses: int) -> list[bool]:
+        paused = []
+        for _ in range(responses):
+            cap.response_received(response=None, request=None, spider=None)  # type: ignore[arg-type]
+            paused.append(engine.paused)
+        await asyncio.sleep(0)  # the close task runs
+        return paused
+
+    assert asyncio.run(receive(5)) == [False, False, True, True, True]
+    assert engine.closes == ["closespider_pagecount"]  # once, with the reason the outcome reads as max_pages
 
 
 @pytest.mark.e2e
