@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, NonNegativeInt, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.addresses import parse_networks
@@ -46,6 +46,11 @@ class CrawlerSettings(BaseModel):
     max_page_bytes: int = Field(5_000_000, description="Pages larger than this are skipped (recorded).")
     max_pages: int = Field(0, description="Stop a crawl after this many pages (0 = no limit); the run is completed, capped.")
     max_minutes: float = Field(0.0, description="Stop a crawl after this many minutes (0 = no limit); the run is completed, capped.")
+    extract_workers: Literal["auto"] | NonNegativeInt = Field(
+        "auto",
+        description='Processes that read pages while the crawl downloads ("auto": one on two cores, one per core '
+        "beyond two up to 4, none on one core; 0: pages are read in the crawl process).",
+    )
     snapshot_dir: Path = Field(PROJECT_ROOT / "var" / "snapshots", description="Where raw page snapshots are kept.")
     job_dir: Path = Field(PROJECT_ROOT / "var" / "jobs", description="Per-crawl state (the identity `--resume` continues, and locks).")
     allowed_networks: list[str] = Field(

@@ -30,6 +30,10 @@ os.environ.setdefault("WILDWATCH_IMAGES__DIR", tempfile.mkdtemp(prefix="wildwatc
 #: Crawls in tests fetch no photos (on a shared machine they would double a demo crawl's time) except
 #: where photos are what is tested: those tests set WILDWATCH_IMAGES__PER_LISTING themselves.
 os.environ.setdefault("WILDWATCH_IMAGES__PER_LISTING", "0")
+#: Crawls in tests read pages in the crawl process: an extraction worker costs each crawl a process
+#: start (~1.5 s of CPU on a slow 2-core machine) for pages a small test site serves in seconds. The
+#: worker's own tests set it (test_crawl_demo's blind crawl, the interrupted crawls, the Redis crawls).
+os.environ.setdefault("WILDWATCH_CRAWLER__EXTRACT_WORKERS", "0")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

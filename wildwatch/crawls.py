@@ -89,6 +89,7 @@ def scrapy_defaults(settings: Settings) -> dict[str, object]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawler.concurrent_requests_per_domain,
         "AUTOTHROTTLE_ENABLED": crawler.autothrottle,
         "DOWNLOAD_MAXSIZE": crawler.max_page_bytes,
+        "WILDWATCH_EXTRACT_WORKERS": crawler.extract_workers,
         # listing photos (crawler.images): kept beside the snapshots, under the same retention
         "WILDWATCH_IMAGE_DIR": str(settings.images.dir),
         "WILDWATCH_IMAGES_PER_LISTING": settings.images.per_listing,

@@ -295,7 +295,8 @@ def _listings(db_url: str) -> int:
 def test_an_interrupted_crawl_is_calm_recorded_and_resumable(tmp_path: Path, how: str) -> None:
     site = SyntheticSite(60, delay=0.1).start()
     db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
-    args = ("--set", "CONCURRENT_REQUESTS=2", "--set", "WILDWATCH_STORE_BATCH=2")
+    # an extraction worker too (tests run without one): Ctrl-C reaches it, and it must stay quiet
+    args = ("--set", "CONCURRENT_REQUESTS=2", "--set", "WILDWATCH_STORE_BATCH=2", "--set", "WILDWATCH_EXTRACT_WORKERS=1")
     try:
         # its own process group, like a shell job: Ctrl-C reaches the crawl *and* its helper processes
         child = subprocess.Popen(crawl_command(site.url + "/", db_url, *args), env=crawl_env(tmp_path),
