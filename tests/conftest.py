@@ -31,8 +31,9 @@ os.environ.setdefault("WILDWATCH_IMAGES__DIR", tempfile.mkdtemp(prefix="wildwatc
 #: where photos are what is tested: those tests set WILDWATCH_IMAGES__PER_LISTING themselves.
 os.environ.setdefault("WILDWATCH_IMAGES__PER_LISTING", "0")
 #: Crawls in tests read pages in the crawl process: an extraction worker costs each crawl a process
-#: start (~1.5 s of CPU on a slow 2-core machine) for pages a small test site serves in seconds. The
-#: worker's own tests set it (test_crawl_demo's blind crawl, the interrupted crawls, the Redis crawls).
+#: start, which small test sites never earn back (tests/crawler took 188 s without one and 222 s with
+#: one on a slow 2-core machine). The worker's own tests set it (test_crawl_demo's blind crawl, the
+#: interrupted crawls, the Redis crawls).
 os.environ.setdefault("WILDWATCH_CRAWLER__EXTRACT_WORKERS", "0")
 
 
