@@ -78,9 +78,9 @@ WILDWATCH_IMAGE_MAX_FRAMES = 200
 WILDWATCH_IMAGE_MATCH_INDEX = "memory"  # or "database" (store.memory_index)
 WILDWATCH_STORE_BATCH_PHOTO_BYTES = 64_000_000
 WILDWATCH_STORE_RETRY_SECONDS = 120.0  # a batch waits this long for an unavailable database, then fails the crawl
-# Read pages in this many worker processes ("auto": one per core beyond two, at most 4, one on two
-# cores, none on one; 0: in the crawl process).  Extraction is the crawl's CPU cost; workers let
-# downloading go on meanwhile.
+# Read pages in this many worker processes ("auto": see crawler.spiders.generic.extract_workers;
+# 0: in the crawl process); `wildwatch crawl` sets it from WILDWATCH_CRAWLER__EXTRACT_WORKERS.
+# Extraction is the crawl's CPU cost; workers let downloading go on meanwhile.
 WILDWATCH_EXTRACT_WORKERS = "auto"
 # Write store batches (snapshots, SQL, search tokens) in a process of their own ("process"), or in
 # a thread of the crawl process ("thread"); "auto": a process when there are two cores or more.
